@@ -1,0 +1,86 @@
+# The council noticeboard. On a fresh machine only two commands are needed:
+#   make run    set up, build the example site, serve it at http://127.0.0.1:8000/
+#   make test   set up, then run every check and test
+# Every other target sets up what it needs too.
+
+PYTHON     ?= python3
+VENV       := .venv
+PY         := $(VENV)/bin/python
+OUTPUT     ?= output
+CONTENT    ?= content
+HOST       ?= 127.0.0.1
+PORT       ?= 8000
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PY_STAMP   := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+CSS        := theme/static/build/noticeboard.css
+SASS_SRC   := $(wildcard theme/sass/*.scss)
+PO_FILES   := $(wildcard theme/translations/*/LC_MESSAGES/messages.po)
+MO_FILES   := $(PO_FILES:.po=.mo)
+
+.PHONY: run test html validate serve lint typecheck translations extract-messages \
+        bench clean setup system-packages browser-deps
+
+run: html
+	$(PY) -m subscriber_lambda serve --host $(HOST) --port $(PORT) --site-dir $(OUTPUT)
+
+setup: $(PY_STAMP) $(NODE_STAMP) $(CSS) $(MO_FILES)
+
+$(PY_STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ is needed: install python3 and python3-venv"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The theme's CSS: GOV.UK Frontend compiled with the council's brand from pelicanconf.py.
+$(CSS): $(SASS_SRC) pelicanconf.py plugins/govuk_theme/build_css.py $(NODE_STAMP) $(PY_STAMP)
+	$(PY) -m plugins.govuk_theme.build_css --settings pelicanconf.py
+
+%.mo: %.po $(PY_STAMP)
+	$(VENV)/bin/pybabel compile --use-fuzzy -i $< -o $@
+
+html: setup
+	$(PY) -m pelican $(CONTENT) -s pelicanconf.py -o $(OUTPUT) --fatal errors
+
+validate: $(PY_STAMP)
+	$(VENV)/bin/noticeboard-validate $(CONTENT)
+
+serve: html
+	$(PY) -m subscriber_lambda serve --host $(HOST) --port $(PORT) --site-dir $(OUTPUT)
+
+# Interface text: extract from templates into the template catalogue, merge into each language.
+extract-messages: $(PY_STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 \
+	  --project "Council noticeboard" -o theme/translations/messages.pot theme/templates plugins
+	@for po in $(PO_FILES); do $(VENV)/bin/pybabel update -i theme/translations/messages.pot -o $$po; done
+
+translations: $(MO_FILES)
+
+# Debian packages the tests drive: Chromium (browser tests) and Java (the Nu HTML Checker).
+system-packages:
+	@if ! command -v chromium >/dev/null || ! command -v java >/dev/null; then \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium default-jre-headless >/dev/null; \
+	fi
+
+lint: $(PY_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(PY_STAMP)
+	$(VENV)/bin/mypy
+
+test: setup system-packages lint typecheck
+	$(PY) -m pytest -n auto -q || { rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc; }
+
+bench: setup
+	$(PY) bench/build_bench.py --items 1000 5000
+
+clean:
+	rm -rf $(OUTPUT) theme/static/build var .pytest_cache .mypy_cache .ruff_cache

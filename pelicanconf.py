@@ -1,0 +1,110 @@
+"""Site configuration. Another council adopts the noticeboard by editing this file,
+``data/wards.csv``, the logo and the content: nothing in theme/ or plugins/ names a council.
+"""
+
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+# --- The council -------------------------------------------------------------------------
+COUNCIL_NAME = "Dover District Council"
+SITENAME = "Dover District noticeboard"
+# A short line under the header; leave empty for none.
+PHASE_BANNER = "Example site: the alerts, notices and bin changes here are made up."
+COUNCIL_WEBSITE = "https://www.example.org/"
+CONTACT_PHONE = "01632 960 000"
+CONTACT_EMAIL = "noticeboard@example.org"
+CONTACT_ADDRESS = "Council Offices, White Cliffs Business Park, Dover CT16 3PJ"
+# Used for the header and links accents; must give 4.5:1 contrast with white text.
+BRAND_COLOUR = "#00594f"
+# An SVG or PNG in theme/static/images/ (or under content/ with STATIC_PATHS).
+LOGO = "images/logo.svg"
+LOGO_ALT = "Dover District Council"
+WARDS_FILE = str(HERE / "data" / "wards.csv")
+# ONS code of the local authority (used by the postcode importer).
+LOCAL_AUTHORITY_CODE = "E07000108"
+
+# --- Where things are ----------------------------------------------------------------------
+PATH = "content"
+THEME = str(HERE / "theme")
+PLUGIN_PATHS = [str(HERE)]
+PLUGINS = ["plugins.content_model", "plugins.govuk_theme", "plugins.site_pages"]
+SITEURL = ""
+RELATIVE_URLS = False
+TIMEZONE = "Europe/London"
+DEFAULT_LANG = "en"
+# Fixed "now" for reproducible builds and previews (ISO 8601); empty means the real time.
+# The NOTICEBOARD_NOW environment variable does the same.
+NOTICEBOARD_NOW = None
+
+# --- Content -------------------------------------------------------------------------------
+ARTICLE_PATHS = ["alerts", "notices", "bin-changes"]
+ARTICLE_EXCLUDES = ["notices/documents"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["notices/documents"]
+USE_FOLDER_AS_CATEGORY = True
+# Only .md is read: every file Pelican reads has been through the content model first.
+READERS = {"html": None, "htm": None, "rst": None}
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.extra": {},
+        "markdown.extensions.meta": {},
+        "markdown.extensions.sane_lists": {},
+    },
+    "output_format": "html5",
+}
+# Summary stays plain text (it goes into feeds, emails and banners as it is).
+FORMATTED_FIELDS: list[str] = []
+SUMMARY_MAX_LENGTH = 60
+
+# --- URLs (contract: shared/design.md) -----------------------------------------------------
+ARTICLE_URL = "{category}/{slug}/"
+ARTICLE_SAVE_AS = "{category}/{slug}/index.html"
+ARTICLE_LANG_URL = "{lang}/{category}/{slug}/"
+ARTICLE_LANG_SAVE_AS = "{lang}/{category}/{slug}/index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+PAGE_LANG_URL = "{lang}/{slug}/"
+PAGE_LANG_SAVE_AS = "{lang}/{slug}/index.html"
+CATEGORY_URL = "{slug}/"
+CATEGORY_SAVE_AS = "{slug}/index.html"
+DRAFT_SAVE_AS = ""
+DRAFT_LANG_SAVE_AS = ""
+DRAFT_PAGE_SAVE_AS = ""
+DRAFT_PAGE_LANG_SAVE_AS = ""
+AUTHOR_SAVE_AS = ""
+AUTHORS_SAVE_AS = ""
+TAG_SAVE_AS = ""
+TAGS_SAVE_AS = ""
+CATEGORIES_SAVE_AS = ""
+ARCHIVES_SAVE_AS = ""
+DIRECT_TEMPLATES = ["index", "404"]
+PAGINATED_TEMPLATES = {"category": 20, "ward": 20, "archive_year": 50}
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+)
+# Feeds are written by the feeds plugin (feedgen); Pelican's own are off.
+FEED_ALL_ATOM = None
+CATEGORY_FEED_ATOM = None
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+
+# --- Templates -----------------------------------------------------------------------------
+JINJA_ENVIRONMENT = {
+    "extensions": ["jinja2.ext.i18n", "jinja2.ext.do"],
+    "autoescape": True,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+}
+# Interface language (gettext catalogue in theme/translations/); content has its own Lang.
+INTERFACE_LANG = "en"
+HOME_LATEST_NOTICES = 5
+HOME_UPCOMING_BIN_CHANGES = 3
+WARD_RECENT_ITEMS = 20
+
+# Safe: the output folder is cleared only after every content file has passed the checks.
+DELETE_OUTPUT_DIRECTORY = True
+CACHE_CONTENT = False
+LOAD_CONTENT_CACHE = False

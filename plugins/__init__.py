@@ -1,0 +1,1 @@
+"""Local Pelican plugins of the council noticeboard, one package per concern."""

@@ -1,0 +1,57 @@
+"""``noticeboard-validate``: check the content folder, or some files in it, without building."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pelican.settings import read_settings
+
+from .checks import check_site_content, print_problems
+from .wards import WardsFileError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="noticeboard-validate",
+        description="Check content files against the content model. Exit status 1 if any "
+        "file has a problem; each is printed as 'path: field: what is wrong'.",
+    )
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        help="content files to report on (default: the whole content folder)",
+    )
+    parser.add_argument("--content", type=Path, default=None, help="the content folder")
+    parser.add_argument("--settings", default="pelicanconf.py", help="Pelican settings file")
+    args = parser.parse_args(argv)
+
+    content = args.content
+    files = [p for p in args.paths if p.suffix]
+    folders = [p for p in args.paths if not p.suffix]
+    if content is None:
+        content = folders[0] if folders else Path("content")
+    override = {"PATH": str(content.resolve())}
+    settings = read_settings(args.settings, override=override)
+    missing = [p for p in files if not p.is_file()]
+    if missing:
+        for path in missing:
+            print(f"{path}: file: not found", file=sys.stderr)
+        return 2
+    try:
+        report = check_site_content(settings, only={p.resolve() for p in files} or None)
+    except WardsFileError as error:
+        print(error, file=sys.stderr)
+        return 1
+    if report.ok:
+        print(f"{len(files)} files checked; no problems." if files else report.summary())
+        return 0
+    print_problems(report)
+    print(report.summary().replace("nothing was built. ", ""), file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,302 @@
+"""Checking content against the model: one file at a time, then the rules across files.
+
+Pure functions: they take what was read and return typed items and problems; reading
+files and talking to Pelican happen in ``source.py`` and ``__init__.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from .london_time import LONDON
+from .schema import (
+    ALERT_TITLE_MAX,
+    ALL_TYPES,
+    ITEM_TYPES,
+    PAGES,
+    REFERENCE_MAX,
+    RESERVED_ITEM_SLUGS,
+    RESERVED_PAGE_SLUGS,
+    SHARED_WITH_TRANSLATIONS,
+    ContentType,
+    Field,
+)
+from .values import PARSERS, FieldProblem, did_you_mean, parse_wards
+
+Slugify = Callable[[str], str]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with one field of one file, printed as ``path: field: what is wrong``."""
+
+    path: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.field}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Source:
+    """A content file as read: where it is and its raw metadata (keys in lower case)."""
+
+    path: str  # as shown to officers, e.g. content/alerts/flood.md
+    source_path: str  # absolute, as Pelican knows it
+    folder: str  # first folder under content/, '' for files at the top
+    metadata: Mapping[str, str]
+
+
+@dataclass
+class Item:
+    """A checked content file: typed values by attribute name, defaults filled in."""
+
+    path: str
+    source_path: str
+    type: ContentType
+    slug: str
+    lang: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        # Templates read fields as attributes: item.expires, item.respond_by.
+        values = self.__dict__.get("values", {})
+        if name in values:
+            return values[name]
+        raise AttributeError(name)
+
+    @property
+    def kind(self) -> str:
+        return self.type.folder
+
+    @property
+    def is_published(self) -> bool:
+        return bool(self.values.get("status", "published") == "published")
+
+    def affects(self, ward: str) -> bool:
+        wards = self.values.get("wards", ())
+        return "all" in wards or ward in wards
+
+
+def check_source(
+    source: Source, ward_slugs: Collection[str], slugify: Slugify, default_lang: str
+) -> tuple[Item | None, list[Problem]]:
+    """Check one file on its own: known folder, known fields, every value well-formed."""
+    content_type = ALL_TYPES.get(source.folder)
+    if content_type is None:
+        folders = ", ".join(f"content/{name}/" for name in ALL_TYPES)
+        return None, [Problem(source.path, "file", f"is not in a content folder; move it to {folders}")]
+    problems: list[Problem] = []
+
+    def report(field_name: str, message: str) -> None:
+        problems.append(Problem(source.path, field_name, message))
+
+    names = [f.key for f in content_type.fields]
+    for key in source.metadata:
+        if content_type.field(key) is None:
+            report(
+                key.title(),
+                f"is not a field of {content_type.label.lower()}"
+                + (did_you_mean(key, names) or f"; fields are: {', '.join(f.name for f in content_type.fields)}"),
+            )
+    values: dict[str, Any] = {}
+    for spec in content_type.fields:
+        raw = source.metadata.get(spec.key, "").strip()
+        if not raw:
+            if spec.required:
+                report(spec.name, _missing(spec, bool(source.metadata)))
+                continue
+            if spec.default is None:
+                continue
+            raw = spec.default
+        try:
+            values[spec.attr] = _parse(raw, spec, ward_slugs)
+        except FieldProblem as problem:
+            report(spec.name, str(problem))
+    slug = values.get("slug") or (slugify(values["title"]) if "title" in values else "")
+    if "title" in values and not slug:
+        report("Slug", "could not be made from the Title; add a Slug line")
+    reserved = RESERVED_PAGE_SLUGS if content_type is PAGES else RESERVED_ITEM_SLUGS
+    if slug in reserved:
+        report("Slug", f"'{slug}' is used by the site's own addresses; choose another Slug")
+    for field_name, message in _rules_within_file(content_type, values):
+        report(field_name, message)
+    if problems:
+        return None, problems
+    values["slug"] = slug
+    lang = values.get("lang", default_lang)
+    return Item(source.path, source.source_path, content_type, slug, lang, values), []
+
+
+def _missing(spec: Field, has_metadata: bool) -> str:
+    example = spec.example or (spec.choices[0] if spec.choices else "...")
+    hint = f"missing; add a line like '{spec.name}: {example}'"
+    if not has_metadata and spec.name == "Title":
+        hint += " at the very top of the file (metadata lines come first, then a blank line)"
+    return hint
+
+
+def _parse(raw: str, spec: Field, ward_slugs: Collection[str]) -> Any:
+    if spec.kind == "wards":
+        return parse_wards(raw, ward_slugs)
+    return PARSERS[spec.kind](raw, spec)
+
+
+def _rules_within_file(content_type: ContentType, values: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+    published: datetime | None = values.get("date")
+    modified: datetime | None = values.get("modified")
+    if published and modified and modified < published:
+        yield "Modified", "is before Date; a change cannot come before publication"
+    if content_type.folder == "alerts":
+        yield from _alert_rules(values, published)
+    if content_type.folder == "notices":
+        yield from _notice_rules(values, published)
+
+
+def _alert_rules(values: Mapping[str, Any], published: datetime | None) -> Iterable[tuple[str, str]]:
+    expires: datetime | None = values.get("expires")
+    onset: datetime | None = values.get("onset")
+    title: str = values.get("title", "")
+    if len(title) > ALERT_TITLE_MAX:
+        yield "Title", f"is {len(title)} characters long; alert headlines must be {ALERT_TITLE_MAX} or fewer"
+    if title and title == values.get("summary"):
+        yield "Summary", "repeats the Title; say in a sentence what is happening and where"
+    if published and expires and expires <= published:
+        yield "Expires", f"must be after Date ({_show(published)})"
+    if onset and expires and onset >= expires:
+        yield "Onset", f"must be before Expires ({_show(expires)})"
+    if values.get("updates") and values.get("cancels"):
+        yield "Cancels", "an alert either updates or cancels another, not both; keep one"
+
+
+def _notice_rules(values: Mapping[str, Any], published: datetime | None) -> Iterable[tuple[str, str]]:
+    respond_by: date | None = values.get("respond_by")
+    reference: str = values.get("reference", "")
+    if len(reference) > REFERENCE_MAX:
+        yield "Reference", f"is longer than {REFERENCE_MAX} characters"
+    if published and respond_by and respond_by < published.astimezone(LONDON).date():
+        yield "Respond-By", f"is before Date ({_show(published)}); residents need time to respond"
+
+
+def _show(moment: datetime) -> str:
+    return moment.astimezone(LONDON).strftime("%Y-%m-%d %H:%M")
+
+
+def check_site(
+    items: list[Item], available_documents: Collection[str], default_lang: str
+) -> list[Problem]:
+    """The rules across files: slugs, translations, references, updates and documents."""
+    problems: list[Problem] = []
+    originals: dict[tuple[str, str], Item] = {}
+    by_slug_lang: dict[tuple[str, str, str], Item] = {}
+    for item in items:
+        key = (item.kind, item.slug, item.lang)
+        if key in by_slug_lang:
+            problems.append(
+                Problem(
+                    item.path,
+                    "Slug",
+                    f"'{item.slug}' is already used by {by_slug_lang[key].path}; choose another Slug "
+                    "(the same Slug in another Lang is a translation)",
+                )
+            )
+            continue
+        by_slug_lang[key] = item
+        if item.lang == default_lang:
+            originals[(item.kind, item.slug)] = item
+    for item in items:
+        if item.lang != default_lang:
+            problems.extend(_check_translation(item, originals.get((item.kind, item.slug)), default_lang))
+    problems.extend(_check_references(items, default_lang))
+    problems.extend(_check_alert_chains(items, originals, default_lang))
+    for item in items:
+        for name in item.values.get("documents", ()):
+            if name not in available_documents:
+                problems.append(
+                    Problem(item.path, "Documents", f"'{name}' is not in content/notices/documents/; add the file or fix the name")
+                )
+    return problems
+
+
+def _check_translation(item: Item, original: Item | None, default_lang: str) -> Iterable[Problem]:
+    if original is None:
+        yield Problem(
+            item.path,
+            "Lang",
+            f"this '{item.lang}' translation has no '{default_lang}' original in content/{item.kind}/ "
+            f"with the Slug '{item.slug}'; give it the same Slug as the original",
+        )
+        return
+    for spec in item.type.fields:
+        if spec.key in SHARED_WITH_TRANSLATIONS and item.values.get(spec.attr) != original.values.get(spec.attr):
+            yield Problem(
+                item.path,
+                spec.name,
+                f"differs from the original {original.path}; a translation carries the same {spec.name}",
+            )
+
+
+def _check_references(items: list[Item], default_lang: str) -> Iterable[Problem]:
+    seen: dict[str, Item] = {}
+    for item in items:
+        if item.kind != "notices" or item.lang != default_lang:
+            continue
+        reference = item.values["reference"].casefold()
+        if reference in seen:
+            yield Problem(
+                item.path,
+                "Reference",
+                f"'{item.values['reference']}' is already the reference of {seen[reference].path}; "
+                "references must be unique",
+            )
+        else:
+            seen[reference] = item
+
+
+def _check_alert_chains(
+    items: list[Item], originals: Mapping[tuple[str, str], Item], default_lang: str
+) -> Iterable[Problem]:
+    superseded_by: dict[str, Item] = {}
+    for item in items:
+        if item.kind != "alerts" or item.lang != default_lang:
+            continue
+        for name in ("updates", "cancels"):
+            target_slug = item.values.get(name)
+            if not target_slug:
+                continue
+            field_name = name.title()
+            target = originals.get(("alerts", target_slug))
+            if target is None:
+                yield Problem(
+                    item.path,
+                    field_name,
+                    f"no alert has the Slug '{target_slug}'"
+                    + did_you_mean(target_slug, [slug for kind, slug in originals if kind == "alerts"]),
+                )
+            elif target is item:
+                yield Problem(item.path, field_name, "an alert cannot update or cancel itself")
+            elif target.values["date"] >= item.values["date"]:
+                yield Problem(
+                    item.path,
+                    field_name,
+                    f"'{target_slug}' was published at the same time or later; Date must be after "
+                    f"its Date ({_show(target.values['date'])})",
+                )
+            elif target_slug in superseded_by:
+                yield Problem(
+                    item.path,
+                    field_name,
+                    f"'{target_slug}' is already updated or cancelled by {superseded_by[target_slug].path}; "
+                    f"point this alert at '{superseded_by[target_slug].slug}' instead",
+                )
+            else:
+                superseded_by[target_slug] = item
+
+
+def checked_items(items: Iterable[Item], kinds: Collection[str] = tuple(ITEM_TYPES)) -> list[Item]:
+    """Items of the given types, newest first."""
+    return sorted((i for i in items if i.kind in kinds), key=lambda i: i.values["date"], reverse=True)

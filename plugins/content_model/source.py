@@ -1,0 +1,114 @@
+"""Reading the content folder: the only part of the content model that touches files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import markdown
+
+from .model import Item, Problem, Slugify, Source, check_site, check_source
+from .schema import DOCUMENTS_FOLDER
+
+MARKDOWN_SUFFIX = ".md"
+# Other names Markdown and Pelican's readers know: refused, so nothing is read unchecked.
+UNREAD_SUFFIXES = (".markdown", ".mdown", ".mkd", ".rst", ".html", ".htm", ".txt")
+
+
+@dataclass
+class ContentReport:
+    """What the check of a whole content folder found."""
+
+    items: list[Item] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    files: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"{self.files} content files checked; no problems."
+        files = len({p.path for p in self.problems})
+        noun = "problem" if len(self.problems) == 1 else "problems"
+        return (
+            f"{len(self.problems)} {noun} in {files} of {self.files} content files; "
+            "nothing was built. Fix them and build again."
+        )
+
+
+def display_path(path: Path) -> str:
+    """A path as officers should see it: relative to where they ran the command, if inside."""
+    relative = os.path.relpath(path)
+    return path.as_posix() if relative.startswith("..") else Path(relative).as_posix()
+
+
+def content_files(content_dir: Path) -> Iterator[Path]:
+    """Every file under the content folder except notices' documents, in a stable order."""
+    documents = content_dir / DOCUMENTS_FOLDER
+    for path in sorted(content_dir.rglob("*")):
+        if path.is_file() and documents not in path.parents and not path.name.startswith("."):
+            yield path
+
+
+def read_metadata(text: str) -> dict[str, str]:
+    """The ``Key: value`` lines at the top, read by the same Markdown extension Pelican uses."""
+    md = markdown.Markdown(extensions=["meta"])
+    md.preprocessors["meta"].run(text.split("\n"))
+    meta: dict[str, list[str]] = getattr(md, "Meta", {})
+    return {key: " ".join(line.strip() for line in lines) for key, lines in meta.items()}
+
+
+def read_source(path: Path, content_dir: Path) -> Source | Problem:
+    shown = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        return Problem(shown, "file", "is not UTF-8 text; save it as UTF-8")
+    relative = path.relative_to(content_dir)
+    folder = relative.parts[0] if len(relative.parts) > 1 else ""
+    return Source(shown, str(path.resolve()), folder, read_metadata(text))
+
+
+def check_content(
+    content_dir: Path,
+    ward_slugs: set[str],
+    slugify: Slugify,
+    default_lang: str = "en",
+    only: set[Path] | None = None,
+) -> ContentReport:
+    """Check every file in the content folder (cross-file rules need them all).
+
+    ``only`` narrows the problems reported to those files, for checking one file at a time.
+    """
+    report = ContentReport()
+    for path in content_files(content_dir):
+        report.files += 1
+        shown = display_path(path)
+        if path.suffix.lower() in UNREAD_SUFFIXES:
+            report.problems.append(
+                Problem(shown, "file", f"only {MARKDOWN_SUFFIX} files are published; rename it to "
+                        f"{path.stem}{MARKDOWN_SUFFIX} or move it out of content/")
+            )
+            continue
+        if path.suffix.lower() != MARKDOWN_SUFFIX:
+            continue
+        source = read_source(path, content_dir)
+        if isinstance(source, Problem):
+            report.problems.append(source)
+            continue
+        item, problems = check_source(source, ward_slugs, slugify, default_lang)
+        report.problems.extend(problems)
+        if item is not None:
+            report.items.append(item)
+    documents_dir = content_dir / DOCUMENTS_FOLDER
+    documents = {p.name for p in documents_dir.iterdir() if p.is_file()} if documents_dir.is_dir() else set()
+    report.problems.extend(check_site(report.items, documents, default_lang))
+    if only is not None:
+        wanted = {display_path(p) for p in only}
+        report.problems = [p for p in report.problems if p.path in wanted]
+    report.problems.sort()
+    return report

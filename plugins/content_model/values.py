@@ -1,0 +1,225 @@
+"""Parsers for each kind of field value. Each returns the typed value or raises FieldProblem."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+
+from .london_time import TimeProblem, parse_date, parse_datetime
+from .schema import SUMMARY_MAX, TITLE_MAX, Field
+
+ALL = "all"
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_LANG_PATTERN = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+_HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z!]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_DOCUMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\.[A-Za-z0-9]{1,5}$")
+_CHANGE = re.compile(r"^(\S+)\s*->\s*(\S+)$")
+
+
+class FieldProblem(ValueError):
+    """A value that breaks the content model; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class MovedCollection:
+    """One collection day moved from its usual date to a new one."""
+
+    usual: date
+    new: date
+
+
+def did_you_mean(value: str, options: Collection[str]) -> str:
+    close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def split_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def parse_text(text: str, field: Field) -> str:
+    if _CONTROL.search(text):
+        raise FieldProblem("contains control characters; retype it as plain text")
+    if field.name == "Title" and len(text) > TITLE_MAX:
+        raise FieldProblem(f"is {len(text)} characters long; keep it to {TITLE_MAX} or fewer")
+    return text
+
+
+def parse_summary(text: str, field: Field) -> str:
+    if len(text) > SUMMARY_MAX:
+        raise FieldProblem(
+            f"is {len(text)} characters long; keep it to {SUMMARY_MAX} or fewer "
+            "(one or two sentences)"
+        )
+    if _HTML_TAG.search(text):
+        raise FieldProblem("must be plain text; remove the HTML tags")
+    return parse_text(text, field)
+
+
+def parse_choice(text: str, field: Field) -> str:
+    value = text.lower()
+    if value not in field.choices:
+        raise FieldProblem(
+            f"'{text}' is not allowed; use one of: {', '.join(field.choices)}"
+            + did_you_mean(value, field.choices)
+        )
+    return value
+
+
+def parse_choices(text: str, field: Field) -> tuple[str, ...]:
+    values = [parse_choice(part, field) for part in split_list(text)]
+    if not values:
+        raise FieldProblem(f"is empty; use one or more of: {', '.join(field.choices)}")
+    _refuse_repeats(values)
+    if ALL in values and len(values) > 1:
+        raise FieldProblem("'all' already covers every value; write 'all' alone")
+    return tuple(values)
+
+
+def parse_wards(text: str, known: Collection[str]) -> tuple[str, ...]:
+    values = [part.lower() for part in split_list(text)]
+    if not values:
+        raise FieldProblem("is empty; list ward slugs separated by commas, or write 'all'")
+    _refuse_repeats(values)
+    if ALL in values:
+        if len(values) > 1:
+            raise FieldProblem("'all' already covers every ward; write 'all' alone")
+        return (ALL,)
+    for value in values:
+        if value not in known:
+            raise FieldProblem(
+                f"'{value}' is not a ward in the wards file" + did_you_mean(value, known)
+            )
+    return tuple(values)
+
+
+def parse_slug(text: str, field: Field) -> str:
+    if not SLUG_PATTERN.match(text):
+        raise FieldProblem(
+            f"'{text}' is not a slug; use lower-case letters, digits and single hyphens, "
+            "like 'flood-warning-sandwich'"
+        )
+    if len(text) > 100:
+        raise FieldProblem("is longer than 100 characters; shorten it")
+    return text
+
+
+def parse_lang(text: str, field: Field) -> str:
+    if not _LANG_PATTERN.match(text):
+        raise FieldProblem(f"'{text}' is not a BCP 47 language tag; use e.g. en, cy or pl")
+    try:
+        locale = Locale.parse(text, sep="-")
+    except (UnknownLocaleError, ValueError):
+        raise FieldProblem(f"'{text}' is not a known language; use e.g. en, cy or pl") from None
+    return "-".join(filter(None, (locale.language, locale.script, locale.territory)))
+
+
+def parse_yes_no(text: str, field: Field) -> bool:
+    value = text.lower()
+    if value not in ("yes", "no"):
+        raise FieldProblem(f"'{text}' is not allowed; write yes or no")
+    return value == "yes"
+
+
+def parse_polygon(text: str, field: Field) -> tuple[tuple[float, float], ...]:
+    points: list[tuple[float, float]] = []
+    for pair in text.split():
+        try:
+            lat_text, lon_text = pair.split(",")
+            lat, lon = float(lat_text), float(lon_text)
+        except ValueError:
+            raise FieldProblem(
+                f"'{pair}' is not a 'lat,lon' point; write points like 51.12,1.31 "
+                "separated by spaces"
+            ) from None
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise FieldProblem(f"'{pair}' is outside the world; latitude first, then longitude")
+        points.append((lat, lon))
+    if len(points) < 4:
+        raise FieldProblem("needs at least four points, the last the same as the first")
+    if points[0] != points[-1]:
+        raise FieldProblem("must end where it starts; repeat the first point at the end")
+    return tuple(points)
+
+
+def parse_changes(text: str, field: Field) -> tuple[MovedCollection, ...]:
+    moves: list[MovedCollection] = []
+    for part in (p.strip() for p in text.split(";")):
+        if not part:
+            continue
+        match = _CHANGE.match(part)
+        if not match:
+            raise FieldProblem(
+                f"'{part}' is not a 'YYYY-MM-DD -> YYYY-MM-DD' pair (usual day -> new day)"
+            )
+        try:
+            usual, new = parse_date(match.group(1)), parse_date(match.group(2))
+        except TimeProblem as problem:
+            raise FieldProblem(str(problem)) from None
+        if usual == new:
+            raise FieldProblem(f"'{part}' moves a collection to the same day; remove the pair")
+        if any(m.usual == usual for m in moves):
+            raise FieldProblem(f"{usual.isoformat()} is moved twice; keep one pair for it")
+        moves.append(MovedCollection(usual, new))
+    if not moves:
+        raise FieldProblem("is empty; write 'YYYY-MM-DD -> YYYY-MM-DD' pairs separated by ';'")
+    return tuple(sorted(moves, key=lambda m: m.usual))
+
+
+def parse_documents(text: str, field: Field) -> tuple[str, ...]:
+    names = split_list(text)
+    for name in names:
+        if not _DOCUMENT_NAME.match(name) or ".." in name:
+            raise FieldProblem(
+                f"'{name}' is not a plain file name; give names like 'plan.pdf' of files in "
+                "content/notices/documents/"
+            )
+    _refuse_repeats(names)
+    return tuple(names)
+
+
+def _datetime(text: str, field: Field) -> Any:
+    try:
+        return parse_datetime(text)
+    except TimeProblem as problem:
+        raise FieldProblem(str(problem)) from None
+
+
+def _date(text: str, field: Field) -> Any:
+    try:
+        return parse_date(text)
+    except TimeProblem as problem:
+        raise FieldProblem(str(problem)) from None
+
+
+def _refuse_repeats(values: list[str]) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise FieldProblem(f"'{value}' is listed twice; list it once")
+        seen.add(value)
+
+
+# Parsers that need nothing but the text and the field; wards need the wards file.
+PARSERS: dict[str, Callable[[str, Field], Any]] = {
+    "text": parse_text,
+    "summary": parse_summary,
+    "datetime": _datetime,
+    "date": _date,
+    "choice": parse_choice,
+    "choices": parse_choices,
+    "slug": parse_slug,
+    "slug-ref": parse_slug,
+    "lang": parse_lang,
+    "yes-no": parse_yes_no,
+    "polygon": parse_polygon,
+    "changes": parse_changes,
+    "documents": parse_documents,
+}

@@ -1,0 +1,65 @@
+"""The council's wards: a CSV file with columns slug, name and gss (ONS code, where known)."""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .values import SLUG_PATTERN
+
+_GSS = re.compile(r"^[EWSN]\d{8}$")
+REQUIRED_COLUMNS = ("slug", "name", "gss")
+
+
+@dataclass(frozen=True)
+class Ward:
+    slug: str
+    name: str
+    gss: str | None
+
+
+class WardsFileError(ValueError):
+    """The wards file itself is unusable; each line of the message names the row and column."""
+
+
+def ward_slug(name: str) -> str:
+    """The slug the example council uses: lower case, & -> and, no apostrophes or commas."""
+    text = name.lower().replace("&", " and ").replace("'", "").replace("\u2019", "")
+    text = text.replace(",", " ")
+    return "-".join(text.split())
+
+
+def load_wards(path: Path) -> dict[str, Ward]:
+    """Read the wards file; every problem in it is reported at once."""
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+            columns = tuple(rows[0].keys()) if rows else ()
+    except FileNotFoundError:
+        raise WardsFileError(f"{path}: file: not found; set WARDS_FILE in pelicanconf.py") from None
+    except UnicodeDecodeError:
+        raise WardsFileError(f"{path}: file: not UTF-8 text; save it as UTF-8 CSV") from None
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise WardsFileError(f"{path}: columns: needs {', '.join(missing)} (header row)")
+    wards: dict[str, Ward] = {}
+    problems: list[str] = []
+    for number, row in enumerate(rows, start=2):
+        slug, name, gss = (row[c].strip() if row[c] else "" for c in REQUIRED_COLUMNS)
+        where = f"{path}: row {number}"
+        if not SLUG_PATTERN.match(slug):
+            problems.append(f"{where}: slug: '{slug}' is not a slug like 'walmer'")
+        elif slug in wards or slug == "all":
+            problems.append(f"{where}: slug: '{slug}' is used twice (or is the reserved 'all')")
+        if not name:
+            problems.append(f"{where}: name: is empty")
+        if gss and not _GSS.match(gss):
+            problems.append(f"{where}: gss: '{gss}' is not an ONS code like E05009999")
+        wards[slug] = Ward(slug, name, gss or None)
+    if problems:
+        raise WardsFileError("\n".join(problems))
+    if not wards:
+        raise WardsFileError(f"{path}: file: lists no wards")
+    return wards

@@ -1,0 +1,49 @@
+"""Pelican plugin: the GOV.UK Design System in Pelican's Jinja environment.
+
+Loads the govuk-frontend-jinja macros (``{% from "govuk_frontend_jinja/components/..." %}``),
+installs the interface gettext catalogue for INTERFACE_LANG (Babel, theme/translations/)
+and adds the date and ward filters the templates use.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from babel.support import Translations
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from pelican import signals
+
+from . import formatting
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "theme" / "translations"
+
+
+def interface_translations(lang: str) -> Translations:
+    """The catalogue for ``lang``, or none (the English source text) when there is none."""
+    return Translations.load(str(TRANSLATIONS_DIR), [lang.replace("-", "_")], domain="messages")
+
+
+def configure_environment(generator: Any) -> None:
+    env = generator.env
+    if not isinstance(env.loader, ChoiceLoader):
+        return
+    env.loader.loaders.append(
+        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})
+    )
+    lang = generator.settings.get("INTERFACE_LANG", "en")
+    translations = interface_translations(lang)
+    env.install_gettext_translations(translations, newstyle=True)
+    gettext = translations.gettext
+    env.filters.update(
+        london_date=lambda moment: formatting.london_date(moment, lang),
+        london_datetime=lambda moment: formatting.london_datetime(moment, lang, gettext),
+        london_weekday_date=lambda day: formatting.london_weekday_date(day, lang),
+        london_time=lambda moment: formatting.london_time(moment, gettext),
+        iso=formatting.iso,
+        language_name=formatting.language_name,
+    )
+
+
+def register() -> None:
+    signals.generator_init.connect(configure_environment)

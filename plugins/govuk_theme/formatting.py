@@ -1,0 +1,63 @@
+"""How dates, times and lists read on the site: GOV.UK style, in London time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+from babel import Locale
+from babel.dates import format_date
+
+from plugins.content_model.london_time import LONDON
+
+
+def london_date(moment: date | datetime, locale: str = "en") -> str:
+    """'28 November 2026' (a datetime is first moved to London time)."""
+    day = moment.astimezone(LONDON).date() if isinstance(moment, datetime) else moment
+    return format_date(day, "d MMMM y", locale=locale)
+
+
+def london_weekday_date(day: date, locale: str = "en") -> str:
+    """'Friday 25 December 2026', for collection days."""
+    return format_date(day, "EEEE d MMMM y", locale=locale)
+
+
+Gettext = Callable[[str], str]
+
+
+def _untranslated(text: str) -> str:
+    return text
+
+
+def london_time(moment: datetime, gettext: Gettext = _untranslated) -> str:
+    """'9:30am', 'midday' or 'midnight', as GOV.UK writes times."""
+    local = moment.astimezone(LONDON)
+    if (local.hour, local.minute) == (12, 0):
+        return gettext("midday")
+    if (local.hour, local.minute) == (0, 0):
+        return gettext("midnight")
+    hour = local.hour % 12 or 12
+    suffix = gettext("am") if local.hour < 12 else gettext("pm")
+    return f"{hour}:{local.minute:02d}{suffix}" if local.minute else f"{hour}{suffix}"
+
+
+def london_datetime(moment: datetime, locale: str = "en", gettext: Gettext = _untranslated) -> str:
+    """'9:30am on 28 November 2026'."""
+    return gettext("%(time)s on %(date)s") % {
+        "time": london_time(moment, gettext),
+        "date": london_date(moment, locale),
+    }
+
+
+def iso(moment: date | datetime) -> str:
+    """Machine-readable time for <time datetime>: seconds and a numeric offset."""
+    if isinstance(moment, datetime):
+        return moment.astimezone(LONDON).isoformat(timespec="seconds")
+    return moment.isoformat()
+
+
+
+def language_name(tag: str) -> str:
+    """A language's name in that language ('Cymraeg' for cy), as language pickers show it."""
+    locale = Locale.parse(tag, sep="-")
+    return str(locale.get_display_name(locale) or tag)

@@ -1,0 +1,10 @@
+"""Settings for publishing: the public address, absolute URLs."""
+
+import os
+import sys
+
+sys.path.append(os.path.dirname(os.path.abspath(__file__)))
+
+from pelicanconf import *  # noqa: E402,F403
+
+SITEURL = os.environ.get("SITE_URL", "https://noticeboard.example.org").rstrip("/")
