@@ -46,10 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 1
     if report.ok:
-        print(f"{len(files)} files checked; no problems." if files else report.summary())
+        print(report.summary(building=False))
         return 0
     print_problems(report)
-    print(report.summary().replace("nothing was built. ", ""), file=sys.stderr)
+    print(report.summary(building=False), file=sys.stderr)
     return 1
 
 

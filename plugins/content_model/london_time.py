@@ -58,16 +58,16 @@ def london_datetime(naive: datetime, text: str) -> datetime:
     """Attach Europe/London to a wall-clock time, refusing times the clock change skips or repeats."""
     first = naive.replace(tzinfo=LONDON, fold=0)
     second = naive.replace(tzinfo=LONDON, fold=1)
-    if first.utcoffset() != second.utcoffset():
-        raise TimeProblem(
-            f"'{text}' happens twice in London when the clocks go back; add the offset: "
-            f"{_with_offset(first)} (first, BST) or {_with_offset(second)} (second, GMT)"
-        )
     round_trip = first.astimezone(ZoneInfo("UTC")).astimezone(LONDON)
     if round_trip.replace(tzinfo=None) != naive:
         raise TimeProblem(
             f"'{text}' does not exist in London: the clocks go forward an hour then; "
             "use a time an hour later or earlier"
+        )
+    if first.utcoffset() != second.utcoffset():
+        raise TimeProblem(
+            f"'{text}' happens twice in London when the clocks go back; add the offset: "
+            f"{_with_offset(first)} (first, BST) or {_with_offset(second)} (second, GMT)"
         )
     return first
 

@@ -29,15 +29,20 @@ class ContentReport:
     def ok(self) -> bool:
         return not self.problems
 
-    def summary(self) -> str:
+    def summary(self, building: bool = True) -> str:
+        """One line for the end of a run: what was checked and what happens next."""
+        checked = _count(self.files, "content file")
         if self.ok:
-            return f"{self.files} content files checked; no problems."
+            return f"{checked} checked; no problems."
         files = len({p.path for p in self.problems})
-        noun = "problem" if len(self.problems) == 1 else "problems"
-        return (
-            f"{len(self.problems)} {noun} in {files} of {self.files} content files; "
-            "nothing was built. Fix them and build again."
-        )
+        found = f"{_count(len(self.problems), 'problem')} in {files} of {checked}"
+        if building:
+            return f"{found}; nothing was built. Fix them and build again."
+        return f"{found}. Fix them before publishing."
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def display_path(path: Path) -> str:
@@ -86,8 +91,9 @@ def check_content(
     """
     report = ContentReport()
     for path in content_files(content_dir):
-        report.files += 1
         shown = display_path(path)
+        if path.suffix.lower() in (MARKDOWN_SUFFIX, *UNREAD_SUFFIXES):
+            report.files += 1
         if path.suffix.lower() in UNREAD_SUFFIXES:
             report.problems.append(
                 Problem(shown, "file", f"only {MARKDOWN_SUFFIX} files are published; rename it to "

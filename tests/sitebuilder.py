@@ -1,0 +1,100 @@
+"""Build small sites from fixture content in temporary folders, as the tests' docs do."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pelican import Pelican
+from pelican.settings import read_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SETTINGS = ROOT / "pelicanconf.py"
+EXAMPLE_NOW = "2026-11-28T12:00:00+00:00"
+
+# Fields every item needs, so each test writes only what it is about.
+BASE = {
+    "alerts": {
+        "Title": "Flood alert: River Stour",
+        "Date": "2026-11-27 09:00",
+        "Summary": "The river may flood low-lying roads.",
+        "Wards": "sandwich",
+        "Event": "flooding",
+        "Severity": "moderate",
+        "Expires": "2026-11-30 18:00",
+    },
+    "notices": {
+        "Title": "Planning application: 1 High Street",
+        "Date": "2026-11-20 09:00",
+        "Summary": "An application to extend 1 High Street.",
+        "Wards": "walmer",
+        "Notice-Type": "planning",
+        "Reference": "DOV/26/00001",
+        "Legislation": "Town and Country Planning Act 1990, section 65",
+    },
+    "bin-changes": {
+        "Title": "Bank holiday collections",
+        "Date": "2026-11-20 09:00",
+        "Summary": "Collections move by a day.",
+        "Wards": "all",
+        "Changes": "2026-12-25 -> 2026-12-26",
+    },
+    "pages": {"Title": "About"},
+}
+
+
+def item(kind: str, body: str = "Some words.", drop: tuple[str, ...] = (), **fields: str) -> str:
+    """A content file: the base fields of ``kind``, overridden by ``fields`` (underscores
+    for hyphens: ``Notice_Type``), less those named in ``drop``."""
+    values = {**BASE[kind], **{k.replace("_", "-"): v for k, v in fields.items()}}
+    lines = [f"{key}: {value}" for key, value in values.items() if key not in drop]
+    return "\n".join(lines) + "\n\n" + textwrap.dedent(body).strip() + "\n"
+
+
+def write_content(root: Path, files: Mapping[str, str | bytes]) -> Path:
+    content = root / "content"
+    content.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        path = content / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+    return content
+
+
+def settings_for(root: Path, now: str = EXAMPLE_NOW, **override: Any) -> dict[str, Any]:
+    values = {
+        "PATH": str(root / "content"),
+        "OUTPUT_PATH": str(root / "output"),
+        "NOTICEBOARD_NOW": now,
+        **override,
+    }
+    return read_settings(str(SETTINGS), override=values)
+
+
+def build(root: Path, files: Mapping[str, str | bytes], now: str = EXAMPLE_NOW, **override: Any) -> Path:
+    """Write ``files`` under ``root/content`` and build them into ``root/output``."""
+    write_content(root, files)
+    Pelican(settings_for(root, now, **override)).run()
+    return root / "output"
+
+
+def build_folder(content: Path, output: Path, now: str = EXAMPLE_NOW) -> Path:
+    settings = read_settings(
+        str(SETTINGS),
+        override={"PATH": str(content), "OUTPUT_PATH": str(output), "NOTICEBOARD_NOW": now},
+    )
+    Pelican(settings).run()
+    return output
+
+
+def read(output: Path, url: str) -> str:
+    """The HTML of a page by its URL: ``/alerts/x/`` reads alerts/x/index.html."""
+    path = output / url.strip("/")
+    if url.endswith("/") or not path.suffix:
+        path = path / "index.html"
+    return path.read_text(encoding="utf-8")

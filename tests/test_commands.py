@@ -1,0 +1,99 @@
+"""The officer's commands: a refused build leaves the site as it was; the validator."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.sitebuilder import EXAMPLE_NOW, ROOT, item, write_content
+
+PY = sys.executable
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NOTICEBOARD_NOW": EXAMPLE_NOW}
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+
+
+def pelican(content: Path, output: Path) -> subprocess.CompletedProcess[str]:
+    return run(PY, "-m", "pelican", str(content), "-s", "pelicanconf.py", "-o", str(output), "-q")
+
+
+def test_a_refused_build_exits_non_zero_and_leaves_the_old_site_alone(tmp_path: Path) -> None:
+    content = write_content(
+        tmp_path,
+        {
+            "alerts/one.md": item("alerts", Severity="huge"),
+            "notices/two.md": item("notices", Wards="atlantis"),
+        },
+    )
+    output = tmp_path / "output"
+    output.mkdir()
+    (output / "index.html").write_text("the live site")
+
+    result = pelican(content, output)
+
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].endswith(
+        "alerts/one.md: Severity: 'huge' is not allowed; use one of: extreme, severe, moderate, minor"
+    )
+    assert lines[1].endswith("notices/two.md: Wards: 'atlantis' is not a ward in the wards file")
+    assert lines[2] == "2 problems in 2 of 2 content files; nothing was built. Fix them and build again."
+    assert "Traceback" not in result.stderr
+    assert [p.name for p in output.iterdir()] == ["index.html"]
+    assert (output / "index.html").read_text() == "the live site"
+
+
+def test_a_good_build_replaces_the_old_site(tmp_path: Path) -> None:
+    content = write_content(tmp_path, {"notices/plan.md": item("notices")})
+    output = tmp_path / "output"
+    output.mkdir()
+    (output / "stale.html").write_text("an old page")
+
+    result = pelican(content, output)
+
+    assert result.returncode == 0, result.stderr
+    assert not (output / "stale.html").exists()
+    assert (output / "notices" / "planning-application-1-high-street" / "index.html").is_file()
+
+
+def test_validate_reports_on_one_file_using_the_whole_folder(tmp_path: Path) -> None:
+    content = write_content(
+        tmp_path,
+        {
+            "notices/first.md": item("notices"),
+            "notices/second.md": item("notices", Title="Second"),  # same Reference
+            "alerts/other.md": item("alerts", Severity="huge"),
+        },
+    )
+    second = content / "notices" / "second.md"
+
+    result = run(PY, "-m", "plugins.content_model.cli", "--content", str(content), str(second))
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"{second}: Reference: 'DOV/26/00001' is already the reference of "
+        f"{content}/notices/first.md; references must be unique",
+        "1 problem in 1 of 3 content files. Fix them before publishing.",
+    ]
+
+
+def test_validate_passes_good_content(tmp_path: Path) -> None:
+    content = write_content(tmp_path, {"notices/first.md": item("notices")})
+    result = run(PY, "-m", "plugins.content_model.cli", str(content))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "1 content file checked; no problems."
+
+
+def test_the_example_content_is_valid() -> None:
+    result = run(PY, "-m", "plugins.content_model.cli", "content")
+    assert result.returncode == 0, result.stderr
+
+
+def test_validate_names_a_missing_file(tmp_path: Path) -> None:
+    result = run(PY, "-m", "plugins.content_model.cli", str(tmp_path / "nope.md"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"{tmp_path / 'nope.md'}: file: not found"
