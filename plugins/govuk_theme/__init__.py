@@ -19,9 +19,9 @@ from . import formatting
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "theme" / "translations"
 
 
-def interface_translations(lang: str) -> Translations:
+def interface_translations(lang: str, directory: Path = TRANSLATIONS_DIR) -> Translations:
     """The catalogue for ``lang``, or none (the English source text) when there is none."""
-    return Translations.load(str(TRANSLATIONS_DIR), [lang.replace("-", "_")], domain="messages")
+    return Translations.load(str(directory), [lang.replace("-", "_")], domain="messages")
 
 
 def configure_environment(generator: Any) -> None:
@@ -32,7 +32,8 @@ def configure_environment(generator: Any) -> None:
         PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})
     )
     lang = generator.settings.get("INTERFACE_LANG", "en")
-    translations = interface_translations(lang)
+    directory = Path(generator.settings.get("INTERFACE_TRANSLATIONS") or TRANSLATIONS_DIR)
+    translations = interface_translations(lang, directory)
     env.install_gettext_translations(translations, newstyle=True)
     gettext = translations.gettext
     env.filters.update(

@@ -1,0 +1,142 @@
+"""The example site in a real browser: accessibility (axe-core, WCAG 2.2 AA), small screens,
+zoom, keyboard focus, print and no JavaScript."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, axe_violations, has_horizontal_scroll, serving
+
+pytestmark = pytest.mark.browser
+
+KEY_PAGES = [
+    "/",
+    "/alerts/flood-warning-river-stour-sandwich-update/",
+    "/notices/tro-castle-street-temporary-closure/",
+    "/bin-changes/christmas-and-new-year-bin-collections-2026/",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: 'make test' installs Debian's chromium package")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def site_url(example_site: Path) -> Iterator[str]:
+    with serving(example_site) as url:
+        yield url
+
+
+def every_page(site: Path) -> list[str]:
+    urls = []
+    for path in sorted(site.rglob("*.html")):
+        relative = path.relative_to(site).as_posix()
+        urls.append("/" + relative.removesuffix("index.html"))
+    return urls
+
+
+def open_page(browser: Browser, url: str, **context: Any) -> Any:
+    page = browser.new_context(**context).new_page()
+    response = page.goto(url)
+    assert response is not None
+    return page, response
+
+
+def test_key_pages_load(browser: Browser, site_url: str) -> None:
+    for path in KEY_PAGES:
+        page, response = open_page(browser, site_url + path)
+        assert response.status == 200
+        assert page.locator("h1").count() == 1
+        page.context.close()
+
+
+def test_every_page_has_no_axe_violations(browser: Browser, site_url: str, example_site: Path) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    failures = {}
+    for path in every_page(example_site):
+        page.goto(site_url + path)
+        violations = axe_violations(page)
+        if violations:
+            failures[path] = violations
+    context.close()
+    assert failures == {}
+    assert len(every_page(example_site)) > 40
+
+
+@pytest.mark.parametrize("width", [320, 640])  # 640 CSS pixels is a 1280px window at 200% zoom
+def test_no_horizontal_scrolling_on_small_screens(browser: Browser, site_url: str, width: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    scrolling = []
+    for path in [*KEY_PAGES, "/wards/sandwich/", "/notices/", "/wards/", "/404.html"]:
+        page.goto(site_url + path)
+        if has_horizontal_scroll(page):
+            scrolling.append(path)
+    context.close()
+    assert scrolling == []
+
+
+def test_everything_can_be_read_and_navigated_without_javascript(browser: Browser, site_url: str) -> None:
+    page, _ = open_page(browser, site_url + "/", java_script_enabled=False)
+    page.get_by_role("link", name="Statutory notices", exact=True).first.click()
+    assert page.locator("h1").inner_text() == "Statutory notices"
+    page.get_by_role("link", name="Temporary closure of Castle Street, Dover for resurfacing").click()
+    assert "TRO/2026/041" in page.locator(".govuk-summary-list").inner_text()
+    page.get_by_role("link", name="Your area").click()
+    page.get_by_role("link", name="Sandwich").click()
+    assert page.locator("h1").inner_text() == "Sandwich"
+    page.context.close()
+
+
+def test_the_skip_link_is_first_and_visible_on_focus(browser: Browser, site_url: str) -> None:
+    page, _ = open_page(browser, site_url + KEY_PAGES[2])
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "Skip to main content"
+    box = page.evaluate("JSON.stringify(document.activeElement.getBoundingClientRect())")
+    assert '"height":0' not in box
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main-content"
+    page.context.close()
+
+
+def test_focus_is_visible_on_links(browser: Browser, site_url: str) -> None:
+    page, _ = open_page(browser, site_url + "/")
+    for _ in range(3):
+        page.keyboard.press("Tab")
+    style = page.evaluate(
+        "(() => { const s = getComputedStyle(document.activeElement);"
+        " return [s.backgroundColor, s.boxShadow, s.outlineStyle]; })()"
+    )
+    background, shadow, outline = style
+    assert background == "rgb(255, 221, 0)" or shadow != "none" or outline != "none"
+    page.context.close()
+
+
+def test_notices_print_without_navigation(browser: Browser, site_url: str) -> None:
+    page, _ = open_page(browser, site_url + KEY_PAGES[2])
+    page.emulate_media(media="print")
+    assert not page.locator(".council-header").is_visible()
+    assert not page.locator(".govuk-footer").is_visible()
+    assert page.locator(".council-print-only").is_visible()
+    assert page.locator(".govuk-summary-list").is_visible()
+    page.context.close()
+
+
+def test_unknown_addresses_get_the_404_page(browser: Browser, site_url: str) -> None:
+    page, response = open_page(browser, site_url + "/alerts/no-such-alert/")
+    assert response.status == 404
+    assert page.locator("h1").inner_text() == "Page not found"
+    page.context.close()

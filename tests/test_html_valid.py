@@ -1,0 +1,44 @@
+"""Every page is valid HTML, checked by the Nu HTML Checker (vnu.jar, from npm, on Java)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.sitebuilder import ROOT, build, item
+
+VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+
+def nu_messages(*folders: Path) -> list[str]:
+    java = shutil.which("java")
+    if java is None:
+        pytest.fail("java is missing: 'make test' installs Debian's default-jre-headless")
+    result = subprocess.run(
+        [java, "-jar", str(VNU), "--skip-non-html", "--format", "json", *map(str, folders)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    messages = json.loads(result.stderr or result.stdout)["messages"]
+    return [f"{m.get('url', '')}:{m.get('lastLine', '')}: {m['type']}: {m['message']}" for m in messages]
+
+
+def test_every_page_is_valid_html(example_site: Path, tmp_path: Path) -> None:
+    paginated = build(
+        tmp_path,
+        {
+            f"notices/n{i:02d}.md": item(
+                "notices", Slug=f"n{i:02d}", Title=f"Notice {i}", Reference=f"R/{i}",
+                Date=f"2026-{1 + i % 11:02d}-{1 + i % 27:02d} 09:00",
+            )
+            for i in range(45)
+        },
+    )
+    assert (paginated / "notices" / "page" / "2" / "index.html").exists()
+    assert (paginated / "wards" / "walmer" / "page" / "2" / "index.html").exists()
+    assert nu_messages(example_site, paginated) == []

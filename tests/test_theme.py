@@ -1,0 +1,133 @@
+"""The theme: the council's brand on GOV.UK Frontend, never GOV.UK's own identity, and every
+piece of interface text through gettext."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from plugins.govuk_theme.build_css import BrandError, build as build_css, check_brand_colour
+from tests.sitebuilder import ROOT, build, item, read
+
+POT = ROOT / "theme" / "translations" / "messages.pot"
+
+
+def test_the_brand_colour_must_contrast_with_white_text() -> None:
+    assert check_brand_colour("#00594F") == "#00594f"
+    with pytest.raises(BrandError) as refused:
+        check_brand_colour("#ffdd00")
+    assert str(refused.value) == (
+        "pelicanconf.py: BRAND_COLOUR: #ffdd00 gives 1.3:1 contrast with white text; "
+        "WCAG needs 4.5:1, choose a darker shade"
+    )
+    with pytest.raises(BrandError, match="is not a colour like #00594f"):
+        check_brand_colour("teal")
+
+
+def test_another_council_rebrands_by_configuration(tmp_path: Path) -> None:
+    (tmp_path / "content").mkdir()
+    settings = tmp_path / "pelicanconf.py"
+    settings.write_text(
+        (ROOT / "pelicanconf.py").read_text().replace('BRAND_COLOUR = "#00594f"', 'BRAND_COLOUR = "#4c2c92"')
+        .replace("HERE = Path(__file__).resolve().parent", f"HERE = Path({str(ROOT)!r})")
+    )
+    css = build_css(str(settings), tmp_path / "build").read_text()
+    assert "#4c2c92" in css.lower()
+    assert "#00594f" not in css.lower()
+
+
+def test_the_css_uses_arial_and_never_gds_transport(example_site: Path) -> None:
+    css = (example_site / "theme" / "build" / "noticeboard.css").read_text()
+    assert "GDS Transport" not in css
+    assert re.search(r"font-family:\s*arial,\s*sans-serif", css)
+
+
+def test_no_gov_uk_identity_is_published(example_site: Path) -> None:
+    names = [p.name for p in example_site.rglob("*")]
+    assert not [n for n in names if "govuk-crest" in n or "govuk-icon" in n or n.endswith(".woff2")]
+    home = read(example_site, "/")
+    for marker in ("govuk-header__logotype", "govuk-logo", "crown", "GOV.UK"):
+        assert marker not in home
+
+
+def test_the_council_logo_and_name_are_in_the_header(example_site: Path) -> None:
+    header = read(example_site, "/").split('<header class="council-header">')[1].split("</header>")[0]
+    assert 'src="/theme/images/logo.svg" alt="Dover District Council"' in header
+
+
+def write_catalogue(folder: Path, lang: str, messages: dict[str, str]) -> Path:
+    catalogue = Catalog(locale=lang)
+    for msgid, msgstr in messages.items():
+        catalogue.add(msgid, msgstr)
+    target = folder / lang / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    with (target / "messages.mo").open("wb") as handle:
+        write_mo(handle, catalogue)
+    return folder
+
+
+def template_messages() -> set[str]:
+    found = set()
+    for _, _, message, _, _ in extract_from_dir(
+        str(ROOT / "theme" / "templates"),
+        method_map=[("**.html", "jinja2")],
+        options_map={"**.html": {"extensions": "jinja2.ext.i18n,jinja2.ext.do"}},
+    ):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def test_a_catalogue_translates_the_interface(tmp_path: Path) -> None:
+    translations = write_catalogue(
+        tmp_path / "translations",
+        "cy",
+        {"Skip to main content": "Neidio i'r prif gynnwys", "Reference": "Cyfeirnod"},
+    )
+    output = build(
+        tmp_path / "site",
+        {"notices/plan.md": item("notices", Slug="plan")},
+        INTERFACE_LANG="cy",
+        INTERFACE_TRANSLATIONS=str(translations),
+    )
+    html = read(output, "/notices/plan/")
+    assert "Neidio i'r prif gynnwys" in html
+    assert "Cyfeirnod" in html
+    assert '<html lang="cy"' in html
+
+
+def test_every_piece_of_interface_text_goes_through_gettext(tmp_path: Path) -> None:
+    """Build with a pseudo-language that brackets every message: no bare text remains in
+    the site's furniture (header, navigation, breadcrumbs, labels, footer)."""
+    messages = {m: f"[{m}]" for m in template_messages()}
+    translations = write_catalogue(tmp_path / "translations", "cy", messages)
+    output = build(
+        tmp_path / "site",
+        {"alerts/a.md": item("alerts", Slug="a", Area="Riverside"),
+         "notices/n.md": item("notices", Slug="n")},
+        INTERFACE_LANG="cy",
+        INTERFACE_TRANSLATIONS=str(translations),
+    )
+    for url in ("/", "/alerts/a/", "/notices/n/"):
+        html = read(output, url)
+        furniture = [
+            *re.findall(r'class="govuk-link council-nav__link"[^>]*>([^<]+)<', html),
+            *re.findall(r'<dt class="govuk-summary-list__key">\s*([^<]+?)\s*</dt>', html),
+            *re.findall(r'<h2 class="govuk-[^"]*">([^<]+)</h2>', html),
+            *re.findall(r'class="govuk-skip-link"[^>]*>([^<]+)<', html),
+            *re.findall(r'class="govuk-breadcrumbs__link"[^>]*>([^<]+)<', html),
+        ]
+        assert furniture, url
+        assert [text for text in furniture if not text.strip().startswith("[")] == [], url
+
+
+def test_the_message_template_is_up_to_date() -> None:
+    with POT.open("rb") as handle:
+        in_pot = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
+    missing = template_messages() - in_pot
+    assert not missing, f"run 'make extract-messages': {sorted(missing)[:5]}"
