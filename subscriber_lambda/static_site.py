@@ -29,7 +29,10 @@ SECURITY_HEADERS = {
 class SiteHandler(SimpleHTTPRequestHandler):
     """Static files with the site's 404 page and no directory listings."""
 
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, **SITE_TYPES}
+    extensions_map = {  # noqa: RUF012 (the base class declares it this way)
+        **SimpleHTTPRequestHandler.extensions_map,
+        **SITE_TYPES,
+    }
 
     def end_headers(self) -> None:
         for name, value in SECURITY_HEADERS.items():

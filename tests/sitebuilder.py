@@ -76,7 +76,9 @@ def settings_for(root: Path, now: str = EXAMPLE_NOW, **override: Any) -> dict[st
     return read_settings(str(SETTINGS), override=values)
 
 
-def build(root: Path, files: Mapping[str, str | bytes], now: str = EXAMPLE_NOW, **override: Any) -> Path:
+def build(
+    root: Path, files: Mapping[str, str | bytes], now: str = EXAMPLE_NOW, **override: Any
+) -> Path:
     """Write ``files`` under ``root/content`` and build them into ``root/output``."""
     write_content(root, files)
     Pelican(settings_for(root, now, **override)).run()

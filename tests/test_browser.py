@@ -61,7 +61,9 @@ def test_key_pages_load(browser: Browser, site_url: str) -> None:
         page.context.close()
 
 
-def test_every_page_has_no_axe_violations(browser: Browser, site_url: str, example_site: Path) -> None:
+def test_every_page_has_no_axe_violations(
+    browser: Browser, site_url: str, example_site: Path
+) -> None:
     context = browser.new_context()
     page = context.new_page()
     failures = {}
@@ -76,7 +78,9 @@ def test_every_page_has_no_axe_violations(browser: Browser, site_url: str, examp
 
 
 @pytest.mark.parametrize("width", [320, 640])  # 640 CSS pixels is a 1280px window at 200% zoom
-def test_no_horizontal_scrolling_on_small_screens(browser: Browser, site_url: str, width: int) -> None:
+def test_no_horizontal_scrolling_on_small_screens(
+    browser: Browser, site_url: str, width: int
+) -> None:
     context = browser.new_context(viewport={"width": width, "height": 800})
     page = context.new_page()
     scrolling = []
@@ -88,11 +92,15 @@ def test_no_horizontal_scrolling_on_small_screens(browser: Browser, site_url: st
     assert scrolling == []
 
 
-def test_everything_can_be_read_and_navigated_without_javascript(browser: Browser, site_url: str) -> None:
+def test_everything_can_be_read_and_navigated_without_javascript(
+    browser: Browser, site_url: str
+) -> None:
     page, _ = open_page(browser, site_url + "/", java_script_enabled=False)
     page.get_by_role("link", name="Statutory notices", exact=True).first.click()
     assert page.locator("h1").inner_text() == "Statutory notices"
-    page.get_by_role("link", name="Temporary closure of Castle Street, Dover for resurfacing").click()
+    page.get_by_role(
+        "link", name="Temporary closure of Castle Street, Dover for resurfacing"
+    ).click()
     assert "TRO/2026/041" in page.locator(".govuk-summary-list").inner_text()
     page.get_by_role("link", name="Your area").click()
     page.get_by_role("link", name="Sandwich").click()

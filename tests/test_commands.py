@@ -38,10 +38,14 @@ def test_a_refused_build_exits_non_zero_and_leaves_the_old_site_alone(tmp_path: 
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert lines[0].endswith(
-        "alerts/one.md: Severity: 'huge' is not allowed; use one of: extreme, severe, moderate, minor"
+        "alerts/one.md: Severity: 'huge' is not allowed; "
+        "use one of: extreme, severe, moderate, minor"
     )
     assert lines[1].endswith("notices/two.md: Wards: 'atlantis' is not a ward in the wards file")
-    assert lines[2] == "2 problems in 2 of 2 content files; nothing was built. Fix them and build again."
+    assert (
+        lines[2]
+        == "2 problems in 2 of 2 content files; nothing was built. Fix them and build again."
+    )
     assert "Traceback" not in result.stderr
     assert [p.name for p in output.iterdir()] == ["index.html"]
     assert (output / "index.html").read_text() == "the live site"

@@ -20,164 +20,426 @@ Z = "content/notices/zz-later.md"  # sorts after the good files, so it is the se
 
 RULES = [
     # --- every type -------------------------------------------------------------------
-    ("title required", A, item("alerts", drop=("Title",)),
-     f"{A}: Title: missing; add a line like 'Title: Flood warning'"),
-    ("title length", N, item("notices", Title="x" * 201),
-     f"{N}: Title: is 201 characters long; keep it to 200 or fewer"),
-    ("control characters", N, item("notices", Location="Town\x07Hall"),
-     f"{N}: Location: contains control characters; retype it as plain text"),
-    ("date required", A, item("alerts", drop=("Date",)),
-     f"{A}: Date: missing; add a line like 'Date: 2026-11-28 09:30'"),
-    ("date format", A, item("alerts", Date="28/11/2026"),
-     f"{A}: Date: '28/11/2026' is not an ISO 8601 date and time; write it like "
-     "2026-11-28 09:30 (London time) or 2026-11-28T09:30+00:00"),
-    ("date real", A, item("alerts", Date="2026-02-30 09:00"),
-     f"{A}: Date: '2026-02-30 09:00' is not a real date and time; write it like "
-     "2026-11-28 09:30 (London time) or 2026-11-28T09:30+00:00"),
-    ("clocks go forward", N, item("notices", Date="2026-03-29 01:30"),
-     f"{N}: Date: '2026-03-29 01:30' does not exist in London: the clocks go forward an hour "
-     "then; use a time an hour later or earlier"),
-    ("clocks go back", N, item("notices", Date="2026-10-25 01:30"),
-     f"{N}: Date: '2026-10-25 01:30' happens twice in London when the clocks go back; add the "
-     "offset: 2026-10-25T01:30+01:00 (first, BST) or 2026-10-25T01:30+00:00 (second, GMT)"),
-    ("summary required", N, item("notices", drop=("Summary",)),
-     f"{N}: Summary: missing; add a line like 'Summary: Roads near the river may flood overnight.'"),
-    ("summary length", N, item("notices", Summary="Word " * 61),
-     f"{N}: Summary: is 304 characters long; keep it to 300 or fewer (one or two sentences)"),
-    ("summary plain", N, item("notices", Summary="Read <b>this</b>."),
-     f"{N}: Summary: must be plain text; remove the HTML tags"),
-    ("wards required", N, item("notices", drop=("Wards",)),
-     f"{N}: Wards: missing; add a line like 'Wards: sandwich, little-stour-and-ashstone'"),
-    ("wards known", N, item("notices", Wards="walmer, sandwhich"),
-     f"{N}: Wards: 'sandwhich' is not a ward in the wards file; did you mean 'sandwich'?"),
-    ("wards all alone", N, item("notices", Wards="all, walmer"),
-     f"{N}: Wards: 'all' already covers every ward; write 'all' alone"),
-    ("wards once", N, item("notices", Wards="walmer, walmer"),
-     f"{N}: Wards: 'walmer' is listed twice; list it once"),
-    ("slug form", N, item("notices", Slug="Plan_1"),
-     f"{N}: Slug: 'Plan_1' is not a slug; use lower-case letters, digits and single hyphens, "
-     "like 'flood-warning-sandwich'"),
-    ("slug reserved", N, item("notices", Slug="archive"),
-     f"{N}: Slug: 'archive' is used by the site's own addresses; choose another Slug"),
-    ("slug from title", N, item("notices", Title="!!!"),
-     f"{N}: Slug: could not be made from the Title; add a Slug line"),
-    ("lang tag", N, item("notices", Lang="english"),
-     f"{N}: Lang: 'english' is not a BCP 47 language tag; use e.g. en, cy or pl"),
-    ("lang known", N, item("notices", Lang="zz"),
-     f"{N}: Lang: 'zz' is not a known language; use e.g. en, cy or pl"),
-    ("modified after date", N, item("notices", Modified="2026-11-19 09:00"),
-     f"{N}: Modified: is before Date; a change cannot come before publication"),
-    ("notify yes or no", N, item("notices", Notify="maybe"),
-     f"{N}: Notify: 'maybe' is not allowed; write yes or no"),
-    ("status values", N, item("notices", Status="hidden"),
-     f"{N}: Status: 'hidden' is not allowed; use one of: published, draft"),
-    ("unknown field", A, item("alerts", Expiry="2026-12-01"),
-     f"{A}: Expiry: is not a field of emergency alerts; did you mean 'expires'?"),
-    ("one file per content folder", "content/bad.md", item("notices"),
-     "content/bad.md: file: is not in a content folder; move it to content/alerts/, "
-     "content/notices/, content/bin-changes/, content/pages/"),
-    ("only markdown", "content/notices/bad.markdown", item("notices"),
-     "content/notices/bad.markdown: file: only .md files are published; rename it to bad.md "
-     "or move it out of content/"),
-    ("utf-8", N, "Title: Caf\xe9".encode("latin-1"),
-     f"{N}: file: is not UTF-8 text; save it as UTF-8"),
+    (
+        "title required",
+        A,
+        item("alerts", drop=("Title",)),
+        f"{A}: Title: missing; add a line like 'Title: Flood warning'",
+    ),
+    (
+        "title length",
+        N,
+        item("notices", Title="x" * 201),
+        f"{N}: Title: is 201 characters long; keep it to 200 or fewer",
+    ),
+    (
+        "control characters",
+        N,
+        item("notices", Location="Town\x07Hall"),
+        f"{N}: Location: contains control characters; retype it as plain text",
+    ),
+    (
+        "date required",
+        A,
+        item("alerts", drop=("Date",)),
+        f"{A}: Date: missing; add a line like 'Date: 2026-11-28 09:30'",
+    ),
+    (
+        "date format",
+        A,
+        item("alerts", Date="28/11/2026"),
+        f"{A}: Date: '28/11/2026' is not an ISO 8601 date and time; write it like "
+        "2026-11-28 09:30 (London time) or 2026-11-28T09:30+00:00",
+    ),
+    (
+        "date real",
+        A,
+        item("alerts", Date="2026-02-30 09:00"),
+        f"{A}: Date: '2026-02-30 09:00' is not a real date and time; write it like "
+        "2026-11-28 09:30 (London time) or 2026-11-28T09:30+00:00",
+    ),
+    (
+        "clocks go forward",
+        N,
+        item("notices", Date="2026-03-29 01:30"),
+        f"{N}: Date: '2026-03-29 01:30' does not exist in London: the clocks go forward an hour "
+        "then; use a time an hour later or earlier",
+    ),
+    (
+        "clocks go back",
+        N,
+        item("notices", Date="2026-10-25 01:30"),
+        f"{N}: Date: '2026-10-25 01:30' happens twice in London when the clocks go back; add the "
+        "offset: 2026-10-25T01:30+01:00 (first, BST) or 2026-10-25T01:30+00:00 (second, GMT)",
+    ),
+    (
+        "summary required",
+        N,
+        item("notices", drop=("Summary",)),
+        f"{N}: Summary: missing; add a line like "
+        "'Summary: Roads near the river may flood overnight.'",
+    ),
+    (
+        "summary length",
+        N,
+        item("notices", Summary="Word " * 61),
+        f"{N}: Summary: is 304 characters long; keep it to 300 or fewer (one or two sentences)",
+    ),
+    (
+        "summary plain",
+        N,
+        item("notices", Summary="Read <b>this</b>."),
+        f"{N}: Summary: must be plain text; remove the HTML tags",
+    ),
+    (
+        "wards required",
+        N,
+        item("notices", drop=("Wards",)),
+        f"{N}: Wards: missing; add a line like 'Wards: sandwich, little-stour-and-ashstone'",
+    ),
+    (
+        "wards known",
+        N,
+        item("notices", Wards="walmer, sandwhich"),
+        f"{N}: Wards: 'sandwhich' is not a ward in the wards file; did you mean 'sandwich'?",
+    ),
+    (
+        "wards all alone",
+        N,
+        item("notices", Wards="all, walmer"),
+        f"{N}: Wards: 'all' already covers every ward; write 'all' alone",
+    ),
+    (
+        "wards once",
+        N,
+        item("notices", Wards="walmer, walmer"),
+        f"{N}: Wards: 'walmer' is listed twice; list it once",
+    ),
+    (
+        "slug form",
+        N,
+        item("notices", Slug="Plan_1"),
+        f"{N}: Slug: 'Plan_1' is not a slug; use lower-case letters, digits and single hyphens, "
+        "like 'flood-warning-sandwich'",
+    ),
+    (
+        "slug reserved",
+        N,
+        item("notices", Slug="archive"),
+        f"{N}: Slug: 'archive' is used by the site's own addresses; choose another Slug",
+    ),
+    (
+        "slug from title",
+        N,
+        item("notices", Title="!!!"),
+        f"{N}: Slug: could not be made from the Title; add a Slug line",
+    ),
+    (
+        "lang tag",
+        N,
+        item("notices", Lang="english"),
+        f"{N}: Lang: 'english' is not a BCP 47 language tag; use e.g. en, cy or pl",
+    ),
+    (
+        "lang known",
+        N,
+        item("notices", Lang="zz"),
+        f"{N}: Lang: 'zz' is not a known language; use e.g. en, cy or pl",
+    ),
+    (
+        "modified after date",
+        N,
+        item("notices", Modified="2026-11-19 09:00"),
+        f"{N}: Modified: is before Date; a change cannot come before publication",
+    ),
+    (
+        "notify yes or no",
+        N,
+        item("notices", Notify="maybe"),
+        f"{N}: Notify: 'maybe' is not allowed; write yes or no",
+    ),
+    (
+        "status values",
+        N,
+        item("notices", Status="hidden"),
+        f"{N}: Status: 'hidden' is not allowed; use one of: published, draft",
+    ),
+    (
+        "unknown field",
+        A,
+        item("alerts", Expiry="2026-12-01"),
+        f"{A}: Expiry: is not a field of emergency alerts; did you mean 'expires'?",
+    ),
+    (
+        "one file per content folder",
+        "content/bad.md",
+        item("notices"),
+        "content/bad.md: file: is not in a content folder; move it to content/alerts/, "
+        "content/notices/, content/bin-changes/, content/pages/",
+    ),
+    (
+        "only markdown",
+        "content/notices/bad.markdown",
+        item("notices"),
+        "content/notices/bad.markdown: file: only .md files are published; rename it to bad.md "
+        "or move it out of content/",
+    ),
+    (
+        "utf-8",
+        N,
+        "Title: Caf\xe9".encode("latin-1"),
+        f"{N}: file: is not UTF-8 text; save it as UTF-8",
+    ),
     # --- alerts -------------------------------------------------------------------------
-    ("event values", A, item("alerts", Event="flood"),
-     f"{A}: Event: 'flood' is not allowed; use one of: flooding, road-closure, public-health, "
-     "severe-weather, water-supply, power-outage, fire, pollution, other; did you mean 'flooding'?"),
-    ("severity required", A, item("alerts", drop=("Severity",)),
-     f"{A}: Severity: missing; add a line like 'Severity: extreme'"),
-    ("urgency values", A, item("alerts", Urgency="now"),
-     f"{A}: Urgency: 'now' is not allowed; use one of: immediate, expected, future, past"),
-    ("certainty values", A, item("alerts", Certainty="sure"),
-     f"{A}: Certainty: 'sure' is not allowed; use one of: observed, likely, possible, unlikely"),
-    ("expires required", A, item("alerts", drop=("Expires",)),
-     f"{A}: Expires: missing; add a line like 'Expires: 2026-11-29 18:00'"),
-    ("expires after date", A, item("alerts", Expires="2026-11-27 08:00"),
-     f"{A}: Expires: must be after Date (2026-11-27 09:00)"),
-    ("onset before expires", A, item("alerts", Onset="2026-12-01 09:00"),
-     f"{A}: Onset: must be before Expires (2026-11-30 18:00)"),
-    ("alert headline length", A, item("alerts", Title="Flood " * 24),
-     f"{A}: Title: is 143 characters long; alert headlines must be 140 or fewer"),
-    ("headline differs from summary", A, item("alerts", Title="Flood", Summary="Flood"),
-     f"{A}: Summary: repeats the Title; say in a sentence what is happening and where"),
-    ("polygon closed", A, item("alerts", Polygon="51.1,1.3 51.2,1.3 51.2,1.4 51.1,1.4"),
-     f"{A}: Polygon: must end where it starts; repeat the first point at the end"),
-    ("polygon points", A, item("alerts", Polygon="51.1,1.3 51.2;1.3 51.2,1.4 51.1,1.3"),
-     f"{A}: Polygon: '51.2;1.3' is not a 'lat,lon' point; write points like 51.12,1.31 "
-     "separated by spaces"),
-    ("polygon size", A, item("alerts", Polygon="51.1,1.3 51.2,1.3 51.1,1.3"),
-     f"{A}: Polygon: needs at least four points, the last the same as the first"),
-    ("polygon on earth", A, item("alerts", Polygon="1.3,151.1 95,1.3 51.2,1.4 1.3,151.1"),
-     f"{A}: Polygon: '95,1.3' is outside the world; latitude first, then longitude"),
-    ("exercise yes or no", A, item("alerts", Exercise="test"),
-     f"{A}: Exercise: 'test' is not allowed; write yes or no"),
-    ("updates names an alert", A, item("alerts", Date="2026-11-28 09:00", Updates="rivr"),
-     f"{A}: Updates: no alert has the Slug 'rivr'; did you mean 'river'?"),
-    ("not itself", A, item("alerts", Slug="self", Cancels="self"),
-     f"{A}: Cancels: an alert cannot update or cancel itself"),
-    ("update or cancel", A, item("alerts", Date="2026-11-28 09:00", Updates="river", Cancels="river"),
-     f"{A}: Cancels: an alert either updates or cancels another, not both; keep one"),
-    ("updates something earlier", A, item("alerts", Updates="river"),
-     f"{A}: Updates: 'river' was published at the same time or later; Date must be after its "
-     "Date (2026-11-27 09:00)"),
+    (
+        "event values",
+        A,
+        item("alerts", Event="flood"),
+        f"{A}: Event: 'flood' is not allowed; use one of: flooding, road-closure, public-health, "
+        "severe-weather, water-supply, power-outage, fire, pollution, other; "
+        "did you mean 'flooding'?",
+    ),
+    (
+        "severity required",
+        A,
+        item("alerts", drop=("Severity",)),
+        f"{A}: Severity: missing; add a line like 'Severity: extreme'",
+    ),
+    (
+        "urgency values",
+        A,
+        item("alerts", Urgency="now"),
+        f"{A}: Urgency: 'now' is not allowed; use one of: immediate, expected, future, past",
+    ),
+    (
+        "certainty values",
+        A,
+        item("alerts", Certainty="sure"),
+        f"{A}: Certainty: 'sure' is not allowed; use one of: observed, likely, possible, unlikely",
+    ),
+    (
+        "expires required",
+        A,
+        item("alerts", drop=("Expires",)),
+        f"{A}: Expires: missing; add a line like 'Expires: 2026-11-29 18:00'",
+    ),
+    (
+        "expires after date",
+        A,
+        item("alerts", Expires="2026-11-27 08:00"),
+        f"{A}: Expires: must be after Date (2026-11-27 09:00)",
+    ),
+    (
+        "onset before expires",
+        A,
+        item("alerts", Onset="2026-12-01 09:00"),
+        f"{A}: Onset: must be before Expires (2026-11-30 18:00)",
+    ),
+    (
+        "alert headline length",
+        A,
+        item("alerts", Title="Flood " * 24),
+        f"{A}: Title: is 143 characters long; alert headlines must be 140 or fewer",
+    ),
+    (
+        "headline differs from summary",
+        A,
+        item("alerts", Title="Flood", Summary="Flood"),
+        f"{A}: Summary: repeats the Title; say in a sentence what is happening and where",
+    ),
+    (
+        "polygon closed",
+        A,
+        item("alerts", Polygon="51.1,1.3 51.2,1.3 51.2,1.4 51.1,1.4"),
+        f"{A}: Polygon: must end where it starts; repeat the first point at the end",
+    ),
+    (
+        "polygon points",
+        A,
+        item("alerts", Polygon="51.1,1.3 51.2;1.3 51.2,1.4 51.1,1.3"),
+        f"{A}: Polygon: '51.2;1.3' is not a 'lat,lon' point; write points like 51.12,1.31 "
+        "separated by spaces",
+    ),
+    (
+        "polygon size",
+        A,
+        item("alerts", Polygon="51.1,1.3 51.2,1.3 51.1,1.3"),
+        f"{A}: Polygon: needs at least four points, the last the same as the first",
+    ),
+    (
+        "polygon on earth",
+        A,
+        item("alerts", Polygon="1.3,151.1 95,1.3 51.2,1.4 1.3,151.1"),
+        f"{A}: Polygon: '95,1.3' is outside the world; latitude first, then longitude",
+    ),
+    (
+        "exercise yes or no",
+        A,
+        item("alerts", Exercise="test"),
+        f"{A}: Exercise: 'test' is not allowed; write yes or no",
+    ),
+    (
+        "updates names an alert",
+        A,
+        item("alerts", Date="2026-11-28 09:00", Updates="rivr"),
+        f"{A}: Updates: no alert has the Slug 'rivr'; did you mean 'river'?",
+    ),
+    (
+        "not itself",
+        A,
+        item("alerts", Slug="self", Cancels="self"),
+        f"{A}: Cancels: an alert cannot update or cancel itself",
+    ),
+    (
+        "update or cancel",
+        A,
+        item("alerts", Date="2026-11-28 09:00", Updates="river", Cancels="river"),
+        f"{A}: Cancels: an alert either updates or cancels another, not both; keep one",
+    ),
+    (
+        "updates something earlier",
+        A,
+        item("alerts", Updates="river"),
+        f"{A}: Updates: 'river' was published at the same time or later; Date must be after its "
+        "Date (2026-11-27 09:00)",
+    ),
     # --- statutory notices --------------------------------------------------------------
-    ("notice type values", N, item("notices", Notice_Type="planing"),
-     f"{N}: Notice-Type: 'planing' is not allowed; use one of: environmental-protection, "
-     "licensing, planning, traffic-regulation-order, public-spaces-protection-order, highways, "
-     "elections, council-tax, housing, other; did you mean 'planning'?"),
-    ("reference required", N, item("notices", drop=("Reference",)),
-     f"{N}: Reference: missing; add a line like 'Reference: TRO/2026/041'"),
-    ("reference unique", Z, item("notices", Title="Another application"),
-     f"{Z}: Reference: 'DOV/26/00001' is already the reference of content/notices/plan.md; "
-     "references must be unique"),
-    ("reference length", N, item("notices", Reference="R" * 61),
-     f"{N}: Reference: is longer than 60 characters"),
-    ("legislation required", N, item("notices", drop=("Legislation",)),
-     f"{N}: Legislation: missing; add a line like 'Legislation: Road Traffic Regulation Act "
-     "1984, section 14'"),
-    ("effective is a date", N, item("notices", Effective="next week"),
-     f"{N}: Effective: 'next week' is not a date; write it like 2026-11-28"),
-    ("respond by after date", N, item("notices", Respond_By="2026-11-19"),
-     f"{N}: Respond-By: is before Date (2026-11-20 09:00); residents need time to respond"),
-    ("documents exist", N, item("notices", Title="Plan", Reference="X/2", Documents="plan.pdf"),
-     f"{N}: Documents: 'plan.pdf' is not in content/notices/documents/; add the file or fix "
-     "the name"),
-    ("documents are plain names", N, item("notices", Documents="../secret.pdf"),
-     f"{N}: Documents: '../secret.pdf' is not a plain file name; give names like 'plan.pdf' of "
-     "files in content/notices/documents/"),
+    (
+        "notice type values",
+        N,
+        item("notices", Notice_Type="planing"),
+        f"{N}: Notice-Type: 'planing' is not allowed; use one of: environmental-protection, "
+        "licensing, planning, traffic-regulation-order, public-spaces-protection-order, highways, "
+        "elections, council-tax, housing, other; did you mean 'planning'?",
+    ),
+    (
+        "reference required",
+        N,
+        item("notices", drop=("Reference",)),
+        f"{N}: Reference: missing; add a line like 'Reference: TRO/2026/041'",
+    ),
+    (
+        "reference unique",
+        Z,
+        item("notices", Title="Another application"),
+        f"{Z}: Reference: 'DOV/26/00001' is already the reference of content/notices/plan.md; "
+        "references must be unique",
+    ),
+    (
+        "reference length",
+        N,
+        item("notices", Reference="R" * 61),
+        f"{N}: Reference: is longer than 60 characters",
+    ),
+    (
+        "legislation required",
+        N,
+        item("notices", drop=("Legislation",)),
+        f"{N}: Legislation: missing; add a line like 'Legislation: Road Traffic Regulation Act "
+        "1984, section 14'",
+    ),
+    (
+        "effective is a date",
+        N,
+        item("notices", Effective="next week"),
+        f"{N}: Effective: 'next week' is not a date; write it like 2026-11-28",
+    ),
+    (
+        "respond by after date",
+        N,
+        item("notices", Respond_By="2026-11-19"),
+        f"{N}: Respond-By: is before Date (2026-11-20 09:00); residents need time to respond",
+    ),
+    (
+        "documents exist",
+        N,
+        item("notices", Title="Plan", Reference="X/2", Documents="plan.pdf"),
+        f"{N}: Documents: 'plan.pdf' is not in content/notices/documents/; add the file or fix "
+        "the name",
+    ),
+    (
+        "documents are plain names",
+        N,
+        item("notices", Documents="../secret.pdf"),
+        f"{N}: Documents: '../secret.pdf' is not a plain file name; give names like 'plan.pdf' of "
+        "files in content/notices/documents/",
+    ),
     # --- bin-collection changes ---------------------------------------------------------
-    ("changes required", B, item("bin-changes", drop=("Changes",)),
-     f"{B}: Changes: missing; add a line like 'Changes: 2026-12-25 -> 2026-12-27; "
-     "2026-12-26 -> 2026-12-28'"),
-    ("changes pairs", B, item("bin-changes", Changes="2026-12-25 to 2026-12-26"),
-     f"{B}: Changes: '2026-12-25 to 2026-12-26' is not a 'YYYY-MM-DD -> YYYY-MM-DD' pair "
-     "(usual day -> new day)"),
-    ("changes real dates", B, item("bin-changes", Changes="2026-02-30 -> 2026-03-01"),
-     f"{B}: Changes: '2026-02-30' is not a real date; write it like 2026-11-28"),
-    ("changes move", B, item("bin-changes", Changes="2026-12-25 -> 2026-12-25"),
-     f"{B}: Changes: '2026-12-25 -> 2026-12-25' moves a collection to the same day; remove "
-     "the pair"),
-    ("changes once per day", B,
-     item("bin-changes", Changes="2026-12-25 -> 2026-12-26; 2026-12-25 -> 2026-12-27"),
-     f"{B}: Changes: 2026-12-25 is moved twice; keep one pair for it"),
-    ("services values", B, item("bin-changes", Services="refuse, glass"),
-     f"{B}: Services: 'glass' is not allowed; use one of: refuse, recycling, food, garden, all"),
-    ("services all alone", B, item("bin-changes", Services="all, food"),
-     f"{B}: Services: 'all' already covers every value; write 'all' alone"),
+    (
+        "changes required",
+        B,
+        item("bin-changes", drop=("Changes",)),
+        f"{B}: Changes: missing; add a line like 'Changes: 2026-12-25 -> 2026-12-27; "
+        "2026-12-26 -> 2026-12-28'",
+    ),
+    (
+        "changes pairs",
+        B,
+        item("bin-changes", Changes="2026-12-25 to 2026-12-26"),
+        f"{B}: Changes: '2026-12-25 to 2026-12-26' is not a 'YYYY-MM-DD -> YYYY-MM-DD' pair "
+        "(usual day -> new day)",
+    ),
+    (
+        "changes real dates",
+        B,
+        item("bin-changes", Changes="2026-02-30 -> 2026-03-01"),
+        f"{B}: Changes: '2026-02-30' is not a real date; write it like 2026-11-28",
+    ),
+    (
+        "changes move",
+        B,
+        item("bin-changes", Changes="2026-12-25 -> 2026-12-25"),
+        f"{B}: Changes: '2026-12-25 -> 2026-12-25' moves a collection to the same day; remove "
+        "the pair",
+    ),
+    (
+        "changes once per day",
+        B,
+        item("bin-changes", Changes="2026-12-25 -> 2026-12-26; 2026-12-25 -> 2026-12-27"),
+        f"{B}: Changes: 2026-12-25 is moved twice; keep one pair for it",
+    ),
+    (
+        "services values",
+        B,
+        item("bin-changes", Services="refuse, glass"),
+        f"{B}: Services: 'glass' is not allowed; use one of: refuse, recycling, food, garden, all",
+    ),
+    (
+        "services all alone",
+        B,
+        item("bin-changes", Services="all, food"),
+        f"{B}: Services: 'all' already covers every value; write 'all' alone",
+    ),
     # --- across files -------------------------------------------------------------------
-    ("slug unique", Z, item("notices", Reference="X/1", Slug="planning-application-1-high-street"),
-     f"{Z}: Slug: 'planning-application-1-high-street' is already used by "
-     "content/notices/plan.md; choose another Slug (the same Slug in another Lang is a translation)"),
-    ("translation has an original", N, item("notices", Lang="pl", Slug="nowhere"),
-     f"{N}: Lang: this 'pl' translation has no 'en' original in content/notices/ with the Slug "
-     "'nowhere'; give it the same Slug as the original"),
-    ("translation keeps the data", A, item("alerts", Lang="pl", Slug="river", Severity="severe"),
-     f"{A}: Severity: differs from the original content/alerts/river.md; a translation "
-     "carries the same Severity"),
-    ("page slug reserved", "content/pages/bad.md", item("pages", Slug="alerts"),
-     "content/pages/bad.md: Slug: 'alerts' is used by the site's own addresses; choose another "
-     "Slug"),
+    (
+        "slug unique",
+        Z,
+        item("notices", Reference="X/1", Slug="planning-application-1-high-street"),
+        f"{Z}: Slug: 'planning-application-1-high-street' is already used by "
+        "content/notices/plan.md; choose another Slug "
+        "(the same Slug in another Lang is a translation)",
+    ),
+    (
+        "translation has an original",
+        N,
+        item("notices", Lang="pl", Slug="nowhere"),
+        f"{N}: Lang: this 'pl' translation has no 'en' original in content/notices/ with the Slug "
+        "'nowhere'; give it the same Slug as the original",
+    ),
+    (
+        "translation keeps the data",
+        A,
+        item("alerts", Lang="pl", Slug="river", Severity="severe"),
+        f"{A}: Severity: differs from the original content/alerts/river.md; a translation "
+        "carries the same Severity",
+    ),
+    (
+        "page slug reserved",
+        "content/pages/bad.md",
+        item("pages", Slug="alerts"),
+        "content/pages/bad.md: Slug: 'alerts' is used by the site's own addresses; choose another "
+        "Slug",
+    ),
 ]
 
 
@@ -199,7 +461,9 @@ def test_rule(tmp_path: Path, path: str, text: str | bytes, message: str) -> Non
 
 
 def test_metadata_comes_first(tmp_path: Path) -> None:
-    problems = problems_of(tmp_path, {**GOOD, "alerts/bad.md": "A flood is coming.\n\nTitle: Flood\n"})
+    problems = problems_of(
+        tmp_path, {**GOOD, "alerts/bad.md": "A flood is coming.\n\nTitle: Flood\n"}
+    )
     assert (
         f"{A}: Title: missing; add a line like 'Title: Flood warning' at the very top of the "
         "file (metadata lines come first, then a blank line)"
@@ -210,7 +474,9 @@ def test_metadata_comes_first(tmp_path: Path) -> None:
 def test_an_alert_is_updated_or_cancelled_once(tmp_path: Path) -> None:
     update = item("alerts", Date="2026-11-28 09:00", Updates="river", Slug="update")
     cancel = item("alerts", Date="2026-11-28 10:00", Cancels="river", Slug="zcancel")
-    problems = problems_of(tmp_path, {**GOOD, "alerts/update.md": update, "alerts/zcancel.md": cancel})
+    problems = problems_of(
+        tmp_path, {**GOOD, "alerts/update.md": update, "alerts/zcancel.md": cancel}
+    )
     assert problems == [
         "content/alerts/zcancel.md: Cancels: 'river' is already updated or cancelled by "
         "content/alerts/update.md; point this alert at 'update' instead"

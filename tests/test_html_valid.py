@@ -25,7 +25,9 @@ def nu_messages(*folders: Path) -> list[str]:
         check=False,
     )
     messages = json.loads(result.stderr or result.stdout)["messages"]
-    return [f"{m.get('url', '')}:{m.get('lastLine', '')}: {m['type']}: {m['message']}" for m in messages]
+    return [
+        f"{m.get('url', '')}:{m.get('lastLine', '')}: {m['type']}: {m['message']}" for m in messages
+    ]
 
 
 def test_every_page_is_valid_html(example_site: Path, tmp_path: Path) -> None:
@@ -33,7 +35,10 @@ def test_every_page_is_valid_html(example_site: Path, tmp_path: Path) -> None:
         tmp_path,
         {
             f"notices/n{i:02d}.md": item(
-                "notices", Slug=f"n{i:02d}", Title=f"Notice {i}", Reference=f"R/{i}",
+                "notices",
+                Slug=f"n{i:02d}",
+                Title=f"Notice {i}",
+                Reference=f"R/{i}",
                 Date=f"2026-{1 + i % 11:02d}-{1 + i % 27:02d} 09:00",
             )
             for i in range(45)

@@ -22,37 +22,73 @@ def small_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     files = {
         "alerts/flood.md": item("alerts", Slug="flood", Severity="moderate"),
         "alerts/fire.md": item(
-            "alerts", Slug="fire", Title="Moorland fire", Event="fire", Severity="severe",
-            Wards="walmer", Summary="Smoke from a fire on the downs.",
+            "alerts",
+            Slug="fire",
+            Title="Moorland fire",
+            Event="fire",
+            Severity="severe",
+            Wards="walmer",
+            Summary="Smoke from a fire on the downs.",
         ),
         "alerts/old.md": item(
-            "alerts", Slug="old", Title="Old storm", Date="2026-11-01 09:00",
-            Expires="2026-11-02 09:00", Summary="A storm last month.", Wards="all",
+            "alerts",
+            Slug="old",
+            Title="Old storm",
+            Date="2026-11-01 09:00",
+            Expires="2026-11-02 09:00",
+            Summary="A storm last month.",
+            Wards="all",
         ),
         "alerts/flood-update.md": item(
-            "alerts", Slug="flood-update", Title="Flood warning: River Stour",
-            Date="2026-11-28 08:00", Updates="flood", Severity="severe",
+            "alerts",
+            Slug="flood-update",
+            Title="Flood warning: River Stour",
+            Date="2026-11-28 08:00",
+            Updates="flood",
+            Severity="severe",
             Summary="Flooding is now expected.",
         ),
-        "alerts/flood.cy.md": item("alerts", Slug="flood", Lang="cy", Title="Rhybudd llifogydd",
-                                   Summary="Gall yr afon orlifo."),
+        "alerts/flood.cy.md": item(
+            "alerts",
+            Slug="flood",
+            Lang="cy",
+            Title="Rhybudd llifogydd",
+            Summary="Gall yr afon orlifo.",
+        ),
         "notices/open.md": item("notices", Slug="open", Respond_By="2026-12-10", Wards="walmer"),
         "notices/closed.md": item(
-            "notices", Slug="closed", Title="Closed notice", Reference="R/2",
-            Date="2026-11-19 09:00", Respond_By="2026-11-25", Wards="sandwich",
+            "notices",
+            Slug="closed",
+            Title="Closed notice",
+            Reference="R/2",
+            Date="2026-11-19 09:00",
+            Respond_By="2026-11-25",
+            Wards="sandwich",
         ),
         "notices/last-year.md": item(
-            "notices", Slug="last-year", Title="Last year's notice", Reference="R/3",
+            "notices",
+            Slug="last-year",
+            Title="Last year's notice",
+            Reference="R/3",
             Date="2025-06-01 09:00",
         ),
         "notices/future.md": item(
-            "notices", Slug="future", Title="Not yet", Reference="R/4", Date="2026-12-01 09:00",
+            "notices",
+            Slug="future",
+            Title="Not yet",
+            Reference="R/4",
+            Date="2026-12-01 09:00",
         ),
         "notices/draft.md": item(
-            "notices", Slug="draft", Title="Draft notice", Reference="R/5", Status="draft",
+            "notices",
+            Slug="draft",
+            Title="Draft notice",
+            Reference="R/5",
+            Status="draft",
         ),
         "bin-changes/christmas.md": item(
-            "bin-changes", Slug="christmas",
+            "bin-changes",
+            Slug="christmas",
             Changes="2026-12-31 -> 2027-01-02; 2026-12-25 -> 2026-12-26",
         ),
         "pages/about.md": item("pages", Slug="about", body="We publish notices."),
@@ -80,8 +116,12 @@ def test_future_dated_items_are_held_back(small_site: Path) -> None:
 
 def test_a_future_item_appears_once_its_date_has_come(tmp_path: Path) -> None:
     files = {"notices/future.md": item("notices", Slug="future", Date="2026-12-01 09:00")}
-    assert not (build(tmp_path / "before", files, now="2026-12-01T08:59:00+00:00") / "notices" / "future").exists()
-    assert (build(tmp_path / "after", files, now="2026-12-01T09:00:00+00:00") / "notices" / "future").exists()
+    assert not (
+        build(tmp_path / "before", files, now="2026-12-01T08:59:00+00:00") / "notices" / "future"
+    ).exists()
+    assert (
+        build(tmp_path / "after", files, now="2026-12-01T09:00:00+00:00") / "notices" / "future"
+    ).exists()
 
 
 def test_drafts_are_never_written(small_site: Path) -> None:
@@ -93,7 +133,14 @@ def test_drafts_are_never_written(small_site: Path) -> None:
 def test_item_metadata_is_a_summary_list(small_site: Path) -> None:
     html = read(small_site, "/notices/open/")
     keys = re.findall(r'<dt class="govuk-summary-list__key">\s*([^<]+?)\s*</dt>', html)
-    assert keys == ["Reference", "Type of notice", "Legislation", "Respond by", "Published", "Wards"]
+    assert keys == [
+        "Reference",
+        "Type of notice",
+        "Legislation",
+        "Respond by",
+        "Published",
+        "Wards",
+    ]
     assert '<time datetime="2026-12-10">10 December 2026</time> (open for comments)' in html
 
 
@@ -120,8 +167,13 @@ def test_type_lists_are_newest_first(small_site: Path) -> None:
 
 def test_lists_are_paginated(tmp_path: Path) -> None:
     files = {
-        f"notices/n{i:02d}.md": item("notices", Slug=f"n{i:02d}", Title=f"Notice {i:02d}",
-                                     Reference=f"R/{i}", Date=f"2026-11-{i:02d} 09:00")
+        f"notices/n{i:02d}.md": item(
+            "notices",
+            Slug=f"n{i:02d}",
+            Title=f"Notice {i:02d}",
+            Reference=f"R/{i}",
+            Date=f"2026-11-{i:02d} 09:00",
+        )
         for i in range(1, 26)
     }
     output = build(tmp_path, files)
@@ -134,7 +186,7 @@ def test_lists_are_paginated(tmp_path: Path) -> None:
 
 def test_a_ward_page_lists_its_items_and_district_wide_ones(small_site: Path) -> None:
     listed = read(small_site, "/wards/walmer/")
-    everything = listed[listed.index("Everything for this ward"):]
+    everything = listed[listed.index("Everything for this ward") :]
     assert titles(everything) == [
         "Moorland fire",
         "Planning application: 1 High Street",
@@ -187,9 +239,19 @@ def test_no_pelican_leftovers_are_written(small_site: Path) -> None:
 
 def test_the_example_site_has_every_page_type(example_site: Path) -> None:
     for url in (
-        "/", "/alerts/", "/notices/", "/bin-changes/", "/wards/", "/wards/sandwich/",
-        "/notices/archive/", "/notices/archive/2025/", "/about/", "/accessibility/",
-        "/privacy/", "/how-to-subscribe/", "/pl/alerts/bird-flu-deal-beach/",
+        "/",
+        "/alerts/",
+        "/notices/",
+        "/bin-changes/",
+        "/wards/",
+        "/wards/sandwich/",
+        "/notices/archive/",
+        "/notices/archive/2025/",
+        "/about/",
+        "/accessibility/",
+        "/privacy/",
+        "/how-to-subscribe/",
+        "/pl/alerts/bird-flu-deal-beach/",
     ):
         assert "</html>" in read(example_site, url)
     assert not (example_site / "bin-changes" / "easter-bin-collections-2027").exists()

@@ -12,7 +12,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from plugins.govuk_theme.build_css import BrandError, build as build_css, check_brand_colour
+from plugins.govuk_theme.build_css import BrandError, check_brand_colour
+from plugins.govuk_theme.build_css import build as build_css
 from tests.sitebuilder import ROOT, build, item, read
 
 POT = ROOT / "theme" / "translations" / "messages.pot"
@@ -34,7 +35,9 @@ def test_another_council_rebrands_by_configuration(tmp_path: Path) -> None:
     (tmp_path / "content").mkdir()
     settings = tmp_path / "pelicanconf.py"
     settings.write_text(
-        (ROOT / "pelicanconf.py").read_text().replace('BRAND_COLOUR = "#00594f"', 'BRAND_COLOUR = "#4c2c92"')
+        (ROOT / "pelicanconf.py")
+        .read_text()
+        .replace('BRAND_COLOUR = "#00594f"', 'BRAND_COLOUR = "#4c2c92"')
         .replace("HERE = Path(__file__).resolve().parent", f"HERE = Path({str(ROOT)!r})")
     )
     css = build_css(str(settings), tmp_path / "build").read_text()
@@ -57,7 +60,9 @@ def test_no_gov_uk_identity_is_published(example_site: Path) -> None:
 
 
 def test_the_council_logo_and_name_are_in_the_header(example_site: Path) -> None:
-    header = read(example_site, "/").split('<header class="council-header">')[1].split("</header>")[0]
+    header = (
+        read(example_site, "/").split('<header class="council-header">')[1].split("</header>")[0]
+    )
     assert 'src="/theme/images/logo.svg" alt="Dover District Council"' in header
 
 
@@ -108,8 +113,10 @@ def test_every_piece_of_interface_text_goes_through_gettext(tmp_path: Path) -> N
     translations = write_catalogue(tmp_path / "translations", "cy", messages)
     output = build(
         tmp_path / "site",
-        {"alerts/a.md": item("alerts", Slug="a", Area="Riverside"),
-         "notices/n.md": item("notices", Slug="n")},
+        {
+            "alerts/a.md": item("alerts", Slug="a", Area="Riverside"),
+            "notices/n.md": item("notices", Slug="n"),
+        },
         INTERFACE_LANG="cy",
         INTERFACE_TRANSLATIONS=str(translations),
     )

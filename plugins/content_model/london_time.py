@@ -14,9 +14,7 @@ from zoneinfo import ZoneInfo
 LONDON = ZoneInfo("Europe/London")
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DATE_TIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$"
-)
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
 
 DATETIME_HINT = "write it like 2026-11-28 09:30 (London time) or 2026-11-28T09:30+00:00"
 DATE_HINT = "write it like 2026-11-28"
@@ -55,7 +53,10 @@ def parse_datetime(text: str) -> datetime:
 
 
 def london_datetime(naive: datetime, text: str) -> datetime:
-    """Attach Europe/London to a wall-clock time, refusing times the clock change skips or repeats."""
+    """Attach Europe/London to a wall-clock time.
+
+    Refuses the times the clock change skips (March) or repeats (October).
+    """
     first = naive.replace(tzinfo=LONDON, fold=0)
     second = naive.replace(tzinfo=LONDON, fold=1)
     round_trip = first.astimezone(ZoneInfo("UTC")).astimezone(LONDON)

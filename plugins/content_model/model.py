@@ -89,7 +89,9 @@ def check_source(
     content_type = ALL_TYPES.get(source.folder)
     if content_type is None:
         folders = ", ".join(f"content/{name}/" for name in ALL_TYPES)
-        return None, [Problem(source.path, "file", f"is not in a content folder; move it to {folders}")]
+        return None, [
+            Problem(source.path, "file", f"is not in a content folder; move it to {folders}")
+        ]
     problems: list[Problem] = []
 
     def report(field_name: str, message: str) -> None:
@@ -101,7 +103,10 @@ def check_source(
             report(
                 key.title(),
                 f"is not a field of {content_type.label.lower()}"
-                + (did_you_mean(key, names) or f"; fields are: {', '.join(f.name for f in content_type.fields)}"),
+                + (
+                    did_you_mean(key, names)
+                    or f"; fields are: {', '.join(f.name for f in content_type.fields)}"
+                ),
             )
     values: dict[str, Any] = {}
     for spec in content_type.fields:
@@ -146,7 +151,9 @@ def _parse(raw: str, spec: Field, ward_slugs: Collection[str]) -> Any:
     return PARSERS[spec.kind](raw, spec)
 
 
-def _rules_within_file(content_type: ContentType, values: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+def _rules_within_file(
+    content_type: ContentType, values: Mapping[str, Any]
+) -> Iterable[tuple[str, str]]:
     published: datetime | None = values.get("date")
     modified: datetime | None = values.get("modified")
     if published and modified and modified < published:
@@ -157,12 +164,17 @@ def _rules_within_file(content_type: ContentType, values: Mapping[str, Any]) -> 
         yield from _notice_rules(values, published)
 
 
-def _alert_rules(values: Mapping[str, Any], published: datetime | None) -> Iterable[tuple[str, str]]:
+def _alert_rules(
+    values: Mapping[str, Any], published: datetime | None
+) -> Iterable[tuple[str, str]]:
     expires: datetime | None = values.get("expires")
     onset: datetime | None = values.get("onset")
     title: str = values.get("title", "")
     if len(title) > ALERT_TITLE_MAX:
-        yield "Title", f"is {len(title)} characters long; alert headlines must be {ALERT_TITLE_MAX} or fewer"
+        yield (
+            "Title",
+            f"is {len(title)} characters long; alert headlines must be {ALERT_TITLE_MAX} or fewer",
+        )
     if title and title == values.get("summary"):
         yield "Summary", "repeats the Title; say in a sentence what is happening and where"
     if published and expires and expires <= published:
@@ -173,7 +185,9 @@ def _alert_rules(values: Mapping[str, Any], published: datetime | None) -> Itera
         yield "Cancels", "an alert either updates or cancels another, not both; keep one"
 
 
-def _notice_rules(values: Mapping[str, Any], published: datetime | None) -> Iterable[tuple[str, str]]:
+def _notice_rules(
+    values: Mapping[str, Any], published: datetime | None
+) -> Iterable[tuple[str, str]]:
     respond_by: date | None = values.get("respond_by")
     reference: str = values.get("reference", "")
     if len(reference) > REFERENCE_MAX:
@@ -200,7 +214,8 @@ def check_site(
                 Problem(
                     item.path,
                     "Slug",
-                    f"'{item.slug}' is already used by {by_slug_lang[key].path}; choose another Slug "
+                    f"'{item.slug}' is already used by {by_slug_lang[key].path}; "
+                    "choose another Slug "
                     "(the same Slug in another Lang is a translation)",
                 )
             )
@@ -210,14 +225,21 @@ def check_site(
             originals[(item.kind, item.slug)] = item
     for item in items:
         if item.lang != default_lang:
-            problems.extend(_check_translation(item, originals.get((item.kind, item.slug)), default_lang))
+            problems.extend(
+                _check_translation(item, originals.get((item.kind, item.slug)), default_lang)
+            )
     problems.extend(_check_references(items, default_lang))
     problems.extend(_check_alert_chains(items, originals, default_lang))
     for item in items:
         for name in item.values.get("documents", ()):
             if name not in available_documents:
                 problems.append(
-                    Problem(item.path, "Documents", f"'{name}' is not in content/notices/documents/; add the file or fix the name")
+                    Problem(
+                        item.path,
+                        "Documents",
+                        f"'{name}' is not in content/notices/documents/; "
+                        "add the file or fix the name",
+                    )
                 )
     return problems
 
@@ -227,16 +249,20 @@ def _check_translation(item: Item, original: Item | None, default_lang: str) -> 
         yield Problem(
             item.path,
             "Lang",
-            f"this '{item.lang}' translation has no '{default_lang}' original in content/{item.kind}/ "
+            f"this '{item.lang}' translation has no '{default_lang}' original "
+            f"in content/{item.kind}/ "
             f"with the Slug '{item.slug}'; give it the same Slug as the original",
         )
         return
     for spec in item.type.fields:
-        if spec.key in SHARED_WITH_TRANSLATIONS and item.values.get(spec.attr) != original.values.get(spec.attr):
+        if spec.key in SHARED_WITH_TRANSLATIONS and item.values.get(
+            spec.attr
+        ) != original.values.get(spec.attr):
             yield Problem(
                 item.path,
                 spec.name,
-                f"differs from the original {original.path}; a translation carries the same {spec.name}",
+                f"differs from the original {original.path}; "
+                f"a translation carries the same {spec.name}",
             )
 
 
@@ -275,7 +301,9 @@ def _check_alert_chains(
                     item.path,
                     field_name,
                     f"no alert has the Slug '{target_slug}'"
-                    + did_you_mean(target_slug, [slug for kind, slug in originals if kind == "alerts"]),
+                    + did_you_mean(
+                        target_slug, [slug for kind, slug in originals if kind == "alerts"]
+                    ),
                 )
             elif target is item:
                 yield Problem(item.path, field_name, "an alert cannot update or cancel itself")
@@ -290,7 +318,8 @@ def _check_alert_chains(
                 yield Problem(
                     item.path,
                     field_name,
-                    f"'{target_slug}' is already updated or cancelled by {superseded_by[target_slug].path}; "
+                    f"'{target_slug}' is already updated or cancelled by "
+                    f"{superseded_by[target_slug].path}; "
                     f"point this alert at '{superseded_by[target_slug].slug}' instead",
                 )
             else:
@@ -299,4 +328,6 @@ def _check_alert_chains(
 
 def checked_items(items: Iterable[Item], kinds: Collection[str] = tuple(ITEM_TYPES)) -> list[Item]:
     """Items of the given types, newest first."""
-    return sorted((i for i in items if i.kind in kinds), key=lambda i: i.values["date"], reverse=True)
+    return sorted(
+        (i for i in items if i.kind in kinds), key=lambda i: i.values["date"], reverse=True
+    )

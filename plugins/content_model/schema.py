@@ -261,7 +261,9 @@ PAGE_FIELDS: tuple[Field, ...] = (
 
 ALERTS = ContentType("alerts", "Emergency alerts", COMMON_FIELDS + ALERT_FIELDS)
 NOTICES = ContentType("notices", "Statutory notices", COMMON_FIELDS + NOTICE_FIELDS)
-BIN_CHANGES = ContentType("bin-changes", "Bin collection changes", COMMON_FIELDS + BIN_CHANGE_FIELDS)
+BIN_CHANGES = ContentType(
+    "bin-changes", "Bin collection changes", COMMON_FIELDS + BIN_CHANGE_FIELDS
+)
 PAGES = ContentType("pages", "Pages", PAGE_FIELDS)
 
 ITEM_TYPES: dict[str, ContentType] = {t.folder: t for t in (ALERTS, NOTICES, BIN_CHANGES)}

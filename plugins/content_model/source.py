@@ -96,8 +96,12 @@ def check_content(
             report.files += 1
         if path.suffix.lower() in UNREAD_SUFFIXES:
             report.problems.append(
-                Problem(shown, "file", f"only {MARKDOWN_SUFFIX} files are published; rename it to "
-                        f"{path.stem}{MARKDOWN_SUFFIX} or move it out of content/")
+                Problem(
+                    shown,
+                    "file",
+                    f"only {MARKDOWN_SUFFIX} files are published; rename it to "
+                    f"{path.stem}{MARKDOWN_SUFFIX} or move it out of content/",
+                )
             )
             continue
         if path.suffix.lower() != MARKDOWN_SUFFIX:
@@ -111,7 +115,11 @@ def check_content(
         if item is not None:
             report.items.append(item)
     documents_dir = content_dir / DOCUMENTS_FOLDER
-    documents = {p.name for p in documents_dir.iterdir() if p.is_file()} if documents_dir.is_dir() else set()
+    documents = (
+        {p.name for p in documents_dir.iterdir() if p.is_file()}
+        if documents_dir.is_dir()
+        else set()
+    )
     report.problems.extend(check_site(report.items, documents, default_lang))
     if only is not None:
         wanted = {display_path(p) for p in only}

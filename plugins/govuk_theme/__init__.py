@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from babel.support import Translations
+from babel.support import NullTranslations, Translations
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from pelican import signals
 
@@ -19,7 +19,9 @@ from . import formatting
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "theme" / "translations"
 
 
-def interface_translations(lang: str, directory: Path = TRANSLATIONS_DIR) -> Translations:
+def interface_translations(
+    lang: str, directory: Path = TRANSLATIONS_DIR
+) -> Translations | NullTranslations:
     """The catalogue for ``lang``, or none (the English source text) when there is none."""
     return Translations.load(str(directory), [lang.replace("-", "_")], domain="messages")
 
@@ -28,9 +30,10 @@ def configure_environment(generator: Any) -> None:
     env = generator.env
     if not isinstance(env.loader, ChoiceLoader):
         return
-    env.loader.loaders.append(
-        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})
-    )
+    env.loader.loaders = [
+        *env.loader.loaders,
+        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+    ]
     lang = generator.settings.get("INTERFACE_LANG", "en")
     directory = Path(generator.settings.get("INTERFACE_TRANSLATIONS") or TRANSLATIONS_DIR)
     translations = interface_translations(lang, directory)

@@ -56,7 +56,6 @@ def iso(moment: date | datetime) -> str:
     return moment.isoformat()
 
 
-
 def language_name(tag: str) -> str:
     """A language's name in that language ('Cymraeg' for cy), as language pickers show it."""
     locale = Locale.parse(tag, sep="-")

@@ -59,9 +59,7 @@ def active_alerts(alerts: Iterable[Entry], now: datetime) -> list[Entry]:
     alerts = list(alerts)
     later = superseding(alerts)
     active = [a for a in alerts if alert_status(a, later, now) == "active"]
-    return sorted(
-        newest_first(active), key=lambda e: SEVERITY_ORDER[e.item.values["severity"]]
-    )
+    return sorted(newest_first(active), key=lambda e: SEVERITY_ORDER[e.item.values["severity"]])
 
 
 def today(now: datetime) -> date:
@@ -104,7 +102,11 @@ class Board:
         cls, entries: Iterable[Any], now: datetime, wards: Mapping[str, Ward]
     ) -> Board:
         board = cls(now, wards)
-        groups = {"alerts": board.alerts, "notices": board.notices, "bin-changes": board.bin_changes}
+        groups = {
+            "alerts": board.alerts,
+            "notices": board.notices,
+            "bin-changes": board.bin_changes,
+        }
         for entry in newest_first(e for e in entries if getattr(e, "item", None)):
             group = groups.get(entry.item.kind)
             if group is not None:
