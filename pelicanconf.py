@@ -97,12 +97,13 @@ JINJA_ENVIRONMENT = {
     "autoescape": True,
     "trim_blocks": True,
     "lstrip_blocks": True,
+    # Templates do not change during a build: skip Jinja's check of every file's time.
+    "auto_reload": False,
 }
 # Interface language (gettext catalogue in theme/translations/); content has its own Lang.
 INTERFACE_LANG = "en"
 HOME_LATEST_NOTICES = 5
 HOME_UPCOMING_BIN_CHANGES = 3
-WARD_RECENT_ITEMS = 20
 
 # Safe: the output folder is cleared only after every content file has passed the checks.
 DELETE_OUTPUT_DIRECTORY = True

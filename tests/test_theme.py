@@ -14,6 +14,7 @@ from babel.messages.pofile import read_po
 
 from plugins.govuk_theme.build_css import BrandError, check_brand_colour
 from plugins.govuk_theme.build_css import build as build_css
+from plugins.govuk_theme.pagination import page_numbers
 from tests.sitebuilder import ROOT, build, item, read
 
 POT = ROOT / "theme" / "translations" / "messages.pot"
@@ -138,3 +139,20 @@ def test_the_message_template_is_up_to_date() -> None:
         in_pot = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
     missing = template_messages() - in_pot
     assert not missing, f"run 'make extract-messages': {sorted(missing)[:5]}"
+
+
+@pytest.mark.parametrize(
+    ("current", "total", "expected"),
+    [
+        (1, 1, [1]),
+        (1, 3, [1, 2, 3]),
+        (1, 20, [1, 2, None, 20]),
+        (5, 20, [1, None, 4, 5, 6, None, 20]),
+        (3, 20, [1, 2, 3, 4, None, 20]),
+        (20, 20, [1, None, 19, 20]),
+    ],
+)
+def test_long_lists_link_a_few_pages_not_all(
+    current: int, total: int, expected: list[int | None]
+) -> None:
+    assert page_numbers(current, total) == expected

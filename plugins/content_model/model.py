@@ -15,7 +15,6 @@ from .london_time import LONDON
 from .schema import (
     ALERT_TITLE_MAX,
     ALL_TYPES,
-    ITEM_TYPES,
     PAGES,
     REFERENCE_MAX,
     RESERVED_ITEM_SLUGS,
@@ -72,10 +71,6 @@ class Item:
     @property
     def kind(self) -> str:
         return self.type.folder
-
-    @property
-    def is_published(self) -> bool:
-        return bool(self.values.get("status", "published") == "published")
 
     def affects(self, ward: str) -> bool:
         wards = self.values.get("wards", ())
@@ -324,10 +319,3 @@ def _check_alert_chains(
                 )
             else:
                 superseded_by[target_slug] = item
-
-
-def checked_items(items: Iterable[Item], kinds: Collection[str] = tuple(ITEM_TYPES)) -> list[Item]:
-    """Items of the given types, newest first."""
-    return sorted(
-        (i for i in items if i.kind in kinds), key=lambda i: i.values["date"], reverse=True
-    )

@@ -59,15 +59,21 @@ def content_files(content_dir: Path) -> Iterator[Path]:
             yield path
 
 
-def read_metadata(text: str) -> dict[str, str]:
-    """The ``Key: value`` lines at the top, read by the same Markdown extension Pelican uses."""
-    md = markdown.Markdown(extensions=["meta"])
-    md.preprocessors["meta"].run(text.split("\n"))
-    meta: dict[str, list[str]] = getattr(md, "Meta", {})
-    return {key: " ".join(line.strip() for line in lines) for key, lines in meta.items()}
+class MetadataReader:
+    """Reads the ``Key: value`` lines at the top with the Markdown extension Pelican uses,
+    so both see the same fields. One Markdown instance serves every file of a check."""
+
+    def __init__(self) -> None:
+        self._md = markdown.Markdown(extensions=["meta"])
+
+    def __call__(self, text: str) -> dict[str, str]:
+        self._md.reset()
+        self._md.preprocessors["meta"].run(text.split("\n"))
+        meta: dict[str, list[str]] = getattr(self._md, "Meta", {})
+        return {key: " ".join(line.strip() for line in lines) for key, lines in meta.items()}
 
 
-def read_source(path: Path, content_dir: Path) -> Source | Problem:
+def read_source(path: Path, content_dir: Path, read_metadata: MetadataReader) -> Source | Problem:
     shown = display_path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -90,6 +96,7 @@ def check_content(
     ``only`` narrows the problems reported to those files, for checking one file at a time.
     """
     report = ContentReport()
+    read_metadata = MetadataReader()
     for path in content_files(content_dir):
         shown = display_path(path)
         if path.suffix.lower() in (MARKDOWN_SUFFIX, *UNREAD_SUFFIXES):
@@ -106,7 +113,7 @@ def check_content(
             continue
         if path.suffix.lower() != MARKDOWN_SUFFIX:
             continue
-        source = read_source(path, content_dir)
+        source = read_source(path, content_dir, read_metadata)
         if isinstance(source, Problem):
             report.problems.append(source)
             continue

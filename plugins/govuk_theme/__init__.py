@@ -15,6 +15,8 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from pelican import signals
 
 from . import formatting
+from .pagination import pagination_items
+from .rendering import EntryCache, Fragments, component_globals
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "theme" / "translations"
 
@@ -46,6 +48,12 @@ def configure_environment(generator: Any) -> None:
         london_time=lambda moment: formatting.london_time(moment, gettext),
         iso=formatting.iso,
         language_name=formatting.language_name,
+    )
+    env.globals.update(
+        component_globals(env),
+        pagination_items=pagination_items,
+        fragment=Fragments(env, generator.context),
+        listed=EntryCache(env, "partials/macros.html", "list_entry"),
     )
 
 

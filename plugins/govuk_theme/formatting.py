@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import lru_cache
 
 from babel import Locale
 from babel.dates import format_date
@@ -11,12 +12,14 @@ from babel.dates import format_date
 from plugins.content_model.london_time import LONDON
 
 
+@lru_cache(maxsize=65536)  # each item's dates appear on several pages of a build
 def london_date(moment: date | datetime, locale: str = "en") -> str:
     """'28 November 2026' (a datetime is first moved to London time)."""
     day = moment.astimezone(LONDON).date() if isinstance(moment, datetime) else moment
     return format_date(day, "d MMMM y", locale=locale)
 
 
+@lru_cache(maxsize=65536)
 def london_weekday_date(day: date, locale: str = "en") -> str:
     """'Friday 25 December 2026', for collection days."""
     return format_date(day, "EEEE d MMMM y", locale=locale)
@@ -41,6 +44,7 @@ def london_time(moment: datetime, gettext: Gettext = _untranslated) -> str:
     return f"{hour}:{local.minute:02d}{suffix}" if local.minute else f"{hour}{suffix}"
 
 
+@lru_cache(maxsize=65536)
 def london_datetime(moment: datetime, locale: str = "en", gettext: Gettext = _untranslated) -> str:
     """'9:30am on 28 November 2026'."""
     return gettext("%(time)s on %(date)s") % {

@@ -30,7 +30,15 @@ def publish_board(generator: Any) -> None:
     settings = generator.settings
     board = Board.from_entries(generator.articles, settings[BUILD_TIME], settings[WARDS])
     generator.context["board"] = board
-    generator.context["ward_url"] = lambda slug: url_of(WARD_SAVE_AS.format(slug=slug))
+
+
+def ward_url(slug: str) -> str:
+    return url_of(WARD_SAVE_AS.format(slug=slug))
+
+
+def add_url_helpers(generator: Any) -> None:
+    """Globals, not context, so macro files import once and are cached by Jinja."""
+    generator.env.globals.update(SITEURL=generator.settings["SITEURL"], ward_url=ward_url)
 
 
 class SitePagesGenerator(Generator):  # type: ignore[misc]
@@ -79,5 +87,6 @@ def site_pages_generator(pelican: Any) -> type[Generator]:
 
 
 def register() -> None:
+    signals.generator_init.connect(add_url_helpers)
     signals.article_generator_finalized.connect(publish_board)
     signals.get_generators.connect(site_pages_generator)

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any, Protocol
 
 from plugins.content_model.london_time import LONDON
@@ -21,6 +22,15 @@ SEVERITY_ORDER = {"extreme": 0, "severe": 1, "moderate": 2, "minor": 3}
 
 class Entry(Protocol):
     """A published piece of content as Pelican holds it."""
+
+    item: Item
+    url: str
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A published item and its address, fixed once per build (Pelican formats URLs on
+    every access, and every item is listed on several pages)."""
 
     item: Item
     url: str
@@ -107,20 +117,25 @@ class Board:
             "notices": board.notices,
             "bin-changes": board.bin_changes,
         }
-        for entry in newest_first(e for e in entries if getattr(e, "item", None)):
+        listings = [Listing(e.item, e.url) for e in entries if getattr(e, "item", None)]
+        for entry in newest_first(listings):
             group = groups.get(entry.item.kind)
             if group is not None:
                 group.append(entry)
         board._later = superseding(board.alerts)
         return board
 
-    @property
+    # Cached: every page of the site asks, and the board does not change during a build.
+    @cached_property
     def everything(self) -> list[Entry]:
         return newest_first([*self.alerts, *self.notices, *self.bin_changes])
 
-    @property
+    @cached_property
     def active_alerts(self) -> list[Entry]:
         return active_alerts(self.alerts, self.now)
+
+    def active_alerts_for(self, ward: str) -> list[Entry]:
+        return affecting(self.active_alerts, ward)
 
     def status(self, alert: Entry) -> str:
         return alert_status(alert, self._later, self.now)

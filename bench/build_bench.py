@@ -1,0 +1,224 @@
+"""Build-time benchmark: our site against stock Pelican on the same synthetic Markdown.
+
+Generates N items (a realistic mix: 70% statutory notices, 20% alerts, 10% bin changes,
+with translations, updates and cancellations) and builds them twice, each in a fresh
+process: once with our settings, plugins and theme, once with stock Pelican (no plugins,
+its default theme, its default pages and feeds). Reports wall time (median of --repeat
+runs), peak memory and our time as a multiple of stock Pelican's.
+
+    python bench/build_bench.py --items 1000 5000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NOW = "2026-11-28T12:00:00+00:00"
+WARDS = [line.split(",")[0] for line in (ROOT / "data" / "wards.csv").read_text().splitlines()[1:]]
+WORDS = [
+    "council",
+    "notice",
+    "road",
+    "closure",
+    "residents",
+    "planning",
+    "application",
+    "licence",
+    "collection",
+    "flood",
+    "river",
+    "warning",
+    "district",
+    "ward",
+    "public",
+    "health",
+    "consultation",
+    "order",
+    "objection",
+    "hearing",
+    "street",
+    "town",
+    "parish",
+    "application",
+    "premises",
+    "committee",
+    "representation",
+    "deadline",
+]
+
+STOCK_SETTINGS = """
+PATH = {content!r}
+OUTPUT_PATH = {output!r}
+TIMEZONE = "Europe/London"
+DEFAULT_LANG = "en"
+ARTICLE_PATHS = ["alerts", "notices", "bin-changes"]
+PAGE_PATHS = ["pages"]
+ARTICLE_EXCLUDES = ["notices/documents"]
+DELETE_OUTPUT_DIRECTORY = True
+"""
+
+
+def words(rng: random.Random, count: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(count))
+
+
+def body(rng: random.Random) -> str:
+    paragraphs = [
+        words(rng, rng.randint(30, 80)).capitalize() + "." for _ in range(rng.randint(2, 5))
+    ]
+    return "\n\n".join(paragraphs) + "\n\n- " + words(rng, 6) + "\n- " + words(rng, 5) + "\n"
+
+
+def ward_list(rng: random.Random) -> str:
+    return "all" if rng.random() < 0.15 else ", ".join(rng.sample(WARDS, rng.randint(1, 3)))
+
+
+def generate(content: Path, items: int, seed: int = 2026) -> None:
+    """Write ``items`` content files (plus the example pages) under ``content``."""
+    rng = random.Random(seed)
+    start = datetime(2022, 1, 1, 8, 0)
+    days = (datetime(2026, 11, 27) - start).days
+    for folder in ("alerts", "notices", "bin-changes", "pages"):
+        (content / folder).mkdir(parents=True)
+    for page in (ROOT / "content" / "pages").glob("*.md"):
+        shutil.copy(page, content / "pages" / page.name)
+    alerts: list[tuple[str, datetime]] = []
+    superseded: set[str] = set()
+    for n in range(items):
+        # Office hours only: never the hour the October clock change repeats.
+        date = start + timedelta(days=days * n // items, minutes=n % 540)
+        stamp = date.strftime("%Y-%m-%d %H:%M")
+        roll = rng.random()
+        slug = f"item-{n:06d}"
+        common = (
+            f"Title: {words(rng, 6).capitalize()} {n}\nDate: {stamp}\n"
+            f"Summary: {words(rng, 20).capitalize()}.\nWards: {ward_list(rng)}\nSlug: {slug}\n"
+        )
+        if roll < 0.7:
+            respond = (date + timedelta(days=28)).strftime("%Y-%m-%d")
+            text = common + (
+                f"Notice-Type: {rng.choice(['planning', 'licensing', 'highways', 'other'])}\n"
+                f"Reference: REF/{n:06d}\nLegislation: An Act 1990, section {n % 300}\n"
+                f"Respond-By: {respond}\n"
+            )
+            folder = "notices"
+        elif roll < 0.9:
+            expires = (date + timedelta(days=rng.randint(1, 10))).strftime("%Y-%m-%d %H:%M")
+            text = common + (
+                f"Event: {rng.choice(['flooding', 'road-closure', 'public-health'])}\n"
+                f"Severity: {rng.choice(['severe', 'moderate', 'minor'])}\nExpires: {expires}\n"
+            )
+            earlier = [a for a in alerts[-5:] if a[0] not in superseded and a[1] < date]
+            if earlier and rng.random() < 0.2:
+                target = rng.choice(earlier)[0]
+                superseded.add(target)
+                text += f"{rng.choice(['Updates', 'Cancels'])}: {target}\n"
+            alerts.append((slug, date))
+            folder = "alerts"
+        else:
+            day = date.date() + timedelta(days=14)
+            moves = "; ".join(
+                f"{day + timedelta(days=i)} -> {day + timedelta(days=i + 1)}"
+                for i in range(0, 10, 2)
+            )
+            text = common + f"Changes: {moves}\nServices: all\n"
+            folder = "bin-changes"
+        (content / folder / f"{slug}.md").write_text(text + "\n" + body(rng), encoding="utf-8")
+        if folder == "notices" and rng.random() < 0.05:
+            translated = text.replace(f"Slug: {slug}\n", f"Slug: {slug}\nLang: cy\n")
+            (content / folder / f"{slug}.cy.md").write_text(translated + "\n" + body(rng))
+
+
+def timed_build(args: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Wall seconds and peak resident memory (KiB) of one build in its own process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if status != 0:
+        errors = process.stderr.read().decode() if process.stderr else ""
+        raise SystemExit(f"build failed: {' '.join(args)}\n{errors}")
+    return elapsed, usage.ru_maxrss
+
+
+def bench(items: int, repeat: int, work: Path) -> dict[str, object]:
+    content, ours_out, stock_out = work / "content", work / "ours", work / "stock"
+    generate(content, items)
+    stock_conf = work / "stockconf.py"
+    stock_conf.write_text(STOCK_SETTINGS.format(content=str(content), output=str(stock_out)))
+    env = {**os.environ, "NOTICEBOARD_NOW": NOW}
+    python = sys.executable
+    ours_cmd = [
+        python,
+        "-m",
+        "pelican",
+        str(content),
+        "-s",
+        "pelicanconf.py",
+        "-o",
+        str(ours_out),
+        "-q",
+    ]
+    stock_cmd = [python, "-m", "pelican", "-s", str(stock_conf), "-q"]
+    runs: dict[str, list[tuple[float, int]]] = {"ours": [], "stock": []}
+    for _ in range(repeat):  # interleaved, so drift in the machine affects both alike
+        runs["stock"].append(timed_build(stock_cmd, env))
+        runs["ours"].append(timed_build(ours_cmd, env))
+    result: dict[str, object] = {"items": items, "files": sum(1 for _ in content.rglob("*.md"))}
+    for name, values in runs.items():
+        result[f"{name}_seconds"] = round(statistics.median(v[0] for v in values), 2)
+        result[f"{name}_peak_mib"] = round(max(v[1] for v in values) / 1024, 1)
+        result[f"{name}_pages"] = sum(
+            1 for _ in (ours_out if name == "ours" else stock_out).rglob("*.html")
+        )
+    result["ratio"] = round(result["ours_seconds"] / result["stock_seconds"], 2)  # type: ignore[operator]
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--items", type=int, nargs="+", default=[1000, 5000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "build.json")
+    args = parser.parse_args()
+    results = []
+    for items in args.items:
+        with tempfile.TemporaryDirectory(prefix="noticeboard-bench-") as work:
+            results.append(bench(items, args.repeat, Path(work)))
+            print(json.dumps(results[-1]), flush=True)
+    if len(results) > 1:
+        first, last = results[0], results[-1]
+        per_item = [r["ours_seconds"] / r["items"] for r in (first, last)]  # type: ignore[operator]
+        print(
+            f"our seconds per item: {per_item[0]:.5f} at {first['items']}, "
+            f"{per_item[1]:.5f} at {last['items']}"
+        )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    machine = {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+    }
+    args.out.write_text(json.dumps({"machine": machine, "results": results}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Rendering shortcuts that keep a build linear and quick without changing any page.
+
+Pages repeat a lot: the header and footer are the same on every page but for the current
+section, and each item is listed on its type's list, its wards' pages and the archive.
+Each is rendered once per build and reused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from jinja2 import Environment
+from markupsafe import Markup
+
+# GOV.UK Frontend components the theme uses, made Jinja globals so that no page pays for
+# importing them on every render. Name -> folder under govuk_frontend_jinja/components/.
+COMPONENTS = {
+    "govukBreadcrumbs": "breadcrumbs",
+    "govukInsetText": "inset-text",
+    "govukPagination": "pagination",
+    "govukPhaseBanner": "phase-banner",
+    "govukSkipLink": "skip-link",
+    "govukSummaryList": "summary-list",
+    "govukWarningText": "warning-text",
+}
+
+
+def component_globals(env: Environment) -> dict[str, Any]:
+    return {
+        name: getattr(
+            env.get_template(f"govuk_frontend_jinja/components/{folder}/macro.html").module, name
+        )
+        for name, folder in COMPONENTS.items()
+    }
+
+
+class Fragments:
+    """``fragment(name, **values)``: a partial template rendered once per set of values."""
+
+    def __init__(self, env: Environment, context: Mapping[str, Any]) -> None:
+        self._env, self._context = env, context
+        self._done: dict[tuple[str, tuple[tuple[str, Any], ...]], Markup] = {}
+
+    def __call__(self, name: str, **values: Any) -> Markup:
+        key = (name, tuple(sorted(values.items())))
+        if key not in self._done:
+            html = self._env.get_template(name).render({**self._context, **values})
+            self._done[key] = Markup(html)
+        return self._done[key]
+
+
+class EntryCache:
+    """``listed(entry, heading_level, show_type)``: one item's list markup, rendered once.
+
+    Keyed by the entry object itself, which lives for the whole build.
+    """
+
+    def __init__(self, env: Environment, template: str, macro: str) -> None:
+        self._env, self._template, self._macro = env, template, macro
+        self._done: dict[tuple[int, int, bool], Markup] = {}
+        self._keep: list[object] = []  # holds entries so their ids stay unique
+
+    def __call__(self, entry: object, heading_level: int = 3, show_type: bool = False) -> Markup:
+        key = (id(entry), heading_level, show_type)
+        if key not in self._done:
+            macro = getattr(self._env.get_template(self._template).module, self._macro)
+            self._done[key] = Markup(macro(entry, heading_level, show_type))
+            self._keep.append(entry)
+        return self._done[key]
