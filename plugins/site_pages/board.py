@@ -21,10 +21,13 @@ SEVERITY_ORDER = {"extreme": 0, "severe": 1, "moderate": 2, "minor": 3}
 
 
 class Entry(Protocol):
-    """A published piece of content as Pelican holds it."""
+    """A published piece of content: its checked item and its address."""
 
-    item: Item
-    url: str
+    @property
+    def item(self) -> Item: ...
+
+    @property
+    def url(self) -> str: ...
 
 
 @dataclass(frozen=True)
