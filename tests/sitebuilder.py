@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Mapping
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,22 @@ def item(kind: str, body: str = "Some words.", drop: tuple[str, ...] = (), **fie
     values = {**BASE[kind], **{k.replace("_", "-"): v for k, v in fields.items()}}
     lines = [f"{key}: {value}" for key, value in values.items() if key not in drop]
     return "\n".join(lines) + "\n\n" + textwrap.dedent(body).strip() + "\n"
+
+
+def numbered_notices(count: int, first_day: int = 1) -> dict[str, str]:
+    """``count`` notices, one a day through 2026 from ``first_day`` of the year, each with
+    its own slug (n01...), title ('Notice 01'...) and reference."""
+    start = date(2026, 1, 1) + timedelta(days=first_day - 1)
+    return {
+        f"notices/n{i:02d}.md": item(
+            "notices",
+            Slug=f"n{i:02d}",
+            Title=f"Notice {i:02d}",
+            Reference=f"R/{i}",
+            Date=f"{start + timedelta(days=i - 1)} 09:00",
+        )
+        for i in range(1, count + 1)
+    }
 
 
 def write_content(root: Path, files: Mapping[str, str | bytes]) -> Path:

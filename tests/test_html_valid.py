@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sitebuilder import ROOT, build, item
+from tests.sitebuilder import ROOT, build, numbered_notices
 
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
@@ -31,19 +31,7 @@ def nu_messages(*folders: Path) -> list[str]:
 
 
 def test_every_page_is_valid_html(example_site: Path, tmp_path: Path) -> None:
-    paginated = build(
-        tmp_path,
-        {
-            f"notices/n{i:02d}.md": item(
-                "notices",
-                Slug=f"n{i:02d}",
-                Title=f"Notice {i}",
-                Reference=f"R/{i}",
-                Date=f"2026-{1 + i % 11:02d}-{1 + i % 27:02d} 09:00",
-            )
-            for i in range(45)
-        },
-    )
+    paginated = build(tmp_path, numbered_notices(45))
     assert (paginated / "notices" / "page" / "2" / "index.html").exists()
     assert (paginated / "wards" / "walmer" / "page" / "2" / "index.html").exists()
     assert nu_messages(example_site, paginated) == []

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sitebuilder import build, item, read
+from tests.sitebuilder import build, item, numbered_notices, read
 
 
 def titles(html: str) -> list[str]:
@@ -166,17 +166,7 @@ def test_type_lists_are_newest_first(small_site: Path) -> None:
 
 
 def test_lists_are_paginated(tmp_path: Path) -> None:
-    files = {
-        f"notices/n{i:02d}.md": item(
-            "notices",
-            Slug=f"n{i:02d}",
-            Title=f"Notice {i:02d}",
-            Reference=f"R/{i}",
-            Date=f"2026-11-{i:02d} 09:00",
-        )
-        for i in range(1, 26)
-    }
-    output = build(tmp_path, files)
+    output = build(tmp_path, numbered_notices(25))
     first, second = read(output, "/notices/"), read(output, "/notices/page/2/")
     assert len(titles(first)) == 20 and titles(first)[0] == "Notice 25"
     assert titles(second) == [f"Notice {i:02d}" for i in range(5, 0, -1)]
