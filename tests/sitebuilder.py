@@ -25,6 +25,7 @@ BASE = {
         "Event": "flooding",
         "Severity": "moderate",
         "Expires": "2026-11-30 18:00",
+        "Polygon": "51.27,1.32 51.28,1.34 51.27,1.35 51.27,1.32",
     },
     "notices": {
         "Title": "Planning application: 1 High Street",

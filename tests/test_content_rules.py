@@ -273,6 +273,14 @@ RULES = [
         f"{A}: Polygon: '95,1.3' is outside the world; latitude first, then longitude",
     ),
     (
+        "alerts are locatable",
+        A,
+        item("alerts", drop=("Polygon",), Wards="sandwich, walmer"),
+        f"{A}: Polygon: missing; Sandwich, Walmer have no ONS code in the wards file, so "
+        "emergency systems need a Polygon to locate this alert (or add the codes to the wards "
+        "file)",
+    ),
+    (
         "exercise yes or no",
         A,
         item("alerts", Exercise="test"),
@@ -458,6 +466,21 @@ def test_rule(tmp_path: Path, path: str, text: str | bytes, message: str) -> Non
     files = {**GOOD, path.removeprefix("content/"): text}
     assert problems_of(tmp_path, files) == [message]
     assert not (tmp_path / "output").exists(), "nothing may be written when content is refused"
+
+
+def test_ward_codes_or_the_whole_district_locate_an_alert_without_a_polygon(
+    tmp_path: Path,
+) -> None:
+    wards = tmp_path / "wards.csv"
+    wards.write_text("slug,name,gss\nsandwich,Sandwich,E05009999\nwalmer,Walmer,\n")
+    coded = item("alerts", drop=("Polygon",), Slug="coded")
+    district = item("alerts", drop=("Polygon",), Slug="district", Wards="all")
+    output = build(
+        tmp_path,
+        {"alerts/coded.md": coded, "alerts/district.md": district},
+        WARDS_FILE=str(wards),
+    )
+    assert (output / "alerts" / "coded" / "index.html").exists()
 
 
 def test_metadata_comes_first(tmp_path: Path) -> None:

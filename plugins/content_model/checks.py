@@ -39,7 +39,7 @@ def site_wards(settings: Mapping[str, Any]) -> dict[str, Ward]:
 def check_site_content(settings: Mapping[str, Any], only: set[Path] | None = None) -> ContentReport:
     return check_content(
         Path(settings["PATH"]),
-        set(site_wards(settings)),
+        site_wards(settings),
         site_slugify(settings),
         settings.get("DEFAULT_LANG", "en"),
         only=only,

@@ -24,6 +24,7 @@ from .schema import (
     Field,
 )
 from .values import PARSERS, FieldProblem, did_you_mean, parse_wards
+from .wards import Ward
 
 Slugify = Callable[[str], str]
 
@@ -78,7 +79,7 @@ class Item:
 
 
 def check_source(
-    source: Source, ward_slugs: Collection[str], slugify: Slugify, default_lang: str
+    source: Source, wards: Mapping[str, Ward], slugify: Slugify, default_lang: str
 ) -> tuple[Item | None, list[Problem]]:
     """Check one file on its own: known folder, known fields, every value well-formed."""
     content_type = ALL_TYPES.get(source.folder)
@@ -114,7 +115,7 @@ def check_source(
                 continue
             raw = spec.default
         try:
-            values[spec.attr] = _parse(raw, spec, ward_slugs)
+            values[spec.attr] = _parse(raw, spec, wards)
         except FieldProblem as problem:
             report(spec.name, str(problem))
     slug = values.get("slug") or (slugify(values["title"]) if "title" in values else "")
@@ -123,7 +124,9 @@ def check_source(
     reserved = RESERVED_PAGE_SLUGS if content_type is PAGES else RESERVED_ITEM_SLUGS
     if slug in reserved:
         report("Slug", f"'{slug}' is used by the site's own addresses; choose another Slug")
-    for field_name, message in _rules_within_file(content_type, values):
+    for field_name, message in _rules_within_file(
+        content_type, values, wards, set(source.metadata)
+    ):
         report(field_name, message)
     if problems:
         return None, problems
@@ -140,23 +143,45 @@ def _missing(spec: Field, has_metadata: bool) -> str:
     return hint
 
 
-def _parse(raw: str, spec: Field, ward_slugs: Collection[str]) -> Any:
+def _parse(raw: str, spec: Field, wards: Mapping[str, Ward]) -> Any:
     if spec.kind == "wards":
-        return parse_wards(raw, ward_slugs)
+        return parse_wards(raw, wards)
     return PARSERS[spec.kind](raw, spec)
 
 
 def _rules_within_file(
-    content_type: ContentType, values: Mapping[str, Any]
+    content_type: ContentType,
+    values: Mapping[str, Any],
+    wards: Mapping[str, Ward],
+    given: Collection[str],
 ) -> Iterable[tuple[str, str]]:
+    """Rules between fields. ``given`` are the fields written, valid or not, so that a bad
+    value is reported once, not again as missing."""
     published: datetime | None = values.get("date")
     modified: datetime | None = values.get("modified")
     if published and modified and modified < published:
         yield "Modified", "is before Date; a change cannot come before publication"
     if content_type.folder == "alerts":
         yield from _alert_rules(values, published)
+        if "polygon" not in given:
+            yield from _alert_area_rules(values, wards)
     if content_type.folder == "notices":
         yield from _notice_rules(values, published)
+
+
+def _alert_area_rules(
+    values: Mapping[str, Any], wards: Mapping[str, Ward]
+) -> Iterable[tuple[str, str]]:
+    """Emergency systems locate a CAP alert by ONS codes or a polygon: one of them is needed."""
+    named = [wards[s] for s in values.get("wards", ()) if s in wards]
+    uncoded = [ward.name for ward in named if not ward.gss]
+    if uncoded:
+        yield (
+            "Polygon",
+            f"missing; {', '.join(uncoded)} {'has' if len(uncoded) == 1 else 'have'} no ONS code "
+            "in the wards file, so emergency systems need a Polygon to locate this alert "
+            "(or add the codes to the wards file)",
+        )
 
 
 def _alert_rules(

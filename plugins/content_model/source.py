@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +11,7 @@ import markdown
 
 from .model import Item, Problem, Slugify, Source, check_site, check_source
 from .schema import DOCUMENTS_FOLDER
+from .wards import Ward
 
 MARKDOWN_SUFFIX = ".md"
 # Other names Markdown and Pelican's readers know: refused, so nothing is read unchecked.
@@ -86,7 +87,7 @@ def read_source(path: Path, content_dir: Path, read_metadata: MetadataReader) ->
 
 def check_content(
     content_dir: Path,
-    ward_slugs: set[str],
+    wards: Mapping[str, Ward],
     slugify: Slugify,
     default_lang: str = "en",
     only: set[Path] | None = None,
@@ -117,7 +118,7 @@ def check_content(
         if isinstance(source, Problem):
             report.problems.append(source)
             continue
-        item, problems = check_source(source, ward_slugs, slugify, default_lang)
+        item, problems = check_source(source, wards, slugify, default_lang)
         report.problems.extend(problems)
         if item is not None:
             report.items.append(item)
