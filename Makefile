@@ -18,7 +18,7 @@ SASS_SRC   := $(wildcard theme/sass/*.scss)
 PO_FILES   := $(wildcard theme/translations/*/LC_MESSAGES/messages.po)
 MO_FILES   := $(PO_FILES:.po=.mo)
 
-.PHONY: run test html validate serve lint typecheck translations extract-messages \
+.PHONY: run test html rebuild validate serve lint typecheck translations extract-messages \
         bench clean setup system-packages browser-deps
 
 run: html
@@ -47,6 +47,11 @@ $(CSS): $(SASS_SRC) pelicanconf.py plugins/govuk_theme/build_css.py $(NODE_STAMP
 
 html: setup
 	$(PY) -m pelican $(CONTENT) -s pelicanconf.py -o $(OUTPUT) --fatal errors
+
+# For a schedule (cron, systemd timer, CI): future items appear, expired alerts leave the
+# banner; only files that differ are replaced, and nothing changes when nothing is due.
+rebuild: setup
+	$(PY) -m plugins.site_pages.rebuild --settings pelicanconf.py --content $(CONTENT) --output $(OUTPUT)
 
 validate: $(PY_STAMP)
 	$(VENV)/bin/noticeboard-validate $(CONTENT)

@@ -2,6 +2,7 @@
 ``data/wards.csv``, the logo and the content: nothing in theme/ or plugins/ names a council.
 """
 
+import os
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -21,6 +22,10 @@ BRAND_COLOUR = "#00594f"
 LOGO = "images/logo.svg"
 LOGO_ALT = "Dover District Council"
 WARDS_FILE = str(HERE / "data" / "wards.csv")
+# The site's public address: used wherever a full URL is needed (CAP, feeds, emails).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# CAP 1.2 <sender>: an address for the originator, no spaces, commas, '<' or '&'.
+CAP_SENDER = CONTACT_EMAIL
 # ONS code of the local authority (used by the postcode importer).
 LOCAL_AUTHORITY_CODE = "E07000108"
 
@@ -28,7 +33,7 @@ LOCAL_AUTHORITY_CODE = "E07000108"
 PATH = "content"
 THEME = str(HERE / "theme")
 PLUGIN_PATHS = [str(HERE)]
-PLUGINS = ["plugins.content_model", "plugins.govuk_theme", "plugins.site_pages"]
+PLUGINS = ["plugins.content_model", "plugins.govuk_theme", "plugins.site_pages", "plugins.cap"]
 SITEURL = ""
 RELATIVE_URLS = False
 TIMEZONE = "Europe/London"

@@ -7,4 +7,5 @@ sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 
 from pelicanconf import *  # noqa: F403
 
-SITEURL = os.environ.get("SITE_URL", "https://noticeboard.example.org").rstrip("/")
+SITE_URL = os.environ.get("SITE_URL", "https://noticeboard.example.org").rstrip("/")
+SITEURL = SITE_URL

@@ -19,6 +19,12 @@ SITE_TYPES = {
     ".css": "text/css",
     ".html": "text/html; charset=utf-8",
 }
+# Double suffixes that say more than the last one: CAP messages and Atom feeds are XML.
+COMPOUND_TYPES = {
+    ".cap.xml": "application/cap+xml",
+    ".atom.xml": "application/atom+xml",
+    ".rss.xml": "application/rss+xml",
+}
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
@@ -33,6 +39,13 @@ class SiteHandler(SimpleHTTPRequestHandler):
         **SimpleHTTPRequestHandler.extensions_map,
         **SITE_TYPES,
     }
+
+    def guess_type(self, path: Any) -> str:
+        name = str(path)
+        for suffix, content_type in COMPOUND_TYPES.items():
+            if name.endswith(suffix):
+                return content_type
+        return str(super().guess_type(path))
 
     def end_headers(self) -> None:
         for name, value in SECURITY_HEADERS.items():

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, axe_violations, has_horizontal_scroll, serving
+from tests.sitebuilder import build, item
 
 pytestmark = pytest.mark.browser
 
@@ -103,7 +104,7 @@ def test_everything_can_be_read_and_navigated_without_javascript(
     ).click()
     assert "TRO/2026/041" in page.locator(".govuk-summary-list").inner_text()
     page.get_by_role("link", name="Your area").click()
-    page.get_by_role("link", name="Sandwich").click()
+    page.get_by_role("link", name="Sandwich", exact=True).click()
     assert page.locator("h1").inner_text() == "Sandwich"
     page.context.close()
 
@@ -148,3 +149,58 @@ def test_unknown_addresses_get_the_404_page(browser: Browser, site_url: str) -> 
     assert response.status == 404
     assert page.locator("h1").inner_text() == "Page not found"
     page.context.close()
+
+
+@pytest.fixture(scope="module")
+def alert_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Built at 28 November 2026, noon, with one alert in force until 8pm that day."""
+    files = {
+        "alerts/fire.md": item(
+            "alerts",
+            Slug="fire",
+            Title="Moorland fire",
+            Date="2026-11-28 08:00",
+            Expires="2026-11-28 20:00",
+            Summary="Smoke over Whitfield.",
+            Wards="whitfield",
+        ),
+        "notices/plan.md": item("notices", Slug="plan"),
+    }
+    site = build(tmp_path_factory.mktemp("banner"), files, now="2026-11-28T12:00:00+00:00")
+    with serving(site) as url:
+        yield url
+
+
+def banner_visible(browser: Browser, url: str, clock: str | None, javascript: bool = True) -> bool:
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    if clock:
+        page.clock.set_fixed_time(clock)
+    page.goto(url)
+    page.wait_for_load_state("load")
+    visible = page.locator("[data-alert-banner]").is_visible()
+    context.close()
+    return visible
+
+
+def test_the_banner_shows_before_the_alert_expires(browser: Browser, alert_site_url: str) -> None:
+    assert banner_visible(browser, alert_site_url + "/notices/plan/", "2026-11-28T19:59:00Z")
+
+
+def test_the_banner_hides_itself_after_expiry_without_a_rebuild(
+    browser: Browser, alert_site_url: str
+) -> None:
+    for path in ("/", "/notices/plan/", "/alerts/fire/"):
+        assert not banner_visible(browser, alert_site_url + path, "2026-11-28T20:00:01Z"), path
+
+
+def test_without_javascript_the_banner_says_when_it_ends(
+    browser: Browser, alert_site_url: str
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(alert_site_url + "/notices/plan/")
+    banner = page.locator("[data-alert-banner]")
+    assert banner.is_visible()
+    assert "Until 8pm on 28 November 2026" in banner.inner_text()
+    context.close()

@@ -494,6 +494,17 @@ def test_metadata_comes_first(tmp_path: Path) -> None:
     assert all(p.startswith(f"{A}: ") and ": missing; add a line like" in p for p in problems)
 
 
+def test_an_alert_cannot_update_a_draft(tmp_path: Path) -> None:
+    files = {
+        **GOOD,
+        "alerts/draft.md": item("alerts", Slug="draft", Status="draft"),
+        "alerts/update.md": item("alerts", Slug="update", Date="2026-11-28 09:00", Updates="draft"),
+    }
+    assert problems_of(tmp_path, files) == [
+        "content/alerts/update.md: Updates: 'draft' is a draft; publish it first, or remove Updates"
+    ]
+
+
 def test_an_alert_is_updated_or_cancelled_once(tmp_path: Path) -> None:
     update = item("alerts", Date="2026-11-28 09:00", Updates="river", Slug="update")
     cancel = item("alerts", Date="2026-11-28 10:00", Cancels="river", Slug="zcancel")

@@ -327,6 +327,12 @@ def _check_alert_chains(
                 )
             elif target is item:
                 yield Problem(item.path, field_name, "an alert cannot update or cancel itself")
+            elif target.values.get("status") == "draft":
+                yield Problem(
+                    item.path,
+                    field_name,
+                    f"'{target_slug}' is a draft; publish it first, or remove {field_name}",
+                )
             elif target.values["date"] >= item.values["date"]:
                 yield Problem(
                     item.path,

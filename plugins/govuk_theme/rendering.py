@@ -18,6 +18,7 @@ from markupsafe import Markup
 COMPONENTS = {
     "govukBreadcrumbs": "breadcrumbs",
     "govukInsetText": "inset-text",
+    "govukNotificationBanner": "notification-banner",
     "govukPagination": "pagination",
     "govukPhaseBanner": "phase-banner",
     "govukSkipLink": "skip-link",

@@ -140,6 +140,35 @@ class Board:
     def active_alerts_for(self, ward: str) -> list[Entry]:
         return affecting(self.active_alerts, ward)
 
+    @cached_property
+    def alerts_in_force(self) -> list[Entry]:
+        """Active alerts, and cancellations until they expire: what emergency systems
+        polling the CAP feed must see (a cancellation must reach them too)."""
+        return [
+            a
+            for a in self.alerts
+            if self.status(a) == "active"
+            or (self.status(a) == "cancellation" and a.item.values["expires"] > self.now)
+        ]
+
+    @cached_property
+    def _alerts_by_slug(self) -> dict[str, Entry]:
+        return {a.item.slug: a for a in self.alerts}
+
+    def alert(self, slug: str) -> Entry | None:
+        return self._alerts_by_slug.get(slug)
+
+    def earlier(self, alert: Entry) -> list[Entry]:
+        """The messages this alert updates or cancels, directly or through them, oldest first."""
+        chain: list[Entry] = []
+        current: Entry | None = alert
+        while current is not None:
+            target = current.item.values.get("updates") or current.item.values.get("cancels")
+            current = self.alert(target) if target else None
+            if current is not None:
+                chain.insert(0, current)
+        return chain
+
     def status(self, alert: Entry) -> str:
         return alert_status(alert, self._later, self.now)
 
