@@ -120,6 +120,7 @@ def generate(content: Path, items: int, seed: int = 2026) -> None:
             text = common + (
                 f"Event: {rng.choice(['flooding', 'road-closure', 'public-health'])}\n"
                 f"Severity: {rng.choice(['severe', 'moderate', 'minor'])}\nExpires: {expires}\n"
+                "Polygon: 51.12,1.31 51.13,1.33 51.11,1.34 51.12,1.31\n"
             )
             earlier = [a for a in alerts[-5:] if a[0] not in superseded and a[1] < date]
             if earlier and rng.random() < 0.2:

@@ -48,16 +48,24 @@ def _count(number: int, noun: str) -> str:
 
 def display_path(path: Path) -> str:
     """A path as officers should see it: relative to where they ran the command, if inside."""
-    relative = os.path.relpath(path)
-    return path.as_posix() if relative.startswith("..") else Path(relative).as_posix()
+    absolute = os.path.abspath(path)
+    here = os.getcwd() + os.sep
+    shown = absolute.removeprefix(here) if absolute.startswith(here) else absolute
+    return shown.replace(os.sep, "/")
 
 
 def content_files(content_dir: Path) -> Iterator[Path]:
-    """Every file under the content folder except notices' documents, in a stable order."""
-    documents = content_dir / DOCUMENTS_FOLDER
-    for path in sorted(content_dir.rglob("*")):
-        if path.is_file() and documents not in path.parents and not path.name.startswith("."):
-            yield path
+    """Every file under the content folder except notices' documents and hidden files, in a
+    stable order."""
+    documents = os.path.join(content_dir, DOCUMENTS_FOLDER)
+    found = []
+    for folder, subfolders, files in os.walk(content_dir):
+        subfolders[:] = [
+            s for s in subfolders if not s.startswith(".") and os.path.join(folder, s) != documents
+        ]
+        found += [os.path.join(folder, f) for f in files if not f.startswith(".")]
+    for name in sorted(found):
+        yield Path(name)
 
 
 class MetadataReader:
@@ -82,7 +90,7 @@ def read_source(path: Path, content_dir: Path, read_metadata: MetadataReader) ->
         return Problem(shown, "file", "is not UTF-8 text; save it as UTF-8")
     relative = path.relative_to(content_dir)
     folder = relative.parts[0] if len(relative.parts) > 1 else ""
-    return Source(shown, str(path.resolve()), folder, read_metadata(text))
+    return Source(shown, os.path.abspath(path), folder, read_metadata(text))
 
 
 def check_content(

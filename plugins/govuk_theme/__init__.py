@@ -16,7 +16,7 @@ from pelican import signals
 
 from . import formatting
 from .pagination import pagination_items
-from .rendering import EntryCache, Fragments, component_globals
+from .rendering import EntryCache, Fragments, LazyModule, component_globals
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "theme" / "translations"
 
@@ -54,6 +54,7 @@ def configure_environment(generator: Any) -> None:
         pagination_items=pagination_items,
         fragment=Fragments(env, generator.context),
         listed=EntryCache(env, "partials/macros.html", "list_entry"),
+        ui=LazyModule(env, "partials/macros.html"),
     )
 
 

@@ -36,6 +36,26 @@ def component_globals(env: Environment) -> dict[str, Any]:
     }
 
 
+class LazyModule:
+    """``ui``: the theme's macros (partials/macros.html) as one global, made on first use.
+
+    First use comes at render time, after every plugin has added its globals; a template
+    module copies the globals when it is made. Importing it in each template instead costs
+    a lookup on every render.
+    """
+
+    def __init__(self, env: Environment, template: str) -> None:
+        self._env, self._template = env, template
+        self._module: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._module is None:
+            self._module = self._env.get_template(self._template).module
+        return getattr(self._module, name)
+
+
 class Fragments:
     """``fragment(name, **values)``: a partial template rendered once per set of values."""
 
