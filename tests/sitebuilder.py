@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import textwrap
 from collections.abc import Mapping
 from datetime import date, timedelta
@@ -118,3 +120,12 @@ def read(output: Path, url: str) -> str:
     if url.endswith("/") or not path.suffix:
         path = path / "index.html"
     return path.read_text(encoding="utf-8")
+
+
+def banner_headlines(page: str) -> list[str]:
+    """Headlines in a page's alert banner, in order ([] when there is no banner)."""
+    if "data-alert-banner" not in page:
+        return []
+    part = page.split("data-alert-banner")[1].split("</ul>")[0]
+    found = re.findall(r'notification-banner__link"[^>]*>([^<]+)<', part)
+    return [html.unescape(headline) for headline in found]

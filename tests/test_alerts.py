@@ -4,7 +4,6 @@ CAP index feed, and rebuilds that change nothing when nothing is due."""
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from lxml import etree
 
 from plugins.cap.message import CAP_NS
-from tests.sitebuilder import ROOT, build, item, read
+from tests.sitebuilder import ROOT, banner_headlines, build, item, read
 
 SCHEMA = ROOT.parent / "shared" / "standards" / "cap-v1.2.xsd"
 NS = {"cap": CAP_NS}
@@ -109,14 +108,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build(tmp_path_factory.mktemp("alerts"), ALERTS, now=NOW)
 
 
-def banner(page: str) -> list[str]:
-    """Headlines in the alert banner, in order ([] when there is no banner)."""
-    if "data-alert-banner" not in page:
-        return []
-    part = page.split("data-alert-banner")[1].split("</ul>")[0]
-    return [html.unescape(t) for t in re.findall(r'notification-banner__link"[^>]*>([^<]+)<', part)]
-
-
 IN_FORCE = [
     "Moorland fire near Whitfield",
     "Exercise: chemical leak at the port",
@@ -137,7 +128,7 @@ def test_every_page_shows_the_alerts_in_force_most_severe_first(
             {**ALERTS, "pages/about.md": item("pages", Slug="about")},
             now=NOW,
         )
-    assert banner(read(site, url)) == IN_FORCE
+    assert banner_headlines(read(site, url)) == IN_FORCE
 
 
 def test_the_banner_says_severity_in_words_and_when_each_alert_ends(site: Path) -> None:
@@ -152,7 +143,11 @@ def test_the_banner_says_severity_in_words_and_when_each_alert_ends(site: Path) 
 def test_no_banner_when_no_alert_is_in_force(tmp_path: Path) -> None:
     output = build(tmp_path, {"alerts/ice.md": ALERTS["alerts/ice.md"]}, now=NOW)
     page = read(output, "/")
-    assert banner(page) == [] and "data-alert-banner" not in page and "alert-banner.js" not in page
+    assert (
+        banner_headlines(page) == []
+        and "data-alert-banner" not in page
+        and "alert-banner.js" not in page
+    )
     assert "There are no emergency alerts in force." in page
 
 
@@ -380,7 +375,7 @@ def test_a_rebuild_with_nothing_due_changes_no_output(tmp_path: Path) -> None:
 
 def test_a_rebuild_after_an_expiry_takes_the_alert_out_of_the_banner(tmp_path: Path) -> None:
     after = build(tmp_path, ALERTS, now="2026-11-28T20:00:00+00:00")
-    assert banner(read(after, "/")) == [
+    assert banner_headlines(read(after, "/")) == [
         "Exercise: chemical leak at the port",
         "Low water pressure in Walmer",
     ]

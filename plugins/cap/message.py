@@ -34,17 +34,6 @@ CATEGORY = {
     "pollution": "Env",
     "other": "Other",
 }
-EVENT_NAME = {
-    "flooding": "Flooding",
-    "road-closure": "Road closure",
-    "public-health": "Public health",
-    "severe-weather": "Severe weather",
-    "water-supply": "Water supply",
-    "power-outage": "Power outage",
-    "fire": "Fire",
-    "pollution": "Pollution",
-    "other": "Other",
-}
 _UNSAFE = re.compile(r"[\s,<&]")
 _AUTHORITY = re.compile(r"^[EWSN]\d{8}$")
 
@@ -120,6 +109,11 @@ def plain_text(body_html: str) -> str:
     return "\n\n".join(b for b in blocks if b)
 
 
+def event_name(event: str) -> str:
+    """'road-closure' -> 'Road closure'."""
+    return event.replace("-", " ").capitalize()
+
+
 def message_type(item: Item) -> str:
     if item.values.get("cancels"):
         return "Cancel"
@@ -162,7 +156,7 @@ def _info(
     info = _sub(alert, "info")
     _sub(info, "language", cap_language(text.item.lang))
     _sub(info, "category", CATEGORY[values["event"]])
-    _sub(info, "event", EVENT_NAME[values["event"]])
+    _sub(info, "event", event_name(values["event"]))
     if message_type(item) == "Cancel":
         _sub(info, "responseType", "AllClear")
     _sub(info, "urgency", values["urgency"].title())
