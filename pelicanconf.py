@@ -33,7 +33,18 @@ LOCAL_AUTHORITY_CODE = "E07000108"
 PATH = "content"
 THEME = str(HERE / "theme")
 PLUGIN_PATHS = [str(HERE)]
-PLUGINS = ["plugins.content_model", "plugins.govuk_theme", "plugins.site_pages", "plugins.cap"]
+PLUGINS = [
+    "plugins.content_model",
+    "plugins.govuk_theme",
+    "plugins.site_pages",
+    "plugins.cap",
+    "plugins.feeds",
+    "plugins.calendars",
+    "plugins.open_data",
+    "plugins.sitemap",
+]
+# The notify manifest lists items published in the last this many days.
+NOTIFY_WINDOW_DAYS = 14
 SITEURL = ""
 RELATIVE_URLS = False
 TIMEZONE = "Europe/London"
@@ -90,6 +101,7 @@ PAGINATION_PATTERNS = (
     (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
 )
 # Feeds are written by the feeds plugin (feedgen); Pelican's own are off.
+FEED_MAX_ITEMS = 50
 FEED_ALL_ATOM = None
 CATEGORY_FEED_ATOM = None
 TRANSLATION_FEED_ATOM = None

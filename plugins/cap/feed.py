@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from feedgen.feed import FeedGenerator
-from lxml import etree
 
 from plugins.content_model.model import Item
+from plugins.feeds.atom_links import with_link_attributes
 
 from .message import CAP_MIME, Origin, cap_time
 
@@ -54,19 +54,3 @@ def cap_index_feed(
         for e in entries
     }
     return with_link_attributes(bytes(feed.atom_str(pretty=True)), links)
-
-
-ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-def with_link_attributes(atom: bytes, links: dict[str, dict[str, dict[str, str]]]) -> bytes:
-    """Put back the rel and type of each entry's links (entry id -> href -> attributes).
-
-    feedgen 1.0.0 writes only the href of an entry's links (lkiesow/python-feedgen#135).
-    """
-    root = etree.fromstring(atom)
-    for entry in root.iter(f"{ATOM}entry"):
-        wanted = links.get(entry.findtext(f"{ATOM}id") or "", {})
-        for link in entry.iter(f"{ATOM}link"):
-            link.attrib.update(wanted.get(link.get("href", ""), {}))
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))

@@ -110,7 +110,7 @@ def plain_text(body_html: str) -> str:
 
 
 def event_name(event: str) -> str:
-    """'road-closure' -> 'Road closure'."""
+    """'road-closure' -> 'Road closure' (also for severities and notice types)."""
     return event.replace("-", " ").capitalize()
 
 

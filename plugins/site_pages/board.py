@@ -152,11 +152,14 @@ class Board:
         ]
 
     @cached_property
-    def _alerts_by_slug(self) -> dict[str, Entry]:
-        return {a.item.slug: a for a in self.alerts}
+    def _by_kind_and_slug(self) -> dict[tuple[str, str], Entry]:
+        return {(e.item.kind, e.item.slug): e for e in self.everything}
+
+    def find(self, kind: str, slug: str) -> Entry | None:
+        return self._by_kind_and_slug.get((kind, slug))
 
     def alert(self, slug: str) -> Entry | None:
-        return self._alerts_by_slug.get(slug)
+        return self.find("alerts", slug)
 
     def earlier(self, alert: Entry) -> list[Entry]:
         """The messages this alert updates or cancels, directly or through them, oldest first."""

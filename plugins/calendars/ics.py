@@ -1,0 +1,124 @@
+"""iCalendar (RFC 5545) calendars of changed bin collection days and notice deadlines.
+
+Pure: checked items in, bytes out. Events are all-day dates, so they fall on the same day
+wherever the calendar is read; UIDs are made from the item's slug and the day it
+concerns, so they stay the same across rebuilds and calendar apps update, not duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, timedelta
+
+from icalendar import Calendar, Event, Timezone, vDuration, vText
+
+from plugins.content_model.model import Item
+from plugins.govuk_theme.formatting import london_weekday_date
+
+REFRESH = timedelta(hours=6)
+# The span of clock changes written into the calendar's time zone (fixed, so rebuilds agree).
+TZ_FROM, TZ_UNTIL = date(2020, 1, 1), date(2040, 1, 1)
+SERVICE_NAMES = {
+    "refuse": "Rubbish",
+    "recycling": "recycling",
+    "food": "food waste",
+    "garden": "garden waste",
+}
+
+
+@dataclass(frozen=True)
+class Listed:
+    item: Item
+    url: str  # absolute
+
+
+@dataclass(frozen=True)
+class CalendarInfo:
+    name: str
+    description: str
+    host: str
+    lang: str = "en"
+
+
+def services_text(services: Sequence[str]) -> str:
+    if "all" in services:
+        return "All collections"
+    names = [SERVICE_NAMES[s] for s in services]
+    text = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return text[0].upper() + text[1:]
+
+
+def new_calendar(info: CalendarInfo) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", "-//Council noticeboard//iCalendar//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("name", info.name)
+    calendar.add("x-wr-calname", info.name)
+    calendar.add("description", info.description)
+    calendar.add("x-wr-caldesc", info.description)
+    calendar.add("x-wr-timezone", "Europe/London")
+    calendar.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(REFRESH))
+    calendar.add_component(
+        Timezone.from_tzid("Europe/London", first_date=TZ_FROM, last_date=TZ_UNTIL)
+    )
+    return calendar
+
+
+def all_day(
+    calendar: Calendar, uid: str, day: date, summary: str, listed: Listed, text: str
+) -> None:
+    values = listed.item.values
+    event = Event()
+    event.add("uid", uid)
+    # When the event was made: the item's last change, not the build, so rebuilds agree.
+    event.add("dtstamp", (values.get("modified") or values["date"]).astimezone(UTC))
+    event.add("dtstart", day)
+    event.add("dtend", day + timedelta(days=1))
+    event.add("summary", summary)
+    event.add("description", vText(f"{text}\n\n{listed.url}"))
+    event.add("url", listed.url)
+    event.add("transp", "TRANSPARENT")
+    calendar.add_component(event)
+
+
+def bin_changes_calendar(changes: Sequence[Listed], info: CalendarInfo) -> bytes:
+    """An all-day event on each new collection day, saying which day it replaces."""
+    calendar = new_calendar(info)
+    for listed in changes:
+        values = listed.item.values
+        for move in values["changes"]:
+            usual = london_weekday_date(move.usual, info.lang)
+            summary = f"{services_text(values['services'])} collected today instead of {usual}"
+            reason = f" ({values['reason']})" if values.get("reason") else ""
+            text = f"{values['title']}{reason}. {values['summary']}"
+            all_day(
+                calendar,
+                f"{listed.item.slug}-{move.usual.isoformat()}@{info.host}",
+                move.new,
+                summary,
+                listed,
+                text,
+            )
+    return bytes(calendar.to_ical())
+
+
+def deadlines_calendar(notices: Sequence[Listed], info: CalendarInfo) -> bytes:
+    """An all-day event on each notice's last day for comments."""
+    calendar = new_calendar(info)
+    for listed in notices:
+        values = listed.item.values
+        if values.get("respond_by"):
+            summary = f"Last day to comment: {values['title']} ({values['reference']})"
+            all_day(
+                calendar,
+                f"{listed.item.slug}-respond-by@{info.host}",
+                values["respond_by"],
+                summary,
+                listed,
+                values["summary"],
+            )
+    return bytes(calendar.to_ical())

@@ -1,0 +1,44 @@
+"""Pelican plugin: sitemap.xml (every page of the built site) and robots.txt."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from pelican import signals
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+NOT_LISTED = {"404.html"}
+
+
+def page_urls(output: Path, site_url: str) -> list[str]:
+    """The address of every HTML page, folders as '/' (as they are linked)."""
+    urls = []
+    for path in output.rglob("*.html"):
+        relative = path.relative_to(output).as_posix()
+        if relative in NOT_LISTED:
+            continue
+        urls.append(f"{site_url}/{relative.removesuffix('index.html')}")
+    return sorted(urls)
+
+
+def sitemap(urls: Iterable[str]) -> str:
+    entries = "".join(f"  <url><loc>{escape(url)}</loc></url>\n" for url in urls)
+    head = f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{SITEMAP_NS}">\n'
+    return f"{head}{entries}</urlset>\n"
+
+
+def robots(site_url: str) -> str:
+    return f"User-agent: *\nDisallow: /subscriptions/\nAllow: /\nSitemap: {site_url}/sitemap.xml\n"
+
+
+def write_sitemap(pelican: Any) -> None:
+    output, site = Path(pelican.output_path), pelican.settings["SITE_URL"]
+    (output / "sitemap.xml").write_text(sitemap(page_urls(output, site)), encoding="utf-8")
+    (output / "robots.txt").write_text(robots(site), encoding="utf-8")
+
+
+def register() -> None:
+    signals.finalized.connect(write_sitemap)
