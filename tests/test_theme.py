@@ -82,8 +82,11 @@ def template_messages() -> set[str]:
     found = set()
     for _, _, message, _, _ in extract_from_dir(
         str(ROOT / "theme" / "templates"),
-        method_map=[("**.html", "jinja2")],
-        options_map={"**.html": {"extensions": "jinja2.ext.i18n,jinja2.ext.do"}},
+        method_map=[("**.html", "jinja2"), ("**.txt", "jinja2")],
+        options_map={
+            pattern: {"extensions": "jinja2.ext.i18n,jinja2.ext.do"}
+            for pattern in ("**.html", "**.txt")
+        },
     ):
         found.add(message if isinstance(message, str) else message[0])
     return found
