@@ -43,6 +43,8 @@ PLUGINS = [
     "plugins.open_data",
     "plugins.sitemap",
 ]
+# Calendars hold changed days and deadlines from this many days ago onwards.
+CALENDAR_PAST_DAYS = 365
 # The notify manifest lists items published in the last this many days.
 NOTIFY_WINDOW_DAYS = 14
 SITEURL = ""

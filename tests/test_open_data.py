@@ -241,6 +241,18 @@ def test_the_bin_calendar_has_an_all_day_event_on_each_new_day(site: Path) -> No
     }
 
 
+def test_calendars_hold_the_past_year_and_what_is_to_come(tmp_path: Path) -> None:
+    old = item(
+        "bin-changes", Slug="old", Date="2025-04-01 09:00", Changes="2025-04-18 -> 2025-04-19"
+    )
+    output = build(tmp_path, {**FILES, "bin-changes/old.md": old}, now=NOW)
+    assert not any(uid.startswith("old-") for uid in events(output, "bin-changes/calendar.ics"))
+    assert any(
+        m["bin_change"] == "bin-changes/old"
+        for m in api(output, "bin-changes")["moved_collections"]
+    )
+
+
 def test_calendar_properties(site: Path) -> None:
     cal = calendar(site, "bin-changes/calendar.ics")
     assert str(cal["METHOD"]) == "PUBLISH"

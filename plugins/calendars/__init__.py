@@ -3,6 +3,8 @@ each ward) and for statutory notices' deadlines."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +12,9 @@ from pelican import signals
 from pelican.generators import Generator
 
 from plugins.content_model import WARDS
-from plugins.site_pages.board import Board
+from plugins.site_pages.board import Board, today
 
-from .ics import CalendarInfo, Listed, bin_changes_calendar, deadlines_calendar
+from .ics import CalendarInfo, Listed, bin_change_events, calendar_file, deadline_events
 
 BIN_CALENDAR = "bin-changes/calendar.ics"
 WARD_BIN_CALENDAR = "wards/{ward}/bin-changes.ics"
@@ -25,39 +27,40 @@ class CalendarsGenerator(Generator):  # type: ignore[misc]
         site, council = self.settings["SITE_URL"], self.settings["COUNCIL_NAME"]
         host = site.split("://", 1)[1].split("/", 1)[0]
         lang = self.settings.get("INTERFACE_LANG", "en")
-        changes = [Listed(b.item, f"{site}/{b.url}") for b in board.bin_changes]
+        info = partial(CalendarInfo, host=host, lang=lang)
+        since = today(board.now) - timedelta(days=self.settings.get("CALENDAR_PAST_DAYS", 365))
+        events = {
+            b.item.slug: bin_change_events(Listed(b.item, f"{site}/{b.url}"), info("", ""), since)
+            for b in board.bin_changes
+        }
 
         def write(save_as: str, data: bytes) -> None:
             path = Path(self.output_path) / save_as
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
 
-        district = CalendarInfo(
-            f"{council}: changed bin collections",
-            "Days when bin collections move from their usual day.",
-            host,
-            lang,
-        )
-        write(BIN_CALENDAR, bin_changes_calendar(changes, district))
+        def bin_calendar(place: str, slugs: list[str]) -> bytes:
+            about = info(
+                f"{council}: changed bin collections{place}",
+                f"Days when bin collections{place} move from their usual day.",
+            )
+            return calendar_file(about, [e for slug in slugs for e in events[slug]])
+
+        write(BIN_CALENDAR, bin_calendar("", list(events)))
         for slug, ward in self.settings[WARDS].items():
-            info = CalendarInfo(
-                f"{council}: changed bin collections in {ward.name}",
-                f"Days when bin collections in {ward.name} move from their usual day.",
-                host,
-                lang,
-            )
-            write(
-                WARD_BIN_CALENDAR.format(ward=slug),
-                bin_changes_calendar([c for c in changes if c.item.affects(slug)], info),
-            )
-        notices = [Listed(n.item, f"{site}/{n.url}") for n in board.notices]
-        deadlines = CalendarInfo(
+            affected = [b.item.slug for b in board.bin_changes if b.item.affects(slug)]
+            write(WARD_BIN_CALENDAR.format(ward=slug), bin_calendar(f" in {ward.name}", affected))
+        deadlines = info(
             f"{council}: last days to comment on notices",
             "The last day to make representations or objections on each statutory notice.",
-            host,
-            lang,
         )
-        write(DEADLINES_CALENDAR, deadlines_calendar(notices, deadlines))
+        notices = [Listed(n.item, f"{site}/{n.url}") for n in board.notices]
+        write(
+            DEADLINES_CALENDAR,
+            calendar_file(
+                deadlines, [e for n in notices for e in deadline_events(n, deadlines, since)]
+            ),
+        )
 
 
 def calendars_generator(pelican: Any) -> type[Generator]:

@@ -68,9 +68,9 @@ def new_calendar(info: CalendarInfo) -> Calendar:
     return calendar
 
 
-def all_day(
-    calendar: Calendar, uid: str, day: date, summary: str, listed: Listed, text: str
-) -> None:
+def all_day(uid: str, day: date, summary: str, listed: Listed, text: str) -> bytes:
+    """One all-day event, serialised (a district-wide change is in every ward's calendar,
+    so each event is written once and shared)."""
     values = listed.item.values
     event = Event()
     event.add("uid", uid)
@@ -82,43 +82,36 @@ def all_day(
     event.add("description", vText(f"{text}\n\n{listed.url}"))
     event.add("url", listed.url)
     event.add("transp", "TRANSPARENT")
-    calendar.add_component(event)
+    return bytes(event.to_ical())
 
 
-def bin_changes_calendar(changes: Sequence[Listed], info: CalendarInfo) -> bytes:
-    """An all-day event on each new collection day, saying which day it replaces."""
-    calendar = new_calendar(info)
-    for listed in changes:
-        values = listed.item.values
-        for move in values["changes"]:
-            usual = london_weekday_date(move.usual, info.lang)
-            summary = f"{services_text(values['services'])} collected today instead of {usual}"
-            reason = f" ({values['reason']})" if values.get("reason") else ""
-            text = f"{values['title']}{reason}. {values['summary']}"
-            all_day(
-                calendar,
-                f"{listed.item.slug}-{move.usual.isoformat()}@{info.host}",
-                move.new,
-                summary,
-                listed,
-                text,
-            )
-    return bytes(calendar.to_ical())
+def bin_change_events(listed: Listed, info: CalendarInfo, since: date) -> list[bytes]:
+    """An all-day event on each new collection day from ``since``, saying which day it
+    replaces. (Calendars hold the past year and what is to come; the JSON API has all.)"""
+    values = listed.item.values
+    events = []
+    for move in (m for m in values["changes"] if m.new >= since):
+        usual = london_weekday_date(move.usual, info.lang)
+        summary = f"{services_text(values['services'])} collected today instead of {usual}"
+        reason = f" ({values['reason']})" if values.get("reason") else ""
+        text = f"{values['title']}{reason}. {values['summary']}"
+        uid = f"{listed.item.slug}-{move.usual.isoformat()}@{info.host}"
+        events.append(all_day(uid, move.new, summary, listed, text))
+    return events
 
 
-def deadlines_calendar(notices: Sequence[Listed], info: CalendarInfo) -> bytes:
-    """An all-day event on each notice's last day for comments."""
-    calendar = new_calendar(info)
-    for listed in notices:
-        values = listed.item.values
-        if values.get("respond_by"):
-            summary = f"Last day to comment: {values['title']} ({values['reference']})"
-            all_day(
-                calendar,
-                f"{listed.item.slug}-respond-by@{info.host}",
-                values["respond_by"],
-                summary,
-                listed,
-                values["summary"],
-            )
-    return bytes(calendar.to_ical())
+def deadline_events(listed: Listed, info: CalendarInfo, since: date) -> list[bytes]:
+    """An all-day event on a notice's last day for comments, if it has one from ``since``."""
+    values = listed.item.values
+    if not values.get("respond_by") or values["respond_by"] < since:
+        return []
+    summary = f"Last day to comment: {values['title']} ({values['reference']})"
+    uid = f"{listed.item.slug}-respond-by@{info.host}"
+    return [all_day(uid, values["respond_by"], summary, listed, values["summary"])]
+
+
+def calendar_file(info: CalendarInfo, events: Sequence[bytes]) -> bytes:
+    """The calendar's properties and time zone, then the events."""
+    head = bytes(new_calendar(info).to_ical())
+    end = b"END:VCALENDAR\r\n"
+    return head.removesuffix(end) + b"".join(events) + end

@@ -19,7 +19,7 @@ from pelican.generators import Generator
 from plugins.content_model import WARDS
 from plugins.govuk_theme.formatting import language_name
 
-from .entries import TYPE_LABELS, FeedItem, feed_item
+from .entries import FeedItem, feed_item
 from .render import FeedInfo, Format, render_feed
 
 ALL_FEED = "feeds/all.atom.xml"
@@ -34,8 +34,9 @@ TYPE_TITLES = {
 }
 
 
-def newest_first(items: Iterable[FeedItem]) -> list[FeedItem]:
-    return sorted(items, key=lambda i: (i.published, i.id), reverse=True)
+def newest_first(versions: Iterable[Any]) -> list[Any]:
+    """Pelican articles (originals or translations), newest first, ties by address."""
+    return sorted(versions, key=lambda v: (v.item.values["date"], v.url), reverse=True)
 
 
 class FeedsGenerator(Generator):  # type: ignore[misc]
@@ -43,22 +44,26 @@ class FeedsGenerator(Generator):  # type: ignore[misc]
         settings = self.settings
         site, council, wards = settings["SITE_URL"], settings["COUNCIL_NAME"], settings[WARDS]
         limit = settings.get("FEED_MAX_ITEMS") or 50
-        articles = [a for a in self.context.get("articles", []) if getattr(a, "item", None)]
-        versions = [v for a in articles for v in (a, *a.translations) if getattr(v, "item", None)]
-        by_version = {
-            id(v): feed_item(v.item, v.url, v.get_content(site), wards, site) for v in versions
-        }
-        originals = newest_first(by_version[id(a)] for a in articles)
+        originals = newest_first(
+            a for a in self.context.get("articles", []) if getattr(a, "item", None)
+        )
+        made: dict[int, FeedItem] = {}
+
+        def as_feed_item(version: Any) -> FeedItem:
+            """Made once, and only for items that are in some feed's newest ``limit``."""
+            if id(version) not in made:
+                content = version.get_content(site)
+                made[id(version)] = feed_item(version.item, version.url, content, wards, site)
+            return made[id(version)]
 
         def write(
             save_as: str,
             kind: Format,
-            title: str,
-            subtitle: str,
-            home: str,
-            items: Sequence[FeedItem],
+            about: tuple[str, str, str],
+            versions: Sequence[Any],
             lang: str = "en",
         ) -> None:
+            title, subtitle, home = about
             info = FeedInfo(
                 f"{site}/{save_as}",
                 f"{council}: {title}",
@@ -69,51 +74,44 @@ class FeedsGenerator(Generator):  # type: ignore[misc]
             )
             path = Path(self.output_path) / save_as
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(render_feed(kind, info, items[:limit]))
+            path.write_bytes(render_feed(kind, info, [as_feed_item(v) for v in versions[:limit]]))
 
-        write(
-            ALL_FEED,
-            "atom",
+        everything = (
             "everything",
             "Emergency alerts, statutory notices and bin collection changes",
             "",
-            originals,
         )
-        for kind in TYPE_LABELS:
-            of_kind = [i for i in originals if i.item.kind == kind]
+        write(ALL_FEED, "atom", everything, originals)
+        for kind, title in TYPE_TITLES.items():
+            of_kind = [a for a in originals if a.item.kind == kind]
             for format_ in ("atom", "rss"):
                 write(
                     TYPE_FEED.format(kind=kind, format=format_),
                     format_,
-                    TYPE_TITLES[kind],
-                    f"Newest {TYPE_TITLES[kind]}",
-                    f"{kind}/",
+                    (title, f"Newest {title}", f"{kind}/"),
                     of_kind,
                 )
         for slug, ward in wards.items():
-            for_ward = [i for i in originals if i.item.affects(slug)]
-            write(
-                WARD_FEED.format(ward=slug),
-                "atom",
+            about = (
                 f"{ward.name} ward",
                 f"Everything that affects {ward.name}, and the whole district",
                 f"wards/{slug}/",
-                for_ward,
             )
-        by_lang: dict[str, list[FeedItem]] = defaultdict(list)
-        for item in by_version.values():
-            by_lang[item.lang].append(item)
-        for lang, items in sorted(by_lang.items()):
             write(
-                LANG_FEED.format(lang=lang),
+                WARD_FEED.format(ward=slug),
                 "atom",
-                f"in {language_name(lang)}",
-                f"Everything published in {language_name(lang)}",
-                "",
-                newest_first(items),
-                lang,
+                about,
+                [a for a in originals if a.item.affects(slug)],
             )
-        self.context["feed_languages"] = sorted(by_lang)
+        by_lang: dict[str, list[Any]] = defaultdict(list)
+        for version in (
+            v for a in originals for v in (a, *a.translations) if getattr(v, "item", None)
+        ):
+            by_lang[version.item.lang].append(version)
+        for lang, versions in sorted(by_lang.items()):
+            name = language_name(lang)
+            about = (f"in {name}", f"Everything published in {name}", "")
+            write(LANG_FEED.format(lang=lang), "atom", about, newest_first(versions), lang)
         writer.write_file(
             FEEDS_PAGE,
             self.get_template("feeds"),
