@@ -16,7 +16,7 @@ from pelican import signals
 
 from . import formatting
 from .pagination import pagination_items
-from .rendering import EntryCache, Fragments, LazyModule, component_globals
+from .rendering import SHARED_BYTECODE, EntryCache, Fragments, LazyModule, component_globals
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "theme" / "translations"
 
@@ -36,6 +36,7 @@ def configure_environment(generator: Any) -> None:
         *env.loader.loaders,
         PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
     ]
+    env.bytecode_cache = SHARED_BYTECODE
     lang = generator.settings.get("INTERFACE_LANG", "en")
     directory = Path(generator.settings.get("INTERFACE_TRANSLATIONS") or TRANSLATIONS_DIR)
     translations = interface_translations(lang, directory)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from jinja2 import Environment
+from jinja2 import BytecodeCache, Environment
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 # GOV.UK Frontend components the theme uses, made Jinja globals so that no page pays for
@@ -25,6 +26,28 @@ COMPONENTS = {
     "govukSummaryList": "summary-list",
     "govukWarningText": "warning-text",
 }
+
+
+class SharedBytecodeCache(BytecodeCache):
+    """Compiled templates shared by every generator's Jinja environment in the process.
+
+    Pelican gives each generator its own environment, so without this every template (the
+    GOV.UK macros among them) is compiled once per generator. Jinja keys each entry by the
+    template's source checksum, so an edited template is compiled again.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+SHARED_BYTECODE = SharedBytecodeCache()
 
 
 def component_globals(env: Environment) -> dict[str, Any]:
