@@ -97,7 +97,7 @@ TAGS_SAVE_AS = ""
 CATEGORIES_SAVE_AS = ""
 ARCHIVES_SAVE_AS = ""
 DIRECT_TEMPLATES = ["index", "404"]
-PAGINATED_TEMPLATES = {"category": 20, "ward": 20, "archive_year": 50}
+PAGINATED_TEMPLATES = {"category": 20, "ward": 50, "archive_year": 50}
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),
     (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),

@@ -31,7 +31,7 @@ def nu_messages(*folders: Path) -> list[str]:
 
 
 def test_every_page_is_valid_html(example_site: Path, tmp_path: Path) -> None:
-    paginated = build(tmp_path, numbered_notices(45))
+    paginated = build(tmp_path, numbered_notices(55))
     assert (paginated / "notices" / "page" / "2" / "index.html").exists()
     assert (paginated / "wards" / "walmer" / "page" / "2" / "index.html").exists()
     assert nu_messages(example_site, paginated) == []
