@@ -17,7 +17,7 @@ from lxml import html as lxml_html
 
 from plugins.content_model.london_time import LONDON
 from plugins.content_model.model import Item
-from plugins.content_model.wards import Ward
+from plugins.content_model.wards import GSS_CODE, Ward
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 CAP_MIME = "application/cap+xml"
@@ -35,7 +35,6 @@ CATEGORY = {
     "other": "Other",
 }
 _UNSAFE = re.compile(r"[\s,<&]")
-_AUTHORITY = re.compile(r"^[EWSN]\d{8}$")
 
 
 class CapSettingsError(ValueError):
@@ -57,7 +56,7 @@ class Origin:
             raise CapSettingsError(
                 f"CAP_SENDER: '{self.sender}' must be set and have no spaces, commas, '<' or '&'"
             )
-        if not self.authority_code or not _AUTHORITY.match(self.authority_code):
+        if not self.authority_code or not GSS_CODE.match(self.authority_code):
             raise CapSettingsError(
                 f"LOCAL_AUTHORITY_CODE: '{self.authority_code}' must be the council's ONS code, "
                 "like E07000108; emergency systems use it to locate district-wide alerts"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .values import SLUG_PATTERN
 
-_GSS = re.compile(r"^[EWSN]\d{8}$")
+GSS_CODE = re.compile(r"^[EWSN]\d{8}$")  # ONS Government Statistical Service codes
 REQUIRED_COLUMNS = ("slug", "name", "gss")
 
 
@@ -55,7 +55,7 @@ def load_wards(path: Path) -> dict[str, Ward]:
             problems.append(f"{where}: slug: '{slug}' is used twice (or is the reserved 'all')")
         if not name:
             problems.append(f"{where}: name: is empty")
-        if gss and not _GSS.match(gss):
+        if gss and not GSS_CODE.match(gss):
             problems.append(f"{where}: gss: '{gss}' is not an ONS code like E05009999")
         wards[slug] = Ward(slug, name, gss or None)
     if problems:
