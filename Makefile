@@ -18,7 +18,7 @@ SASS_SRC   := $(wildcard theme/sass/*.scss)
 PO_FILES   := $(wildcard theme/translations/*/LC_MESSAGES/messages.po)
 MO_FILES   := $(PO_FILES:.po=.mo)
 
-.PHONY: run test html rebuild validate serve lint typecheck translations extract-messages \
+.PHONY: run test html rebuild postcodes validate serve lint typecheck translations extract-messages \
         bench clean setup system-packages browser-deps
 
 run: html
@@ -52,6 +52,11 @@ html: setup
 # banner; only files that differ are replaced, and nothing changes when nothing is due.
 rebuild: setup
 	$(PY) -m plugins.site_pages.rebuild --settings pelicanconf.py --content $(CONTENT) --output $(OUTPUT)
+
+# Import the ONS postcode directory (NSPL or ONSPD CSV, unzipped): make postcodes NSPL=path.csv
+postcodes: $(PY_STAMP)
+	@test -n "$(NSPL)" || { echo "Give the file: make postcodes NSPL=path/to/NSPL.csv"; exit 2; }
+	$(PY) -m plugins.postcodes.importer "$(NSPL)" --settings pelicanconf.py
 
 validate: $(PY_STAMP)
 	$(VENV)/bin/noticeboard-validate $(CONTENT)

@@ -28,6 +28,8 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CAP_SENDER = CONTACT_EMAIL
 # ONS code of the local authority (used by the postcode importer).
 LOCAL_AUTHORITY_CODE = "E07000108"
+# Postcode -> ward lookup written by `make postcodes NSPL=FILE`; absent until imported.
+POSTCODES_FILE = str(HERE / "data" / "postcodes.json")
 
 # --- Where things are ----------------------------------------------------------------------
 PATH = "content"
@@ -42,6 +44,7 @@ PLUGINS = [
     "plugins.calendars",
     "plugins.open_data",
     "plugins.sitemap",
+    "plugins.postcodes",
 ]
 # Calendars hold changed days and deadlines from this many days ago onwards.
 CALENDAR_PAST_DAYS = 365

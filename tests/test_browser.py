@@ -204,3 +204,66 @@ def test_without_javascript_the_banner_says_when_it_ends(
     assert banner.is_visible()
     assert "Until 8pm on 28 November 2026" in banner.inner_text()
     context.close()
+
+
+@pytest.fixture(scope="module")
+def postcode_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("postcodes")
+    lookup = root / "postcodes.json"
+    lookup.write_text(
+        '{"source": "test", "local_authority_code": "E07000108", "ward_vintage": "WD25", '
+        '"postcodes": {"CT16 1LU": "town-and-castle", "CT13 9AA": "sandwich"}}'
+    )
+    site = build(
+        root, {"notices/plan.md": item("notices", Slug="plan")}, POSTCODES_FILE=str(lookup)
+    )
+    with serving(site) as url:
+        yield url
+
+
+def find_area(browser: Browser, url: str, postcode: str, javascript: bool = True) -> Any:
+    page = browser.new_context(java_script_enabled=javascript).new_page()
+    page.goto(url + "/")
+    page.get_by_label("Find your area").fill(postcode)
+    page.get_by_role("button", name="Find").click()
+    page.wait_for_load_state("load")
+    return page
+
+
+def test_a_postcode_leads_to_its_ward(browser: Browser, postcode_site_url: str) -> None:
+    page = find_area(browser, postcode_site_url, " ct16 1lu ")
+    page.wait_for_url("**/wards/town-and-castle/")
+    assert page.locator("h1").inner_text() == "Town and Castle"
+    page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("postcode", "message"),
+    [
+        ("CT1 1AA", "We could not find that postcode in our area."),
+        ("CT13 9ZZ", "We could not find that postcode in our area."),
+        ("hello", "Enter a real postcode, like CT16 1LU"),
+        ("", "Enter your postcode"),
+    ],
+)
+def test_an_unknown_or_wrong_postcode_gets_a_helpful_message(
+    browser: Browser, postcode_site_url: str, postcode: str, message: str
+) -> None:
+    page = find_area(browser, postcode_site_url, postcode)
+    error = page.locator("[data-postcode-error]")
+    error.wait_for(state="visible")
+    assert message in error.inner_text()
+    assert page.evaluate("document.activeElement.name") == "postcode"
+    assert axe_violations(page) == []
+    page.context.close()
+
+
+def test_without_javascript_the_form_leads_to_the_wards_and_their_places(
+    browser: Browser, postcode_site_url: str
+) -> None:
+    page = find_area(browser, postcode_site_url, "CT16 1LU", javascript=False)
+    assert "/wards/?postcode=CT16+1LU" in page.url
+    assert "Dover town centre" in page.locator(".govuk-summary-list").inner_text()
+    page.get_by_role("link", name="Town and Castle", exact=True).click()
+    assert page.locator("h1").inner_text() == "Town and Castle"
+    page.context.close()

@@ -1,4 +1,5 @@
-"""The council's wards: a CSV file with columns slug, name and gss (ONS code, where known)."""
+"""The council's wards: a CSV file with columns slug, name and gss (ONS code, where known),
+and optionally places (the towns, villages and areas in the ward, separated by ';')."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ class Ward:
     slug: str
     name: str
     gss: str | None
+    places: tuple[str, ...] = ()  # towns, villages and areas in the ward, for residents
 
 
 class WardsFileError(ValueError):
@@ -57,7 +59,8 @@ def load_wards(path: Path) -> dict[str, Ward]:
             problems.append(f"{where}: name: is empty")
         if gss and not GSS_CODE.match(gss):
             problems.append(f"{where}: gss: '{gss}' is not an ONS code like E05009999")
-        wards[slug] = Ward(slug, name, gss or None)
+        places = tuple(p.strip() for p in (row.get("places") or "").split(";") if p.strip())
+        wards[slug] = Ward(slug, name, gss or None, places)
     if problems:
         raise WardsFileError("\n".join(problems))
     if not wards:

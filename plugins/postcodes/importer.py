@@ -1,0 +1,175 @@
+"""``make postcodes NSPL=FILE``: import the ONS postcode directory into the site's data.
+
+Streams the file (the whole country is about 2.7 million rows) keeping only live
+postcodes (empty ``doterm``) of the council (LOCAL_AUTHORITY_CODE), maps their ONS ward
+codes to the council's ward slugs, and writes POSTCODES_FILE, from which the site
+publishes /api/v1/postcodes/{OUTWARD}.json. Memory grows with the council's postcodes,
+not the file. A malformed or foreign file gets a clear error and changes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from pelican.settings import read_settings
+
+from plugins.content_model.wards import Ward, load_wards
+
+from .nspl import DirectoryError, find_columns, normalise_postcode
+
+PROGRESS_EVERY = 100_000
+
+
+@dataclass
+class Imported:
+    postcodes: dict[str, str] = field(default_factory=dict)  # 'CT16 1LU' -> ward slug
+    ward_vintage: str = ""
+    rows: int = 0
+    terminated: int = 0
+
+
+def read_directory(
+    lines: TextIO,
+    authority: str,
+    wards: Mapping[str, Ward],
+    progress: TextIO | None = None,
+) -> Imported:
+    """The council's live postcodes and their wards; DirectoryError if the file is unusable."""
+    reader = csv.reader(lines)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise DirectoryError("file: is empty") from None
+    except csv.Error as error:
+        raise DirectoryError(f"file: is not CSV ({error})") from None
+    columns = find_columns(header)
+    needed = max(columns.postcode, columns.terminated, columns.authority, columns.ward)
+    slug_of = {ward.gss: slug for slug, ward in wards.items() if ward.gss}
+    result = Imported(ward_vintage=columns.ward_vintage)
+    unknown: Counter[str] = Counter()
+    started = time.monotonic()
+    try:
+        for row in reader:
+            result.rows += 1
+            if len(row) <= needed:
+                raise DirectoryError(
+                    f"line {reader.line_num}: has {len(row)} fields, the header has {len(header)}; "
+                    "the file is cut short or is not the NSPL/ONSPD CSV"
+                )
+            if row[columns.authority].strip() != authority:
+                continue
+            if row[columns.terminated].strip():
+                result.terminated += 1
+                continue
+            postcode = normalise_postcode(row[columns.postcode])
+            if postcode is None:
+                raise DirectoryError(
+                    f"line {reader.line_num}: pcds: '{row[columns.postcode]}' is not a postcode"
+                )
+            code = row[columns.ward].strip()
+            if code in slug_of:
+                result.postcodes[postcode] = slug_of[code]
+            else:
+                unknown[code] += 1
+            if progress and result.rows % PROGRESS_EVERY == 0:
+                rate = result.rows / max(time.monotonic() - started, 1e-6)
+                kept = len(result.postcodes)
+                progress.write(f"\r{result.rows:,} rows read, {kept:,} kept ({rate:,.0f} rows/s)")
+                progress.flush()
+    except csv.Error as error:
+        raise DirectoryError(f"line {reader.line_num}: {error}") from None
+    if progress:
+        progress.write("\n")
+    if unknown:
+        codes = ", ".join(f"{code} ({count} postcodes)" for code, count in unknown.most_common(5))
+        raise DirectoryError(
+            f"{columns.ward_vintage}: {len(unknown)} ward codes are not in the wards file's gss "
+            f"column: {codes}; add them to the wards file (ONS 'Ward names and codes' lists them)"
+        )
+    if not result.postcodes:
+        raise DirectoryError(
+            f"file: has no live postcodes in {authority} (LOCAL_AUTHORITY_CODE); "
+            "is it the right council's code, or the right file?"
+        )
+    return result
+
+
+def lookup_document(imported: Imported, authority: str, source: str) -> dict[str, object]:
+    return {
+        "source": source,
+        "local_authority_code": authority,
+        "ward_vintage": imported.ward_vintage,
+        "postcodes": dict(sorted(imported.postcodes.items())),
+    }
+
+
+def write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=path.parent, delete=False
+    ) as handle:
+        handle.write(text)
+    os.replace(handle.name, path)
+
+
+def open_csv(path: Path) -> TextIO:
+    """The CSV as text; ONS files are UTF-8 (older ones Latin-1, which is tried next)."""
+    raw = path.open("rb")
+    start = raw.read(4096)
+    raw.seek(0)
+    try:
+        start.decode("utf-8")
+        encoding = "utf-8-sig"
+    except UnicodeDecodeError:
+        encoding = "latin-1"
+    return io.TextIOWrapper(raw, encoding=encoding, newline="")
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("nspl", type=Path, help="the NSPL or ONSPD CSV (unzipped)")
+    parser.add_argument("--settings", default="pelicanconf.py")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    settings = read_settings(args.settings)
+    authority, target = settings["LOCAL_AUTHORITY_CODE"], Path(settings["POSTCODES_FILE"])
+    try:
+        with open_csv(args.nspl) as lines:
+            imported = read_directory(
+                lines,
+                authority,
+                load_wards(Path(settings["WARDS_FILE"])),
+                sys.stderr if sys.stderr.isatty() else None,
+            )
+    except FileNotFoundError:
+        print(f"{args.nspl}: file: not found", file=sys.stderr)
+        return 1
+    except (DirectoryError, ValueError) as error:
+        print(f"{args.nspl}: {error}; nothing was changed.", file=sys.stderr)
+        return 1
+    document = lookup_document(imported, authority, args.nspl.name)
+    write_atomically(target, json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+    outwards = len({p.split(" ")[0] for p in imported.postcodes})
+    print(
+        f"postcodes: {len(imported.postcodes):,} live postcodes in {outwards} outward codes "
+        f"({imported.ward_vintage} wards) from {imported.rows:,} rows; "
+        f"{imported.terminated:,} terminated skipped; wrote {target}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Reading the ONS postcode directory (NSPL or ONSPD CSV) as published.
+
+Column names change between releases: older files have ``laua``/``ward`` (ONSPD
+``oslaua``/``osward``), newer ones year-suffixed names such as ``lad25cd``/``wd25cd``.
+They are found by pattern, and the ward vintage (``WD25``) is recorded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+_LAD_SUFFIXED = re.compile(r"^lad(\d\d)cd$")
+_WARD_SUFFIXED = re.compile(r"^wd(\d\d)cd$")
+
+
+class DirectoryError(ValueError):
+    """A file that is not a usable postcode directory; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Where the fields we need are in this release's rows."""
+
+    postcode: int
+    terminated: int
+    authority: int
+    ward: int
+    ward_vintage: str  # 'WD25', or the column's name where the file does not say the year
+
+
+def find_columns(header: Sequence[str]) -> Columns:
+    names = [name.strip().lower() for name in header]
+
+    def position(wanted: str, *patterns: str | re.Pattern[str]) -> int:
+        for pattern in patterns:
+            for index, name in enumerate(names):
+                if name == pattern if isinstance(pattern, str) else pattern.match(name):
+                    return index
+        raise DirectoryError(
+            f"columns: no {wanted} column (looked for {', '.join(_show(p) for p in patterns)}); "
+            "is this the National Statistics Postcode Lookup (NSPL) or ONSPD CSV?"
+        )
+
+    ward = position("ward", _WARD_SUFFIXED, "ward", "osward")
+    suffixed = _WARD_SUFFIXED.match(names[ward])
+    return Columns(
+        postcode=position("postcode", "pcds"),
+        terminated=position("termination date", "doterm"),
+        authority=position("local authority", _LAD_SUFFIXED, "laua", "oslaua"),
+        ward=ward,
+        ward_vintage=f"WD{suffixed.group(1)}" if suffixed else names[ward],
+    )
+
+
+def _show(pattern: str | re.Pattern[str]) -> str:
+    return (
+        pattern
+        if isinstance(pattern, str)
+        else pattern.pattern.strip("^$").replace("(\\d\\d)", "NN")
+    )
+
+
+def normalise_postcode(text: str) -> str | None:
+    """'ct161lu' -> 'CT16 1LU'; None when it is not a UK postcode."""
+    squeezed = re.sub(r"\s+", "", text.upper())
+    match = POSTCODE.match(squeezed)
+    return f"{match.group(1)} {match.group(2)}" if match else None
+
+
+def outward_code(postcode: str) -> str:
+    return postcode.split(" ", 1)[0]
