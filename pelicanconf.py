@@ -45,7 +45,10 @@ PLUGINS = [
     "plugins.open_data",
     "plugins.sitemap",
     "plugins.postcodes",
+    "plugins.search",
 ]
+# Full-text search index (Pagefind) after each build.
+SEARCH_INDEX = True
 # Calendars hold changed days and deadlines from this many days ago onwards.
 CALENDAR_PAST_DAYS = 365
 # The notify manifest lists items published in the last this many days.
@@ -99,7 +102,8 @@ TAG_SAVE_AS = ""
 TAGS_SAVE_AS = ""
 CATEGORIES_SAVE_AS = ""
 ARCHIVES_SAVE_AS = ""
-DIRECT_TEMPLATES = ["index", "404"]
+DIRECT_TEMPLATES = ["index", "404", "search"]
+SEARCH_SAVE_AS = "search/index.html"
 PAGINATED_TEMPLATES = {"category": 20, "ward": 50, "archive_year": 50}
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),

@@ -91,6 +91,7 @@ def settings_for(root: Path, now: str = EXAMPLE_NOW, **override: Any) -> dict[st
         "PATH": str(root / "content"),
         "OUTPUT_PATH": str(root / "output"),
         "NOTICEBOARD_NOW": now,
+        "SEARCH_INDEX": False,  # the search tests ask for it
         **override,
     }
     return read_settings(str(SETTINGS), override=values)
@@ -108,7 +109,12 @@ def build(
 def build_folder(content: Path, output: Path, now: str = EXAMPLE_NOW) -> Path:
     settings = read_settings(
         str(SETTINGS),
-        override={"PATH": str(content), "OUTPUT_PATH": str(output), "NOTICEBOARD_NOW": now},
+        override={
+            "PATH": str(content),
+            "OUTPUT_PATH": str(output),
+            "NOTICEBOARD_NOW": now,
+            "SEARCH_INDEX": False,
+        },
     )
     Pelican(settings).run()
     return output

@@ -267,3 +267,57 @@ def test_without_javascript_the_form_leads_to_the_wards_and_their_places(
     page.get_by_role("link", name="Town and Castle", exact=True).click()
     assert page.locator("h1").inner_text() == "Town and Castle"
     page.context.close()
+
+
+@pytest.fixture(scope="module")
+def search_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    files = {
+        "notices/tro.md": item(
+            "notices",
+            Slug="tro",
+            Title="Castle Street closure",
+            Reference="T/1",
+            body="The carriageway will be rebuilt in January.",
+        ),
+        "alerts/road.md": item(
+            "alerts",
+            Slug="road",
+            Title="Road resurfacing delays",
+            Event="road-closure",
+            body="Carriageway works are causing delays.",
+        ),
+        "bin-changes/xmas.md": item("bin-changes", Slug="xmas"),
+    }
+    site = build(tmp_path_factory.mktemp("search"), files, SEARCH_INDEX=True)
+    with serving(site) as url:
+        yield url
+
+
+def test_search_finds_a_notice_by_a_word_in_its_body_and_filters_by_type(
+    browser: Browser, search_site_url: str
+) -> None:
+    page = browser.new_context().new_page()
+    page.goto(search_site_url + "/search/")
+    page.get_by_placeholder("Search alerts, notices and bin collection changes").fill("January")
+    results = page.locator(".pagefind-ui__result-link")
+    results.first.wait_for()
+    assert results.all_inner_texts() == ["Castle Street closure"]
+    page.get_by_placeholder("Search alerts, notices and bin collection changes").fill("carriageway")
+    page.wait_for_function("document.querySelectorAll('.pagefind-ui__result-link').length == 2")
+    page.locator(".pagefind-ui__filter-name", has_text="Type").click()
+    page.get_by_label("Statutory notices").check()
+    page.wait_for_function("document.querySelectorAll('.pagefind-ui__result-link').length == 1")
+    assert results.all_inner_texts() == ["Castle Street closure"]
+    assert axe_violations(page) == []
+    page.context.close()
+
+
+def test_without_javascript_the_search_page_offers_the_lists(
+    browser: Browser, search_site_url: str
+) -> None:
+    page = browser.new_context(java_script_enabled=False).new_page()
+    page.goto(search_site_url + "/search/")
+    assert "Search needs JavaScript" in page.locator("main").inner_text()
+    page.get_by_role("link", name="Statutory notices", exact=True).last.click()
+    assert page.locator("h1").inner_text() == "Statutory notices"
+    page.context.close()
