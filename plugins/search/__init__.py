@@ -28,7 +28,8 @@ def index_site(output: Path) -> None:
         check=False,
     )
     if result.returncode != 0:
-        raise SearchIndexError(f"search index: Pagefind failed: {result.stderr.strip() or result.stdout.strip()}")
+        message = result.stderr.strip() or result.stdout.strip()
+        raise SearchIndexError(f"search index: Pagefind failed: {message}")
 
 
 def index_after_build(pelican: Any) -> None:
