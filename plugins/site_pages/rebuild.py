@@ -43,12 +43,43 @@ def relative_files(root: Path) -> set[str]:
     return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
 
 
+# Files made from the pages (the search index): Pagefind does not write the same bytes
+# twice, so they are replaced only when a page changed.
+DERIVED = "pagefind/"
+
+
+def is_derived(name: str) -> bool:
+    return name.startswith(DERIVED)
+
+
 def sync_tree(new: Path, live: Path) -> SyncReport:
     """Make ``live`` the same as ``new``, touching only what differs. New and changed files
     are written first, removals last, so nothing links to a file that is not there yet."""
-    report = SyncReport()
     live.mkdir(parents=True, exist_ok=True)
     new_files, live_files = relative_files(new), relative_files(live)
+    report = SyncReport()
+    _sync(
+        new,
+        live,
+        {n for n in new_files if not is_derived(n)},
+        {n for n in live_files if not is_derived(n)},
+        report,
+    )
+    derived_new = {n for n in new_files if is_derived(n)}
+    derived_live = {n for n in live_files if is_derived(n)}
+    if report.added or report.changed or report.removed or not derived_live:
+        _sync(new, live, derived_new, derived_live, report)
+    else:
+        report.unchanged += len(derived_live)
+    for folder in sorted((p for p in live.rglob("*") if p.is_dir()), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+    return report
+
+
+def _sync(
+    new: Path, live: Path, new_files: set[str], live_files: set[str], report: SyncReport
+) -> None:
     for name in sorted(new_files):
         source, target = new / name, live / name
         if name not in live_files:
@@ -65,10 +96,6 @@ def sync_tree(new: Path, live: Path) -> SyncReport:
     for name in sorted(live_files - new_files):
         (live / name).unlink()
         report.removed.append(name)
-    for folder in sorted((p for p in live.rglob("*") if p.is_dir()), reverse=True):
-        if not any(folder.iterdir()):
-            folder.rmdir()
-    return report
 
 
 def rebuild(settings_file: str, output: Path, content: str | None = None) -> SyncReport:
