@@ -18,6 +18,7 @@ from . import formatting
 from .pagination import pagination_items
 from .rendering import SHARED_BYTECODE, EntryCache, Fragments, LazyModule, component_globals
 
+RENDERED = "NOTICEBOARD_RENDERED"
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "theme" / "translations"
 
 
@@ -37,6 +38,8 @@ def configure_environment(generator: Any) -> None:
         PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
     ]
     env.bytecode_cache = SHARED_BYTECODE
+    # Rendered once per build, shared by all generators: Pelican's settings are per build.
+    rendered = generator.settings.setdefault(RENDERED, {})
     lang = generator.settings.get("INTERFACE_LANG", "en")
     directory = Path(generator.settings.get("INTERFACE_TRANSLATIONS") or TRANSLATIONS_DIR)
     translations = interface_translations(lang, directory)
@@ -53,11 +56,17 @@ def configure_environment(generator: Any) -> None:
     env.globals.update(
         component_globals(env),
         pagination_items=pagination_items,
-        fragment=Fragments(env, generator.context),
-        listed=EntryCache(env, "partials/macros.html", "list_entry"),
+        fragment=Fragments(env, generator.context, rendered),
+        listed=EntryCache(env, "partials/macros.html", "list_entry", rendered),
         ui=LazyModule(env, "partials/macros.html"),
     )
 
 
+def forget_rendered(pelican: Any) -> None:
+    """After each run: Pelican's autoreload runs again with the same settings."""
+    pelican.settings.pop(RENDERED, None)
+
+
 def register() -> None:
     signals.generator_init.connect(configure_environment)
+    signals.finalized.connect(forget_rendered)

@@ -80,14 +80,19 @@ class LazyModule:
 
 
 class Fragments:
-    """``fragment(name, **values)``: a partial template rendered once per set of values."""
+    """``fragment(name, **values)``: a partial template rendered once per set of values.
 
-    def __init__(self, env: Environment, context: Mapping[str, Any]) -> None:
-        self._env, self._context = env, context
-        self._done: dict[tuple[str, tuple[tuple[str, Any], ...]], Markup] = {}
+    ``done`` is shared by every generator of one build (Pelican gives each its own Jinja
+    environment, all configured alike, and one context).
+    """
+
+    def __init__(
+        self, env: Environment, context: Mapping[str, Any], done: dict[Any, Markup]
+    ) -> None:
+        self._env, self._context, self._done = env, context, done
 
     def __call__(self, name: str, **values: Any) -> Markup:
-        key = (name, tuple(sorted(values.items())))
+        key = ("fragment", name, tuple(sorted(values.items())))
         if key not in self._done:
             html = self._env.get_template(name).render({**self._context, **values})
             self._done[key] = Markup(html)
@@ -95,20 +100,18 @@ class Fragments:
 
 
 class EntryCache:
-    """``listed(entry, heading_level, show_type)``: one item's list markup, rendered once.
+    """``listed(entry, heading_level, show_type)``: one item's list markup, rendered once per
+    build whichever page lists it (``done`` is shared as for Fragments)."""
 
-    Keyed by the entry object itself, which lives for the whole build.
-    """
+    def __init__(
+        self, env: Environment, template: str, macro: str, done: dict[Any, Markup]
+    ) -> None:
+        self._env, self._template, self._macro, self._done = env, template, macro, done
 
-    def __init__(self, env: Environment, template: str, macro: str) -> None:
-        self._env, self._template, self._macro = env, template, macro
-        self._done: dict[tuple[int, int, bool], Markup] = {}
-        self._keep: list[object] = []  # holds entries so their ids stay unique
-
-    def __call__(self, entry: object, heading_level: int = 3, show_type: bool = False) -> Markup:
-        key = (id(entry), heading_level, show_type)
+    def __call__(self, entry: Any, heading_level: int = 3, show_type: bool = False) -> Markup:
+        item = entry.item
+        key = ("entry", item.kind, item.slug, item.lang, heading_level, show_type)
         if key not in self._done:
             macro = getattr(self._env.get_template(self._template).module, self._macro)
             self._done[key] = Markup(macro(entry, heading_level, show_type))
-            self._keep.append(entry)
         return self._done[key]
