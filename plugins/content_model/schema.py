@@ -7,6 +7,7 @@ the officers' documentation and (later) the web editor are all generated from on
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 Kind = Literal[
@@ -44,12 +45,12 @@ class Field:
     help: str = ""
     example: str = ""
 
-    @property
+    @cached_property
     def key(self) -> str:
         """The key as Markdown's metadata reader reports it: lower case."""
         return self.name.lower()
 
-    @property
+    @cached_property
     def attr(self) -> str:
         """The Python and template name: ``Respond-By`` is ``respond_by``."""
         return self.key.replace("-", "_")
@@ -63,8 +64,12 @@ class ContentType:
     label: str
     fields: tuple[Field, ...]
 
+    @cached_property
+    def _by_key(self) -> dict[str, Field]:
+        return {f.key: f for f in self.fields}
+
     def field(self, key: str) -> Field | None:
-        return next((f for f in self.fields if f.key == key), None)
+        return self._by_key.get(key)
 
 
 COMMON_FIELDS: tuple[Field, ...] = (
