@@ -1,0 +1,35 @@
+"""Which subscribers get an item from the notify manifest, in which language, and when."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .preferences import ALL_WARDS, Preferences
+
+ManifestItem = Mapping[str, Any]
+
+
+def wants(preferences: Preferences, item: ManifestItem, send_exercises: bool = False) -> bool:
+    """One decision per subscriber and item: several matching topics still mean one email."""
+    if item["exercise"] and not send_exercises:
+        return False
+    if item["type"] not in preferences.topics:
+        return False
+    chosen_types = preferences.notice_types
+    if item["type"] == "notices" and chosen_types and item.get("topic_detail") not in chosen_types:
+        return False
+    if item["district_wide"] or ALL_WARDS in preferences.wards:
+        return True
+    return bool(preferences.wards.intersection(item["wards"]))
+
+
+def version_for(preferences: Preferences, item: ManifestItem) -> Mapping[str, Any]:
+    """The subscriber's language if the item is translated into it, else the original."""
+    versions = item["versions"]
+    return next((v for v in versions if v["lang"] == preferences.lang), versions[0])
+
+
+def goes_at_once(preferences: Preferences, item: ManifestItem) -> bool:
+    """Alerts always go at once; other items follow the subscriber's frequency."""
+    return bool(item["urgency"] == "immediate" or preferences.frequency == "immediate")

@@ -1,0 +1,128 @@
+"""What a subscriber wants, and reading it from the subscribe and manage forms.
+
+Form fields (shared/design.md): ``email``; ``topics`` (repeatable: alerts, notices,
+bin-changes); ``notice_types`` (repeatable, optional: only these kinds of notice);
+``wards`` (repeatable ward slugs, or ``all``) or ``postcode``; ``lang``; ``frequency``
+(immediate, daily, weekly; alerts always go at once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .addresses import AddressError, normalise_address
+
+TOPICS = ("alerts", "notices", "bin-changes")
+FREQUENCIES = ("immediate", "daily", "weekly")
+ALL_WARDS = "all"
+MAX_VALUES = 64  # more values for one field than any real form sends
+
+
+@dataclass(frozen=True)
+class Preferences:
+    topics: frozenset[str]
+    wards: frozenset[str]  # {'all'}: the whole district
+    lang: str = "en"
+    frequency: str = "immediate"
+    notice_types: frozenset[str] = field(default_factory=frozenset)  # empty: every type
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "topics": sorted(self.topics),
+            "wards": sorted(self.wards),
+            "lang": self.lang,
+            "frequency": self.frequency,
+            "notice_types": sorted(self.notice_types),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Preferences:
+        return cls(
+            topics=frozenset(data["topics"]),
+            wards=frozenset(data["wards"]),
+            lang=data.get("lang", "en"),
+            frequency=data.get("frequency", "immediate"),
+            notice_types=frozenset(data.get("notice_types", ())),
+        )
+
+
+@dataclass
+class FormResult:
+    """Either an address and preferences, or errors by field name (in form order)."""
+
+    email: str = ""
+    preferences: Preferences | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the council offers: its wards, notice types and languages."""
+
+    wards: Collection[str]
+    notice_types: Collection[str]
+    languages: Collection[str]
+    ward_for_postcode: Callable[[str], str | None]
+
+
+def read_form(
+    form: Mapping[str, Sequence[str]], choices: Choices, need_email: bool = True
+) -> FormResult:
+    """Check every field; every problem is reported at once, each beside its field."""
+    result = FormResult()
+
+    def values(name: str) -> list[str]:
+        found = [v.strip() for v in form.get(name, ()) if v.strip()]
+        if len(found) > MAX_VALUES:
+            result.errors[name] = "Choose fewer options"
+            return []
+        return found
+
+    if need_email:
+        try:
+            result.email = normalise_address(next(iter(form.get("email", ())), ""))
+        except AddressError as error:
+            result.errors["email"] = str(error)
+    topics = values("topics")
+    if not topics or not set(topics) <= set(TOPICS):
+        result.errors["topics"] = "Choose what you want emails about"
+    notice_types = values("notice_types")
+    if not set(notice_types) <= set(choices.notice_types):
+        result.errors["notice_types"] = "Choose types of notice from the list"
+    chosen_wards = values("wards")
+    wards = set()
+    if "wards" not in result.errors:
+        wards = _wards(chosen_wards, next(iter(values("postcode")), ""), choices, result.errors)
+    lang = next(iter(values("lang")), "en")
+    if lang not in choices.languages:
+        result.errors["lang"] = "Choose a language from the list"
+    frequency = next(iter(values("frequency")), "immediate")
+    if frequency not in FREQUENCIES:
+        result.errors["frequency"] = "Choose how often you want emails"
+    if not result.errors:
+        result.preferences = Preferences(
+            frozenset(topics), frozenset(wards), lang, frequency, frozenset(notice_types)
+        )
+    return result
+
+
+def _wards(chosen: list[str], postcode: str, choices: Choices, errors: dict[str, str]) -> set[str]:
+    if postcode and not chosen:
+        ward = choices.ward_for_postcode(postcode)
+        if ward is None:
+            errors["postcode"] = (
+                "We could not find that postcode in our area. Check it, or choose your wards"
+            )
+            return set()
+        return {ward}
+    if not chosen:
+        errors["wards"] = "Choose your wards, the whole district, or enter your postcode"
+        return set()
+    if ALL_WARDS in chosen:
+        return {ALL_WARDS}
+    if not set(chosen) <= set(choices.wards):
+        errors["wards"] = "Choose wards from the list"
+        return set()
+    return set(chosen)
