@@ -18,11 +18,14 @@ SASS_SRC   := $(wildcard theme/sass/*.scss)
 PO_FILES   := $(wildcard theme/translations/*/LC_MESSAGES/messages.po)
 MO_FILES   := $(PO_FILES:.po=.mo)
 
-.PHONY: run test html rebuild postcodes validate serve lint typecheck translations extract-messages \
+.PHONY: run test html rebuild postcodes validate notify digest serve lint typecheck translations extract-messages \
         bench clean setup system-packages browser-deps
 
+# The site and the subscription routes on one port, with a mail catcher: every email the
+# backend sends is written to var/outbox/ (open the .eml files to see what residents get).
 run: html
-	$(PY) -m subscriber_lambda serve --host $(HOST) --port $(PORT) --site-dir $(OUTPUT)
+	$(PY) -m subscriber_lambda serve --host $(HOST) --port $(PORT) --site-dir $(OUTPUT) \
+	  --capture-mail 127.0.0.1:8025
 
 setup: $(PY_STAMP) $(NODE_STAMP) $(CSS) $(MO_FILES)
 
@@ -61,8 +64,15 @@ postcodes: $(PY_STAMP)
 validate: $(PY_STAMP)
 	$(VENV)/bin/noticeboard-validate $(CONTENT)
 
-serve: html
-	$(PY) -m subscriber_lambda serve --host $(HOST) --port $(PORT) --site-dir $(OUTPUT)
+serve: run
+
+# Email new items to subscribers (SUBSCRIBER_* settings from the environment).
+notify: $(PY_STAMP)
+	$(PY) -m subscriber_lambda notify $(OUTPUT)/api/v1/notify.json
+
+# Daily or weekly summaries: make digest FREQUENCY=weekly (from a schedule).
+digest: $(PY_STAMP)
+	$(PY) -m subscriber_lambda digest --frequency $(or $(FREQUENCY),daily)
 
 # Interface text: extract from templates into the template catalogue, merge into each language.
 extract-messages: $(PY_STAMP)

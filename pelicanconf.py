@@ -46,6 +46,7 @@ PLUGINS = [
     "plugins.sitemap",
     "plugins.postcodes",
     "plugins.search",
+    "plugins.subscriptions",
 ]
 # Full-text search index (Pagefind) after each build.
 SEARCH_INDEX = True

@@ -1,35 +1,184 @@
-"""``python -m subscriber_lambda serve``: the site and (later) the subscription routes."""
+"""``python -m subscriber_lambda``: serve | notify | digest | erase | export.
+
+serve   the built site and the subscription routes on one local port
+notify  email new items of a notify manifest (a file or the published URL)
+digest  send daily or weekly summaries (run from a schedule)
+export  print everything held about one address (JSON), for a subject access request
+erase   delete one address and its history
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
+from .config import Config, ConfigError
+from .core.addresses import AddressError, address_hash, normalise_address
+from .core.tokens import Signer
+from .notify import Links, Notifier, load_manifest, progress_stream
+from .site_data import SiteData
 from .static_site import make_server
+from .web import Subscriptions
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m subscriber_lambda")
+    parser = argparse.ArgumentParser(
+        prog="python -m subscriber_lambda",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve the built site on one local port")
+    serve = commands.add_parser("serve", help="serve the built site and the routes on one port")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--site-dir", type=Path, default=Path("output"))
+    serve.add_argument(
+        "--capture-mail", metavar="HOST:PORT", help="also run a mail catcher writing var/outbox/"
+    )
+    notify = commands.add_parser("notify", help="email new items of a notify manifest")
+    notify.add_argument("manifest", help="path or URL of api/v1/notify.json")
+    digest = commands.add_parser("digest", help="send daily or weekly summaries")
+    digest.add_argument("--frequency", choices=("daily", "weekly"), required=True)
+    for name in ("export", "erase"):
+        command = commands.add_parser(name, help=f"{name} one person's data")
+        command.add_argument("email")
     args = parser.parse_args(argv)
+    try:
+        config = Config.from_environment()
+        return COMMANDS[args.command](config, args)
+    except ConfigError as error:
+        print(f"{error}", file=sys.stderr)
+        return 2
 
+
+def run_serve(config: Config, args: argparse.Namespace) -> int:
     if not (args.site_dir / "index.html").is_file():
         print(f"{args.site_dir}: no built site here; run 'make html' first", file=sys.stderr)
         return 1
-    server = make_server(args.host, args.port, args.site_dir)
-    print(f"Serving {args.site_dir} at http://{args.host}:{server.server_port}/ (Ctrl+C to stop)")
+    capture = None
+    if args.capture_mail:
+        from .capture import start_capture
+
+        host, _, port = args.capture_mail.rpartition(":")
+        capture = start_capture(host or "127.0.0.1", int(port), Path("var/outbox"))
+    app = Subscriptions(
+        store=config.store(),
+        mailer=config.mailer(),
+        signer=Signer(config.secret()),
+        site=SiteData.load(args.site_dir),
+        site_url=config.site_url,
+        sender=config.mail_from,
+        host=config.host,
+        key=config.secret(),
+        clock=now,
+    )
+    server = make_server(args.host, args.port, args.site_dir, app)
+    print(
+        f"Serving {args.site_dir} and /subscriptions/ at http://{args.host}:{server.server_port}/"
+        + (" (mail caught in var/outbox/)" if capture else "")
+        + " - Ctrl+C to stop"
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+        if capture:
+            capture.stop()
     return 0
+
+
+def run_notify(config: Config, args: argparse.Namespace) -> int:
+    mailer = config.mailer()
+    notifier = Notifier(
+        store=config.store(),
+        mailer=mailer,
+        queue=config.queue(),
+        links=Links(Signer(config.secret()), config.site_url),
+        sender=config.mail_from,
+        host=config.host,
+        clock=now,
+        send_exercises=config.send_exercises,
+        progress=progress_stream(),
+    )
+    try:
+        report = notifier.run(load_manifest(args.manifest))
+    except OSError as error:
+        print(
+            f"notify: stopped: {error}. Run it again: nothing sent is sent twice.", file=sys.stderr
+        )
+        return 1
+    finally:
+        close = getattr(mailer, "close", None)
+        if close:
+            close()
+    print(report.summary())
+    return 0
+
+
+def run_digest(config: Config, args: argparse.Namespace) -> int:
+    from .digest import Digester
+
+    site = SiteData.load(Path("output"))
+    digester = Digester(
+        store=config.store(),
+        mailer=config.mailer(),
+        links=Links(Signer(config.secret()), config.site_url),
+        sender=config.mail_from,
+        host=config.host,
+        council=site.council,
+        clock=now,
+    )
+    print(f"digest: {digester.run(args.frequency)} {args.frequency} summaries sent")
+    return 0
+
+
+def run_export(config: Config, args: argparse.Namespace) -> int:
+    try:
+        email = normalise_address(args.email)
+    except AddressError as error:
+        print(f"email: {error}", file=sys.stderr)
+        return 2
+    store = config.store()
+    email_hash = address_hash(email, config.secret())
+    subscriber = store.subscriber_by_hash(email_hash)
+    data = {
+        "email": email,
+        "subscribed": subscriber is not None,
+        "preferences": subscriber.preferences.to_dict() if subscriber else None,
+        "confirmed_at": subscriber.confirmed_at.isoformat() if subscriber else None,
+        "suppressed": store.is_suppressed(email_hash),
+    }
+    print(json.dumps(data, indent=2))
+    return 0
+
+
+def run_erase(config: Config, args: argparse.Namespace) -> int:
+    try:
+        email = normalise_address(args.email)
+    except AddressError as error:
+        print(f"email: {error}", file=sys.stderr)
+        return 2
+    erased = config.store().delete_subscriber(address_hash(email, config.secret()))
+    print(f"erase: {'deleted' if erased else 'not subscribed; nothing held'}")
+    return 0
+
+
+COMMANDS = {
+    "serve": run_serve,
+    "notify": run_notify,
+    "digest": run_digest,
+    "export": run_export,
+    "erase": run_erase,
+}
 
 
 if __name__ == "__main__":

@@ -8,6 +8,9 @@ from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from .web import MAX_BODY, Request
 
 # Types the site publishes that Python's table does not know, or knows wrongly.
 SITE_TYPES = {
@@ -33,7 +36,12 @@ SECURITY_HEADERS = {
 
 
 class SiteHandler(SimpleHTTPRequestHandler):
-    """Static files with the site's 404 page and no directory listings."""
+    """Static files with the site's 404 page and no directory listings; with an ``app``,
+    the subscription routes under /subscriptions/ too."""
+
+    app: Any = None
+    server_version = "noticeboard"
+    sys_version = ""
 
     extensions_map = {  # noqa: RUF012 (the base class declares it this way)
         **SimpleHTTPRequestHandler.extensions_map,
@@ -51,6 +59,52 @@ class SiteHandler(SimpleHTTPRequestHandler):
         for name, value in SECURITY_HEADERS.items():
             self.send_header(name, value)
         super().end_headers()
+
+    def do_GET(self) -> None:
+        if not self._to_app("GET"):
+            super().do_GET()
+
+    def do_HEAD(self) -> None:
+        if not self._to_app("HEAD"):
+            super().do_HEAD()
+
+    def do_POST(self) -> None:
+        if not self._to_app("POST"):
+            self.send_error(HTTPStatus.METHOD_NOT_ALLOWED)
+
+    def _to_app(self, method: str) -> bool:
+        """Hand /subscriptions/ requests (not its files) to the app; True if handled."""
+        url = urlsplit(self.path)
+        is_route = url.path.startswith("/subscriptions/") and not url.path.endswith(
+            (".html", ".json")
+        )
+        if self.app is None or not is_route:
+            return False
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self._reply(413, "Too much data", {"Content-Type": "text/plain; charset=utf-8"}, method)
+            return True
+        request = Request(
+            method="GET" if method == "HEAD" else method,
+            path=url.path,
+            query=parse_qs(url.query, max_num_fields=20),
+            body=self.rfile.read(length) if length else b"",
+            content_type=self.headers.get("Content-Type", ""),
+            client=self.client_address[0],
+        )
+        response = self.app.handle(request)
+        self._reply(response.status, response.body, response.headers, method)
+        return True
+
+    def _reply(self, status: int, body: str, headers: dict[str, str], method: str) -> None:
+        data = body.encode("utf-8")
+        self.send_response(status)
+        for name, value in {**headers, "Cache-Control": "no-store"}.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if method != "HEAD":
+            self.wfile.write(data)
 
     def list_directory(self, path: Any) -> None:
         self.send_not_found()
@@ -73,7 +127,8 @@ class SiteHandler(SimpleHTTPRequestHandler):
             self.wfile.write(body)
 
 
-def make_server(host: str, port: int, site_dir: Path) -> ThreadingHTTPServer:
+def make_server(host: str, port: int, site_dir: Path, app: Any = None) -> ThreadingHTTPServer:
     mimetypes.init()
-    handler = partial(SiteHandler, directory=str(site_dir))
+    handler_class = type("Handler", (SiteHandler,), {"app": app})
+    handler = partial(handler_class, directory=str(site_dir))
     return ThreadingHTTPServer((host, port), handler)

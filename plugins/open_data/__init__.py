@@ -40,6 +40,13 @@ SCHEMAS = Path(__file__).resolve().parent / "schemas"
 PLACEHOLDERS = {"manage_url": "((manage_url))", "unsubscribe_url": "((unsubscribe_url))"}
 
 
+def superseded(item: Any) -> str | None:
+    """The id of the alert an update or cancellation replaces: it goes to that alert's
+    recipients too."""
+    target = item.values.get("updates") or item.values.get("cancels")
+    return f"alerts/{target}" if target else None
+
+
 def write_json(path: Path, data: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -135,6 +142,7 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
                     "revision": iso(values.get("modified") or values["date"]),
                     "type": entry.item.kind,
                     "topic_detail": values.get("event") or values.get("notice_type"),
+                    "supersedes": superseded(entry.item),
                     "urgency": "immediate" if entry.item.kind == "alerts" else "routine",
                     "exercise": bool(values.get("exercise")),
                     "wards": ward_slugs(entry.item, catalogue.wards),

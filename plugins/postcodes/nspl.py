@@ -11,7 +11,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+from subscriber_lambda.core.postcodes import normalise_postcode, outward_code
+
+__all__ = ["Columns", "DirectoryError", "find_columns", "normalise_postcode", "outward_code"]
+
 _LAD_SUFFIXED = re.compile(r"^lad(\d\d)cd$")
 _WARD_SUFFIXED = re.compile(r"^wd(\d\d)cd$")
 
@@ -61,14 +64,3 @@ def _show(pattern: str | re.Pattern[str]) -> str:
         if isinstance(pattern, str)
         else pattern.pattern.strip("^$").replace("(\\d\\d)", "NN")
     )
-
-
-def normalise_postcode(text: str) -> str | None:
-    """'ct161lu' -> 'CT16 1LU'; None when it is not a UK postcode."""
-    squeezed = re.sub(r"\s+", "", text.upper())
-    match = POSTCODE.match(squeezed)
-    return f"{match.group(1)} {match.group(2)}" if match else None
-
-
-def outward_code(postcode: str) -> str:
-    return postcode.split(" ", 1)[0]

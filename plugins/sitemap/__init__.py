@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape
 from pelican import signals
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
-NOT_LISTED = {"404.html"}
+NOT_LISTED = {"404.html", "subscriptions/shell.html"}
 
 
 def page_urls(output: Path, site_url: str) -> list[str]:

@@ -1,0 +1,238 @@
+"""The embedded store: one SQLite file, with schema migrations from the first version.
+
+The sent-ledger is the table ``deliveries``, keyed by subscriber, item and revision: a
+row is written 'pending' before a message is handed to the mailer and 'sent' after, so a
+run that is killed half-way resends at most the one message that was in flight.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+from ..core.preferences import Preferences
+from ..ports import Subscriber
+
+MIGRATIONS: list[str] = [
+    # 1: subscribers, the sent-ledger (with digests' waiting items), suppressions, rate limits
+    """
+    CREATE TABLE subscribers (
+        id INTEGER PRIMARY KEY,
+        email TEXT NOT NULL,
+        email_hash TEXT NOT NULL UNIQUE,
+        preferences TEXT NOT NULL,
+        frequency TEXT NOT NULL,
+        confirmed_at TEXT NOT NULL
+    );
+    CREATE TABLE deliveries (
+        subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+        item_id TEXT NOT NULL,
+        revision TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'digest')),
+        details TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (subscriber_id, item_id, revision)
+    );
+    CREATE INDEX deliveries_by_item ON deliveries (item_id, state);
+    CREATE INDEX deliveries_by_state ON deliveries (state, subscriber_id);
+    CREATE TABLE suppressions (
+        email_hash TEXT PRIMARY KEY,
+        reason TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE rate_limits (
+        key TEXT PRIMARY KEY,
+        window_start REAL NOT NULL,
+        count INTEGER NOT NULL
+    );
+    """,
+]
+
+
+SUBSCRIBER = "SELECT id, email, email_hash, preferences, confirmed_at FROM subscribers"
+
+
+class SqliteStore:
+    def __init__(self, path: Path | str) -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA busy_timeout = 5000")
+        self.migrate()
+
+    def migrate(self) -> int:
+        """Bring the schema up to date; returns the version."""
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            self._db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+            version = number
+        return version
+
+    def close(self) -> None:
+        self._db.close()
+
+    @staticmethod
+    def _subscriber(row: tuple[int, str, str, str, str]) -> Subscriber:
+        return Subscriber(
+            id=str(row[0]),
+            email=row[1],
+            email_hash=row[2],
+            preferences=Preferences.from_dict(json.loads(row[3])),
+            confirmed_at=datetime.fromisoformat(row[4]),
+        )
+
+    def save_subscriber(
+        self, email: str, email_hash: str, preferences: Preferences, now: datetime
+    ) -> Subscriber:
+        self._db.execute(
+            """INSERT INTO subscribers (email, email_hash, preferences, frequency, confirmed_at)
+               VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (email_hash) DO UPDATE SET
+                   email = excluded.email, preferences = excluded.preferences,
+                   frequency = excluded.frequency""",
+            (
+                email,
+                email_hash,
+                json.dumps(preferences.to_dict()),
+                preferences.frequency,
+                now.isoformat(),
+            ),
+        )
+        found = self.subscriber_by_hash(email_hash)
+        assert found is not None
+        return found
+
+    def subscriber_by_hash(self, email_hash: str) -> Subscriber | None:
+        row = self._db.execute(
+            f"{SUBSCRIBER} WHERE email_hash = ?",
+            (email_hash,),
+        ).fetchone()
+        return self._subscriber(row) if row else None
+
+    def subscribers(self) -> Iterator[Subscriber]:
+        cursor = self._db.execute(f"{SUBSCRIBER} ORDER BY id")
+        while rows := cursor.fetchmany(1000):
+            yield from (self._subscriber(row) for row in rows)
+
+    def delete_subscriber(self, email_hash: str) -> bool:
+        return (
+            self._db.execute("DELETE FROM subscribers WHERE email_hash = ?", (email_hash,)).rowcount
+            > 0
+        )
+
+    def claim(self, subscriber_id: str, item_id: str, revision: str, now: datetime) -> bool:
+        inserted = self._db.execute(
+            """INSERT OR IGNORE INTO deliveries
+                   (subscriber_id, item_id, revision, state, updated_at)
+               VALUES (?, ?, ?, 'pending', ?)""",
+            (int(subscriber_id), item_id, revision, now.isoformat()),
+        ).rowcount
+        if inserted:
+            return True
+        state = self._db.execute(
+            "SELECT state FROM deliveries WHERE subscriber_id = ? AND item_id = ? AND revision = ?",
+            (int(subscriber_id), item_id, revision),
+        ).fetchone()[0]
+        return bool(state == "pending")
+
+    def mark(
+        self,
+        subscriber_id: str,
+        item_id: str,
+        revision: str,
+        state: str,
+        now: datetime,
+        details: dict[str, str] | None = None,
+    ) -> None:
+        self._db.execute(
+            """UPDATE deliveries SET state = ?, details = ?, updated_at = ?
+               WHERE subscriber_id = ? AND item_id = ? AND revision = ?""",
+            (
+                state,
+                json.dumps(details) if details else None,
+                now.isoformat(),
+                int(subscriber_id),
+                item_id,
+                revision,
+            ),
+        )
+
+    def recipients_of(self, item_id: str) -> set[str]:
+        rows = self._db.execute(
+            "SELECT DISTINCT subscriber_id FROM deliveries WHERE item_id = ? AND state = 'sent'",
+            (item_id,),
+        )
+        return {str(row[0]) for row in rows}
+
+    def digest_due(self, frequency: str) -> Iterator[tuple[Subscriber, list[dict[str, str]]]]:
+        ids = [
+            row[0]
+            for row in self._db.execute(
+                """SELECT DISTINCT d.subscriber_id FROM deliveries d
+                   JOIN subscribers s ON s.id = d.subscriber_id
+                   WHERE d.state = 'digest' AND s.frequency = ? ORDER BY d.subscriber_id""",
+                (frequency,),
+            )
+        ]
+        for subscriber_id in ids:
+            row = self._db.execute(
+                f"{SUBSCRIBER} WHERE id = ?",
+                (subscriber_id,),
+            ).fetchone()
+            items = [
+                {**json.loads(details), "item_id": item_id, "revision": revision}
+                for item_id, revision, details in self._db.execute(
+                    """SELECT item_id, revision, details FROM deliveries
+                       WHERE subscriber_id = ? AND state = 'digest'
+                       ORDER BY updated_at, item_id""",
+                    (subscriber_id,),
+                )
+            ]
+            if row and items:
+                yield self._subscriber(row), items
+
+    def is_suppressed(self, email_hash: str) -> bool:
+        return (
+            self._db.execute(
+                "SELECT 1 FROM suppressions WHERE email_hash = ?", (email_hash,)
+            ).fetchone()
+            is not None
+        )
+
+    def suppress(self, email_hash: str, reason: str, now: datetime) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO suppressions (email_hash, reason, at) VALUES (?, ?, ?)",
+            (email_hash, reason, now.isoformat()),
+        )
+        self.delete_subscriber(email_hash)
+
+    def hit(self, key: str, limit: int, window_seconds: int, now: datetime) -> bool:
+        moment = now.timestamp()
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            row = self._db.execute(
+                "SELECT window_start, count FROM rate_limits WHERE key = ?", (key,)
+            ).fetchone()
+            if row is None or moment - row[0] >= window_seconds:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO rate_limits (key, window_start, count) "
+                    "VALUES (?, ?, 1)",
+                    (key, moment),
+                )
+                allowed = True
+            else:
+                allowed = row[1] < limit
+                if allowed:
+                    self._db.execute(
+                        "UPDATE rate_limits SET count = count + 1 WHERE key = ?", (key,)
+                    )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return allowed

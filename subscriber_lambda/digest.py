@@ -1,0 +1,69 @@
+"""``python -m subscriber_lambda digest --frequency daily|weekly``: one email per daily or
+weekly subscriber listing what they have not yet received. Run it from a schedule (cron,
+a systemd timer, EventBridge) once a day, and once a week with --frequency weekly.
+
+Each waiting item is marked sent only after the digest went to the mailer, so a run
+killed half-way resends at most the one digest in flight."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+
+from .core.messages import build_message
+from .notify import Clock, Links
+from .ports import Mailer, Store
+
+TITLES = {"daily": "Your daily summary", "weekly": "Your weekly summary"}
+
+
+def digest_email(frequency: str, council: str, items: list[dict[str, str]]) -> dict[str, str]:
+    """Subject, text and HTML in the notify manifest's shape, with the same placeholders."""
+    subject = f"{TITLES[frequency]} from {council}: {len(items)} new"
+    lines = [subject, ""]
+    rows = []
+    for item in items:
+        lines += [item["title"], item["summary"], item["url"], ""]
+        rows.append(
+            f'<li style="margin-bottom:16px"><a href="{html.escape(item["url"])}" '
+            f'style="color:#1d70b8;font-weight:bold">{html.escape(item["title"])}</a><br>'
+            f"{html.escape(item['summary'])}</li>"
+        )
+    lines += ["--", "Change what you get: ((manage_url))", "Unsubscribe: ((unsubscribe_url))", ""]
+    body = (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(subject)}'
+        f'</title></head><body style="font-family:arial,sans-serif;font-size:19px;color:#0b0c0c">'
+        f'<h1 style="font-size:27px">{html.escape(subject)}</h1><ul>{"".join(rows)}</ul>'
+        '<p style="font-size:16px"><a href="((manage_url))">Change what you get</a> · '
+        '<a href="((unsubscribe_url))">Unsubscribe</a></p></body></html>'
+    )
+    return {"subject": subject, "text": "\n".join(lines), "html": body}
+
+
+@dataclass
+class Digester:
+    store: Store
+    mailer: Mailer
+    links: Links
+    sender: str
+    host: str
+    council: str
+    clock: Clock
+
+    def run(self, frequency: str) -> int:
+        sent = 0
+        for subscriber, items in self.store.digest_due(frequency):
+            now: datetime = self.clock()
+            envelope = self.links.envelope(
+                subscriber.email, subscriber.email_hash, self.sender, self.host, now
+            )
+            self.mailer.send(
+                build_message(digest_email(frequency, self.council, items), envelope, now)
+            )
+            for item in items:
+                self.store.mark(
+                    subscriber.id, item["item_id"], item["revision"], "sent", self.clock()
+                )
+            sent += 1
+        return sent

@@ -1,0 +1,156 @@
+"""``python -m subscriber_lambda notify PATH_OR_URL``: email each new item of the notify
+manifest to the confirmed subscribers it concerns.
+
+- Alerts first, in a pass of their own, so they never wait behind routine notices.
+- Each subscriber gets an item revision at most once: the ledger row is claimed
+  ('pending') before the message goes to the mailer and marked 'sent' after. A run killed
+  half-way, then run again, skips nobody and resends at most the message in flight.
+- Nobody gets an item published before they confirmed. An alert that updates or cancels
+  another also goes to everyone who got that one. Exercises go to nobody unless
+  SUBSCRIBER_SEND_EXERCISES is yes.
+- Items for daily or weekly subscribers wait for their digest (``digest`` command).
+Subscribers are streamed, so memory does not grow with their number.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import Any, TextIO
+
+from .core.matching import goes_at_once, version_for, wants
+from .core.messages import Envelope, build_message
+from .core.tokens import Purpose, Signer
+from .ports import Mailer, Queue, Store, Subscriber
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class NotifyReport:
+    sent: int = 0
+    queued_for_digest: int = 0
+    items: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        return (
+            f"notify: {self.items} items; {self.sent} emails sent, "
+            f"{self.queued_for_digest} queued for digests"
+        )
+
+
+def load_manifest(source: str) -> dict[str, Any]:
+    """The manifest from a file or an http(s) URL (the published site)."""
+    if source.startswith(("http://", "https://")):
+        with urllib.request.urlopen(source, timeout=30) as response:
+            data: dict[str, Any] = json.load(response)
+            return data
+    loaded: dict[str, Any] = json.loads(Path(source).read_text(encoding="utf-8"))
+    return loaded
+
+
+@dataclass
+class Links:
+    """Each subscriber's own manage and unsubscribe links."""
+
+    signer: Signer
+    site_url: str
+
+    def envelope(
+        self, recipient: str, email_hash: str, sender: str, host: str, now: datetime
+    ) -> Envelope:
+        data = {"h": email_hash}
+        manage = self.signer.make(Purpose.MANAGE, data, now)
+        unsubscribe = self.signer.make(Purpose.UNSUBSCRIBE, data, now)
+        return Envelope(
+            sender=sender,
+            recipient=recipient,
+            manage_url=f"{self.site_url}/subscriptions/manage?token={manage}",
+            unsubscribe_url=f"{self.site_url}/subscriptions/unsubscribe?token={unsubscribe}",
+            list_id=host,
+        )
+
+
+@dataclass
+class Notifier:
+    store: Store
+    mailer: Mailer
+    queue: Queue
+    links: Links
+    sender: str
+    host: str
+    clock: Clock
+    send_exercises: bool = False
+    progress: TextIO | None = None
+
+    def run(self, manifest: Mapping[str, Any]) -> NotifyReport:
+        report = NotifyReport(items=len(manifest["items"]))
+        alerts = [i for i in manifest["items"] if i["urgency"] == "immediate"]
+        routine = [i for i in manifest["items"] if i["urgency"] != "immediate"]
+        for items in (alerts, routine):
+            if items:
+                self.queue.run(self._jobs(items, report))
+        if self.progress:
+            self.progress.write("\n")
+        return report
+
+    def _jobs(
+        self, items: list[Mapping[str, Any]], report: NotifyReport
+    ) -> Iterator[Callable[[], None]]:
+        followers = {
+            item["id"]: self.store.recipients_of(item["supersedes"])
+            for item in items
+            if item.get("supersedes")
+        }
+        for number, subscriber in enumerate(self.store.subscribers(), start=1):
+            if self.progress and number % 1000 == 0:
+                self.progress.write(f"\r{number:,} subscribers, {report.sent:,} emails sent")
+            for item in items:
+                if self._concerns(subscriber, item, followers.get(item["id"], set())):
+                    yield partial(self._deliver, subscriber, item, report)
+
+    def _concerns(
+        self, subscriber: Subscriber, item: Mapping[str, Any], followers: set[str]
+    ) -> bool:
+        if datetime.fromisoformat(item["published"]) < subscriber.confirmed_at:
+            return False
+        if item["exercise"] and not self.send_exercises:
+            return False
+        return subscriber.id in followers or wants(
+            subscriber.preferences, item, self.send_exercises
+        )
+
+    def _deliver(
+        self, subscriber: Subscriber, item: Mapping[str, Any], report: NotifyReport
+    ) -> None:
+        now = self.clock()
+        item_id, revision = item["id"], item["revision"]
+        if not self.store.claim(subscriber.id, item_id, revision, now):
+            return  # already sent, or already waiting for a digest
+        version = version_for(subscriber.preferences, item)
+        if not goes_at_once(subscriber.preferences, item):
+            details = {
+                "title": version["title"],
+                "summary": version["summary"],
+                "url": version["url"],
+            }
+            self.store.mark(subscriber.id, item_id, revision, "digest", now, details)
+            report.queued_for_digest += 1
+            return
+        envelope = self.links.envelope(
+            subscriber.email, subscriber.email_hash, self.sender, self.host, now
+        )
+        self.mailer.send(build_message(version["email"], envelope, now))
+        self.store.mark(subscriber.id, item_id, revision, "sent", self.clock())
+        report.sent += 1
+
+
+def progress_stream() -> TextIO | None:
+    return sys.stderr if sys.stderr.isatty() else None

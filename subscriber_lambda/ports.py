@@ -1,0 +1,75 @@
+"""The backend's three ports. The core and the commands use these; adapters implement them
+(SQLite/SMTP/inline here; DynamoDB/SES/SQS for AWS)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Protocol
+
+from .core.preferences import Preferences
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    id: str
+    email: str
+    email_hash: str
+    preferences: Preferences
+    confirmed_at: datetime
+
+
+class Store(Protocol):
+    def save_subscriber(
+        self, email: str, email_hash: str, preferences: Preferences, now: datetime
+    ) -> Subscriber:
+        """Create, or update the preferences of, a confirmed subscriber (idempotent)."""
+
+    def subscriber_by_hash(self, email_hash: str) -> Subscriber | None: ...
+
+    def subscribers(self) -> Iterator[Subscriber]:
+        """Every confirmed subscriber, streamed (memory must not grow with their number)."""
+
+    def delete_subscriber(self, email_hash: str) -> bool:
+        """Forget the address and its history; False if it was not there."""
+
+    def claim(self, subscriber_id: str, item_id: str, revision: str, now: datetime) -> bool:
+        """Record that this revision is about to go to this subscriber. False if it was
+        already sent; True if it is new or was left pending by a run that stopped."""
+
+    def mark(
+        self,
+        subscriber_id: str,
+        item_id: str,
+        revision: str,
+        state: str,
+        now: datetime,
+        details: dict[str, str] | None = None,
+    ) -> None:
+        """'sent' after the mailer accepted it, or 'digest' when it waits for a digest (with
+        the title, summary and url the digest lists, in the subscriber's language)."""
+
+    def recipients_of(self, item_id: str) -> set[str]:
+        """Subscribers who were sent any revision of an item (for its updates and cancels)."""
+
+    def digest_due(self, frequency: str) -> Iterator[tuple[Subscriber, list[dict[str, str]]]]:
+        """Subscribers of that frequency with items waiting, and those items."""
+
+    def is_suppressed(self, email_hash: str) -> bool: ...
+
+    def suppress(self, email_hash: str, reason: str, now: datetime) -> None: ...
+
+    def hit(self, key: str, limit: int, window_seconds: int, now: datetime) -> bool:
+        """Count one request against a rate limit; False when over it."""
+
+
+class Mailer(Protocol):
+    def send(self, message: EmailMessage) -> None:
+        """Hand one message to the mail system; raise if it was not accepted."""
+
+
+class Queue(Protocol):
+    def run(self, jobs: Iterator[Callable[[], None]]) -> int:
+        """Run each job (now, or by workers); the number run."""

@@ -1,0 +1,68 @@
+"""What the backend needs from the built site: the choices on the forms, the postcode
+lookup and the page shell (header, footer, styles) that its pages are put in."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .core.postcodes import normalise_postcode, outward_code
+from .core.preferences import Choices
+
+SHELL = "subscriptions/shell.html"
+OPTIONS = "subscriptions/options.json"
+TITLE_MARK, CONTENT_MARK = "<!--SUBSCRIPTIONS-TITLE-->", "<!--SUBSCRIPTIONS-CONTENT-->"
+PLAIN_SHELL = (
+    f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{TITLE_MARK}</title>'
+    f"</head><body><main>{CONTENT_MARK}</main></body></html>"
+)
+
+
+@dataclass(frozen=True)
+class SiteData:
+    shell: str
+    wards: list[tuple[str, str]]  # (slug, name)
+    notice_types: list[tuple[str, str]]
+    languages: list[tuple[str, str]]
+    council: str
+    postcodes_dir: Path
+
+    @classmethod
+    def load(cls, site_dir: Path) -> SiteData:
+        shell_path, options_path = site_dir / SHELL, site_dir / OPTIONS
+        shell = shell_path.read_text(encoding="utf-8") if shell_path.is_file() else PLAIN_SHELL
+        options = (
+            json.loads(options_path.read_text(encoding="utf-8")) if options_path.is_file() else {}
+        )
+        return cls(
+            shell=shell,
+            wards=[(w["slug"], w["name"]) for w in options.get("wards", [])],
+            notice_types=[(t["slug"], t["label"]) for t in options.get("notice_types", [])],
+            languages=[(lang["tag"], lang["name"]) for lang in options.get("languages", [])]
+            or [("en", "English")],
+            council=options.get("council", "the council"),
+            postcodes_dir=site_dir / "api" / "v1" / "postcodes",
+        )
+
+    def ward_for_postcode(self, typed: str) -> str | None:
+        """The ward of a postcode from the site's published lookup, or None."""
+        postcode = normalise_postcode(typed)
+        if postcode is None:
+            return None
+        path = self.postcodes_dir / f"{outward_code(postcode)}.json"
+        if not path.is_file():
+            return None
+        ward: str | None = json.loads(path.read_text(encoding="utf-8"))["postcodes"].get(postcode)
+        return ward
+
+    def page(self, title: str, content: str) -> str:
+        return self.shell.replace(TITLE_MARK, title).replace(CONTENT_MARK, content)
+
+    def choices(self) -> Choices:
+        return Choices(
+            wards=[slug for slug, _ in self.wards],
+            notice_types=[slug for slug, _ in self.notice_types],
+            languages=[tag for tag, _ in self.languages],
+            ward_for_postcode=self.ward_for_postcode,
+        )

@@ -1,0 +1,467 @@
+"""The resident's journey through real HTTP, a real SQLite file and a real SMTP server
+(aiosmtpd on 127.0.0.1): subscribe, confirm, get exactly the matching items, one-click
+unsubscribe, get nothing more. And the rules: never twice, never before confirming,
+interrupted runs, tokens, enumeration, limits, digests."""
+
+from __future__ import annotations
+
+import email
+import re
+import socket
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.header import decode_header, make_header
+from email.message import EmailMessage, Message
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from subscriber_lambda.adapters.inline_queue import InlineQueue
+from subscriber_lambda.adapters.smtp_mailer import SmtpMailer
+from subscriber_lambda.adapters.sqlite_store import SqliteStore
+from subscriber_lambda.core.tokens import Signer
+from subscriber_lambda.digest import Digester
+from subscriber_lambda.notify import Links, Notifier, load_manifest
+from subscriber_lambda.site_data import SiteData
+from subscriber_lambda.static_site import make_server
+from subscriber_lambda.web import Subscriptions
+from tests.sitebuilder import build, item
+
+KEY = b"s" * 32
+SENDER = "Dover District Council <noticeboard@example.org>"
+FILES = {
+    "alerts/flood.md": item("alerts", Slug="flood", Wards="walmer", Date="2026-11-27 09:00"),
+    "alerts/flood.pl.md": item(
+        "alerts",
+        Slug="flood",
+        Lang="pl",
+        Wards="walmer",
+        Date="2026-11-27 09:00",
+        Title="Alarm powodziowy w Walmer",
+        Summary="Rzeka może wylać.",
+    ),
+    "notices/plan.md": item("notices", Slug="plan", Wards="sandwich", Date="2026-11-26 09:00"),
+    "bin-changes/xmas.md": item("bin-changes", Slug="xmas", Date="2026-11-25 09:00"),
+    "alerts/drill.md": item(
+        "alerts",
+        Slug="drill",
+        Title="Exercise Walmer",
+        Exercise="yes",
+        Wards="walmer",
+        Summary="A drill.",
+        Date="2026-11-27 10:00",
+    ),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Inbox:
+    messages: list[Message] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def to(self, address: str) -> list[Message]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+@dataclass
+class Clock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class World:
+    site: Path
+    base: str
+    inbox: Inbox
+    store: SqliteStore
+    mailer: SmtpMailer
+    clock: Clock
+
+    def post(
+        self,
+        path: str,
+        fields: dict[str, Any],
+        content_type: str = "application/x-www-form-urlencoded",
+    ) -> tuple[int, str]:
+        data = urlencode(fields, doseq=True).encode()
+        request = urllib.request.Request(
+            self.base + path, data=data, headers={"Content-Type": content_type}
+        )
+        return fetch(request)
+
+    def get(self, url: str) -> tuple[int, str]:
+        return fetch(urllib.request.Request(url if url.startswith("http") else self.base + url))
+
+    def notifier(self, **changes: Any) -> Notifier:
+        values: dict[str, Any] = {
+            "store": self.store,
+            "mailer": self.mailer,
+            "queue": InlineQueue(),
+            "links": Links(Signer(KEY), self.base),
+            "sender": SENDER,
+            "host": "127.0.0.1",
+            "clock": self.clock,
+            **changes,
+        }
+        return Notifier(**values)
+
+    def notify(self, site: Path | None = None, **changes: Any) -> None:
+        manifest = load_manifest(str((site or self.site) / "api" / "v1" / "notify.json"))
+        self.notifier(**changes).run(manifest)
+
+    def subscribe(self, address: str, **choices: Any) -> None:
+        fields = {
+            "email": address,
+            "topics": ["alerts"],
+            "wards": ["walmer"],
+            "frequency": "immediate",
+            **choices,
+        }
+        status, _ = self.post("/subscriptions/subscribe", fields)
+        assert status == 200
+        confirmation = self.inbox.to(address)[-1]
+        link = re.search(
+            r"(http://\S+/subscriptions/confirm\?token=\S+)", body(confirmation, "plain")
+        )
+        assert link is not None
+        assert self.get(link.group(1))[0] == 200
+
+
+def fetch(request: urllib.request.Request) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def body(message: Message, kind: str) -> str:
+    for part in message.walk():
+        if part.get_content_type() == f"text/{kind}":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return payload.decode(part.get_content_charset() or "utf-8")
+    raise AssertionError(f"no text/{kind} part")
+
+
+def subject(message: Message) -> str:
+    return str(make_header(decode_header(message["Subject"])))
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    site = build(tmp_path / "site", FILES, now="2026-11-28T12:00:00+00:00")
+    inbox = Inbox()
+    smtp_port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    store = SqliteStore(tmp_path / "var" / "subscribers.db")
+    mailer = SmtpMailer("127.0.0.1", smtp_port)
+    clock = Clock(datetime(2026, 11, 20, 12, 0, tzinfo=UTC))  # residents subscribe before the items
+    web_port = free_port()
+    base = f"http://127.0.0.1:{web_port}"
+    app = Subscriptions(
+        store=store,
+        mailer=mailer,
+        signer=Signer(KEY),
+        site=SiteData.load(site),
+        site_url=base,
+        sender=SENDER,
+        host="127.0.0.1",
+        key=KEY,
+        clock=clock,
+    )
+    server = make_server("127.0.0.1", web_port, site, app)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield World(site, base, inbox, store, mailer, clock)
+    server.shutdown()
+    server.server_close()
+    mailer.close()
+    controller.stop()
+    store.close()
+
+
+def test_the_residents_journey(world: World, tmp_path: Path) -> None:
+    resident = "resident@example.net"
+    status, page = world.post(
+        "/subscriptions/subscribe",
+        {
+            "email": resident,
+            "topics": ["alerts", "notices"],
+            "wards": ["walmer"],
+            "lang": "en",
+            "frequency": "immediate",
+        },
+    )
+    assert status == 200 and "Check your email" in page
+    assert list(world.store.subscribers()) == []  # nothing stored before confirmation
+    confirmation = world.inbox.to(resident)[0]
+    assert subject(confirmation) == "Confirm your email address"
+    link = re.search(r"(http://\S+/subscriptions/confirm\?token=\S+)", body(confirmation, "plain"))
+    assert link is not None
+    status, page = world.get(link.group(1))
+    assert status == 200 and "You are subscribed" in page
+    assert world.get(link.group(1))[0] == 200  # confirming twice is harmless
+    assert len(list(world.store.subscribers())) == 1
+
+    world.clock.now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    world.notify()
+    received = world.inbox.to(resident)[1:]
+    assert [subject(m) for m in received] == ["Moderate alert: Flood alert: River Stour"]
+    alert = received[0]
+    assert alert["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "/subscriptions/manage?token=" in body(alert, "plain")
+
+    world.notify()
+    assert len(world.inbox.to(resident)) == 2  # nothing twice
+
+    unsubscribe_url = alert["List-Unsubscribe"].strip("<>")
+    status, _ = world.post(
+        unsubscribe_url.removeprefix(world.base), {"List-Unsubscribe": "One-Click"}
+    )
+    assert status == 200
+    assert list(world.store.subscribers()) == []
+    status, _ = world.post(
+        unsubscribe_url.removeprefix(world.base), {"List-Unsubscribe": "One-Click"}
+    )
+    assert status == 200  # already unsubscribed: still success
+
+    later = build(
+        tmp_path / "later",
+        {
+            **FILES,
+            "alerts/second.md": item(
+                "alerts",
+                Slug="second",
+                Title="Second flood",
+                Wards="walmer",
+                Date="2026-11-28 11:00",
+            ),
+        },
+        now="2026-11-28T12:00:00+00:00",
+    )
+    world.notify(later)
+    assert len(world.inbox.to(resident)) == 2  # nothing after unsubscribing
+
+
+def test_language_district_and_topics(world: World) -> None:
+    world.subscribe(
+        "polish@example.net", topics=["alerts", "notices", "bin-changes"], wards=["all"], lang="pl"
+    )
+    world.clock.now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    world.notify()
+    subjects = sorted(subject(m) for m in world.inbox.to("polish@example.net")[1:])
+    assert subjects == [
+        "Bin collections: Bank holiday collections",
+        "Moderate alert: Alarm powodziowy w Walmer",
+        "Statutory notice: Planning application: 1 High Street",
+    ]
+
+
+def test_nothing_published_before_confirming(world: World) -> None:
+    world.clock.now = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)  # after the flood alert
+    world.subscribe("late@example.net")
+    world.clock.now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    world.notify()
+    assert len(world.inbox.to("late@example.net")) == 1  # only the confirmation
+
+
+def test_exercises_go_to_nobody_unless_configured(world: World) -> None:
+    world.subscribe("a@example.net")
+    world.clock.now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    world.notify()
+    assert "Exercise" not in " ".join(subject(m) for m in world.inbox.messages)
+    world.notify(send_exercises=True)
+    assert subject(world.inbox.to("a@example.net")[-1]).startswith("EXERCISE: ")
+
+
+class CrashAfter:
+    """A mailer that is killed after handing over its n-th message (before it is marked sent)."""
+
+    def __init__(self, mailer: SmtpMailer, n: int) -> None:
+        self.mailer, self.left = mailer, n
+
+    def send(self, message: EmailMessage) -> None:
+        self.mailer.send(message)
+        self.left -= 1
+        if self.left == 0:
+            raise KeyboardInterrupt("killed")
+
+
+def test_an_interrupted_run_skips_nobody_and_repeats_at_most_the_message_in_flight(
+    world: World,
+) -> None:
+    residents = [f"r{n}@example.net" for n in range(6)]
+    for address in residents:
+        world.subscribe(address)
+    world.clock.now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    with pytest.raises(KeyboardInterrupt):
+        world.notify(mailer=CrashAfter(world.mailer, 3))
+    world.notify()
+    world.notify()
+    counts = [len(world.inbox.to(a)) - 1 for a in residents]  # less the confirmation
+    assert all(count >= 1 for count in counts)
+    assert sum(counts) <= len(residents) + 1
+    assert counts.count(2) <= 1
+
+
+def test_an_update_goes_to_everyone_who_got_the_original(world: World, tmp_path: Path) -> None:
+    world.subscribe("walmer@example.net")
+    world.clock.now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    world.notify()
+    subscriber = next(world.store.subscribers())
+    moved = subscriber.preferences.to_dict() | {"wards": ["sandwich"]}
+    from subscriber_lambda.core.preferences import Preferences
+
+    world.store.save_subscriber(
+        subscriber.email, subscriber.email_hash, Preferences.from_dict(moved), world.clock.now
+    )
+    update = item(
+        "alerts",
+        Slug="flood-2",
+        Title="Flood warning update",
+        Wards="mill-hill",
+        Updates="flood",
+        Date="2026-11-28 10:00",
+    )
+    later = build(
+        tmp_path / "later", {**FILES, "alerts/flood-2.md": update}, now="2026-11-28T12:00:00+00:00"
+    )
+    world.notify(later)
+    assert (
+        subject(world.inbox.to("walmer@example.net")[-1]) == "Moderate alert: Flood warning update"
+    )
+
+
+def test_digests_gather_what_waits(world: World) -> None:
+    world.subscribe(
+        "daily@example.net", topics=["notices", "bin-changes"], wards=["all"], frequency="daily"
+    )
+    world.clock.now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    world.notify()
+    assert len(world.inbox.to("daily@example.net")) == 1  # nothing at once
+    digester = Digester(
+        world.store,
+        world.mailer,
+        Links(Signer(KEY), world.base),
+        SENDER,
+        "127.0.0.1",
+        "Dover District Council",
+        world.clock,
+    )
+    assert digester.run("daily") == 1
+    assert digester.run("daily") == 0
+    digest = world.inbox.to("daily@example.net")[-1]
+    assert subject(digest) == "Your daily summary from Dover District Council: 2 new"
+    text = body(digest, "plain")
+    assert "Planning application: 1 High Street" in text and "Bank holiday collections" in text
+    world.notify()
+    assert len(world.inbox.to("daily@example.net")) == 2
+
+
+def test_responses_do_not_reveal_whether_an_address_is_subscribed(world: World) -> None:
+    world.subscribe("known@example.net")
+    pages = []
+    for address in ("known@example.net", "unknown@example.net"):
+        status, page = world.post(
+            "/subscriptions/subscribe", {"email": address, "topics": "alerts", "wards": "walmer"}
+        )
+        pages.append((status, page.replace(address, "ADDRESS")))
+        status, page = world.post("/subscriptions/manage-link", {"email": address})
+        pages.append((status, page.replace(address, "ADDRESS")))
+    assert pages[0] == pages[2] and pages[1] == pages[3]
+
+
+@pytest.mark.parametrize("token", ["tampered", "expired"])
+def test_bad_links_are_refused(world: World, token: str) -> None:
+    signer = Signer(KEY)
+    when = world.clock.now - timedelta(days=8) if token == "expired" else world.clock.now
+    from subscriber_lambda.core.tokens import Purpose
+
+    value = signer.make(Purpose.MANAGE, {"h": "x"}, when)
+    if token == "tampered":
+        value = value[:-3] + "AAA"
+    status, page = world.get(f"/subscriptions/manage?token={value}")
+    assert status == 400 and "This link does not work" in page
+
+
+def test_header_injection_in_the_form_is_a_form_error(world: World) -> None:
+    status, page = world.post(
+        "/subscriptions/subscribe",
+        {
+            "email": "a@example.org\r\nBcc: victim@example.net",
+            "topics": "alerts",
+            "wards": "walmer",
+        },
+    )
+    assert status == 400 and "Enter an email address in the correct format" in page
+    assert world.inbox.messages == []
+
+
+def test_form_errors_are_summarised_and_linked(world: World) -> None:
+    status, page = world.post("/subscriptions/subscribe", {"email": ""})
+    assert status == 400
+    assert "There is a problem" in page
+    for field_id in ("#email", "#topics", "#wards"):
+        assert f'href="{field_id}"' in page
+
+
+def test_limits_on_requests(world: World) -> None:
+    statuses = [
+        world.post("/subscriptions/manage-link", {"email": "busy@example.net"})[0] for _ in range(6)
+    ]
+    assert statuses == [200] * 5 + [429]
+    assert world.post("/subscriptions/subscribe", {"email": "x" * 20000})[0] == 413
+    assert (
+        world.post(
+            "/subscriptions/subscribe", {"email": "a@example.net"}, content_type="text/plain"
+        )[0]
+        == 415
+    )
+
+
+@pytest.mark.browser
+def test_the_subscription_pages_are_accessible_without_javascript(world: World) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS, axe_violations
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_context(java_script_enabled=False).new_page()
+        page.goto(world.base + "/subscriptions/subscribe")
+        page.get_by_role("button", name="Subscribe").click()
+        assert page.locator(".govuk-error-summary").is_visible()
+        page.get_by_label("Email address").fill("browser@example.net")
+        page.get_by_role("checkbox", name="Emergency alerts").check()
+        page.get_by_role("checkbox", name="Walmer", exact=True).check()
+        page.get_by_role("button", name="Subscribe").click()
+        assert "Check your email" in page.locator("main").inner_text()
+        with_js = browser.new_context().new_page()
+        for path in ("/subscriptions/subscribe", "/subscriptions/manage-link"):
+            with_js.goto(world.base + path)
+            assert axe_violations(with_js) == [], path
+        with_js.goto(world.base + "/subscriptions/subscribe")
+        with_js.get_by_role("button", name="Subscribe").click()
+        assert axe_violations(with_js) == []
+        browser.close()
