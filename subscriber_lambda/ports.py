@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
+from email.message import Message
 from typing import Protocol
 
 from .core.preferences import Preferences
@@ -66,7 +66,7 @@ class Store(Protocol):
 
 
 class Mailer(Protocol):
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         """Hand one message to the mail system; raise if it was not accepted."""
 
 

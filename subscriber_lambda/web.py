@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.message import EmailMessage
+from email.message import Message
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -132,7 +132,7 @@ class Subscriptions:
     def send(self, to: str, email_hash: str, email: dict[str, str]) -> None:
         now = self.clock()
         links = Links(self.signer, self.site_url)
-        message: EmailMessage = build_message(
+        message: Message = build_message(
             email, links.envelope(to, email_hash, self.sender, self.host, now), now
         )
         self.mailer.send(message)

@@ -302,7 +302,7 @@ def test_a_message_is_multipart_with_rfc_8058_headers(example_site: Path) -> Non
 
 def test_a_message_carries_the_subscribers_own_links(example_site: Path) -> None:
     message = build_message(an_email(example_site), ENVELOPE, NOW)
-    text, html_part = (p.get_content() for p in message.iter_parts())
+    text, html_part = (p.get_payload(decode=True).decode() for p in message.get_payload())
     assert ENVELOPE.manage_url in text and ENVELOPE.unsubscribe_url in text
     assert (
         'href="https://noticeboard.example.org/subscriptions/manage?token=abc&amp;x=1"' in html_part

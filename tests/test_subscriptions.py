@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.header import decode_header, make_header
-from email.message import EmailMessage, Message
+from email.message import Message
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -301,7 +301,7 @@ class CrashAfter:
     def __init__(self, mailer: SmtpMailer, n: int) -> None:
         self.mailer, self.left = mailer, n
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         self.mailer.send(message)
         self.left -= 1
         if self.left == 0:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import smtplib
-from email.message import EmailMessage
+from email.message import Message
 
 
 class SmtpMailer:
@@ -31,7 +31,7 @@ class SmtpMailer:
             connection.login(*self._login)
         return connection
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         """Raises smtplib.SMTPException (or OSError) if the relay did not accept it."""
         for attempt in (1, 2):  # one reconnect: relays close idle connections
             if self._connection is None:

@@ -62,6 +62,9 @@ class SqliteStore:
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.execute("PRAGMA journal_mode = WAL")
+        # With WAL, NORMAL survives the process dying; a power cut may lose the last few
+        # ledger rows, which at worst sends those messages again.
+        self._db.execute("PRAGMA synchronous = NORMAL")
         self._db.execute("PRAGMA busy_timeout = 5000")
         self.migrate()
 
