@@ -465,3 +465,133 @@ def test_the_subscription_pages_are_accessible_without_javascript(world: World) 
         with_js.get_by_role("button", name="Subscribe").click()
         assert axe_violations(with_js) == []
         browser.close()
+
+
+def test_manage_changes_choices_and_can_unsubscribe_from_everything(world: World) -> None:
+    world.subscribe("manager@example.net")
+    status, _ = world.post("/subscriptions/manage-link", {"email": "manager@example.net"})
+    assert status == 200
+    link_email = world.inbox.to("manager@example.net")[-1]
+    assert subject(link_email) == "Change the emails you get"
+    manage = re.search(r"(http://\S+/subscriptions/manage\?token=\S+)", body(link_email, "plain"))
+    assert manage is not None
+    status, page = world.get(manage.group(1))
+    assert status == 200 and 'value="walmer" checked' in page
+    path = manage.group(1).removeprefix(world.base)
+    fields = {
+        "action": "update",
+        "topics": ["alerts", "notices"],
+        "wards": ["sandwich"],
+        "frequency": "weekly",
+        "lang": "en",
+    }
+    status, page = world.post(path, fields)
+    assert status == 200 and "Your choices are saved." in page
+    saved = next(world.store.subscribers()).preferences
+    assert (saved.wards, saved.frequency) == ({"sandwich"}, "weekly")
+    status, page = world.post(path, {"action": "unsubscribe"})
+    assert status == 200 and list(world.store.subscribers()) == []
+
+
+def test_the_mail_catcher_writes_each_message_to_the_outbox(tmp_path: Path) -> None:
+    from subscriber_lambda.capture import start_capture
+    from subscriber_lambda.core.messages import Envelope, build_message
+
+    port = free_port()
+    catcher = start_capture("127.0.0.1", port, tmp_path / "outbox")
+    mailer = SmtpMailer("127.0.0.1", port)
+    envelope = Envelope(SENDER, "r@example.net", "https://x/m", "https://x/u", "x")
+    mailer.send(
+        build_message(
+            {"subject": "Hello", "text": "Hi", "html": "<p>Hi</p>"}, envelope, datetime.now(UTC)
+        )
+    )
+    mailer.close()
+    catcher.stop()
+    written = list((tmp_path / "outbox").glob("*.eml"))
+    assert len(written) == 1 and b"Subject: Hello" in written[0].read_bytes()
+
+
+def test_export_and_erase_one_persons_data(tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from subscriber_lambda.core.addresses import address_hash
+    from subscriber_lambda.core.preferences import Preferences
+
+    secret = tmp_path / "secret"
+    secret.write_text(KEY.hex())
+    store = SqliteStore(tmp_path / "db.sqlite")
+    store.save_subscriber(
+        "p@example.net",
+        address_hash("p@example.net", KEY),
+        Preferences(frozenset({"alerts"}), frozenset({"all"})),
+        datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    store.close()
+    env = {
+        **os.environ,
+        "SUBSCRIBER_STORE": f"sqlite:///{tmp_path / 'db.sqlite'}",
+        "SUBSCRIBER_SECRET": f"file:///{secret}",
+    }
+
+    def run(*args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "subscriber_lambda", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout
+
+    exported = json.loads(run("export", "P@Example.NET"))
+    assert exported["subscribed"] and exported["preferences"]["wards"] == ["all"]
+    assert run("erase", "p@example.net").strip() == "erase: deleted"
+    assert json.loads(run("export", "p@example.net"))["subscribed"] is False
+    assert run("erase", "p@example.net").strip() == "erase: not subscribed; nothing held"
+
+
+def test_the_store_migrates_once(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "db.sqlite")
+    assert store.migrate() == 1
+    store.close()
+    assert SqliteStore(tmp_path / "db.sqlite").migrate() == 1
+
+
+def test_configuration_by_environment(tmp_path: Path) -> None:
+    from subscriber_lambda.config import Config, ConfigError
+
+    config = Config.from_environment(
+        {
+            "SUBSCRIBER_MAILER": "smtp+starttls://user:p%40ss@relay.example.org:587",
+            "SITE_URL": "https://n.example.org/",
+        }
+    )
+    mailer = config.mailer()
+    assert (mailer._host, mailer._port, mailer._starttls, mailer._login) == (
+        "relay.example.org",
+        587,
+        True,
+        ("user", "p@ss"),
+    )
+    assert config.site_url == "https://n.example.org" and config.host == "n.example.org"
+    for name, value in (
+        ("SUBSCRIBER_STORE", "dynamodb://table"),
+        ("SUBSCRIBER_MAILER", "ses://set"),
+        ("SUBSCRIBER_QUEUE", "sqs://q"),
+    ):
+        broken = Config.from_environment({name: value})
+        with pytest.raises(ConfigError, match=f"{name}: .*AWS adapters"):
+            {
+                "SUBSCRIBER_STORE": broken.store,
+                "SUBSCRIBER_MAILER": broken.mailer,
+                "SUBSCRIBER_QUEUE": broken.queue,
+            }[name]()
+    with pytest.raises(ConfigError, match="SITE_URL"):
+        Config.from_environment({"SITE_URL": "noticeboard.example.org"})
+    secret_file = tmp_path / "var" / "secret"
+    made = Config.from_environment({"SUBSCRIBER_SECRET": f"file:///{secret_file}"}).secret()
+    assert len(made) == 32 and oct(secret_file.stat().st_mode & 0o777) == "0o600"
