@@ -141,11 +141,17 @@ def run_digest(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def run_export(config: Config, args: argparse.Namespace) -> int:
+def the_address(args: argparse.Namespace) -> str | None:
     try:
-        email = normalise_address(args.email)
+        return normalise_address(args.email)
     except AddressError as error:
         print(f"email: {error}", file=sys.stderr)
+        return None
+
+
+def run_export(config: Config, args: argparse.Namespace) -> int:
+    email = the_address(args)
+    if email is None:
         return 2
     store = config.store()
     email_hash = address_hash(email, config.secret())
@@ -162,10 +168,8 @@ def run_export(config: Config, args: argparse.Namespace) -> int:
 
 
 def run_erase(config: Config, args: argparse.Namespace) -> int:
-    try:
-        email = normalise_address(args.email)
-    except AddressError as error:
-        print(f"email: {error}", file=sys.stderr)
+    email = the_address(args)
+    if email is None:
         return 2
     erased = config.store().delete_subscriber(address_hash(email, config.secret()))
     print(f"erase: {'deleted' if erased else 'not subscribed; nothing held'}")

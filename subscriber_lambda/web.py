@@ -217,38 +217,30 @@ class Subscriptions:
         subscriber = self.store.subscriber_by_hash(email_hash)
         if subscriber is None:
             return self.page(200, "unsubscribed.html", "You are not subscribed")
+        token = first(request.query, "token")
         if request.method == "GET":
-            return self.page(
-                200,
-                "manage.html",
-                "Your emails",
-                form=form_of(subscriber.preferences),
-                errors={},
-                token=first(request.query, "token"),
-            )
+            return self.manage_page(200, token, form_of(subscriber.preferences))
         form = request.form()
         if first(form, "action") == "unsubscribe":
             self.store.delete_subscriber(email_hash)
             return self.page(200, "unsubscribed.html", "You have unsubscribed")
         result = read_form(form, self.site.choices(), need_email=False)
         if result.errors or result.preferences is None:
-            return self.page(
-                400,
-                "manage.html",
-                "Error: Your emails",
-                form=form,
-                errors=result.errors,
-                token=first(request.query, "token"),
-            )
+            return self.manage_page(400, token, form, result.errors)
         self.store.save_subscriber(subscriber.email, email_hash, result.preferences, self.clock())
+        return self.manage_page(200, token, form_of(result.preferences), saved=True)
+
+    def manage_page(
+        self,
+        status: int,
+        token: str,
+        form: Mapping[str, list[str]],
+        errors: Mapping[str, str] | None = None,
+        saved: bool = False,
+    ) -> Response:
+        title = "Error: Your emails" if errors else "Your emails"
         return self.page(
-            200,
-            "manage.html",
-            "Your emails",
-            form=form_of(result.preferences),
-            errors={},
-            token=first(request.query, "token"),
-            saved=True,
+            status, "manage.html", title, form=form, errors=errors or {}, token=token, saved=saved
         )
 
     def manage_link(self, request: Request) -> Response:
