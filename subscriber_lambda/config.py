@@ -25,7 +25,7 @@ DEFAULTS = {
     "MAIL_FROM": "Council noticeboard <noticeboard@example.org>",
     "SUBSCRIBER_SEND_EXERCISES": "no",
 }
-AWS_LATER = "is for the AWS adapters (dynamodb://, ses://, sqs://, ssm://), which are not built yet"
+AWS_LATER = "is for the AWS adapters (ses://, sqs://, ssm://), which are not built yet"
 
 
 def url_path(path: str) -> Path:
@@ -34,7 +34,7 @@ def url_path(path: str) -> Path:
 
 
 def _unsupported(scheme: str, expected: str) -> str:
-    return AWS_LATER if scheme in ("dynamodb", "ses", "sqs", "ssm") else f"is not {expected}"
+    return AWS_LATER if scheme in ("ses", "sqs", "ssm") else f"is not {expected}"
 
 
 class ConfigError(ValueError):
@@ -75,6 +75,10 @@ class Config:
         url = urlsplit(self.store_url)
         if url.scheme == "sqlite":
             return SqliteStore(url_path(url.path))
+        if url.scheme == "dynamodb" and url.netloc:
+            from .adapters.dynamodb_store import DynamoStore  # boto3's own configuration
+
+            return DynamoStore(url.netloc)
         raise ConfigError(
             f"SUBSCRIBER_STORE: '{self.store_url}' {_unsupported(url.scheme, 'sqlite:///PATH')}"
         )

@@ -579,7 +579,6 @@ def test_configuration_by_environment(tmp_path: Path) -> None:
     )
     assert config.site_url == "https://n.example.org" and config.host == "n.example.org"
     for name, value in (
-        ("SUBSCRIBER_STORE", "dynamodb://table"),
         ("SUBSCRIBER_MAILER", "ses://set"),
         ("SUBSCRIBER_QUEUE", "sqs://q"),
     ):

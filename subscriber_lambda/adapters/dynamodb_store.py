@@ -1,0 +1,244 @@
+"""The store on DynamoDB: one table, for a council (or many) that outgrows one server.
+
+Keys (PK, SK):
+- ``S#{email_hash}``, ``PROFILE``: a confirmed subscriber (address, preferences).
+- ``S#{email_hash}``, ``D#{item_id}#{revision}``: the sent-ledger; claimed with a
+  conditional write, so two workers can never both send one revision to one subscriber.
+  Index ``GSI1`` (``I#{item_id}``) finds who was sent an item (for its updates); the
+  sparse index ``GSI2`` (``DIGEST``) holds only the rows waiting for a digest.
+- ``X#{email_hash}``, ``SUPPRESSED``: a suppressed address (keyed hash only).
+- ``R#{key}``, ``RATE``: a rate-limit window.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import boto3
+from boto3.dynamodb.conditions import Attr, Key
+from botocore.exceptions import ClientError
+
+from ..core.preferences import Preferences
+from ..ports import Subscriber
+
+PROFILE, SUPPRESSED, RATE, DIGEST = "PROFILE", "SUPPRESSED", "RATE", "DIGEST"
+
+
+def _failed_condition(error: ClientError) -> bool:
+    return bool(error.response["Error"]["Code"] == "ConditionalCheckFailedException")
+
+
+class DynamoStore:
+    def __init__(self, table: str, client_options: dict[str, Any] | None = None) -> None:
+        self._resource = boto3.resource("dynamodb", **(client_options or {}))
+        self._table = self._resource.Table(table)
+        self.table_name = table
+
+    def create_table(self) -> None:
+        """For tests and first runs; in production the SAM template creates the table."""
+        index = [
+            {
+                "IndexName": name,
+                "KeySchema": [
+                    {"AttributeName": f"{name}PK", "KeyType": "HASH"},
+                    {"AttributeName": f"{name}SK", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for name in ("GSI1", "GSI2")
+        ]
+        keys = ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK"]
+        self._resource.create_table(
+            TableName=self.table_name,
+            KeySchema=[
+                {"AttributeName": "PK", "KeyType": "HASH"},
+                {"AttributeName": "SK", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in keys],
+            GlobalSecondaryIndexes=index,
+            BillingMode="PAY_PER_REQUEST",
+        ).wait_until_exists()
+
+    @staticmethod
+    def _subscriber(item: dict[str, Any]) -> Subscriber:
+        return Subscriber(
+            id=str(item["email_hash"]),
+            email=str(item["email"]),
+            email_hash=str(item["email_hash"]),
+            preferences=Preferences.from_dict(json.loads(str(item["preferences"]))),
+            confirmed_at=datetime.fromisoformat(str(item["confirmed_at"])),
+        )
+
+    def save_subscriber(
+        self, email: str, email_hash: str, preferences: Preferences, now: datetime
+    ) -> Subscriber:
+        self._table.update_item(
+            Key={"PK": f"S#{email_hash}", "SK": PROFILE},
+            UpdateExpression=(
+                "SET email = :e, email_hash = :h, preferences = :p, frequency = :f, "
+                "confirmed_at = if_not_exists(confirmed_at, :now)"
+            ),
+            ExpressionAttributeValues={
+                ":e": email,
+                ":h": email_hash,
+                ":p": json.dumps(preferences.to_dict()),
+                ":f": preferences.frequency,
+                ":now": now.isoformat(),
+            },
+        )
+        found = self.subscriber_by_hash(email_hash)
+        assert found is not None
+        return found
+
+    def subscriber_by_hash(self, email_hash: str) -> Subscriber | None:
+        item = self._table.get_item(
+            Key={"PK": f"S#{email_hash}", "SK": PROFILE}, ConsistentRead=True
+        ).get("Item")
+        return self._subscriber(item) if item else None
+
+    def subscribers(self) -> Iterator[Subscriber]:
+        options: dict[str, Any] = {"FilterExpression": Attr("SK").eq(PROFILE)}
+        while True:
+            page = self._table.scan(**options)
+            yield from (self._subscriber(item) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return
+            options["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def delete_subscriber(self, email_hash: str) -> bool:
+        history = self._table.query(KeyConditionExpression=Key("PK").eq(f"S#{email_hash}"))
+        with self._table.batch_writer() as batch:
+            for item in history.get("Items", []):
+                if item["SK"] != PROFILE:
+                    batch.delete_item(Key={"PK": item["PK"], "SK": item["SK"]})
+        try:
+            self._table.delete_item(
+                Key={"PK": f"S#{email_hash}", "SK": PROFILE},
+                ConditionExpression=Attr("PK").exists(),
+            )
+        except ClientError as error:
+            if _failed_condition(error):
+                return False
+            raise
+        return True
+
+    def claim(self, subscriber_id: str, item_id: str, revision: str, now: datetime) -> bool:
+        key = {"PK": f"S#{subscriber_id}", "SK": f"D#{item_id}#{revision}"}
+        try:
+            self._table.put_item(
+                Item={**key, "state": "pending", "updated_at": now.isoformat()},
+                ConditionExpression=Attr("PK").not_exists(),
+            )
+            return True
+        except ClientError as error:
+            if not _failed_condition(error):
+                raise
+        existing = self._table.get_item(Key=key, ConsistentRead=True).get("Item", {})
+        return bool(existing.get("state") == "pending")
+
+    def mark(
+        self,
+        subscriber_id: str,
+        item_id: str,
+        revision: str,
+        state: str,
+        now: datetime,
+        details: dict[str, str] | None = None,
+    ) -> None:
+        values: dict[str, Any] = {":s": state, ":u": now.isoformat()}
+        expression = "SET #state = :s, updated_at = :u"
+        if state == "sent":
+            expression += ", GSI1PK = :i, GSI1SK = :who REMOVE GSI2PK, GSI2SK, details"
+            values.update({":i": f"I#{item_id}", ":who": subscriber_id})
+        elif state == "digest":
+            expression += ", GSI2PK = :g, GSI2SK = :order, details = :d"
+            values.update(
+                {
+                    ":g": DIGEST,
+                    ":order": f"{subscriber_id}#{now.isoformat()}#{item_id}",
+                    ":d": json.dumps(details or {}),
+                }
+            )
+        self._table.update_item(
+            Key={"PK": f"S#{subscriber_id}", "SK": f"D#{item_id}#{revision}"},
+            UpdateExpression=expression,
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues=values,
+        )
+
+    def _query_index(self, index: str, partition: str) -> Iterator[dict[str, Any]]:
+        options: dict[str, Any] = {
+            "IndexName": index,
+            "KeyConditionExpression": Key(f"{index}PK").eq(partition),
+        }
+        while True:
+            page = self._table.query(**options)
+            yield from page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                return
+            options["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def recipients_of(self, item_id: str) -> set[str]:
+        return {str(item["GSI1SK"]) for item in self._query_index("GSI1", f"I#{item_id}")}
+
+    def digest_due(self, frequency: str) -> Iterator[tuple[Subscriber, list[dict[str, str]]]]:
+        waiting: dict[str, list[dict[str, str]]] = defaultdict(list)
+        for row in self._query_index("GSI2", DIGEST):
+            subscriber_id = str(row["PK"]).removeprefix("S#")
+            item_id, _, revision = str(row["SK"]).removeprefix("D#").rpartition("#")
+            waiting[subscriber_id].append(
+                {**json.loads(str(row["details"])), "item_id": item_id, "revision": revision}
+            )
+        for subscriber_id, items in sorted(waiting.items()):
+            subscriber = self.subscriber_by_hash(subscriber_id)
+            if subscriber and subscriber.preferences.frequency == frequency:
+                yield subscriber, items
+
+    def is_suppressed(self, email_hash: str) -> bool:
+        return "Item" in self._table.get_item(Key={"PK": f"X#{email_hash}", "SK": SUPPRESSED})
+
+    def suppress(self, email_hash: str, reason: str, now: datetime) -> None:
+        self._table.put_item(
+            Item={
+                "PK": f"X#{email_hash}",
+                "SK": SUPPRESSED,
+                "reason": reason,
+                "at": now.isoformat(),
+            }
+        )
+        self.delete_subscriber(email_hash)
+
+    def hit(self, key: str, limit: int, window_seconds: int, now: datetime) -> bool:
+        moment = int(now.timestamp())
+        item_key = {"PK": f"R#{key}", "SK": RATE}
+        try:  # within the window and under the limit: count it
+            self._table.update_item(
+                Key=item_key,
+                UpdateExpression="ADD #count :one",
+                ConditionExpression="window_start > :cutoff AND #count < :limit",
+                ExpressionAttributeNames={"#count": "count"},
+                ExpressionAttributeValues={
+                    ":one": 1,
+                    ":cutoff": moment - window_seconds,
+                    ":limit": limit,
+                },
+            )
+            return True
+        except ClientError as error:
+            if not _failed_condition(error):
+                raise
+        try:  # no window, or an old one: start a new window
+            self._table.put_item(
+                Item={**item_key, "window_start": moment, "count": 1},
+                ConditionExpression="attribute_not_exists(PK) OR window_start <= :cutoff",
+                ExpressionAttributeValues={":cutoff": moment - window_seconds},
+            )
+            return True
+        except ClientError as error:
+            if not _failed_condition(error):
+                raise
+        return False

@@ -1,0 +1,191 @@
+"""One contract for every store: the embedded SQLite store and the DynamoDB store (run
+against AWS's DynamoDB Local) must behave the same."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from subscriber_lambda.adapters.dynamodb_store import DynamoStore
+from subscriber_lambda.adapters.sqlite_store import SqliteStore
+from subscriber_lambda.core.preferences import Preferences
+from subscriber_lambda.ports import Store
+from tests.dynamodb_local import CREDENTIALS, dynamodb_local
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+PREFS = Preferences(frozenset({"alerts"}), frozenset({"walmer"}))
+DAILY = Preferences(frozenset({"notices"}), frozenset({"all"}), frequency="daily")
+tables = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def dynamodb_endpoint() -> Iterator[str]:
+    with dynamodb_local() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(params=["sqlite", "dynamodb"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        sqlite = SqliteStore(tmp_path / "subscribers.db")
+        yield sqlite
+        sqlite.close()
+        return
+    endpoint = request.getfixturevalue("dynamodb_endpoint")
+    dynamo = DynamoStore(f"subscribers-{next(tables)}", {"endpoint_url": endpoint, **CREDENTIALS})
+    dynamo.create_table()
+    yield dynamo
+
+
+def test_a_subscriber_is_saved_found_and_updated(store: Store) -> None:
+    saved = store.save_subscriber("a@example.net", "hash-a", PREFS, NOW)
+    assert (saved.email, saved.preferences, saved.confirmed_at) == ("a@example.net", PREFS, NOW)
+    again = store.save_subscriber("a@example.net", "hash-a", DAILY, NOW + timedelta(days=1))
+    assert (
+        again.preferences == DAILY and again.confirmed_at == NOW
+    )  # confirming again keeps the date
+    assert store.subscriber_by_hash("hash-a") == again
+    assert store.subscriber_by_hash("hash-b") is None
+
+
+def test_subscribers_are_streamed_all(store: Store) -> None:
+    for n in range(25):
+        store.save_subscriber(f"s{n}@example.net", f"hash-{n:02d}", PREFS, NOW)
+    assert sorted(s.email_hash for s in store.subscribers()) == [f"hash-{n:02d}" for n in range(25)]
+
+
+def test_deleting_forgets_the_address_and_its_history(store: Store) -> None:
+    subscriber = store.save_subscriber("a@example.net", "hash-a", PREFS, NOW)
+    store.claim(subscriber.id, "alerts/x", "r1", NOW)
+    store.mark(subscriber.id, "alerts/x", "r1", "sent", NOW)
+    assert store.delete_subscriber("hash-a") is True
+    assert store.delete_subscriber("hash-a") is False
+    assert store.subscriber_by_hash("hash-a") is None
+    assert store.recipients_of("alerts/x") == set()
+
+
+def test_the_ledger_sends_each_revision_once(store: Store) -> None:
+    subscriber = store.save_subscriber("a@example.net", "hash-a", PREFS, NOW)
+    assert store.claim(subscriber.id, "alerts/x", "r1", NOW) is True
+    assert store.claim(subscriber.id, "alerts/x", "r1", NOW) is True  # still pending: in flight
+    store.mark(subscriber.id, "alerts/x", "r1", "sent", NOW)
+    assert store.claim(subscriber.id, "alerts/x", "r1", NOW) is False
+    assert store.claim(subscriber.id, "alerts/x", "r2", NOW) is True  # a new revision
+    assert store.recipients_of("alerts/x") == {subscriber.id}
+
+
+def test_digests_hold_items_until_sent(store: Store) -> None:
+    daily = store.save_subscriber("d@example.net", "hash-d", DAILY, NOW)
+    weekly = store.save_subscriber(
+        "w@example.net",
+        "hash-w",
+        Preferences(frozenset({"notices"}), frozenset({"all"}), frequency="weekly"),
+        NOW,
+    )
+    for who in (daily, weekly):
+        assert store.claim(who.id, "notices/n", "r1", NOW)
+        store.mark(
+            who.id,
+            "notices/n",
+            "r1",
+            "digest",
+            NOW,
+            {"title": "N", "summary": "S", "url": "https://x/n/"},
+        )
+    assert store.claim(daily.id, "notices/n", "r1", NOW) is False  # waiting: not sent again
+    due = list(store.digest_due("daily"))
+    assert [(s.email, items) for s, items in due] == [
+        (
+            "d@example.net",
+            [
+                {
+                    "title": "N",
+                    "summary": "S",
+                    "url": "https://x/n/",
+                    "item_id": "notices/n",
+                    "revision": "r1",
+                }
+            ],
+        )
+    ]
+    store.mark(daily.id, "notices/n", "r1", "sent", NOW)
+    assert list(store.digest_due("daily")) == []
+    assert [s.email for s, _ in store.digest_due("weekly")] == ["w@example.net"]
+
+
+def test_suppression_keeps_only_the_hash(store: Store) -> None:
+    store.save_subscriber("a@example.net", "hash-a", PREFS, NOW)
+    assert store.is_suppressed("hash-a") is False
+    store.suppress("hash-a", "complaint", NOW)
+    assert store.is_suppressed("hash-a") is True
+    assert store.subscriber_by_hash("hash-a") is None
+
+
+def test_rate_limits_count_within_a_window(store: Store) -> None:
+    assert [store.hit("client:1", 3, 60, NOW) for _ in range(4)] == [True, True, True, False]
+    assert store.hit("client:2", 3, 60, NOW) is True
+    assert store.hit("client:1", 3, 60, NOW + timedelta(seconds=61)) is True
+
+
+class ListMailer:
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def send(self, message: object) -> None:
+        self.sent.append(str(message["To"]))  # type: ignore[index]
+
+
+def test_notify_sends_each_item_once_with_either_store(store: Store) -> None:
+    from subscriber_lambda.adapters.inline_queue import InlineQueue
+    from subscriber_lambda.core.tokens import Signer
+    from subscriber_lambda.notify import Links, Notifier
+
+    for n in range(3):
+        store.save_subscriber(f"r{n}@example.net", f"hash-{n}", PREFS, NOW - timedelta(days=1))
+    email = {
+        "subject": "Flood",
+        "text": "((manage_url)) ((unsubscribe_url))",
+        "html": "<p>Flood</p>",
+    }
+    manifest = {
+        "items": [
+            {
+                "id": "alerts/flood",
+                "revision": "r1",
+                "type": "alerts",
+                "topic_detail": "flooding",
+                "supersedes": None,
+                "urgency": "immediate",
+                "exercise": False,
+                "wards": ["walmer"],
+                "district_wide": False,
+                "published": NOW.isoformat(),
+                "versions": [
+                    {
+                        "lang": "en",
+                        "url": "https://x/a/",
+                        "title": "Flood",
+                        "summary": "S",
+                        "email": email,
+                    }
+                ],
+            }
+        ]
+    }
+    mailer = ListMailer()
+    notifier = Notifier(
+        store,
+        mailer,
+        InlineQueue(),
+        Links(Signer(b"k" * 32), "https://x"),
+        "C <c@example.org>",
+        "x",
+        lambda: NOW,
+    )
+    notifier.run(manifest)
+    notifier.run(manifest)
+    assert sorted(mailer.sent) == ["r0@example.net", "r1@example.net", "r2@example.net"]
