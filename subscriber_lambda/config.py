@@ -25,7 +25,7 @@ DEFAULTS = {
     "MAIL_FROM": "Council noticeboard <noticeboard@example.org>",
     "SUBSCRIBER_SEND_EXERCISES": "no",
 }
-AWS_LATER = "is for the AWS adapters (ses://, sqs://, ssm://), which are not built yet"
+AWS_LATER = "is for the AWS adapters (sqs://, ssm://), which are not built yet"
 
 
 def url_path(path: str) -> Path:
@@ -34,7 +34,7 @@ def url_path(path: str) -> Path:
 
 
 def _unsupported(scheme: str, expected: str) -> str:
-    return AWS_LATER if scheme in ("ses", "sqs", "ssm") else f"is not {expected}"
+    return AWS_LATER if scheme in ("sqs", "ssm") else f"is not {expected}"
 
 
 class ConfigError(ValueError):
@@ -94,6 +94,10 @@ class Config:
                 username=unquote(url.username) if url.username else None,
                 password=unquote(url.password) if url.password else None,
             )
+        if url.scheme == "ses" and url.netloc:
+            from .adapters.ses_mailer import SesMailer  # boto3's own configuration
+
+            return SesMailer(url.netloc)
         raise ConfigError(
             f"SUBSCRIBER_MAILER: '{self.mailer_url}' {_unsupported(url.scheme, 'smtp://HOST:PORT')}"
         )

@@ -578,10 +578,7 @@ def test_configuration_by_environment(tmp_path: Path) -> None:
         ("user", "p@ss"),
     )
     assert config.site_url == "https://n.example.org" and config.host == "n.example.org"
-    for name, value in (
-        ("SUBSCRIBER_MAILER", "ses://set"),
-        ("SUBSCRIBER_QUEUE", "sqs://q"),
-    ):
+    for name, value in (("SUBSCRIBER_QUEUE", "sqs://q"),):
         broken = Config.from_environment({name: value})
         with pytest.raises(ConfigError, match=f"{name}: .*AWS adapters"):
             {

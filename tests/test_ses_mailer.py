@@ -1,0 +1,99 @@
+"""The SES mailer: raw MIME through SESv2 (moto's server on 127.0.0.1), the send rate,
+and retries on throttling (botocore's Stubber, with a recorded sleep: no wall clock)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
+
+from subscriber_lambda.adapters.ses_mailer import SesMailer
+from subscriber_lambda.core.messages import Envelope, build_message
+from tests.moto_server import CREDENTIALS, moto_server
+
+ENVELOPE = Envelope(
+    "C <noticeboard@example.org>", "r@example.net", "https://x/m", "https://x/u", "x"
+)
+MESSAGE = build_message(
+    {"subject": "Flood", "text": "Flood", "html": "<p>Flood</p>"},
+    ENVELOPE,
+    datetime(2026, 11, 28, tzinfo=UTC),
+)
+
+
+@pytest.fixture(scope="module")
+def moto() -> Iterator[dict[str, str]]:
+    with moto_server() as endpoint:
+        options = {"endpoint_url": endpoint, **CREDENTIALS}
+        boto3.client("sesv2", **options).create_email_identity(EmailIdentity="example.org")
+        boto3.client("sesv2", **options).create_configuration_set(
+            ConfigurationSetName="noticeboard"
+        )
+        yield options
+
+
+def test_a_message_goes_through_ses(moto: dict[str, str]) -> None:
+    ses = boto3.client("ses", **moto)
+    before = ses.get_send_quota()["SentLast24Hours"]
+    mailer = SesMailer("noticeboard", moto, sleep=lambda s: None)
+    mailer.send(MESSAGE)
+    assert ses.get_send_quota()["SentLast24Hours"] > before
+    assert mailer.calls == 1
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 3))
+        self.now += seconds
+
+
+def stubbed(mailer: SesMailer) -> Stubber:
+    return Stubber(mailer._ses)
+
+
+def test_the_send_rate_is_honoured(moto: dict[str, str]) -> None:
+    time = FakeTime()
+    mailer = SesMailer("noticeboard", moto, max_rate=4, clock=time.clock, sleep=time.sleep)
+    with stubbed(mailer) as stub:
+        for _ in range(3):
+            stub.add_response("send_email", {"MessageId": "m"})
+        for _ in range(3):
+            mailer.send(MESSAGE)
+    assert time.slept == [0.25, 0.25]
+
+
+def test_throttling_is_retried_with_backoff(moto: dict[str, str]) -> None:
+    time = FakeTime()
+    mailer = SesMailer("noticeboard", moto, max_rate=1000, clock=time.clock, sleep=time.sleep)
+    with stubbed(mailer) as stub:
+        stub.add_client_error(
+            "send_email", service_error_code="TooManyRequestsException", http_status_code=429
+        )
+        stub.add_client_error(
+            "send_email", service_error_code="InternalFailure", http_status_code=500
+        )
+        stub.add_response("send_email", {"MessageId": "m"})
+        mailer.send(MESSAGE)
+    assert [s for s in time.slept if s >= 0.2] == [0.2, 0.4]
+    assert mailer.calls == 3
+
+
+def test_a_rejected_message_is_not_retried(moto: dict[str, str]) -> None:
+    mailer = SesMailer("noticeboard", moto, max_rate=1000, sleep=lambda s: None)
+    with stubbed(mailer) as stub, pytest.raises(ClientError):
+        stub.add_client_error(
+            "send_email", service_error_code="MessageRejected", http_status_code=400
+        )
+        mailer.send(MESSAGE)
+    assert mailer.calls == 1
