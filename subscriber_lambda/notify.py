@@ -47,7 +47,14 @@ class NotifyReport:
 
 
 def load_manifest(source: str) -> dict[str, Any]:
-    """The manifest from a file or an http(s) URL (the published site)."""
+    """The manifest from a file, an http(s) URL (the published site) or s3://bucket/key."""
+    if source.startswith("s3://"):
+        import boto3
+
+        bucket, _, key = source.removeprefix("s3://").partition("/")
+        body = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+        s3_data: dict[str, Any] = json.loads(body)
+        return s3_data
     if source.startswith(("http://", "https://")):
         with urllib.request.urlopen(source, timeout=30) as response:
             data: dict[str, Any] = json.load(response)
@@ -78,6 +85,19 @@ class Links:
         )
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """One item for one subscriber: what the queue carries (the subscriber is passed along
+    in memory by the inline queue, and looked up again by workers)."""
+
+    email_hash: str
+    item_id: str
+    subscriber: Subscriber | None = field(default=None, compare=False)
+
+    def to_list(self) -> list[str]:
+        return [self.email_hash, self.item_id]
+
+
 @dataclass
 class Notifier:
     store: Store
@@ -90,20 +110,22 @@ class Notifier:
     send_exercises: bool = False
     progress: TextIO | None = None
 
-    def run(self, manifest: Mapping[str, Any]) -> NotifyReport:
+    def run(self, manifest: Mapping[str, Any], source: str = "") -> NotifyReport:
+        """Plan every delivery and hand them to the queue: alerts first, in their own lane,
+        so they never wait behind routine items."""
         report = NotifyReport(items=len(manifest["items"]))
+        by_id = {item["id"]: item for item in manifest["items"]}
         alerts = [i for i in manifest["items"] if i["urgency"] == "immediate"]
         routine = [i for i in manifest["items"] if i["urgency"] != "immediate"]
-        for items in (alerts, routine):
+        for lane, items in (("alerts", alerts), ("routine", routine)):
             if items:
-                self.queue.run(self._jobs(items, report))
+                worker = partial(self.deliver, by_id, report)
+                self.queue.submit(lane, self.plan(items, report), worker, source)
         if self.progress:
             self.progress.write("\n")
         return report
 
-    def _jobs(
-        self, items: list[Mapping[str, Any]], report: NotifyReport
-    ) -> Iterator[Callable[[], None]]:
+    def plan(self, items: list[Mapping[str, Any]], report: NotifyReport) -> Iterator[Delivery]:
         followers = {
             item["id"]: self.store.recipients_of(item["supersedes"])
             for item in items
@@ -114,7 +136,7 @@ class Notifier:
                 self.progress.write(f"\r{number:,} subscribers, {report.sent:,} emails sent")
             for item in items:
                 if self._concerns(subscriber, item, followers.get(item["id"], set())):
-                    yield partial(self._deliver, subscriber, item, report)
+                    yield Delivery(subscriber.email_hash, item["id"], subscriber)
 
     def _concerns(
         self, subscriber: Subscriber, item: Mapping[str, Any], followers: set[str]
@@ -127,9 +149,14 @@ class Notifier:
             subscriber.preferences, item, self.send_exercises
         )
 
-    def _deliver(
-        self, subscriber: Subscriber, item: Mapping[str, Any], report: NotifyReport
+    def deliver(
+        self, items: Mapping[str, Mapping[str, Any]], report: NotifyReport, delivery: Delivery
     ) -> None:
+        """Send (or queue for a digest) one delivery. Safe to repeat: the ledger decides."""
+        subscriber = delivery.subscriber or self.store.subscriber_by_hash(delivery.email_hash)
+        item = items.get(delivery.item_id)
+        if subscriber is None or item is None:
+            return  # unsubscribed since it was planned, or not in this manifest
         now = self.clock()
         item_id, revision = item["id"], item["revision"]
         if not self.store.claim(subscriber.id, item_id, revision, now):

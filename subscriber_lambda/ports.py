@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import Message
-from typing import Protocol
+from typing import Any, Protocol
 
 from .core.preferences import Preferences
 
@@ -71,5 +71,9 @@ class Mailer(Protocol):
 
 
 class Queue(Protocol):
-    def run(self, jobs: Iterator[Callable[[], None]]) -> int:
-        """Run each job (now, or by workers); the number run."""
+    def submit(
+        self, lane: str, deliveries: Iterator[Any], worker: Callable[[Any], None], source: str
+    ) -> int:
+        """Hand deliveries over: run ``worker`` on each now (inline), or send them to the
+        lane's queue for workers (SQS); ``source`` is where workers find the manifest.
+        Returns how many were handed over."""

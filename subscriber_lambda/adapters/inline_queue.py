@@ -1,14 +1,17 @@
-"""The embedded queue: runs each job at once, in order."""
+"""The embedded queue: runs each delivery at once, in order."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 
 class InlineQueue:
-    def run(self, jobs: Iterator[Callable[[], None]]) -> int:
+    def submit(
+        self, lane: str, deliveries: Iterator[Any], worker: Callable[[Any], None], source: str
+    ) -> int:
         count = 0
-        for job in jobs:
-            job()
+        for delivery in deliveries:
+            worker(delivery)
             count += 1
         return count

@@ -1,0 +1,123 @@
+"""AWS Lambda handlers, thin adapters over the same core as the embedded server.
+
+- ``http``: API Gateway HTTP API (payload v2) -> the subscription routes.
+- ``publish``: S3 ObjectCreated on the notify manifest -> plan the fan-out onto SQS.
+- ``worker``: SQS batch -> send; reports partial batch failures (poisoned messages end in
+  the dead-letter queue after the queue's maxReceiveCount).
+- ``ses_events``: SNS notifications of SES events -> suppress hard bounces and complaints.
+- ``digest``: an EventBridge schedule -> daily or weekly summaries.
+Every handler is safe to run twice on the same event: the ledger decides what is sent.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from .core.addresses import AddressError, address_hash, normalise_address
+from .digest import Digester
+from .notify import Delivery, Notifier, NotifyReport
+from .ports import Store
+from .web import Request, Subscriptions
+
+Handler = Callable[[Mapping[str, Any], Any], Any]
+
+
+@dataclass
+class Components:
+    """What the handlers need; built from the environment in production (``from_config``)."""
+
+    store: Store
+    notifier: Notifier
+    web: Subscriptions
+    digester: Digester
+    key: bytes
+    load_manifest: Callable[[str], dict[str, Any]]
+
+
+def http(components: Components, event: Mapping[str, Any]) -> dict[str, Any]:
+    body = event.get("body") or ""
+    raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    request = Request(
+        method=event["requestContext"]["http"]["method"],
+        path=event["rawPath"],
+        query=parse_qs(event.get("rawQueryString", ""), max_num_fields=20),
+        body=raw,
+        content_type=headers.get("content-type", ""),
+        client=event["requestContext"]["http"].get("sourceIp", ""),
+    )
+    response = components.web.handle(request)
+    return {
+        "statusCode": response.status,
+        "headers": {**response.headers, "Cache-Control": "no-store"},
+        "body": response.body,
+    }
+
+
+def publish(components: Components, event: Mapping[str, Any]) -> dict[str, int]:
+    planned = 0
+    for record in event.get("Records", []):
+        bucket, key = record["s3"]["bucket"]["name"], record["s3"]["object"]["key"]
+        source = f"s3://{bucket}/{key}"
+        report = components.notifier.run(components.load_manifest(source), source)
+        planned += report.items
+    return {"items": planned}
+
+
+def worker(components: Components, event: Mapping[str, Any]) -> dict[str, list[dict[str, str]]]:
+    failures = []
+    manifests: dict[str, dict[str, Any]] = {}
+    report = NotifyReport()
+    for record in event.get("Records", []):
+        try:
+            body = json.loads(record["body"])
+            source = body["source"]
+            if source not in manifests:
+                manifests[source] = {i["id"]: i for i in components.load_manifest(source)["items"]}
+            for email_hash, item_id in body["deliveries"]:
+                components.notifier.deliver(
+                    manifests[source], report, Delivery(email_hash, item_id)
+                )
+        except Exception:
+            failures.append({"itemIdentifier": record["messageId"]})
+    return {"batchItemFailures": failures}
+
+
+def ses_events(components: Components, event: Mapping[str, Any]) -> dict[str, int]:
+    suppressed = 0
+    for record in event.get("Records", []):
+        message = json.loads(record["Sns"]["Message"])
+        kind = message.get("eventType") or message.get("notificationType")
+        if kind == "Bounce" and message["bounce"].get("bounceType") == "Permanent":
+            recipients = [r["emailAddress"] for r in message["bounce"]["bouncedRecipients"]]
+        elif kind == "Complaint":
+            recipients = [r["emailAddress"] for r in message["complaint"]["complainedRecipients"]]
+        else:
+            continue
+        for address in recipients:
+            try:
+                email_hash = address_hash(normalise_address(address), components.key)
+            except AddressError:
+                continue
+            components.store.suppress(email_hash, kind.lower(), components.notifier.clock())
+            suppressed += 1
+    return {"suppressed": suppressed}
+
+
+def digest(components: Components, event: Mapping[str, Any]) -> dict[str, int]:
+    frequency = str(event.get("frequency", "daily"))
+    return {"sent": components.digester.run(frequency)}
+
+
+HANDLERS: dict[str, Callable[[Components, Mapping[str, Any]], Any]] = {
+    "http": http,
+    "publish": publish,
+    "worker": worker,
+    "ses_events": ses_events,
+    "digest": digest,
+}

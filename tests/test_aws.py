@@ -1,0 +1,319 @@
+"""The backend on AWS: Lambda handlers called with API Gateway v2, S3, SQS and SNS event
+payloads shaped like AWS's; DynamoDB Local for the store; moto's server for S3 and SQS.
+Faults: events delivered twice, a worker dying half-way, a poisoned message."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import boto3
+import pytest
+
+from subscriber_lambda.adapters.dynamodb_store import DynamoStore
+from subscriber_lambda.adapters.sqs_queue import SqsQueue
+from subscriber_lambda.aws_lambda import Components, digest, http, publish, ses_events, worker
+from subscriber_lambda.core.addresses import address_hash
+from subscriber_lambda.core.preferences import Preferences
+from subscriber_lambda.core.tokens import Signer
+from subscriber_lambda.digest import Digester
+from subscriber_lambda.notify import Links, Notifier
+from subscriber_lambda.site_data import SiteData
+from subscriber_lambda.web import Subscriptions
+from tests.dynamodb_local import dynamodb_local
+from tests.moto_server import CREDENTIALS, moto_server
+from tests.sitebuilder import build, item
+
+KEY = b"a" * 32
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+tables = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def endpoints() -> Iterator[tuple[str, str]]:
+    with dynamodb_local() as dynamodb, moto_server() as moto:
+        yield dynamodb, moto
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    files = {
+        "alerts/flood.md": item("alerts", Slug="flood", Wards="walmer", Date="2026-11-27 09:00"),
+        "notices/plan.md": item("notices", Slug="plan", Wards="walmer", Date="2026-11-26 09:00"),
+    }
+    return build(tmp_path_factory.mktemp("aws-site"), files, now="2026-11-28T12:00:00+00:00")
+
+
+class ListMailer:
+    def __init__(self, die_after: int | None = None) -> None:
+        self.sent: list[str] = []
+        self.die_after = die_after
+
+    def send(self, message: Any) -> None:
+        self.sent.append(str(message["To"]))
+        if self.die_after is not None and len(self.sent) >= self.die_after:
+            self.die_after = None
+            raise TimeoutError("the Lambda ran out of time")
+
+
+class World:
+    def __init__(self, endpoints: tuple[str, str], site: Path) -> None:
+        dynamodb, moto = endpoints
+        self.moto = {"endpoint_url": moto, **CREDENTIALS}
+        self.store = DynamoStore(f"aws-{next(tables)}", {"endpoint_url": dynamodb, **CREDENTIALS})
+        self.store.create_table()
+        self.sqs = boto3.client("sqs", **self.moto)
+        self.queues = {
+            lane: self.sqs.create_queue(QueueName=f"{lane}-{next(tables)}")["QueueUrl"]
+            for lane in ("alerts", "routine")
+        }
+        self.s3 = boto3.client("s3", **self.moto)
+        self.bucket = f"site-{next(tables)}"
+        self.s3.create_bucket(
+            Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
+        )
+        self.s3.put_object(
+            Bucket=self.bucket,
+            Key="api/v1/notify.json",
+            Body=(site / "api/v1/notify.json").read_bytes(),
+        )
+        self.mailer = ListMailer()
+        self.site = site
+
+    def components(self, mailer: ListMailer | None = None) -> Components:
+        mailer = mailer or self.mailer
+        links = Links(Signer(KEY), "https://n.example.org")
+        notifier = Notifier(
+            self.store,
+            mailer,
+            SqsQueue(self.queues, self.moto),
+            links,
+            "C <c@example.org>",
+            "n.example.org",
+            lambda: NOW,
+        )
+        web = Subscriptions(
+            self.store,
+            mailer,
+            Signer(KEY),
+            SiteData.load(self.site),
+            "https://n.example.org",
+            "C <c@example.org>",
+            "n.example.org",
+            KEY,
+            lambda: NOW,
+        )
+        digester = Digester(
+            self.store, mailer, links, "C <c@example.org>", "n.example.org", "Council", lambda: NOW
+        )
+
+        def load(source: str) -> dict[str, Any]:
+            bucket, _, key = source.removeprefix("s3://").partition("/")
+            return json.loads(self.s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+        return Components(self.store, notifier, web, digester, KEY, load)
+
+    def subscribe(self, n: int, frequency: str = "immediate") -> None:
+        for i in range(n):
+            address = f"r{i}@example.net"
+            prefs = Preferences(
+                frozenset({"alerts", "notices"}), frozenset({"walmer"}), frequency=frequency
+            )
+            self.store.save_subscriber(
+                address, address_hash(address, KEY), prefs, NOW - timedelta(days=3)
+            )
+
+    def s3_event(self) -> dict[str, Any]:
+        return {
+            "Records": [
+                {
+                    "eventVersion": "2.1",
+                    "eventSource": "aws:s3",
+                    "awsRegion": "eu-west-2",
+                    "eventTime": "2026-11-28T12:00:00.000Z",
+                    "eventName": "ObjectCreated:Put",
+                    "s3": {
+                        "s3SchemaVersion": "1.0",
+                        "configurationId": "notify",
+                        "bucket": {"name": self.bucket, "arn": f"arn:aws:s3:::{self.bucket}"},
+                        "object": {
+                            "key": "api/v1/notify.json",
+                            "size": 1024,
+                            "eTag": "x",
+                            "sequencer": "1",
+                        },
+                    },
+                }
+            ]
+        }
+
+    def sqs_event(self, lane: str) -> dict[str, Any]:
+        """Everything waiting on a lane's queue, as one SQS event (up to 10 messages)."""
+        received = self.sqs.receive_message(QueueUrl=self.queues[lane], MaxNumberOfMessages=10)
+        return {
+            "Records": [
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": m["ReceiptHandle"],
+                    "body": m["Body"],
+                    "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1"},
+                    "messageAttributes": {},
+                    "md5OfBody": m["MD5OfBody"],
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": f"arn:aws:sqs:eu-west-2:123456789012:{lane}",
+                    "awsRegion": "eu-west-2",
+                }
+                for m in received.get("Messages", [])
+            ]
+        }
+
+
+@pytest.fixture
+def world(endpoints: tuple[str, str], site: Path) -> World:
+    return World(endpoints, site)
+
+
+def deliveries(event: dict[str, Any]) -> list[tuple[str, ...]]:
+    return sorted(tuple(d) for r in event["Records"] for d in json.loads(r["body"])["deliveries"])
+
+
+def test_publish_plans_alerts_and_routine_items_on_their_own_queues(world: World) -> None:
+    world.subscribe(3)
+    assert publish(
+        world.components(),
+        world.s3_event(),
+    ) == {"items": 2}
+    alerts, routine = world.sqs_event("alerts"), world.sqs_event("routine")
+    assert [d[1] for d in deliveries(alerts)] == ["alerts/flood"] * 3
+    assert [d[1] for d in deliveries(routine)] == ["notices/plan"] * 3
+    assert all(
+        json.loads(r["body"])["source"] == f"s3://{world.bucket}/api/v1/notify.json"
+        for r in alerts["Records"]
+    )
+
+
+def test_workers_send_each_once_even_when_events_come_twice(world: World) -> None:
+    world.subscribe(4)
+    components = world.components()
+    publish(components, world.s3_event())
+    publish(components, world.s3_event())  # S3 delivered the event twice
+    for lane in ("alerts", "routine"):
+        while (event := world.sqs_event(lane))["Records"]:
+            assert worker(components, event) == {"batchItemFailures": []}
+            assert worker(components, event) == {"batchItemFailures": []}  # SQS delivered it twice
+            for record in event["Records"]:
+                world.sqs.delete_message(
+                    QueueUrl=world.queues[lane], ReceiptHandle=record["receiptHandle"]
+                )
+    assert sorted(world.mailer.sent) == sorted([f"r{i}@example.net" for i in range(4)] * 2)
+
+
+def test_a_worker_dying_half_way_repeats_at_most_the_message_in_flight(world: World) -> None:
+    world.subscribe(5)
+    dying = ListMailer(die_after=2)
+    publish(world.components(dying), world.s3_event())
+    event = world.sqs_event("alerts")
+    result = worker(world.components(dying), event)
+    assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+    worker(world.components(dying), event)  # SQS retries the failed message
+    counts = {f"r{i}@example.net": dying.sent.count(f"r{i}@example.net") for i in range(5)}
+    assert min(counts.values()) == 1 and sum(counts.values()) <= 6
+
+
+def test_a_poisoned_message_is_reported_failed_alone(world: World) -> None:
+    world.subscribe(1)
+    publish(world.components(), world.s3_event())
+    event = world.sqs_event("alerts")
+    poisoned = {**event["Records"][0], "messageId": "poison", "body": "{not json"}
+    result = worker(world.components(), {"Records": [poisoned, *event["Records"]]})
+    assert result == {"batchItemFailures": [{"itemIdentifier": "poison"}]}
+    assert world.mailer.sent == ["r0@example.net"]
+
+
+def test_the_http_api_serves_the_routes(world: World) -> None:
+    form = urlencode({"email": "new@example.net", "topics": "alerts", "wards": "walmer"}).encode()
+    event = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/subscriptions/subscribe",
+        "rawQueryString": "",
+        "headers": {"content-type": "application/x-www-form-urlencoded", "host": "n.example.org"},
+        "requestContext": {
+            "http": {
+                "method": "POST",
+                "path": "/subscriptions/subscribe",
+                "sourceIp": "203.0.113.9",
+            },
+            "domainName": "n.example.org",
+            "stage": "$default",
+        },
+        "body": base64.b64encode(form).decode(),
+        "isBase64Encoded": True,
+    }
+    response = http(world.components(), event)
+    assert response["statusCode"] == 200 and "Check your email" in response["body"]
+    assert world.mailer.sent == ["new@example.net"]
+
+
+def sns(message: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "EventVersion": "1.0",
+                "Sns": {
+                    "Type": "Notification",
+                    "MessageId": "m",
+                    "TopicArn": "arn:aws:sns:eu-west-2:1:ses",
+                    "Message": json.dumps(message),
+                    "Timestamp": "2026-11-28T12:00:00.000Z",
+                },
+            }
+        ]
+    }
+
+
+def test_hard_bounces_and_complaints_suppress_the_address(world: World) -> None:
+    world.subscribe(3)
+    components = world.components()
+    bounce = {
+        "eventType": "Bounce",
+        "bounce": {
+            "bounceType": "Permanent",
+            "bouncedRecipients": [{"emailAddress": "r0@example.net"}],
+        },
+    }
+    soft = {
+        "eventType": "Bounce",
+        "bounce": {
+            "bounceType": "Transient",
+            "bouncedRecipients": [{"emailAddress": "r1@example.net"}],
+        },
+    }
+    complaint = {
+        "eventType": "Complaint",
+        "complaint": {"complainedRecipients": [{"emailAddress": "r2@example.net"}]},
+    }
+    assert [ses_events(components, sns(m))["suppressed"] for m in (bounce, soft, complaint)] == [
+        1,
+        0,
+        1,
+    ]
+    assert world.store.is_suppressed(address_hash("r0@example.net", KEY))
+    assert not world.store.is_suppressed(address_hash("r1@example.net", KEY))
+    assert world.store.subscriber_by_hash(address_hash("r2@example.net", KEY)) is None
+
+
+def test_the_digest_schedule(world: World) -> None:
+    world.subscribe(2, frequency="daily")
+    components = world.components()
+    publish(components, world.s3_event())
+    worker(components, world.sqs_event("routine"))
+    assert digest(components, {"frequency": "daily"}) == {"sent": 2}
+    assert digest(components, {"frequency": "daily"}) == {"sent": 0}
