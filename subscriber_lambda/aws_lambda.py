@@ -109,6 +109,14 @@ def ses_events(components: Components, event: Mapping[str, Any]) -> dict[str, in
     return {"suppressed": suppressed}
 
 
+def sweep(components: Components, event: Mapping[str, Any]) -> dict[str, int]:
+    """On a schedule: plan the latest manifest again. Planning is idempotent (the ledger
+    skips what was sent), so this re-queues only what a dead worker left pending, and what
+    an event that never arrived left unplanned: nothing planned is silently dropped."""
+    source = str(event["manifest"])
+    return {"items": components.notifier.run(components.load_manifest(source), source).items}
+
+
 def digest(components: Components, event: Mapping[str, Any]) -> dict[str, int]:
     frequency = str(event.get("frequency", "daily"))
     return {"sent": components.digester.run(frequency)}
@@ -120,4 +128,5 @@ HANDLERS: dict[str, Callable[[Components, Mapping[str, Any]], Any]] = {
     "worker": worker,
     "ses_events": ses_events,
     "digest": digest,
+    "sweep": sweep,
 }

@@ -310,6 +310,27 @@ def test_hard_bounces_and_complaints_suppress_the_address(world: World) -> None:
     assert world.store.subscriber_by_hash(address_hash("r2@example.net", KEY)) is None
 
 
+def test_the_sweeper_sends_what_a_dead_worker_left_pending(world: World) -> None:
+    from subscriber_lambda.aws_lambda import sweep
+
+    world.subscribe(3)
+    dying = ListMailer(die_after=1)
+    components = world.components(dying)
+    publish(components, world.s3_event())
+    worker(components, world.sqs_event("alerts"))  # dies after the first; the message is lost
+    world.sqs.purge_queue(QueueUrl=world.queues["alerts"])
+    sweep(components, {"manifest": f"s3://{world.bucket}/api/v1/notify.json"})
+    while (event := world.sqs_event("alerts"))["Records"]:
+        worker(components, event)
+        for record in event["Records"]:
+            world.sqs.delete_message(
+                QueueUrl=world.queues["alerts"], ReceiptHandle=record["receiptHandle"]
+            )
+    alerts = [a for a in dying.sent]
+    assert sorted(set(alerts)) == ["r0@example.net", "r1@example.net", "r2@example.net"]
+    assert len(alerts) <= 4
+
+
 def test_the_digest_schedule(world: World) -> None:
     world.subscribe(2, frequency="daily")
     components = world.components()

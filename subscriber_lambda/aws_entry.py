@@ -1,0 +1,98 @@
+"""The Lambda entry points named in template.yaml. Each builds its components once per
+container from the environment (the same variables as the embedded default, with AWS
+URLs), then calls the handler in ``aws_lambda``.
+
+Environment: SUBSCRIBER_STORE=dynamodb://TABLE, SUBSCRIBER_MAILER=ses://CONFIGURATION_SET,
+ALERT_QUEUE_URL, ROUTINE_QUEUE_URL, SUBSCRIBER_SECRET=ssm://PARAMETER, SITE_URL,
+MAIL_FROM, SITE_BUCKET (the site's files: the page shell, form options, postcodes) and
+NOTIFY_MANIFEST (s3://bucket/api/v1/notify.json, for the sweeper).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from .aws_lambda import HANDLERS, Components
+from .config import Config
+from .core.tokens import Signer
+from .digest import Digester
+from .notify import Links, Notifier, load_manifest
+from .site_data import OPTIONS, SHELL, SiteData
+from .web import Subscriptions
+
+SITE_COPY = Path("/tmp/site")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def secret(url: str) -> bytes:
+    if url.startswith("ssm://"):
+        parameter = boto3.client("ssm").get_parameter(
+            Name=url.removeprefix("ssm://"), WithDecryption=True
+        )
+        return bytes.fromhex(parameter["Parameter"]["Value"])
+    return Config.from_environment().secret()
+
+
+def site_files(bucket: str) -> SiteData:
+    """The page shell and form options from the site's bucket (postcode files on demand)."""
+    s3 = boto3.client("s3")
+    for name in (SHELL, OPTIONS):
+        target = SITE_COPY / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        s3.download_file(bucket, name, str(target))
+    return SiteData.load(SITE_COPY)
+
+
+@cache
+def components() -> Components:
+    from .adapters.sqs_queue import SqsQueue
+
+    config = Config.from_environment()
+    key = secret(os.environ["SUBSCRIBER_SECRET"])
+    store, mailer, signer = config.store(), config.mailer(), Signer(key)
+    queue = SqsQueue(
+        {"alerts": os.environ["ALERT_QUEUE_URL"], "routine": os.environ["ROUTINE_QUEUE_URL"]}
+    )
+    links = Links(signer, config.site_url)
+    site = site_files(os.environ["SITE_BUCKET"])
+    notifier = Notifier(
+        store, mailer, queue, links, config.mail_from, config.host, now, config.send_exercises
+    )
+    web = Subscriptions(
+        store, mailer, signer, site, config.site_url, config.mail_from, config.host, key, now
+    )
+    digester = Digester(store, mailer, links, config.mail_from, config.host, site.council, now)
+    return Components(store, notifier, web, digester, key, load_manifest)
+
+
+def http_handler(event: dict[str, Any], context: Any) -> Any:
+    return HANDLERS["http"](components(), event)
+
+
+def publish_handler(event: dict[str, Any], context: Any) -> Any:
+    return HANDLERS["publish"](components(), event)
+
+
+def worker_handler(event: dict[str, Any], context: Any) -> Any:
+    return HANDLERS["worker"](components(), event)
+
+
+def ses_events_handler(event: dict[str, Any], context: Any) -> Any:
+    return HANDLERS["ses_events"](components(), event)
+
+
+def digest_handler(event: dict[str, Any], context: Any) -> Any:
+    return HANDLERS["digest"](components(), event)
+
+
+def sweep_handler(event: dict[str, Any], context: Any) -> Any:
+    return HANDLERS["sweep"](components(), {"manifest": os.environ["NOTIFY_MANIFEST"]})
