@@ -93,6 +93,8 @@ def ses_events(components: Components, event: Mapping[str, Any]) -> dict[str, in
     for record in event.get("Records", []):
         message = json.loads(record["Sns"]["Message"])
         kind = message.get("eventType") or message.get("notificationType")
+        for item_tag in message.get("mail", {}).get("tags", {}).get("item", []):
+            components.store.count_event(item_tag, str(kind).lower())
         if kind == "Bounce" and message["bounce"].get("bounceType") == "Permanent":
             recipients = [r["emailAddress"] for r in message["bounce"]["bouncedRecipients"]]
         elif kind == "Complaint":

@@ -174,7 +174,7 @@ class Notifier:
         envelope = self.links.envelope(
             subscriber.email, subscriber.email_hash, self.sender, self.host, now
         )
-        self.mailer.send(build_message(version["email"], envelope, now))
+        self.mailer.send(build_message(version["email"], envelope, now, item_id))
         self.store.mark(subscriber.id, item_id, revision, "sent", self.clock())
         report.sent += 1
 

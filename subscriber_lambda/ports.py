@@ -61,6 +61,11 @@ class Store(Protocol):
 
     def suppress(self, email_hash: str, reason: str, now: datetime) -> None: ...
 
+    def count_event(self, item_tag: str, kind: str) -> None:
+        """Add one to an item's count of a mail event (delivery, open, click, bounce...)."""
+
+    def event_counts(self, item_tag: str) -> dict[str, int]: ...
+
     def hit(self, key: str, limit: int, window_seconds: int, now: datetime) -> bool:
         """Count one request against a rate limit; False when over it."""
 

@@ -310,6 +310,14 @@ def test_hard_bounces_and_complaints_suppress_the_address(world: World) -> None:
     assert world.store.subscriber_by_hash(address_hash("r2@example.net", KEY)) is None
 
 
+def test_mail_events_are_counted_per_item(world: World) -> None:
+    components = world.components()
+    mail = {"tags": {"item": ["alerts_flood"]}}
+    for kind in ("Delivery", "Delivery", "Open", "Click"):
+        ses_events(components, sns({"eventType": kind, "mail": mail}))
+    assert world.store.event_counts("alerts_flood") == {"delivery": 2, "open": 1, "click": 1}
+
+
 def test_the_sweeper_sends_what_a_dead_worker_left_pending(world: World) -> None:
     from subscriber_lambda.aws_lambda import sweep
 

@@ -97,3 +97,25 @@ def test_a_rejected_message_is_not_retried(moto: dict[str, str]) -> None:
         )
         mailer.send(MESSAGE)
     assert mailer.calls == 1
+
+
+def test_a_message_is_tagged_with_its_item_for_event_counts(moto: dict[str, str]) -> None:
+    tagged = build_message(
+        {"subject": "Flood", "text": "Flood", "html": "<p>Flood</p>"},
+        ENVELOPE,
+        datetime(2026, 11, 28, tzinfo=UTC),
+        item_id="alerts/flood",
+    )
+    mailer = SesMailer("noticeboard", moto, max_rate=1000, sleep=lambda s: None)
+    with stubbed(mailer) as stub:
+        stub.add_response(
+            "send_email",
+            {"MessageId": "m"},
+            {
+                "Destination": {"ToAddresses": ["r@example.net"]},
+                "Content": {"Raw": {"Data": tagged.as_bytes()}},
+                "ConfigurationSetName": "noticeboard",
+                "EmailTags": [{"Name": "item", "Value": "alerts_flood"}],
+            },
+        )
+        mailer.send(tagged)

@@ -189,3 +189,10 @@ def test_notify_sends_each_item_once_with_either_store(store: Store) -> None:
     notifier.run(manifest)
     notifier.run(manifest)
     assert sorted(mailer.sent) == ["r0@example.net", "r1@example.net", "r2@example.net"]
+
+
+def test_mail_events_are_counted_per_item(store: Store) -> None:
+    for kind in ("delivery", "delivery", "open", "click"):
+        store.count_event("alerts_flood", kind)
+    assert store.event_counts("alerts_flood") == {"delivery": 2, "open": 1, "click": 1}
+    assert store.event_counts("notices_plan") == {}

@@ -556,9 +556,9 @@ def test_export_and_erase_one_persons_data(tmp_path: Path) -> None:
 
 def test_the_store_migrates_once(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "db.sqlite")
-    assert store.migrate() == 1
+    assert store.migrate() == 2
     store.close()
-    assert SqliteStore(tmp_path / "db.sqlite").migrate() == 1
+    assert SqliteStore(tmp_path / "db.sqlite").migrate() == 2
 
 
 def test_configuration_by_environment(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ Keys (PK, SK):
   sparse index ``GSI2`` (``DIGEST``) holds only the rows waiting for a digest.
 - ``X#{email_hash}``, ``SUPPRESSED``: a suppressed address (keyed hash only).
 - ``R#{key}``, ``RATE``: a rate-limit window.
+- ``C#{item}``, ``COUNTS``: how many of an item's emails were delivered, opened, clicked...
 """
 
 from __future__ import annotations
@@ -197,6 +198,18 @@ class DynamoStore:
             subscriber = self.subscriber_by_hash(subscriber_id)
             if subscriber and subscriber.preferences.frequency == frequency:
                 yield subscriber, items
+
+    def count_event(self, item_tag: str, kind: str) -> None:
+        self._table.update_item(
+            Key={"PK": f"C#{item_tag}", "SK": "COUNTS"},
+            UpdateExpression="ADD #kind :one",
+            ExpressionAttributeNames={"#kind": kind},
+            ExpressionAttributeValues={":one": 1},
+        )
+
+    def event_counts(self, item_tag: str) -> dict[str, int]:
+        item = self._table.get_item(Key={"PK": f"C#{item_tag}", "SK": "COUNTS"}).get("Item", {})
+        return {k: int(v) for k, v in item.items() if k not in ("PK", "SK")}
 
     def is_suppressed(self, email_hash: str) -> bool:
         return "Item" in self._table.get_item(Key={"PK": f"X#{email_hash}", "SK": SUPPRESSED})

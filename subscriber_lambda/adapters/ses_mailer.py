@@ -4,6 +4,7 @@ backoff."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from email.message import Message
@@ -11,6 +12,8 @@ from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
+
+from ..core.messages import ITEM_HEADER
 
 RETRYABLE = {
     "Throttling",
@@ -53,6 +56,10 @@ class SesMailer:
     def send(self, message: Message) -> None:
         data = message.as_bytes()
         recipient = str(message["To"])
+        item = message.get(ITEM_HEADER)
+        tags = (
+            [{"Name": "item", "Value": re.sub(r"[^A-Za-z0-9_-]", "_", str(item))}] if item else []
+        )
         for attempt in range(ATTEMPTS):
             self._wait_for_rate()
             try:
@@ -61,6 +68,7 @@ class SesMailer:
                     Destination={"ToAddresses": [recipient]},
                     Content={"Raw": {"Data": data}},
                     ConfigurationSetName=self._configuration_set,
+                    EmailTags=tags,
                 )
                 return
             except ClientError as error:

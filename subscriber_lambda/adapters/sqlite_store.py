@@ -49,6 +49,15 @@ MIGRATIONS: list[str] = [
         count INTEGER NOT NULL
     );
     """,
+    # 2: what happened to each item's emails, from the mail service's events
+    """
+    CREATE TABLE event_counts (
+        item_tag TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (item_tag, kind)
+    );
+    """,
 ]
 
 
@@ -198,6 +207,19 @@ class SqliteStore:
             ]
             if row and items:
                 yield self._subscriber(row), items
+
+    def count_event(self, item_tag: str, kind: str) -> None:
+        self._db.execute(
+            """INSERT INTO event_counts (item_tag, kind, count) VALUES (?, ?, 1)
+               ON CONFLICT (item_tag, kind) DO UPDATE SET count = count + 1""",
+            (item_tag, kind),
+        )
+
+    def event_counts(self, item_tag: str) -> dict[str, int]:
+        rows = self._db.execute(
+            "SELECT kind, count FROM event_counts WHERE item_tag = ?", (item_tag,)
+        )
+        return {kind: int(count) for kind, count in rows}
 
     def is_suppressed(self, email_hash: str) -> bool:
         return (

@@ -57,7 +57,12 @@ def personalise(text: str, envelope: Envelope, for_html: bool) -> str:
     return text
 
 
-def build_message(email: Mapping[str, Any], envelope: Envelope, now: datetime) -> Message:
+ITEM_HEADER = "X-Noticeboard-Item"  # which item a message is about, for delivery counts
+
+
+def build_message(
+    email: Mapping[str, Any], envelope: Envelope, now: datetime, item_id: str | None = None
+) -> Message:
     """``email`` is a version's ``email`` from the notify manifest."""
     message = MIMEMultipart("alternative", policy=POLICY)
     message["From"] = _header(envelope.sender)
@@ -72,6 +77,8 @@ def build_message(email: Mapping[str, Any], envelope: Envelope, now: datetime) -
     message["List-Unsubscribe"] = _header(f"<{envelope.unsubscribe_url}>")
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
+    if item_id:
+        message[ITEM_HEADER] = _header(item_id)
     text = personalise(email["text"], envelope, for_html=False)
     html_body = personalise(email["html"], envelope, for_html=True)
     for body, subtype in ((text, "plain"), (html_body, "html")):
