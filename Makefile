@@ -18,7 +18,7 @@ SASS_SRC   := $(wildcard theme/sass/*.scss)
 PO_FILES   := $(wildcard theme/translations/*/LC_MESSAGES/messages.po)
 MO_FILES   := $(PO_FILES:.po=.mo)
 
-.PHONY: run test html rebuild postcodes validate notify digest serve lint typecheck translations extract-messages \
+.PHONY: run test html rebuild postcodes validate notify digest lambda serve lint typecheck translations extract-messages \
         bench clean setup system-packages browser-deps
 
 # The site and the subscription routes on one port, with a mail catcher: every email the
@@ -98,6 +98,13 @@ typecheck: $(PY_STAMP)
 
 test: setup system-packages lint typecheck
 	$(PY) -m pytest -n auto -q || { rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc; }
+
+# The Lambda bundle template.yaml points at: the backend package and its requirements.
+lambda:
+	rm -rf build/lambda && mkdir -p build/lambda
+	cp -r subscriber_lambda build/lambda/
+	find build/lambda -name __pycache__ -prune -exec rm -rf {} +
+	cp deploy/lambda-requirements.txt build/lambda/requirements.txt
 
 bench: setup
 	$(PY) bench/build_bench.py --items 1000 5000

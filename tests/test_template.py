@@ -92,3 +92,31 @@ def test_policies_grant_no_wildcard_actions() -> None:
                         "ses:SendRawEmail",
                         "ses:GetSendQuota",
                     }, name
+
+
+def test_the_lambda_bundle_holds_the_backend_and_its_pinned_requirements(tmp_path: Path) -> None:
+    import shutil
+    from importlib.metadata import version
+
+    result = subprocess.run(
+        ["make", "-s", "lambda"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    bundle = ROOT / "build" / "lambda"
+    assert (bundle / "subscriber_lambda" / "aws_entry.py").is_file()
+    pins = dict(
+        line.split("==")
+        for line in (bundle / "requirements.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    assert pins == {name: version(name) for name in pins}
+    check = subprocess.run(
+        [sys.executable, "-c", "import subscriber_lambda.aws_entry"],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(bundle), "PATH": "/usr/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0, check.stderr
+    shutil.rmtree(ROOT / "build")
