@@ -126,16 +126,24 @@ class Notifier:
         return report
 
     def plan(self, items: list[Mapping[str, Any]], report: NotifyReport) -> Iterator[Delivery]:
+        """Each item's candidates from the store (on DynamoDB, one query per ward), decided
+        by the core. A subscriber who wants several items gets one email for each."""
         followers = {
             item["id"]: self.store.recipients_of(item["supersedes"])
             for item in items
             if item.get("supersedes")
         }
-        for number, subscriber in enumerate(self.store.subscribers(), start=1):
-            if self.progress and number % 1000 == 0:
-                self.progress.write(f"\r{number:,} subscribers, {report.sent:,} emails sent")
-            for item in items:
-                if self._concerns(subscriber, item, followers.get(item["id"], set())):
+        count = 0
+        for item in items:
+            wards = None if item["district_wide"] else item["wards"]
+            also = followers.get(item["id"], set())
+            for subscriber in self.store.candidates(item["type"], wards, also):
+                count += 1
+                if self.progress and count % 1000 == 0:
+                    self.progress.write(
+                        f"\r{count:,} subscribers checked, {report.sent:,} emails sent"
+                    )
+                if self._concerns(subscriber, item, also):
                     yield Delivery(subscriber.email_hash, item["id"], subscriber)
 
     def _concerns(

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import Message
@@ -31,6 +31,13 @@ class Store(Protocol):
 
     def subscribers(self) -> Iterator[Subscriber]:
         """Every confirmed subscriber, streamed (memory must not grow with their number)."""
+
+    def candidates(
+        self, topic: str, wards: Iterable[str] | None, also: Iterable[str]
+    ) -> Iterator[Subscriber]:
+        """Subscribers who may want an item of ``topic`` in ``wards`` (None: district-wide),
+        plus the subscribers ``also`` names; the core makes the final decision. A store may
+        simply return everyone."""
 
     def delete_subscriber(self, email_hash: str) -> bool:
         """Forget the address and its history; False if it was not there."""

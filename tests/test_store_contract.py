@@ -196,3 +196,35 @@ def test_mail_events_are_counted_per_item(store: Store) -> None:
         store.count_event("alerts_flood", kind)
     assert store.event_counts("alerts_flood") == {"delivery": 2, "open": 1, "click": 1}
     assert store.event_counts("notices_plan") == {}
+
+
+def test_candidates_include_everyone_an_item_may_concern(store: Store) -> None:
+    choices = {
+        "a": ({"alerts"}, {"walmer"}),
+        "b": ({"alerts"}, {"all"}),
+        "c": ({"notices"}, {"walmer"}),
+        "d": ({"alerts"}, {"sandwich"}),
+    }
+    for name, (topics, wards) in choices.items():
+        store.save_subscriber(
+            f"{name}@example.net",
+            f"hash-{name}",
+            Preferences(frozenset(topics), frozenset(wards)),
+            NOW,
+        )
+    store.save_subscriber(
+        "d@example.net", "hash-d", Preferences(frozenset({"alerts"}), frozenset({"mill-hill"})), NOW
+    )
+
+    def names(topic: str, wards: list[str] | None, also: tuple[str, ...] = ()) -> set[str]:
+        return {s.email[0] for s in store.candidates(topic, wards, also)}
+
+    assert names("alerts", ["walmer"]) >= {"a", "b"}
+    assert names("alerts", None) >= {"a", "b", "d"}
+    assert names("alerts", ["walmer"], also=("hash-c",)) >= {"a", "b", "c"}
+    if isinstance(store, DynamoStore):  # targeted: one query per ward, moved memberships
+        assert names("alerts", ["walmer"]) == {"a", "b"}
+        assert names("alerts", ["sandwich"]) == {"b"}
+        assert names("alerts", ["mill-hill"]) == {"b", "d"}
+        store.delete_subscriber("hash-b")
+        assert names("alerts", None) == {"a", "d"}

@@ -7,6 +7,12 @@ Keys (PK, SK):
   Index ``GSI1`` (``I#{item_id}``) finds who was sent an item (for its updates); the
   sparse index ``GSI2`` (``DIGEST``) holds only the rows waiting for a digest.
 - ``X#{email_hash}``, ``SUPPRESSED``: a suppressed address (keyed hash only).
+- ``T#{topic}`` and ``T#{topic}#W#{ward}``, ``S#{email_hash}``: memberships, so that
+  "confirmed subscribers of topic T in ward W" is one query (ward ``all`` for those who
+  chose the whole district).
+- ``T#{topic}`` and ``T#{topic}#W#{ward}``, ``S#{email_hash}``: memberships, so that
+  "confirmed subscribers of topic T in ward W" is one query (ward ``all`` for those who
+  chose the whole district).
 - ``R#{key}``, ``RATE``: a rate-limit window.
 - ``C#{item}``, ``COUNTS``: how many of an item's emails were delivered, opened, clicked...
 """
@@ -15,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -74,9 +80,29 @@ class DynamoStore:
             confirmed_at=datetime.fromisoformat(str(item["confirmed_at"])),
         )
 
+    @staticmethod
+    def _memberships(email_hash: str, preferences: Preferences) -> set[tuple[str, str]]:
+        keys = set()
+        for topic in preferences.topics:
+            keys.add((f"T#{topic}", f"S#{email_hash}"))
+            keys.update((f"T#{topic}#W#{ward}", f"S#{email_hash}") for ward in preferences.wards)
+        return keys
+
+    def _set_memberships(
+        self, email_hash: str, old: Preferences | None, new: Preferences | None
+    ) -> None:
+        before = self._memberships(email_hash, old) if old else set()
+        after = self._memberships(email_hash, new) if new else set()
+        with self._table.batch_writer() as batch:
+            for pk, sk in sorted(before - after):
+                batch.delete_item(Key={"PK": pk, "SK": sk})
+            for pk, sk in sorted(after - before):
+                batch.put_item(Item={"PK": pk, "SK": sk})
+
     def save_subscriber(
         self, email: str, email_hash: str, preferences: Preferences, now: datetime
     ) -> Subscriber:
+        previous = self.subscriber_by_hash(email_hash)
         self._table.update_item(
             Key={"PK": f"S#{email_hash}", "SK": PROFILE},
             UpdateExpression=(
@@ -91,9 +117,32 @@ class DynamoStore:
                 ":now": now.isoformat(),
             },
         )
+        self._set_memberships(email_hash, previous.preferences if previous else None, preferences)
         found = self.subscriber_by_hash(email_hash)
         assert found is not None
         return found
+
+    def _members(self, partition: str) -> Iterator[str]:
+        options: dict[str, Any] = {"KeyConditionExpression": Key("PK").eq(partition)}
+        while True:
+            page = self._table.query(**options)
+            yield from (str(item["SK"]).removeprefix("S#") for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return
+            options["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def candidates(
+        self, topic: str, wards: Iterable[str] | None, also: Iterable[str]
+    ) -> Iterator[Subscriber]:
+        """One query per ward (and one for 'all'), or one for the topic when district-wide."""
+        if wards is None:
+            hashes = set(self._members(f"T#{topic}"))
+        else:
+            hashes = {h for ward in {*wards, "all"} for h in self._members(f"T#{topic}#W#{ward}")}
+        for email_hash in sorted(hashes | set(also)):
+            subscriber = self.subscriber_by_hash(email_hash)
+            if subscriber is not None:
+                yield subscriber
 
     def subscriber_by_hash(self, email_hash: str) -> Subscriber | None:
         item = self._table.get_item(
@@ -111,6 +160,9 @@ class DynamoStore:
             options["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def delete_subscriber(self, email_hash: str) -> bool:
+        previous = self.subscriber_by_hash(email_hash)
+        if previous is not None:
+            self._set_memberships(email_hash, previous.preferences, None)
         history = self._table.query(KeyConditionExpression=Key("PK").eq(f"S#{email_hash}"))
         with self._table.batch_writer() as batch:
             for item in history.get("Items", []):

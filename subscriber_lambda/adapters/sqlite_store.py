@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -130,6 +130,11 @@ class SqliteStore:
         cursor = self._db.execute(f"{SUBSCRIBER} ORDER BY id")
         while rows := cursor.fetchmany(1000):
             yield from (self._subscriber(row) for row in rows)
+
+    def candidates(
+        self, topic: str, wards: Iterable[str] | None, also: Iterable[str]
+    ) -> Iterator[Subscriber]:
+        return self.subscribers()  # one small server: the core filters everyone
 
     def delete_subscriber(self, email_hash: str) -> bool:
         return (
