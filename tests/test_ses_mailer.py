@@ -13,7 +13,7 @@ from botocore.stub import Stubber
 
 from subscriber_lambda.adapters.ses_mailer import SesMailer
 from subscriber_lambda.core.messages import Envelope, build_message
-from tests.moto_server import CREDENTIALS, moto_server
+from tests.moto_server import moto_with_ses
 
 ENVELOPE = Envelope(
     "C <noticeboard@example.org>", "r@example.net", "https://x/m", "https://x/u", "x"
@@ -27,12 +27,7 @@ MESSAGE = build_message(
 
 @pytest.fixture(scope="module")
 def moto() -> Iterator[dict[str, str]]:
-    with moto_server() as endpoint:
-        options = {"endpoint_url": endpoint, **CREDENTIALS}
-        boto3.client("sesv2", **options).create_email_identity(EmailIdentity="example.org")
-        boto3.client("sesv2", **options).create_configuration_set(
-            ConfigurationSetName="noticeboard"
-        )
+    with moto_with_ses() as options:
         yield options
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import email
 import re
-import socket
 import threading
 import urllib.error
 import urllib.request
@@ -32,6 +31,7 @@ from subscriber_lambda.notify import Links, Notifier, load_manifest
 from subscriber_lambda.site_data import SiteData
 from subscriber_lambda.static_site import make_server
 from subscriber_lambda.web import Subscriptions
+from tests.services import free_port
 from tests.sitebuilder import build, item
 
 KEY = b"s" * 32
@@ -59,12 +59,6 @@ FILES = {
         Date="2026-11-27 10:00",
     ),
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
