@@ -18,7 +18,7 @@ SASS_SRC   := $(wildcard theme/sass/*.scss)
 PO_FILES   := $(wildcard theme/translations/*/LC_MESSAGES/messages.po)
 MO_FILES   := $(PO_FILES:.po=.mo)
 
-.PHONY: run test html rebuild postcodes validate notify digest lambda serve lint typecheck translations extract-messages \
+.PHONY: run test html rebuild postcodes validate notify digest lambda publish new preview serve lint typecheck translations extract-messages \
         bench clean setup system-packages browser-deps
 
 # The site and the subscription routes on one port, with a mail catcher: every email the
@@ -61,6 +61,14 @@ postcodes: $(PY_STAMP)
 	@test -n "$(NSPL)" || { echo "Give the file: make postcodes NSPL=path/to/NSPL.csv"; exit 2; }
 	$(PY) -m plugins.postcodes.importer "$(NSPL)" --settings pelicanconf.py
 
+# Start a new item: make new TYPE=notice TITLE="..." (asks for what is missing at a terminal)
+new: $(PY_STAMP)
+	$(VENV)/bin/noticeboard-new $(or $(TYPE),notice) $(if $(TITLE),--title "$(TITLE)")
+
+# Build and serve with live reload while writing (http://127.0.0.1:8000/).
+preview: setup
+	$(PY) -m pelican $(CONTENT) -s pelicanconf.py -o $(OUTPUT) --autoreload --listen --bind $(HOST) --port $(PORT)
+
 validate: $(PY_STAMP)
 	$(VENV)/bin/noticeboard-validate $(CONTENT)
 
@@ -98,6 +106,10 @@ typecheck: $(PY_STAMP)
 
 test: setup system-packages lint typecheck
 	$(PY) -m pytest -n auto -q || { rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc; }
+
+# Build with publishconf.py, check, upload to S3 (PUBLISH_BUCKET; DRY_RUN=1 to see the plan).
+publish: setup
+	$(PY) -m plugins.publish --settings publishconf.py --content $(CONTENT)
 
 # The Lambda bundle template.yaml points at: the backend package and its requirements.
 lambda:
