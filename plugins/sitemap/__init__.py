@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape
 from pelican import signals
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
-NOT_LISTED = {"404.html", "subscriptions/shell.html"}
+NOT_LISTED = {"404.html", "subscriptions/shell.html", "admin/index.html"}
 
 
 def page_urls(output: Path, site_url: str) -> list[str]:
@@ -31,7 +31,10 @@ def sitemap(urls: Iterable[str]) -> str:
 
 
 def robots(site_url: str) -> str:
-    return f"User-agent: *\nDisallow: /subscriptions/\nAllow: /\nSitemap: {site_url}/sitemap.xml\n"
+    return (
+        "User-agent: *\nDisallow: /subscriptions/\nDisallow: /admin/\nAllow: /\n"
+        f"Sitemap: {site_url}/sitemap.xml\n"
+    )
 
 
 def write_sitemap(pelican: Any) -> None:

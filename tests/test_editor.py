@@ -1,0 +1,102 @@
+"""The web editor agrees with the validator: its fields and values come from the content
+model, and what its file format writes passes the content check."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from plugins.content_model.schema import ALL_TYPES
+from tests.sitebuilder import ROOT, build, read
+
+FORMAT = ROOT / "theme" / "static" / "js" / "decap-pelican-format.js"
+SAMPLES = {
+    "Title": "Road closed in Walmer",
+    "Date": "2026-11-20 09:00",
+    "Summary": "The Strand is closed for repairs.",
+    "Wards": ["walmer", "mill-hill"],
+    "Expires": "2026-11-30 18:00",
+    "Polygon": "51.20,1.40 51.21,1.40 51.21,1.41 51.20,1.40",
+    "Reference": "TRO/2026/100",
+    "Legislation": "Road Traffic Regulation Act 1984, section 14",
+    "Changes": "2026-12-25 -> 2026-12-26",
+}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(tmp_path_factory.mktemp("editor"), {"pages/about.md": "Title: About\n\nAbout.\n"})
+
+
+@pytest.fixture(scope="module")
+def config(site: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((site / "admin" / "config.yml").read_text())
+    return loaded
+
+
+def node(function: str, value: Any) -> Any:
+    script = (
+        f"const f = require({json.dumps(str(FORMAT))});"
+        f"process.stdout.write(JSON.stringify(f.{function}(JSON.parse(process.argv[1]))))"
+    )
+    result = subprocess.run(
+        ["node", "-e", script, json.dumps(value)], capture_output=True, text=True, check=True
+    )
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("folder", list(ALL_TYPES))
+def test_the_editor_offers_exactly_the_content_models_fields(
+    config: dict[str, Any], folder: str
+) -> None:
+    collection = next(c for c in config["collections"] if c["name"] == folder)
+    fields = {f["name"]: f for f in collection["fields"] if f["name"] != "body"}
+    model = ALL_TYPES[folder]
+    assert list(fields) == [f.name for f in model.fields]
+    for spec in model.fields:
+        offered = fields[spec.name]
+        assert offered["required"] is spec.required, spec.name
+        if spec.kind == "wards":
+            assert offered["options"][0] == "all" and "walmer" in offered["options"]
+        elif spec.choices:
+            assert offered["options"] == list(spec.choices), spec.name
+    assert collection["folder"] == f"content/{folder}" and collection["format"] == "pelican-meta"
+
+
+@pytest.mark.parametrize("folder", ["alerts", "notices", "bin-changes", "pages"])
+def test_what_the_editor_writes_passes_the_content_check(
+    config: dict[str, Any], folder: str, tmp_path: Path
+) -> None:
+    collection = next(c for c in config["collections"] if c["name"] == folder)
+    entry: dict[str, Any] = {}
+    for field in collection["fields"]:
+        if field["name"] == "body":
+            entry["body"] = "Some **words**."
+        elif field["required"] or field["name"] == "Polygon":
+            entry[field["name"]] = SAMPLES.get(field["name"]) or field["options"][0]
+    text = node("toFile", entry)
+    assert node("fromFile", text) == {
+        k: ", ".join(v) if isinstance(v, list) else v for k, v in entry.items()
+    }
+    output = build(tmp_path, {f"{folder}/from-the-editor.md": text})
+    assert (output / "index.html").exists()
+
+
+def test_the_editor_reads_the_example_content(config: dict[str, Any]) -> None:
+    for folder in ALL_TYPES:
+        names = {
+            f["name"] for c in config["collections"] if c["name"] == folder for f in c["fields"]
+        }
+        for path in (ROOT / "content" / folder).glob("*.md"):
+            assert set(node("fromFile", path.read_text())) <= names, path
+
+
+def test_the_admin_page_loads_the_editor_and_the_format(site: Path) -> None:
+    page = read(site, "/admin/")
+    assert 'rel="cms-config-url"' in page and "decap-pelican-format.js" in page
+    assert "admin" not in (site / "sitemap.xml").read_text()
