@@ -67,7 +67,7 @@ new: $(PY_STAMP)
 
 # Build and serve with live reload while writing (http://127.0.0.1:8000/).
 preview: setup
-	$(PY) -m pelican $(CONTENT) -s pelicanconf.py -o $(OUTPUT) --autoreload --listen --bind $(HOST) --port $(PORT)
+	$(VENV)/bin/noticeboard-preview --bind $(HOST) --port $(PORT)
 
 validate: $(PY_STAMP)
 	$(VENV)/bin/noticeboard-validate $(CONTENT)

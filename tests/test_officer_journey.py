@@ -185,3 +185,41 @@ def test_a_dry_run_prints_the_plan_and_changes_nothing(aws: dict[str, str], tmp_
     assert "would upload api/v1/notify.json (application/json; no-cache)" in result.stdout
     assert result.stdout.strip().splitlines()[-2].startswith("would upload api/v1/notify.json")
     assert bucket() == {}
+
+
+def test_cloudfront_is_invalidated_for_what_changed(aws: dict[str, str], tmp_path: Path) -> None:
+    cloudfront = boto3.client("cloudfront", region_name="us-east-1")
+    distribution = cloudfront.create_distribution(
+        DistributionConfig={
+            "CallerReference": "noticeboard",
+            "Comment": "",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "site",
+                        "DomainName": "noticeboard-site.s3.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "site",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "MinTTL": 0,
+                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+                "TrustedSigners": {"Enabled": False, "Quantity": 0},
+            },
+        }
+    )["Distribution"]["Id"]
+    content = write_content(tmp_path, {"pages/about.md": "Title: About\n\nAbout us.\n"})
+    env = {"CLOUDFRONT_DISTRIBUTION_ID": distribution}
+    assert (
+        run(
+            "plugins.publish", "--settings", "publishconf.py", "--content", str(content), env=env
+        ).returncode
+        == 0
+    )
+    invalidations = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"]
+    assert invalidations["Quantity"] == 1
