@@ -3,7 +3,7 @@ container from the environment (the same variables as the embedded default, with
 URLs), then calls the handler in ``aws_lambda``.
 
 Environment: SUBSCRIBER_STORE=dynamodb://TABLE, SUBSCRIBER_MAILER=ses://CONFIGURATION_SET,
-ALERT_QUEUE_URL, ROUTINE_QUEUE_URL, SUBSCRIBER_SECRET=ssm://PARAMETER, SITE_URL,
+ALERT_QUEUE_URL, ROUTINE_QUEUE_URL, SUBSCRIBER_SECRET=ssm:///PARAMETER, SITE_URL,
 MAIL_FROM, SITE_BUCKET (the site's files: the page shell, form options, postcodes) and
 NOTIFY_MANIFEST (s3://bucket/api/v1/notify.json, for the sweeper).
 """
@@ -33,15 +33,6 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def secret(url: str) -> bytes:
-    if url.startswith("ssm://"):
-        parameter = boto3.client("ssm").get_parameter(
-            Name=url.removeprefix("ssm://"), WithDecryption=True
-        )
-        return bytes.fromhex(parameter["Parameter"]["Value"])
-    return Config.from_environment().secret()
-
-
 def site_files(bucket: str) -> SiteData:
     """The page shell and form options from the site's bucket (postcode files on demand)."""
     s3 = boto3.client("s3")
@@ -57,7 +48,7 @@ def components() -> Components:
     from .adapters.sqs_queue import SqsQueue
 
     config = Config.from_environment()
-    key = secret(os.environ["SUBSCRIBER_SECRET"])
+    key = config.secret()
     store, mailer, signer = config.store(), config.mailer(), Signer(key)
     queue = SqsQueue(
         {"alerts": os.environ["ALERT_QUEUE_URL"], "routine": os.environ["ROUTINE_QUEUE_URL"]}

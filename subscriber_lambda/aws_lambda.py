@@ -24,12 +24,10 @@ from .notify import Delivery, Notifier, NotifyReport
 from .ports import Store
 from .web import Request, Subscriptions
 
-Handler = Callable[[Mapping[str, Any], Any], Any]
-
 
 @dataclass
 class Components:
-    """What the handlers need; built from the environment in production (``from_config``)."""
+    """What the handlers need; in production ``aws_entry.components`` builds them."""
 
     store: Store
     notifier: Notifier

@@ -25,16 +25,11 @@ DEFAULTS = {
     "MAIL_FROM": "Council noticeboard <noticeboard@example.org>",
     "SUBSCRIBER_SEND_EXERCISES": "no",
 }
-AWS_LATER = "is for the AWS adapters (sqs://, ssm://), which are not built yet"
 
 
 def url_path(path: str) -> Path:
     """As SQLAlchemy writes them: sqlite:///var/x.db is relative, sqlite:////srv/x.db absolute."""
     return Path(unquote(path)[1:])
-
-
-def _unsupported(scheme: str, expected: str) -> str:
-    return AWS_LATER if scheme in ("sqs", "ssm") else f"is not {expected}"
 
 
 class ConfigError(ValueError):
@@ -80,7 +75,7 @@ class Config:
 
             return DynamoStore(url.netloc)
         raise ConfigError(
-            f"SUBSCRIBER_STORE: '{self.store_url}' {_unsupported(url.scheme, 'sqlite:///PATH')}"
+            f"SUBSCRIBER_STORE: '{self.store_url}' is not sqlite:///PATH or dynamodb://TABLE"
         )
 
     def mailer(self) -> Mailer:
@@ -99,21 +94,29 @@ class Config:
 
             return SesMailer(url.netloc)
         raise ConfigError(
-            f"SUBSCRIBER_MAILER: '{self.mailer_url}' {_unsupported(url.scheme, 'smtp://HOST:PORT')}"
+            f"SUBSCRIBER_MAILER: '{self.mailer_url}' is not smtp://HOST:PORT or ses://CONFIG_SET"
         )
 
     def queue(self) -> Queue:
         if self.queue_url == "inline":
             return InlineQueue()
-        scheme = self.queue_url.split(":")[0]
-        raise ConfigError(f"SUBSCRIBER_QUEUE: '{self.queue_url}' {_unsupported(scheme, 'inline')}")
+        raise ConfigError(
+            f"SUBSCRIBER_QUEUE: '{self.queue_url}' is not inline; SQS queues are for the AWS"
+            " adapters, which take ALERT_QUEUE_URL and ROUTINE_QUEUE_URL (docs/deploy.md)"
+        )
 
     def secret(self) -> bytes:
-        """The signing key: from a file (made on first run, readable only by its owner)."""
+        """The signing key: from an SSM SecureString (ssm:///NAME) or a file (made on first
+        run, readable only by its owner)."""
         url = urlsplit(self.secret_url)
+        if url.scheme == "ssm" and url.path:
+            import boto3  # boto3's own configuration
+
+            parameter = boto3.client("ssm").get_parameter(Name=url.path, WithDecryption=True)
+            return bytes.fromhex(parameter["Parameter"]["Value"])
         if url.scheme != "file":
             raise ConfigError(
-                f"SUBSCRIBER_SECRET: '{self.secret_url}' {_unsupported(url.scheme, 'file:///PATH')}"
+                f"SUBSCRIBER_SECRET: '{self.secret_url}' is not file:///PATH or ssm:///NAME"
             )
         path = url_path(url.path)
         if not path.exists():

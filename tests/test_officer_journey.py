@@ -100,12 +100,18 @@ def test_from_new_notice_to_residents_emailed(aws: dict[str, str], tmp_path: Pat
 
     uploaded: list[str] = []
     boto3.setup_default_session()
-    boto3.DEFAULT_SESSION.events.register(  # type: ignore[union-attr]
-        "provide-client-params.s3.PutObject", lambda params, **_: uploaded.append(params["Key"])
-    )
+
+    def record_upload(params: dict[str, str], **_: object) -> None:
+        uploaded.append(params["Key"])
+
+    events = boto3.DEFAULT_SESSION.events  # type: ignore[union-attr]
+    events.register("provide-client-params.s3.PutObject", record_upload)
     from plugins.publish.__main__ import main as publish
 
-    assert publish(["--settings", "publishconf.py", "--content", str(content)]) == 0
+    try:
+        assert publish(["--settings", "publishconf.py", "--content", str(content)]) == 0
+    finally:
+        events.unregister("provide-client-params.s3.PutObject", record_upload)
     stored = bucket()
     assert uploaded[-1] == "api/v1/notify.json"  # the manifest last
     stages = [next(u.stage for u in plan([key])) for key in uploaded]

@@ -585,3 +585,31 @@ def test_configuration_by_environment(tmp_path: Path) -> None:
     secret_file = tmp_path / "var" / "secret"
     made = Config.from_environment({"SUBSCRIBER_SECRET": f"file:///{secret_file}"}).secret()
     assert len(made) == 32 and oct(secret_file.stat().st_mode & 0o777) == "0o600"
+    with pytest.raises(ConfigError, match="SUBSCRIBER_SECRET: 'vault://k' is not file:///PATH"):
+        Config.from_environment({"SUBSCRIBER_SECRET": "vault://k"}).secret()
+
+
+def test_on_aws_the_signing_key_comes_from_an_ssm_secure_string(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import boto3
+
+    from subscriber_lambda.config import Config
+    from tests.moto_server import CREDENTIALS, moto_server
+
+    with moto_server() as endpoint:
+        for name, value in (
+            ("AWS_ENDPOINT_URL", endpoint),
+            ("AWS_ACCESS_KEY_ID", CREDENTIALS["aws_access_key_id"]),
+            ("AWS_SECRET_ACCESS_KEY", CREDENTIALS["aws_secret_access_key"]),
+            ("AWS_DEFAULT_REGION", CREDENTIALS["region_name"]),
+        ):
+            monkeypatch.setenv(name, value)
+        monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # one made from these variables
+        boto3.client("ssm").put_parameter(
+            Name="/noticeboard/subscriber-secret", Type="SecureString", Value="ab" * 32
+        )
+        config = Config.from_environment(
+            {"SUBSCRIBER_SECRET": "ssm:///noticeboard/subscriber-secret"}
+        )
+        assert config.secret() == b"\xab" * 32
