@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,8 +23,6 @@ from .core.addresses import AddressError, address_hash, normalise_address
 from .core.tokens import Signer
 from .notify import Links, Notifier, load_manifest, progress_stream
 from .site_data import SiteData
-from .static_site import make_server
-from .web import Subscriptions
 
 
 def now() -> datetime:
@@ -42,6 +43,14 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument(
         "--capture-mail", metavar="HOST:PORT", help="also run a mail catcher writing var/outbox/"
     )
+    serve.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="a reverse proxy (IP address or network) whose X-Forwarded-For and"
+        " X-Forwarded-Proto are believed; repeat for several (default: none)",
+    )
     notify = commands.add_parser("notify", help="email new items of a notify manifest")
     notify.add_argument("manifest", help="path or URL of api/v1/notify.json")
     digest = commands.add_parser("digest", help="send daily or weekly summaries")
@@ -50,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         command = commands.add_parser(name, help=f"{name} one person's data")
         command.add_argument("email")
     args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         config = Config.from_environment()
         return COMMANDS[args.command](config, args)
@@ -59,38 +71,35 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_serve(config: Config, args: argparse.Namespace) -> int:
+    from .serve import ServeOptions, server
+
     if not (args.site_dir / "index.html").is_file():
         print(f"{args.site_dir}: no built site here; run 'make html' first", file=sys.stderr)
         return 1
+    if "SITE_URL" not in os.environ:  # links and forms point at this server, on any port
+        local = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+        config = replace(config, site_url=f"http://{local}:{args.port}")
+    for name in ("subscriber_lambda", "uvicorn"):  # requests and the server's own news
+        logging.getLogger(name).setLevel(logging.INFO)
     capture = None
     if args.capture_mail:
         from .capture import start_capture
 
         host, _, port = args.capture_mail.rpartition(":")
         capture = start_capture(host or "127.0.0.1", int(port), Path("var/outbox"))
-    app = Subscriptions(
-        store=config.store(),
-        mailer=config.mailer(),
-        signer=Signer(config.secret()),
-        site=SiteData.load(args.site_dir),
-        site_url=config.site_url,
-        sender=config.mail_from,
-        host=config.host,
-        key=config.secret(),
-        clock=now,
-    )
-    server = make_server(args.host, args.port, args.site_dir, app)
+    options = ServeOptions(args.host, args.port, args.site_dir, tuple(args.trusted_proxy))
+    http_server, senders = server(config, options)
     print(
-        f"Serving {args.site_dir} and /subscriptions/ at http://{args.host}:{server.server_port}/"
+        f"Serving {args.site_dir} and /subscriptions/ at {config.site_url}/"
         + (" (mail caught in var/outbox/)" if capture else "")
-        + " - Ctrl+C to stop"
+        + " - Ctrl+C to stop",
+        flush=True,
     )
+    senders.start()
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        http_server.run()
     finally:
-        server.server_close()
+        senders.stop()
         if capture:
             capture.stop()
     return 0

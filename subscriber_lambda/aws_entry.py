@@ -17,12 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from mangum import Mangum
 
+from .asgi import create_app
 from .aws_lambda import HANDLERS, Components
 from .config import Config
 from .core.tokens import Signer
 from .digest import Digester
+from .mail_jobs import MailJobs
 from .notify import Links, Notifier, load_manifest
+from .pages import Pages
 from .site_data import OPTIONS, SHELL, SiteData
 from .web import Subscriptions
 
@@ -45,6 +49,7 @@ def site_files(bucket: str) -> SiteData:
 
 @cache
 def components() -> Components:
+    """What the publish, worker, SES-event, digest and sweep handlers need."""
     from .adapters.sqs_queue import SqsQueue
 
     config = Config.from_environment()
@@ -58,15 +63,36 @@ def components() -> Components:
     notifier = Notifier(
         store, mailer, queue, links, config.mail_from, config.host, now, config.send_exercises
     )
-    web = Subscriptions(
-        store, mailer, signer, site, config.site_url, config.mail_from, config.host, key, now
+    mail_jobs = MailJobs(
+        store,
+        mailer,
+        signer,
+        Pages(site, config.site_url),
+        config.site_url,
+        config.mail_from,
+        config.host,
+        now,
     )
     digester = Digester(store, mailer, links, config.mail_from, config.host, site.council, now)
-    return Components(store, notifier, web, digester, key, load_manifest)
+    return Components(store, notifier, mail_jobs, digester, key, load_manifest)
+
+
+@cache
+def http_app() -> Mangum:
+    """The routes: the embedded server's ASGI application, behind API Gateway. It only
+    records mail jobs (on the routine queue): the HTTP function never sends email."""
+    from .adapters.sqs_queue import SqsJobs
+
+    config = Config.from_environment()
+    key = config.secret()
+    pages = Pages(site_files(os.environ["SITE_BUCKET"]), config.site_url)
+    jobs = SqsJobs(os.environ["ROUTINE_QUEUE_URL"])
+    subscriptions = Subscriptions(config.store(), jobs, Signer(key), pages, key, now)
+    return Mangum(create_app(subscriptions, config.site_url, None), lifespan="off")
 
 
 def http_handler(event: dict[str, Any], context: Any) -> Any:
-    return HANDLERS["http"](components(), event)
+    return http_app()(event, context)
 
 
 def publish_handler(event: dict[str, Any], context: Any) -> Any:

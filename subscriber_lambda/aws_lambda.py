@@ -1,9 +1,11 @@
 """AWS Lambda handlers, thin adapters over the same core as the embedded server.
 
-- ``http``: API Gateway HTTP API (payload v2) -> the subscription routes.
+- ``http``: API Gateway HTTP API (payload v2) -> the subscription routes: the same ASGI
+  application as the embedded server, run by Mangum.
 - ``publish``: S3 ObjectCreated on the notify manifest -> plan the fan-out onto SQS.
-- ``worker``: SQS batch -> send; reports partial batch failures (poisoned messages end in
-  the dead-letter queue after the queue's maxReceiveCount).
+- ``worker``: SQS batch -> send deliveries, and the routes' mail jobs (confirmations,
+  manage links); reports partial batch failures (poisoned messages end in the dead-letter
+  queue after the queue's maxReceiveCount).
 - ``ses_events``: SNS notifications of SES events -> suppress hard bounces and complaints.
 - ``digest``: an EventBridge schedule -> daily or weekly summaries.
 Every handler is safe to run twice on the same event: the ledger decides what is sent.
@@ -11,18 +13,16 @@ Every handler is safe to run twice on the same event: the ledger decides what is
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs
 
 from .core.addresses import AddressError, address_hash, normalise_address
 from .digest import Digester
+from .mail_jobs import MailJob, MailJobs
 from .notify import Delivery, Notifier, NotifyReport
 from .ports import Store
-from .web import Request, Subscriptions
 
 
 @dataclass
@@ -31,30 +31,10 @@ class Components:
 
     store: Store
     notifier: Notifier
-    web: Subscriptions
+    mail_jobs: MailJobs
     digester: Digester
     key: bytes
     load_manifest: Callable[[str], dict[str, Any]]
-
-
-def http(components: Components, event: Mapping[str, Any]) -> dict[str, Any]:
-    body = event.get("body") or ""
-    raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
-    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-    request = Request(
-        method=event["requestContext"]["http"]["method"],
-        path=event["rawPath"],
-        query=parse_qs(event.get("rawQueryString", ""), max_num_fields=20),
-        body=raw,
-        content_type=headers.get("content-type", ""),
-        client=event["requestContext"]["http"].get("sourceIp", ""),
-    )
-    response = components.web.handle(request)
-    return {
-        "statusCode": response.status,
-        "headers": {**response.headers, "Cache-Control": "no-store"},
-        "body": response.body,
-    }
 
 
 def publish(components: Components, event: Mapping[str, Any]) -> dict[str, int]:
@@ -74,6 +54,9 @@ def worker(components: Components, event: Mapping[str, Any]) -> dict[str, list[d
     for record in event.get("Records", []):
         try:
             body = json.loads(record["body"])
+            if "job" in body:  # a confirmation or manage link the routes asked for
+                components.mail_jobs.run(MailJob.from_dict(body["job"]))
+                continue
             source = body["source"]
             if source not in manifests:
                 manifests[source] = {i["id"]: i for i in components.load_manifest(source)["items"]}
@@ -123,7 +106,6 @@ def digest(components: Components, event: Mapping[str, Any]) -> dict[str, int]:
 
 
 HANDLERS: dict[str, Callable[[Components, Mapping[str, Any]], Any]] = {
-    "http": http,
     "publish": publish,
     "worker": worker,
     "ses_events": ses_events,

@@ -5,6 +5,7 @@ residents would receive. It delivers nothing anywhere."""
 from __future__ import annotations
 
 import itertools
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,9 @@ class OutboxHandler:
 
 
 def start_capture(host: str, port: int, outbox: Path) -> Controller:
-    """Starts in a thread; call .stop() to end it."""
+    """Starts in a thread; call .stop() to end it. aiosmtpd logs each recipient at INFO:
+    its log is kept to warnings, so no address reaches the server's log."""
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     controller = Controller(OutboxHandler(outbox), hostname=host, port=port)
     controller.start()
     return controller

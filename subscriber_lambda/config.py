@@ -78,6 +78,12 @@ class Config:
             f"SUBSCRIBER_STORE: '{self.store_url}' is not sqlite:///PATH or dynamodb://TABLE"
         )
 
+    def jobs_path(self) -> Path:
+        """Where the embedded server keeps the routes' mail jobs: the store's SQLite file,
+        or a file of its own beside it when the store is elsewhere."""
+        url = urlsplit(self.store_url)
+        return url_path(url.path) if url.scheme == "sqlite" else Path("var/mail-jobs.db")
+
     def mailer(self) -> Mailer:
         url = urlsplit(self.mailer_url)
         if url.scheme in ("smtp", "smtp+starttls"):

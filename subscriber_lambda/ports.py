@@ -7,9 +7,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import Message
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .core.preferences import Preferences
+
+if TYPE_CHECKING:
+    from .mail_jobs import MailJob
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,10 @@ class Store(Protocol):
     def hit(self, key: str, limit: int, window_seconds: int, now: datetime) -> bool:
         """Count one request against a rate limit; False when over it."""
 
+    def use_once(self, key: str, expires: datetime, now: datetime) -> bool:
+        """Record that a single-use link was used: True the first time, False ever after
+        (until ``expires``, when the link stops working anyway and the record may go)."""
+
 
 class Mailer(Protocol):
     def send(self, message: Message) -> None:
@@ -89,3 +96,9 @@ class Queue(Protocol):
         """Hand deliveries over: run ``worker`` on each now (inline), or send them to the
         lane's queue for workers (SQS); ``source`` is where workers find the manifest.
         Returns how many were handed over."""
+
+
+class JobQueue(Protocol):
+    def post(self, job: MailJob) -> None:
+        """Keep a job for the senders (embedded: the SQLite file; AWS: SQS); it is sent
+        after the request that posted it has been answered."""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from subscriber_lambda.static_site import make_server
+from tests.http_server import backend_environment, running
 from tests.sitebuilder import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -27,20 +27,19 @@ WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 
 @contextmanager
 def serving(site_dir: Path) -> Iterator[str]:
-    """Serve a built site on a free loopback port; yields its base URL."""
-    server = make_server("127.0.0.1", 0, site_dir)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    """Serve a built site (and the routes) on a free loopback port; yields its base URL."""
+    with (
+        tempfile.TemporaryDirectory(prefix="serve-") as var,
+        running(site_dir, backend_environment(Path(var), b"b" * 32)) as url,
+    ):
+        yield url
 
 
 def axe_violations(page: Any) -> list[str]:
     """Run axe-core's WCAG 2.2 A and AA rules on the loaded page; one line per violation."""
-    page.add_script_tag(path=str(AXE))
+    # Evaluated over the DevTools protocol rather than added as a <script>, which the
+    # site's Content-Security-Policy refuses, as it refuses any inline script.
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA
     )
@@ -53,3 +52,12 @@ def axe_violations(page: Any) -> list[str]:
 
 def has_horizontal_scroll(page: Any) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth > window.innerWidth"))
+
+
+def wait_for_count(page: Any, selector: str, count: int) -> None:
+    """Wait until ``count`` elements match; Playwright's locators, not a string evaluated
+    in the page (which the Content-Security-Policy rightly refuses)."""
+    page.wait_for_function(
+        "([selector, count]) => document.querySelectorAll(selector).length === count",
+        arg=[selector, count],
+    )

@@ -15,15 +15,19 @@ from urllib.parse import urlencode
 
 import boto3
 import pytest
+from mangum import Mangum
 
 from subscriber_lambda.adapters.dynamodb_store import DynamoStore
-from subscriber_lambda.adapters.sqs_queue import SqsQueue
-from subscriber_lambda.aws_lambda import Components, digest, http, publish, ses_events, worker
+from subscriber_lambda.adapters.sqs_queue import SqsJobs, SqsQueue
+from subscriber_lambda.asgi import create_app
+from subscriber_lambda.aws_lambda import Components, digest, publish, ses_events, worker
 from subscriber_lambda.core.addresses import address_hash
 from subscriber_lambda.core.preferences import Preferences
-from subscriber_lambda.core.tokens import Signer
+from subscriber_lambda.core.tokens import Purpose, Signer
 from subscriber_lambda.digest import Digester
+from subscriber_lambda.mail_jobs import MailJobs
 from subscriber_lambda.notify import Links, Notifier
+from subscriber_lambda.pages import Pages
 from subscriber_lambda.site_data import SiteData
 from subscriber_lambda.web import Subscriptions
 from tests.dynamodb_local import dynamodb_local
@@ -98,15 +102,14 @@ class World:
             "n.example.org",
             lambda: NOW,
         )
-        web = Subscriptions(
+        mail_jobs = MailJobs(
             self.store,
             mailer,
             Signer(KEY),
-            SiteData.load(self.site),
+            Pages(SiteData.load(self.site), "https://n.example.org"),
             "https://n.example.org",
             "C <c@example.org>",
             "n.example.org",
-            KEY,
             lambda: NOW,
         )
         digester = Digester(
@@ -117,7 +120,15 @@ class World:
             bucket, _, key = source.removeprefix("s3://").partition("/")
             return json.loads(self.s3.get_object(Bucket=bucket, Key=key)["Body"].read())
 
-        return Components(self.store, notifier, web, digester, KEY, load)
+        return Components(self.store, notifier, mail_jobs, digester, KEY, load)
+
+    def http(self, store: Any = None) -> Mangum:
+        """The Lambda's HTTP handler as aws_entry builds it: the routes' ASGI application
+        behind Mangum, posting mail jobs to the routine queue."""
+        pages = Pages(SiteData.load(self.site), "https://n.example.org")
+        jobs = SqsJobs(self.queues["routine"], self.moto)
+        routes = Subscriptions(store or self.store, jobs, Signer(KEY), pages, KEY, lambda: NOW)
+        return Mangum(create_app(routes, "https://n.example.org", None), lifespan="off")
 
     def subscribe(self, n: int, frequency: str = "immediate") -> None:
         for i in range(n):
@@ -236,29 +247,106 @@ def test_a_poisoned_message_is_reported_failed_alone(world: World) -> None:
     assert world.mailer.sent == ["r0@example.net"]
 
 
-def test_the_http_api_serves_the_routes(world: World) -> None:
-    form = urlencode({"email": "new@example.net", "topics": "alerts", "wards": "walmer"}).encode()
-    event = {
+def api_event(
+    method: str,
+    path: str,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+    query: str = "",
+) -> dict[str, Any]:
+    """An API Gateway HTTP API (payload 2.0) event, as AWS sends it."""
+    return {
         "version": "2.0",
         "routeKey": "$default",
-        "rawPath": "/subscriptions/subscribe",
-        "rawQueryString": "",
-        "headers": {"content-type": "application/x-www-form-urlencoded", "host": "n.example.org"},
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": {
+            "host": "n.example.org",
+            "x-forwarded-proto": "https",
+            "x-forwarded-for": "203.0.113.9",
+            **(headers or {}),
+        },
         "requestContext": {
-            "http": {
-                "method": "POST",
-                "path": "/subscriptions/subscribe",
-                "sourceIp": "203.0.113.9",
-            },
+            "http": {"method": method, "path": path, "sourceIp": "203.0.113.9"},
             "domainName": "n.example.org",
             "stage": "$default",
         },
-        "body": base64.b64encode(form).decode(),
+        "body": base64.b64encode(body).decode(),
         "isBase64Encoded": True,
     }
-    response = http(world.components(), event)
+
+
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+
+
+def test_the_http_api_serves_the_routes_and_the_worker_sends_the_mail(world: World) -> None:
+    form = urlencode({"email": "new@example.net", "topics": "alerts", "wards": "walmer"}).encode()
+    response = world.http()(api_event("POST", "/subscriptions/subscribe", form, FORM), None)
     assert response["statusCode"] == 200 and "Check your email" in response["body"]
+    assert world.mailer.sent == []  # the HTTP function sends nothing itself
+    assert worker(world.components(), world.sqs_event("routine")) == {"batchItemFailures": []}
     assert world.mailer.sent == ["new@example.net"]
+
+
+def test_the_lambda_routes_carry_the_same_headers_and_error_pages(world: World) -> None:
+    http = world.http()
+    page = http(api_event("GET", "/subscriptions/subscribe"), None)
+    headers = {k.lower(): v for k, v in page["headers"].items()}
+    assert headers["content-security-policy"].startswith("default-src 'self'")
+    assert headers["strict-transport-security"] == "max-age=31536000"  # always HTTPS
+    assert headers["x-frame-options"] == "DENY" and headers["cache-control"] == "no-store"
+    cases = [
+        (
+            api_event(
+                "POST", "/subscriptions/subscribe", b"e=1", {**FORM, "origin": "https://x.example"}
+            ),
+            403,
+        ),
+        (api_event("POST", "/subscriptions/subscribe", b"email=" + b"x" * 40_000, FORM), 413),
+        (api_event("POST", "/subscriptions/subscribe", b"email=%ff", FORM), 400),
+        (api_event("GET", "/subscriptions/manage", query="token=nonsense"), 400),
+        (api_event("DELETE", "/subscriptions/manage"), 405),
+    ]
+    for event, status in cases:
+        response = http(event, None)
+        assert response["statusCode"] == status, event["rawPath"]
+        assert "govuk-template" in response["body"]
+        assert "content-security-policy" in {k.lower() for k in response["headers"]}
+
+
+def test_a_failure_on_lambda_gets_the_sites_500_page_and_no_traceback(world: World) -> None:
+    class BrokenStore:
+        def __getattr__(self, name: str) -> Any:
+            raise RuntimeError("the table is unreachable")
+
+    form = urlencode({"email": "new@example.net", "topics": "alerts", "wards": "walmer"}).encode()
+    response = world.http(BrokenStore())(
+        api_event("POST", "/subscriptions/subscribe", form, FORM), None
+    )
+    assert response["statusCode"] == 500
+    assert "Sorry, there is a problem with the service" in response["body"]
+    assert "Traceback" not in response["body"] and "unreachable" not in response["body"]
+
+
+def test_one_click_unsubscribe_through_the_lambda(world: World) -> None:
+    world.subscribe(1)
+    email_hash = address_hash("r0@example.net", KEY)
+    token = Signer(KEY).make(Purpose.UNSUBSCRIBE, {"h": email_hash}, NOW)
+    boundary = "provider"
+    body = (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=List-Unsubscribe\r\n\r\n"
+        f"One-Click\r\n--{boundary}--\r\n"
+    ).encode()
+    event = api_event(
+        "POST",
+        "/subscriptions/unsubscribe",
+        body,
+        {"content-type": f"multipart/form-data; boundary={boundary}"},
+        query=f"token={token}",
+    )
+    response = world.http()(event, None)
+    assert response["statusCode"] == 200 and "You have unsubscribed" in response["body"]
+    assert world.store.subscriber_by_hash(email_hash) is None
 
 
 def sns(message: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, axe_violations, has_horizontal_scroll, serving
+from tests.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    axe_violations,
+    has_horizontal_scroll,
+    serving,
+    wait_for_count,
+)
 from tests.sitebuilder import build, item
 
 pytestmark = pytest.mark.browser
@@ -305,10 +312,10 @@ def test_search_finds_a_notice_by_a_word_in_its_body_and_filters_by_type(
     results.first.wait_for()
     assert results.all_inner_texts() == ["Castle Street closure"]
     page.get_by_placeholder("Search alerts, notices and bin collection changes").fill("carriageway")
-    page.wait_for_function("document.querySelectorAll('.pagefind-ui__result-link').length == 2")
+    wait_for_count(page, ".pagefind-ui__result-link", 2)
     page.locator(".pagefind-ui__filter-name", has_text="Type").click()
     page.get_by_label("Statutory notices").check()
-    page.wait_for_function("document.querySelectorAll('.pagefind-ui__result-link').length == 1")
+    wait_for_count(page, ".pagefind-ui__result-link", 1)
     assert results.all_inner_texts() == ["Castle Street closure"]
     assert axe_violations(page) == []
     page.context.close()

@@ -16,13 +16,14 @@ from typing import Any
 import boto3
 import pytest
 
-from plugins.publish.plan import FOREVER, SHORT, plan
+from plugins.publish.plan import plan
 from subscriber_lambda.adapters.inline_queue import InlineQueue
 from subscriber_lambda.adapters.sqlite_store import SqliteStore
 from subscriber_lambda.core.addresses import address_hash
 from subscriber_lambda.core.preferences import Preferences
 from subscriber_lambda.core.tokens import Signer
 from subscriber_lambda.notify import Links, Notifier, load_manifest
+from subscriber_lambda.site_policy import FOREVER, SHORT
 from tests.moto_server import CREDENTIALS, moto_server
 from tests.sitebuilder import ROOT, write_content
 

@@ -27,7 +27,7 @@ def fetch(url: str) -> tuple[int, Message, bytes]:
         ("/", "text/html; charset=utf-8"),
         ("/alerts/bird-flu-deal-beach.cap.xml", "application/cap+xml"),
         ("/feeds/alerts.cap.atom.xml", "application/atom+xml"),
-        ("/theme/build/noticeboard.css", "text/css"),
+        ("/theme/build/noticeboard.css", "text/css; charset=utf-8"),
         ("/notices/documents/tro-2026-041-plan.pdf", "application/pdf"),
     ],
 )

@@ -8,39 +8,9 @@ after everything new is in place.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
-MANIFEST = "api/v1/notify.json"
-# Pagefind names its index files by their content's hash: they can be cached for ever.
-FINGERPRINTED = re.compile(r"^pagefind/.*[._-][0-9a-f]{8,}\.[a-z_]+$")
-
-TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".mjs": "text/javascript; charset=utf-8",
-    ".json": "application/json",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".ico": "image/x-icon",
-    ".pdf": "application/pdf",
-    ".ics": "text/calendar; charset=utf-8",
-    ".txt": "text/plain; charset=utf-8",
-    ".xml": "application/xml",
-    ".wasm": "application/wasm",
-}
-COMPOUND = {
-    ".cap.xml": "application/cap+xml",
-    ".atom.xml": "application/atom+xml",
-    ".rss.xml": "application/rss+xml",
-}
-
-SHORT = "public, max-age=60"  # feeds, data, the manifest, and pages (they carry the alert banner)
-HOUR = "public, max-age=3600"  # styles and scripts without a fingerprint in their name
-DAY = "public, max-age=86400"  # images and documents
-FOREVER = "public, max-age=31536000, immutable"  # fingerprinted files
+from subscriber_lambda.site_policy import MANIFEST, cache_control, content_type
 
 
 @dataclass(frozen=True)
@@ -51,25 +21,17 @@ class Upload:
     cache_control: str
 
 
-def content_type(key: str) -> str:
-    for suffix, kind in COMPOUND.items():
-        if key.endswith(suffix):
-            return kind
-    return TYPES.get(PurePosixPath(key).suffix.lower(), "application/octet-stream")
-
-
 def classify(key: str) -> Upload:
     kind = content_type(key)
     if key == MANIFEST:
-        return Upload(key, 4, kind, "no-cache")
-    if FINGERPRINTED.match(key):
-        return Upload(key, 1, kind, FOREVER)
-    if key.startswith(("theme/", "pagefind/", "notices/documents/")):
-        cache = HOUR if kind.startswith(("text/css", "text/javascript")) else DAY
-        return Upload(key, 1, kind, SHORT if key.startswith("pagefind/") else cache)
-    if kind.startswith("text/html") or key in ("sitemap.xml", "robots.txt"):
-        return Upload(key, 2, kind, SHORT)
-    return Upload(key, 3, kind, SHORT)
+        stage = 4
+    elif key.startswith(("theme/", "pagefind/", "notices/documents/")):
+        stage = 1
+    elif kind.startswith("text/html") or key in ("sitemap.xml", "robots.txt"):
+        stage = 2
+    else:
+        stage = 3
+    return Upload(key, stage, kind, cache_control(key))
 
 
 def plan(keys: list[str]) -> list[Upload]:

@@ -14,6 +14,8 @@ Keys (PK, SK):
   "confirmed subscribers of topic T in ward W" is one query (ward ``all`` for those who
   chose the whole district).
 - ``R#{key}``, ``RATE``: a rate-limit window.
+- ``U#{key}``, ``USED``: a confirmation link that has been used (``expires_at`` is the
+  table's TTL attribute, so DynamoDB deletes the row once the link has expired anyway).
 - ``C#{item}``, ``COUNTS``: how many of an item's emails were delivered, opened, clicked...
 """
 
@@ -32,7 +34,7 @@ from botocore.exceptions import ClientError
 from ..core.preferences import Preferences
 from ..ports import Subscriber
 
-PROFILE, SUPPRESSED, RATE, DIGEST = "PROFILE", "SUPPRESSED", "RATE", "DIGEST"
+PROFILE, SUPPRESSED, RATE, DIGEST, USED = "PROFILE", "SUPPRESSED", "RATE", "DIGEST", "USED"
 
 
 def _failed_condition(error: ClientError) -> bool:
@@ -276,6 +278,19 @@ class DynamoStore:
             }
         )
         self.delete_subscriber(email_hash)
+
+    def use_once(self, key: str, expires: datetime, now: datetime) -> bool:
+        try:
+            self._table.put_item(
+                Item={"PK": f"U#{key}", "SK": USED, "expires_at": int(expires.timestamp())},
+                ConditionExpression="attribute_not_exists(PK) OR expires_at < :now",
+                ExpressionAttributeValues={":now": int(now.timestamp())},
+            )
+            return True
+        except ClientError as error:
+            if not _failed_condition(error):
+                raise
+        return False
 
     def hit(self, key: str, limit: int, window_seconds: int, now: datetime) -> bool:
         moment = int(now.timestamp())

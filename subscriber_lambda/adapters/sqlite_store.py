@@ -1,5 +1,9 @@
 """The embedded store: one SQLite file, with schema migrations from the first version.
 
+Each thread has its own connection to the file (SQLite connections must not be shared
+between threads at once), so a server's request threads and a notify run never share
+transaction state; WAL mode lets them read while one writes.
+
 The sent-ledger is the table ``deliveries``, keyed by subscriber, item and revision: a
 row is written 'pending' before a message is handed to the mailer and 'sent' after, so a
 run that is killed half-way resends at most the one message that was in flight.
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -58,24 +63,75 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (item_tag, kind)
     );
     """,
+    # 3: confirmation links that have been used (each confirms once), and the mail the
+    # routes send after responding (kept until sent, so a restart loses none)
+    """
+    CREATE TABLE used_tokens (
+        key TEXT PRIMARY KEY,
+        expires_at REAL NOT NULL
+    );
+    CREATE TABLE mail_jobs (
+        id INTEGER PRIMARY KEY,
+        email_hash TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        not_before REAL NOT NULL,
+        claimed_until REAL NOT NULL DEFAULT 0
+    );
+    CREATE INDEX mail_jobs_due ON mail_jobs (not_before);
+    CREATE INDEX mail_jobs_by_address ON mail_jobs (email_hash);
+    """,
 ]
 
 
 SUBSCRIBER = "SELECT id, email, email_hash, preferences, confirmed_at FROM subscribers"
 
 
+def connect(path: Path | str) -> sqlite3.Connection:
+    """A connection with the store's settings, in autocommit mode (transactions explicit)."""
+    db = sqlite3.connect(str(path), isolation_level=None)
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA journal_mode = WAL")
+    # With WAL, NORMAL survives the process dying; a power cut may lose the last few
+    # ledger rows, which at worst sends those messages again.
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("PRAGMA busy_timeout = 10000")
+    return db
+
+
+class ThreadConnections:
+    """One connection per thread to one SQLite file, opened on first use."""
+
+    def __init__(self, path: Path | str) -> None:
+        if str(path) == ":memory:":
+            raise ValueError("the store needs a file: every thread opens its own connection")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._local = threading.local()
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = connect(self.path)
+        return db
+
+    def close(self) -> None:
+        """Close this thread's connection (others close with their threads)."""
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+
 class SqliteStore:
     def __init__(self, path: Path | str) -> None:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._db.execute("PRAGMA journal_mode = WAL")
-        # With WAL, NORMAL survives the process dying; a power cut may lose the last few
-        # ledger rows, which at worst sends those messages again.
-        self._db.execute("PRAGMA synchronous = NORMAL")
-        self._db.execute("PRAGMA busy_timeout = 5000")
+        self._connections = ThreadConnections(path)
         self.migrate()
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        return self._connections.db
 
     def migrate(self) -> int:
         """Bring the schema up to date; returns the version."""
@@ -86,7 +142,7 @@ class SqliteStore:
         return version
 
     def close(self) -> None:
-        self._db.close()
+        self._connections.close()
 
     @staticmethod
     def _subscriber(row: tuple[int, str, str, str, str]) -> Subscriber:
@@ -240,6 +296,16 @@ class SqliteStore:
             (email_hash, reason, now.isoformat()),
         )
         self.delete_subscriber(email_hash)
+
+    def use_once(self, key: str, expires: datetime, now: datetime) -> bool:
+        self._db.execute("DELETE FROM used_tokens WHERE expires_at < ?", (now.timestamp(),))
+        return (
+            self._db.execute(
+                "INSERT OR IGNORE INTO used_tokens (key, expires_at) VALUES (?, ?)",
+                (key, expires.timestamp()),
+            ).rowcount
+            > 0
+        )
 
     def hit(self, key: str, limit: int, window_seconds: int, now: datetime) -> bool:
         moment = now.timestamp()

@@ -11,6 +11,8 @@ from typing import Any
 
 import boto3
 
+from ..mail_jobs import MailJob
+
 PER_MESSAGE = 50
 PER_CALL = 10  # SendMessageBatch's limit
 RETRIES = 3
@@ -55,3 +57,15 @@ class SqsQueue:
             ids = {f["Id"] for f in failed}
             entries = [e for e in entries if e["Id"] in ids]
         raise RuntimeError(f"SQS refused {len(entries)} messages after {RETRIES} tries")
+
+
+class SqsJobs:
+    """The routes' mail jobs on AWS: one SQS message each, on the routine lane, for the
+    worker Lambda (``aws_lambda.worker``)."""
+
+    def __init__(self, url: str, client_options: dict[str, Any] | None = None) -> None:
+        self._url = url
+        self._sqs = boto3.client("sqs", **(client_options or {}))
+
+    def post(self, job: MailJob) -> None:
+        self._sqs.send_message(QueueUrl=self._url, MessageBody=json.dumps({"job": job.to_dict()}))

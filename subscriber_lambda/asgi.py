@@ -1,0 +1,225 @@
+"""The subscription routes (and, embedded, the built site) as one ASGI application on
+Starlette: routing, form parsing (urlencoded and multipart, with limits), the site's own
+error pages, security headers on every response, and cross-site POSTs refused.
+
+The embedded server runs it under uvicorn (``serve.py``); on AWS Lambda, Mangum runs the
+very same application behind API Gateway (``aws_lambda.py``). See ADR 13.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request as HttpRequest
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .pages import Page
+from .site_policy import NEVER, cache_control, content_type, security_headers
+from .web import ROUTES, Request, Subscriptions
+
+log = logging.getLogger("subscriber_lambda.http")
+
+MAX_BODY = 16 * 1024  # the largest form a resident can send is a few hundred bytes
+MAX_FIELDS = 200  # a sign-up with every ward ticked stays well under this
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+PROBLEMS = {  # status -> (problem, title) for the site's own error page
+    400: ("bad-request", "Sorry, we could not read that"),
+    403: ("cross-site", "This form was sent from another website"),
+    404: ("not-found", "Page not found"),
+    405: ("not-allowed", "This page does not do that"),
+    413: ("too-large", "Too much data"),
+    415: ("not-a-form", "This is not a form we know"),
+    500: ("server-error", "Sorry, there is a problem with the service"),
+}
+
+
+@dataclass(frozen=True)
+class Origins:
+    """Where forms may be posted from: the site's configured address and the address the
+    request itself was sent to (so another port or host name still works)."""
+
+    site_url: str
+
+    def allowed(self, scope: Scope) -> bool:
+        headers = Headers(scope=scope)
+        fetch_site = headers.get("sec-fetch-site")
+        if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+            return False
+        origin = headers.get("origin")
+        if origin is None:
+            return True  # not a browser form: a mail provider's one-click unsubscribe
+        own = f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
+        return origin.lower() in {origin_of(self.site_url), origin_of(own)}
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url.lower())
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    try:
+        port = parts.port
+    except ValueError:
+        return ""
+    netloc = parts.hostname or ""
+    if ":" in netloc:
+        netloc = f"[{netloc}]"
+    if port is not None and port != default:
+        netloc = f"{netloc}:{port}"
+    return f"{parts.scheme}://{netloc}"
+
+
+def declared_length(scope: Scope) -> int:
+    """The Content-Length a request declares (0 if none or unreadable: the limit is then
+    enforced while the body is read)."""
+    try:
+        return int(Headers(scope=scope).get("content-length", "0"))
+    except ValueError:
+        return 0
+
+
+class SitePolicy:
+    """On every response: the security headers (site_policy.py), and one log line that
+    never holds a query string (links carry tokens). Refuses cross-site form posts."""
+
+    def __init__(self, app: ASGIApp, origins: Origins, problem: Callable[[int], Response]) -> None:
+        self.app, self.origins, self.problem = app, origins, problem
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        path = str(scope.get("path", ""))
+        extra = security_headers(path, https=scope.get("scheme") == "https")
+        status = 0
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                headers = MutableHeaders(scope=message)
+                for name, value in extra.items():
+                    headers[name] = value
+            await send(message)
+
+        try:
+            if scope["method"] not in SAFE_METHODS and not self.origins.allowed(scope):
+                await self.problem(403)(scope, receive, send_with_headers)
+            elif declared_length(scope) > MAX_BODY:  # said in advance: refused unread
+                await self.problem(413)(scope, receive, send_with_headers)
+            else:
+                await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # Logged with the path only: the error's text may hold what a resident sent.
+            log.exception("%s %s failed", scope["method"], path)
+            if status:
+                raise  # the response had begun: the server closes the connection
+            await self.problem(500)(scope, receive, send_with_headers)
+        finally:
+            log.info(
+                "%s %s %s %.0fms",
+                scope["method"],
+                path,
+                status,
+                (time.perf_counter() - started) * 1000,
+            )
+
+
+class SiteFiles(StaticFiles):
+    """The built site: index.html for folders, the site's 404 page, no listings; media
+    types and cache lifetimes as published to S3 (site_policy.py), ETag and 304s."""
+
+    def file_response(
+        self,
+        full_path: str | os.PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        relative = os.path.relpath(str(full_path), str(self.directory)).replace(os.sep, "/")
+        response.headers["Content-Type"] = content_type(relative)
+        response.headers["Cache-Control"] = cache_control(relative)
+        return response
+
+
+def form_values(data: Any) -> dict[str, list[str]]:
+    """Starlette's form as {name: [values]}; an uploaded file is not a form we know."""
+    values: dict[str, list[str]] = {}
+    for name, value in data.multi_items():
+        if not isinstance(value, str):
+            raise HTTPException(415)
+        values.setdefault(name, []).append(value)
+    return values
+
+
+def create_app(subscriptions: Subscriptions, site_url: str, site_dir: Path | None) -> Starlette:
+    """The application: the routes, and the built site from ``site_dir`` if given (on AWS
+    the site is on S3 and CloudFront, and only /subscriptions/ reaches the Lambda)."""
+    pages = subscriptions.pages
+
+    def html(page: Page, headers: dict[str, str] | None = None) -> Response:
+        return HTMLResponse(page.html, page.status, {"Cache-Control": NEVER, **(headers or {})})
+
+    def problem(status: int, headers: dict[str, str] | None = None) -> Response:
+        name, title = PROBLEMS.get(status, PROBLEMS[400])
+        return html(pages.problem(status, name, title), headers)
+
+    async def endpoint(request: HttpRequest) -> Response:
+        actions = ROUTES[request.url.path]
+        method = "GET" if request.method == "HEAD" else request.method
+        form: dict[str, list[str]] = {}
+        if method == "POST":
+            media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if media_type not in FORM_TYPES:
+                return problem(415)
+            async with request.form(
+                max_files=0, max_fields=MAX_FIELDS, max_part_size=MAX_BODY
+            ) as data:
+                form = form_values(data)
+        query = {name: request.query_params.getlist(name) for name in request.query_params}
+        client = request.client.host if request.client else ""
+        call = Request(method, query, form, client)
+        return html(await run_in_threadpool(actions[method], subscriptions, call))
+
+    async def http_error(request: HttpRequest, error: Exception) -> Response:
+        assert isinstance(error, HTTPException)
+        return problem(error.status_code, dict(error.headers or {}))
+
+    routes: list[BaseRoute] = [
+        Route(path, endpoint, methods=list(actions)) for path, actions in ROUTES.items()
+    ]
+    if site_dir is not None:
+        routes.append(Mount("/", app=SiteFiles(directory=site_dir, html=True)))
+
+    def site_policy(app: ASGIApp) -> ASGIApp:
+        return SitePolicy(app, Origins(site_url), lambda status: problem(status))
+
+    return Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(site_policy),
+            # Counts the body as it is read (chunked, or longer than declared); a request
+            # that declares too much has already had the site's page from SitePolicy.
+            Middleware(RequestBodyLimitMiddleware, max_body_size=MAX_BODY),
+            Middleware(GZipMiddleware, minimum_size=500),
+        ],
+        exception_handlers={HTTPException: http_error},
+    )

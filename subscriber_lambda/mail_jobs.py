@@ -1,0 +1,183 @@
+"""The emails the routes send (confirm a sign-up, a link to change your emails), sent after
+the response, never during the request.
+
+So a sign-up or a manage-link request does the same work and takes the same time whether
+or not the address is subscribed, and whether or not the mail relay is up: the route
+records a ``MailJob`` and answers; a worker decides what, if anything, to send. Embedded,
+jobs wait in the SQLite file (``adapters.sqlite_jobs``) for the server's sender threads,
+each with its own store and mail connections; on AWS they go through SQS to the worker
+Lambda.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+from urllib.parse import urlencode
+
+from .core.messages import build_message
+from .core.preferences import Preferences
+from .core.tokens import Purpose, Signer
+from .notify import Links
+from .pages import Pages
+from .ports import Mailer, Store
+
+log = logging.getLogger(__name__)
+
+SUBSCRIBE, MANAGE_LINK = "subscribe", "manage-link"
+
+
+@dataclass(frozen=True)
+class MailJob:
+    """What a resident asked for: ``email`` as they typed it (checked), its keyed hash (so
+    an erase can find the job), and for a sign-up the choices they made."""
+
+    kind: str
+    email: str
+    email_hash: str
+    preferences: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "email": self.email,
+            "email_hash": self.email_hash,
+            "preferences": self.preferences,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MailJob:
+        return cls(
+            kind=str(data["kind"]),
+            email=str(data["email"]),
+            email_hash=str(data["email_hash"]),
+            preferences=data.get("preferences"),
+        )
+
+
+@dataclass
+class MailJobs:
+    """Carries out one job: decides what to send (by what the store holds) and sends it."""
+
+    store: Store
+    mailer: Mailer
+    signer: Signer
+    pages: Pages
+    site_url: str
+    sender: str
+    host: str
+    clock: Callable[[], datetime]
+
+    def run(self, job: MailJob) -> None:
+        """Raises what the mailer raises if the message was not accepted."""
+        if self.store.is_suppressed(job.email_hash):
+            return
+        subscriber = self.store.subscriber_by_hash(job.email_hash)
+        if job.kind == SUBSCRIBE and subscriber is not None:
+            self._send(job, self.pages.email("already", "You already get emails from us"))
+        elif job.kind == SUBSCRIBE and job.preferences is not None:
+            self._send(job, self._confirmation(job.email, job.preferences))
+        elif job.kind == MANAGE_LINK and subscriber is not None:
+            self._send(job, self.pages.email("manage_link", "Change the emails you get"))
+
+    def _confirmation(self, email: str, preferences: dict[str, Any]) -> dict[str, str]:
+        Preferences.from_dict(preferences)  # refuse to seal choices that cannot be read back
+        data = {"email": email, "preferences": preferences, "once": secrets.token_urlsafe(16)}
+        token = self.signer.make(Purpose.CONFIRM, data, self.clock())
+        link = f"{self.site_url}/subscriptions/confirm?{urlencode({'token': token})}"
+        return self.pages.email("confirm", "Confirm your email address", link=link)
+
+    def _send(self, job: MailJob, email: dict[str, str]) -> None:
+        now = self.clock()
+        links = Links(self.signer, self.site_url)
+        envelope = links.envelope(job.email, job.email_hash, self.sender, self.host, now)
+        self.mailer.send(build_message(email, envelope, now))
+
+
+class JobTable(Protocol):
+    """What the embedded sender threads need of the jobs table (``adapters.sqlite_jobs``)."""
+
+    def claim(self, now: datetime, hold_seconds: float) -> tuple[int, MailJob, int] | None:
+        """The next due job (id, job, attempts so far), held from other senders."""
+
+    def done(self, job_id: int) -> None: ...
+
+    def retry(self, job_id: int, not_before: datetime) -> None: ...
+
+
+RETRY_DELAYS = (5, 30, 120, 600, 1800, 3600)  # seconds; then the job is dropped
+
+
+@dataclass
+class JobRunner:
+    """Sender threads for the embedded server. Each thread builds its own ``MailJobs``
+    (its own store and mail connections) with ``make_worker``; a failure is retried
+    later, and after the last delay the job is dropped and logged (without the address)."""
+
+    jobs: JobTable
+    make_worker: Callable[[], MailJobs]
+    clock: Callable[[], datetime]
+    threads: int = 2
+    poll_seconds: float = 1.0
+    _wake: threading.Event = field(default_factory=threading.Event)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+    def wake(self) -> None:
+        """A job was posted: look now rather than at the next poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        for number in range(self.threads):
+            thread = threading.Thread(target=self._loop, name=f"mail-sender-{number}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout: float = 10) -> None:
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _loop(self) -> None:
+        worker = self.make_worker()
+        try:
+            while not self._stop.is_set():
+                if not self.run_one(worker):
+                    self._wake.wait(self.poll_seconds)
+                    self._wake.clear()
+        finally:
+            close = getattr(worker.mailer, "close", None)
+            if close:
+                close()
+
+    def run_one(self, worker: MailJobs) -> bool:
+        """Send the next due job, if any; True if there was one."""
+        now = self.clock()
+        claimed = self.jobs.claim(now, hold_seconds=120)
+        if claimed is None:
+            return False
+        job_id, job, attempts = claimed
+        try:
+            worker.run(job)
+        except Exception as error:  # the relay refused or is down: try again later
+            # (the error's text may hold the address: only its kind is logged)
+            if attempts >= len(RETRY_DELAYS):
+                log.error(
+                    "mail job %s dropped after %s attempts: %s",
+                    job_id,
+                    attempts,
+                    type(error).__name__,
+                )
+                self.jobs.done(job_id)
+            else:
+                log.warning("mail job %s deferred: %s", job_id, type(error).__name__)
+                self.jobs.retry(job_id, now + timedelta(seconds=RETRY_DELAYS[attempts]))
+            return True
+        self.jobs.done(job_id)
+        return True

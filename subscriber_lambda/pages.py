@@ -1,0 +1,90 @@
+"""The backend's pages and emails, rendered from its own templates with GOV.UK Frontend's
+macros and put in the page shell the site builds (same header, footer and alert banner).
+
+One ``Pages`` is built at start and shared: the Jinja environment is safe to use from
+many threads once built, and nothing in it changes after that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
+
+from .site_data import SiteData
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+COMPONENTS = {
+    "govukButton": "button",
+    "govukCheckboxes": "checkboxes",
+    "govukErrorSummary": "error-summary",
+    "govukInput": "input",
+    "govukNotificationBanner": "notification-banner",
+    "govukPanel": "panel",
+    "govukRadios": "radios",
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    status: int
+    html: str
+
+
+def choice_items(options: list[tuple[str, str]], chosen: list[str]) -> list[dict[str, Any]]:
+    """Checkbox or radio items from (value, label) pairs, ticked where chosen."""
+    return [{"value": value, "text": label, "checked": value in chosen} for value, label in options]
+
+
+def field_error(errors: Mapping[str, str], name: str) -> dict[str, str] | None:
+    return {"text": errors[name]} if name in errors else None
+
+
+class Pages:
+    def __init__(self, site: SiteData, site_url: str) -> None:
+        self.site, self.site_url = site, site_url
+        self._env = Environment(
+            loader=ChoiceLoader(
+                [
+                    FileSystemLoader(str(TEMPLATES)),
+                    PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+                ]
+            ),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        for name, folder in COMPONENTS.items():
+            macro = f"govuk_frontend_jinja/components/{folder}/macro.html"
+            self._env.globals[name] = getattr(self._env.get_template(macro).module, name)
+        self._env.globals.update(
+            items=choice_items, field_error=field_error, error_summary=self._error_summary
+        )
+
+    def _error_summary(self, errors: Mapping[str, str]) -> Any:
+        """GOV.UK's error summary, linking each problem to its field."""
+        if not errors:
+            return ""
+        error_list = [{"text": text, "href": f"#{name}"} for name, text in errors.items()]
+        summary: Any = self._env.globals["govukErrorSummary"]
+        return summary({"titleText": "There is a problem", "errorList": error_list})
+
+    def page(self, status: int, template: str, title: str, **values: Any) -> Page:
+        content = self._env.get_template(template).render(
+            site=self.site, base=self.site_url, **values
+        )
+        return Page(status, self.site.page(f"{title} \u2013 {self.site.council}", content))
+
+    def problem(self, status: int, problem: str, title: str) -> Page:
+        return self.page(status, "problem.html", title, problem=problem)
+
+    def email(self, template: str, subject: str, **values: Any) -> dict[str, str]:
+        """Subject, text and HTML in the notify manifest's shape."""
+        text = self._env.get_template(f"email/{template}.txt").render(site=self.site, **values)
+        html = self._env.get_template(f"email/{template}.html").render(
+            site=self.site, subject=subject, **values
+        )
+        return {"subject": subject, "text": text, "html": html}

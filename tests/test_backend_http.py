@@ -1,0 +1,399 @@
+"""The backend as an attacker, a busy morning and a mail scanner meet it, through the
+embedded server on 127.0.0.1 (and, at the end, the same application behind the Lambda
+adapter): limits that hold whatever is sent, the site's own error pages, security headers
+on every response, cross-site posts refused, links that confirm once and reveal nothing."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import re
+import socket
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import pytest
+
+from subscriber_lambda.core.addresses import address_hash
+from subscriber_lambda.core.preferences import Preferences
+from subscriber_lambda.core.tokens import Purpose, Signer
+from subscriber_lambda.site_policy import CONTENT_SECURITY_POLICY
+from tests.test_subscriptions import (
+    KEY,
+    World,
+    body,
+    confirmation_link,
+    subject,
+    world_at,
+)
+
+SIGN_UP = {"email": "a@example.net", "topics": "alerts", "wards": "walmer"}
+# What every response must carry, whatever it is.
+ALWAYS = {
+    "content-security-policy": CONTENT_SECURITY_POLICY,
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+}
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    with world_at(tmp_path, trusted_proxies=("127.0.0.2",)) as world:
+        yield world
+
+
+def raw(base: str, request: bytes, timeout: float = 10) -> tuple[int, dict[str, str], bytes]:
+    """Send bytes as they are; the status, headers and body of the first response."""
+    url = urlsplit(base)
+    with socket.create_connection((url.hostname, url.port), timeout=timeout) as connection:
+        connection.sendall(request)
+        received = b""
+        while b"\r\n\r\n" not in received:
+            chunk = connection.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+        head, _, rest = received.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        length = int(headers.get("content-length", "0"))
+        while len(rest) < length:
+            chunk = connection.recv(65536)
+            if not chunk:
+                break
+            rest += chunk
+    return int(lines[0].split()[1]), headers, rest
+
+
+def post_raw(base: str, path: str, headers: dict[str, str], data: bytes) -> bytes:
+    url = urlsplit(base)
+    lines = [f"POST {path} HTTP/1.1", f"Host: {url.netloc}", "Connection: close"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + data
+
+
+def request(
+    world: World, path: str, data: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, Any, str]:
+    req = urllib.request.Request(world.base + path, data=data, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req) as response:
+            status, reply, content = response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        status, reply, content = error.code, error.headers, error.read()
+    if reply.get("Content-Encoding") == "gzip":
+        content = gzip.decompress(content)
+    return status, reply, content.decode()
+
+
+def heading(page: str) -> str:
+    found = re.search(r"<h1[^>]*>\s*([^<]*)", page)
+    return found.group(1).strip() if found else ""
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+# --- limits and malformed requests ------------------------------------------------------
+
+
+def test_a_body_over_the_limit_gets_the_site_page_whatever_its_length_says(world: World) -> None:
+    big = b"email=" + b"x" * 40_000
+    status, headers, page = request(world, "/subscriptions/subscribe", big, FORM)
+    assert (status, heading(page)) == (413, "Too much data")
+    # Chunked, so no Content-Length to check in advance: counted while it is read.
+    chunked = f"{len(big):x}\r\n".encode() + big + b"\r\n0\r\n\r\n"
+    sent = post_raw(
+        world.base,
+        "/subscriptions/subscribe",
+        {**FORM, "Transfer-Encoding": "chunked"},
+        chunked,
+    )
+    status, headers, page_bytes = raw(world.base, sent)
+    assert status == 413 and b"Too much data" in page_bytes
+    assert headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+
+
+@pytest.mark.parametrize("length", ["-1", "abc", "99999999999999999999"])
+def test_a_false_content_length_gets_a_400_not_a_dropped_connection(
+    world: World, length: str
+) -> None:
+    sent = post_raw(
+        world.base, "/subscriptions/subscribe", {**FORM, "Content-Length": length}, b"email=a"
+    )
+    status, _, _ = raw(world.base, sent)
+    assert status in (400, 413)
+
+
+def test_a_short_content_length_reads_no_further(world: World) -> None:
+    data = b"email=a%40example.net&topics=alerts&wards=walmer" + b"&x=" + b"y" * 30_000
+    sent = post_raw(world.base, "/subscriptions/subscribe", {**FORM, "Content-Length": "6"}, data)
+    status, _, page = raw(world.base, sent)
+    assert status == 400 and b"There is a problem" in page  # only 'email=' was the form
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "status", "title"),
+    [
+        (b"email=%ff%fe%fd&topics=alerts", FORM["Content-Type"], 400, "Error: Get emails"),
+        (b"email=a%40example.net&" + b"&".join([b"f=1"] * 300), FORM["Content-Type"], 400, ""),
+        (b"email=a%00b%40example.net", FORM["Content-Type"], 400, ""),
+        (b'{"email": "a@example.net"}', "application/json", 415, "This is not a form we know"),
+        (b"\xff\xfe\x00garbage", FORM["Content-Type"], 400, ""),
+    ],
+)
+def test_malformed_forms_get_the_sites_400_page(
+    world: World, data: bytes, content_type: str, status: int, title: str
+) -> None:
+    got, headers, page = request(
+        world, "/subscriptions/subscribe", data, {"Content-Type": content_type}
+    )
+    assert got == status
+    assert "govuk-template" in page and "Traceback" not in page
+    if title:
+        assert title in page
+    assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+
+
+def test_an_uploaded_file_is_not_a_form_we_know(world: World) -> None:
+    boundary = "b0undary"
+    data = (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=email; filename=x.txt\r\n"
+        f"Content-Type: text/plain\r\n\r\nhello\r\n--{boundary}--\r\n"
+    ).encode()
+    status, _, page = request(
+        world,
+        "/subscriptions/subscribe",
+        data,
+        {"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert status in (400, 415) and "govuk-template" in page
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/subscriptions/manage?token=%ff%fe",
+        "/subscriptions/manage?token=" + "A" * 5000,
+        "/subscriptions/unsubscribe?token=not.a.token",
+        "/subscriptions/confirm?token=s1.AAAA",
+        "/subscriptions/confirm?token=%00",
+        "/subscriptions/confirm",
+    ],
+)
+def test_bad_tokens_get_the_sites_400_page(world: World, path: str) -> None:
+    status, headers, page = request(world, path)
+    assert (status, heading(page)) == (400, "This link does not work")
+    assert headers["Cache-Control"] == "no-store"
+
+
+def test_wrong_methods_and_unknown_paths_get_the_sites_pages(world: World) -> None:
+    status, _, page = request(world, "/subscriptions/confirm", b"", {"X": "y"})
+    assert status in (400, 415)  # a POST without a form
+    status, _, page = request(
+        world, "/alerts/", b"a=b", {**FORM, "Origin": world.base}
+    )  # a POST to a page of the site
+    assert status == 405 and "This page does not do that" in page
+    status, _, page = request(world, "/subscriptions/no-such-route")
+    assert status == 404 and "Page not found" in page
+    status, _, page = request(world, "/../../etc/passwd")
+    assert status == 404
+
+
+# --- headers --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/alerts/",
+        "/theme/build/noticeboard.css",
+        "/no-such-page/",
+        "/subscriptions/subscribe",
+        "/subscriptions/manage?token=x",
+    ],
+)
+def test_every_response_carries_the_security_headers(world: World, path: str) -> None:
+    _, headers, _ = request(world, path)
+    for name, value in ALWAYS.items():
+        assert headers[name] == value, (path, name)
+    assert "Strict-Transport-Security" not in headers  # plain HTTP: HSTS means nothing
+
+
+def test_the_site_is_compressed_and_cached_as_on_s3(world: World) -> None:
+    status, headers, _ = request(world, "/alerts/", headers={"Accept-Encoding": "gzip"})
+    assert (status, headers["Content-Encoding"], headers["Cache-Control"]) == (
+        200,
+        "gzip",
+        "public, max-age=60",
+    )
+    etag = headers["ETag"]
+    status, _, _ = request(world, "/alerts/", headers={"If-None-Match": etag})
+    assert status == 304
+    status, headers, _page = request(world, "/subscriptions/subscribe")
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["Referrer-Policy"] == "strict-origin"
+
+
+def test_behind_a_trusted_proxy_https_brings_hsts_and_the_real_client_address(
+    world: World,
+) -> None:
+    """The fixture trusts 127.0.0.2 as its proxy; 127.0.0.1 is any other client."""
+    url = urlsplit(world.base)
+    proxied = (
+        f"GET /alerts/ HTTP/1.1\r\nHost: {url.netloc}\r\nX-Forwarded-Proto: https\r\n"
+        "X-Forwarded-For: 203.0.113.9\r\nConnection: close\r\n\r\n"
+    ).encode()
+    with socket.create_connection((url.hostname, url.port), source_address=("127.0.0.2", 0)) as s:
+        s.sendall(proxied)
+        reply = s.makefile("rb").read().decode("latin-1")
+    assert "strict-transport-security: max-age=31536000" in reply.lower()
+    # The same headers from a client that is not the proxy are ignored.
+    status, headers, _ = raw(world.base, proxied)
+    assert status == 200 and "strict-transport-security" not in headers
+
+
+def test_rate_limits_count_the_client_behind_the_proxy_not_the_proxy(world: World) -> None:
+    url = urlsplit(world.base)
+
+    def manage_link(number: int, via_proxy: bool, forwarded_for: str) -> int:
+        data = f"email=r{number}%40example.net".encode()
+        sent = post_raw(
+            world.base,
+            "/subscriptions/manage-link",
+            {**FORM, "Content-Length": str(len(data)), "X-Forwarded-For": forwarded_for},
+            data,
+        )
+        source = ("127.0.0.2", 0) if via_proxy else ("127.0.0.1", 0)
+        with socket.create_connection((url.hostname, url.port), source_address=source) as s:
+            s.sendall(sent)
+            return int(s.makefile("rb").readline().split()[1])
+
+    # 40 residents behind the council's proxy: each has their own allowance (30 an hour).
+    assert {manage_link(n, True, f"198.51.100.{n}") for n in range(40)} == {200}
+    # A client that is not the proxy cannot pick another address by saying so.
+    statuses = [manage_link(100 + n, False, f"198.51.100.{n}") for n in range(31)]
+    assert statuses == [200] * 30 + [429]
+
+
+def test_forms_posted_from_another_website_are_refused(world: World) -> None:
+    for headers in (
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site", "Origin": world.base},
+    ):
+        status, _, page = request(
+            world, "/subscriptions/subscribe", b"email=a%40example.net", {**FORM, **headers}
+        )
+        assert status == 403 and "another website" in page, headers
+    assert world.inbox.messages == []
+    for headers in ({"Origin": world.base}, {"Sec-Fetch-Site": "same-origin"}, {}):
+        status, _, _ = request(
+            world, "/subscriptions/subscribe", b"email=b%40example.net", {**FORM, **headers}
+        )
+        assert status == 400, headers  # let through (and the form is incomplete)
+
+
+# --- links in emails -------------------------------------------------------------------
+
+
+def test_the_confirmation_link_reveals_no_address_and_confirms_once(world: World) -> None:
+    resident = "replay.me+alerts@example.net"
+    world.post("/subscriptions/subscribe", {**SIGN_UP, "email": resident})
+    link = confirmation_link(world.inbox.wait_for(resident, 1)[0])
+    token = link.split("token=", 1)[1]
+    for form in (resident, quote(resident), "replay.me", base64.urlsafe_b64encode(b"replay.me")):
+        assert str(form) not in link
+    with pytest.raises(ValueError):
+        json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+    # A mail scanner opening the link changes nothing.
+    for _ in range(3):
+        assert world.get(link)[0] == 200
+    assert list(world.store.subscribers()) == []
+    assert world.confirm(link)[0] == 200
+    subscriber = next(world.store.subscribers())
+    # The resident changes their choices, then unsubscribes; replaying the link does nothing.
+    world.store.save_subscriber(
+        resident,
+        subscriber.email_hash,
+        Preferences(frozenset({"alerts"}), frozenset({"sandwich"})),
+        world.clock.now,
+    )
+    status, page = world.confirm(link)
+    assert (status, heading(page)) == (200, "This link has already been used")
+    assert next(world.store.subscribers()).preferences.wards == {"sandwich"}
+    world.store.delete_subscriber(subscriber.email_hash)
+    assert heading(world.confirm(link)[1]) == "This link has already been used"
+    assert list(world.store.subscribers()) == []
+
+
+def test_one_click_unsubscribe_accepts_multipart_as_rfc_8058_allows(world: World) -> None:
+    world.subscribe("oneclick@example.net")
+    email_hash = address_hash("oneclick@example.net", KEY)
+    token = Signer(KEY).make(Purpose.UNSUBSCRIBE, {"h": email_hash}, world.clock.now)
+    boundary = "mailprovider"
+    data = (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=List-Unsubscribe\r\n\r\n"
+        f"One-Click\r\n--{boundary}--\r\n"
+    ).encode()
+    status, _, page = request(
+        world,
+        f"/subscriptions/unsubscribe?token={token}",
+        data,
+        {"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert status == 200 and "You have unsubscribed" in page
+    assert list(world.store.subscribers()) == []
+
+
+def test_a_manage_link_request_answers_alike_and_at_once_even_with_the_relay_down(
+    world: World, tmp_path: Path
+) -> None:
+    world.subscribe("known@example.net")
+    answers, times = [], []
+    for address in ("known@example.net", "unknown@example.net") * 3:
+        started = time.perf_counter()
+        status, page = world.post("/subscriptions/manage-link", {"email": address})
+        times.append(time.perf_counter() - started)
+        answers.append((status, page.replace(address, "ADDRESS")))
+    assert len(set(answers)) == 1
+    assert max(times) < 1.0
+    assert subject(world.inbox.wait_for("known@example.net", 2)[-1]) == (
+        "Change the emails you get"
+    )
+    time.sleep(0.5)
+    assert world.inbox.to("unknown@example.net") == []
+
+
+def test_nothing_is_logged_with_a_token_or_an_address(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    world.subscribe("private@example.net")
+    link = confirmation_link(world.inbox.to("private@example.net")[0])
+    world.get(link)
+    logged = "\n".join(
+        record.getMessage()
+        for record in caplog.records
+        if not record.name.startswith("mail.log")  # the test's own SMTP server
+    )
+    assert "private@example.net" not in logged
+    assert link.split("token=")[1][:20] not in logged
+    assert "GET /subscriptions/confirm 200" in logged
+
+
+def test_confirmation_links_are_followed_by_a_resident_not_a_robot(world: World) -> None:
+    world.post("/subscriptions/subscribe", {**SIGN_UP, "email": "robot@example.net"})
+    message = world.inbox.wait_for("robot@example.net", 1)[0]
+    assert "Confirm" in body(message, "html")
+    _status, page = world.get(confirmation_link(message))
+    assert 'method="post"' in page and "Confirm and subscribe" in page
+    _, headers, _ = request(world, confirmation_link(message).removeprefix(world.base))
+    assert headers["Referrer-Policy"] == "strict-origin"
