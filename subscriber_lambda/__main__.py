@@ -153,8 +153,8 @@ def run_export(config: Config, args: argparse.Namespace) -> int:
     email = the_address(args)
     if email is None:
         return 2
-    store = config.store()
     email_hash = address_hash(email, config.secret())
+    store = config.store()
     subscriber = store.subscriber_by_hash(email_hash)
     data = {
         "email": email,
@@ -171,7 +171,8 @@ def run_erase(config: Config, args: argparse.Namespace) -> int:
     email = the_address(args)
     if email is None:
         return 2
-    erased = config.store().delete_subscriber(address_hash(email, config.secret()))
+    email_hash = address_hash(email, config.secret())
+    erased = config.store().delete_subscriber(email_hash)
     print(f"erase: {'deleted' if erased else 'not subscribed; nothing held'}")
     return 0
 

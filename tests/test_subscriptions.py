@@ -517,6 +517,7 @@ def test_export_and_erase_one_persons_data(tmp_path: Path) -> None:
 
     secret = tmp_path / "secret"
     secret.write_text(KEY.hex())
+    secret.chmod(0o600)
     store = SqliteStore(tmp_path / "db.sqlite")
     store.save_subscriber(
         "p@example.net",
@@ -528,7 +529,7 @@ def test_export_and_erase_one_persons_data(tmp_path: Path) -> None:
     env = {
         **os.environ,
         "SUBSCRIBER_STORE": f"sqlite:///{tmp_path / 'db.sqlite'}",
-        "SUBSCRIBER_SECRET": f"file:///{secret}",
+        "SUBSCRIBER_SECRET": secret.as_uri(),
     }
 
     def run(*args: str) -> str:
@@ -582,10 +583,13 @@ def test_configuration_by_environment(tmp_path: Path) -> None:
             }[name]()
     with pytest.raises(ConfigError, match="SITE_URL"):
         Config.from_environment({"SITE_URL": "noticeboard.example.org"})
-    secret_file = tmp_path / "var" / "secret"
-    made = Config.from_environment({"SUBSCRIBER_SECRET": f"file:///{secret_file}"}).secret()
-    assert len(made) == 32 and oct(secret_file.stat().st_mode & 0o777) == "0o600"
-    with pytest.raises(ConfigError, match="SUBSCRIBER_SECRET: 'vault://k' is not file:///PATH"):
+    secret_file = tmp_path / "var" / "secret"  # configured, so never made up
+    with pytest.raises(ConfigError, match=f"SUBSCRIBER_SECRET: {secret_file} does not exist"):
+        Config.from_environment({"SUBSCRIBER_SECRET": secret_file.as_uri()}).secret()
+    assert not secret_file.exists()
+    with pytest.raises(
+        ConfigError, match="SUBSCRIBER_SECRET: 'vault://k' is not file:///ABSOLUTE/PATH"
+    ):
         Config.from_environment({"SUBSCRIBER_SECRET": "vault://k"}).secret()
 
 
@@ -594,7 +598,7 @@ def test_on_aws_the_signing_key_comes_from_an_ssm_secure_string(
 ) -> None:
     import boto3
 
-    from subscriber_lambda.config import Config
+    from subscriber_lambda.config import Config, ConfigError
     from tests.moto_server import CREDENTIALS, moto_server
 
     with moto_server() as endpoint:
@@ -613,3 +617,8 @@ def test_on_aws_the_signing_key_comes_from_an_ssm_secure_string(
             {"SUBSCRIBER_SECRET": "ssm:///noticeboard/subscriber-secret"}
         )
         assert config.secret() == b"\xab" * 32
+        boto3.client("ssm").put_parameter(
+            Name="/noticeboard/short", Type="SecureString", Value="ab" * 16
+        )
+        with pytest.raises(ConfigError, match="the SSM parameter /noticeboard/short holds 16"):
+            Config.from_environment({"SUBSCRIBER_SECRET": "ssm:///noticeboard/short"}).secret()
