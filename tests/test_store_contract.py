@@ -4,6 +4,7 @@ against AWS's DynamoDB Local) must behave the same."""
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -66,6 +67,23 @@ def test_deleting_forgets_the_address_and_its_history(store: Store) -> None:
     assert store.delete_subscriber("hash-a") is False
     assert store.subscriber_by_hash("hash-a") is None
     assert store.recipients_of("alerts/x") == set()
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o000, 0o077])
+def test_the_sqlite_file_is_its_owners_alone(tmp_path: Path, umask: int) -> None:
+    old = os.umask(umask)
+    try:
+        store = SqliteStore(tmp_path / "subscribers.db")
+        store.save_subscriber("alice@example.net", "hash-alice", PREFS, NOW)
+        modes = {p.name: oct(p.stat().st_mode & 0o777) for p in tmp_path.iterdir()}
+        store.close()
+    finally:
+        os.umask(old)
+    assert modes == {
+        "subscribers.db": "0o600",
+        "subscribers.db-wal": "0o600",
+        "subscribers.db-shm": "0o600",
+    }
 
 
 def test_the_ledger_sends_each_revision_once(store: Store) -> None:

@@ -3,11 +3,16 @@
 The sent-ledger is the table ``deliveries``, keyed by subscriber, item and revision: a
 row is written 'pending' before a message is handed to the mailer and 'sent' after, so a
 run that is killed half-way resends at most the one message that was in flight.
+
+The file holds addresses, so it is made readable and writable by its owner only (0600,
+whatever the umask); SQLite gives its ``-wal`` and ``-shm`` files the database file's
+mode.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -64,10 +69,24 @@ MIGRATIONS: list[str] = [
 SUBSCRIBER = "SELECT id, email, email_hash, preferences, confirmed_at FROM subscribers"
 
 
+def create_owner_only(path: Path) -> None:
+    """Make an empty file that only its owner can read or write (0600, umask or not),
+    unless the file is already there."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
+
+
 class SqliteStore:
     def __init__(self, path: Path | str) -> None:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            create_owner_only(Path(path))
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.execute("PRAGMA journal_mode = WAL")
