@@ -6,7 +6,9 @@ run that is killed half-way resends at most the one message that was in flight.
 
 The file holds addresses, so it is made readable and writable by its owner only (0600,
 whatever the umask); SQLite gives its ``-wal`` and ``-shm`` files the database file's
-mode.
+mode. Deleted rows are overwritten with zeros (``secure_delete``), so an erased address
+leaves the database file at the next checkpoint (at the latest when the last connection
+closes); copies made before then, such as backups, keep it until they are deleted.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..core.preferences import Preferences
-from ..ports import Subscriber
+from ..ports import LedgerEntry, Subscriber, address_limit_key, newest_first
 
 MIGRATIONS: list[str] = [
     # 1: subscribers, the sent-ledger (with digests' waiting items), suppressions, rate limits
@@ -89,6 +91,7 @@ class SqliteStore:
             create_owner_only(Path(path))
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA foreign_keys = ON")
+        self._db.execute("PRAGMA secure_delete = ON")
         self._db.execute("PRAGMA journal_mode = WAL")
         # With WAL, NORMAL survives the process dying; a power cut may lose the last few
         # ledger rows, which at worst sends those messages again.
@@ -156,9 +159,30 @@ class SqliteStore:
         return self.subscribers()  # one small server: the core filters everyone
 
     def delete_subscriber(self, email_hash: str) -> bool:
-        return (
-            self._db.execute("DELETE FROM subscribers WHERE email_hash = ?", (email_hash,)).rowcount
-            > 0
+        """The subscriber's ledger rows go with them (ON DELETE CASCADE)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            deleted = self._db.execute(
+                "DELETE FROM subscribers WHERE email_hash = ?", (email_hash,)
+            ).rowcount
+            self._db.execute(
+                "DELETE FROM rate_limits WHERE key = ?", (address_limit_key(email_hash),)
+            )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return deleted > 0
+
+    def deliveries_of(self, email_hash: str) -> list[LedgerEntry]:
+        rows = self._db.execute(
+            """SELECT d.item_id, d.revision, d.state, d.updated_at FROM deliveries d
+               JOIN subscribers s ON s.id = d.subscriber_id WHERE s.email_hash = ?""",
+            (email_hash,),
+        )
+        return newest_first(
+            LedgerEntry(item_id, revision, state, datetime.fromisoformat(updated_at))
+            for item_id, revision, state, updated_at in rows
         )
 
     def claim(self, subscriber_id: str, item_id: str, revision: str, now: datetime) -> bool:
