@@ -148,8 +148,16 @@ def start_server(site: Path, work: Path, smtp_port: int) -> tuple[subprocess.Pop
         "SITE_URL": f"http://127.0.0.1:{port}",
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "subscriber_lambda", "serve", "--port", str(port)]
-        + ["--site-dir", str(site)],
+        [
+            sys.executable,
+            "-m",
+            "subscriber_lambda",
+            "serve",
+            "--port",
+            str(port),
+            "--site-dir",
+            str(site),
+        ],
         env=env,
         cwd=work,
         stdout=subprocess.DEVNULL,

@@ -4,7 +4,8 @@ serve   the built site and the subscription routes on one local port
 notify  email new items of a notify manifest (a file or the published URL)
 digest  send daily or weekly summaries (run from a schedule)
 export  print everything held about one address (JSON), for a subject access request
-erase   delete one address and its history
+erase   delete one address and everything held under it, but for a suppression (bounce
+        or complaint: only a keyed hash, kept so that the address is never mailed again)
 """
 
 from __future__ import annotations
@@ -162,8 +163,8 @@ def run_export(config: Config, args: argparse.Namespace) -> int:
     email = the_address(args)
     if email is None:
         return 2
-    store = config.store()
     email_hash = address_hash(email, config.secret())
+    store = config.store()
     subscriber = store.subscriber_by_hash(email_hash)
     data = {
         "email": email,
@@ -171,6 +172,15 @@ def run_export(config: Config, args: argparse.Namespace) -> int:
         "preferences": subscriber.preferences.to_dict() if subscriber else None,
         "confirmed_at": subscriber.confirmed_at.isoformat() if subscriber else None,
         "suppressed": store.is_suppressed(email_hash),
+        "deliveries": [
+            {
+                "item_id": entry.item_id,
+                "revision": entry.revision,
+                "state": entry.state,
+                "updated_at": entry.updated_at.isoformat(),
+            }
+            for entry in store.deliveries_of(email_hash)
+        ],
     }
     print(json.dumps(data, indent=2))
     return 0
@@ -180,8 +190,18 @@ def run_erase(config: Config, args: argparse.Namespace) -> int:
     email = the_address(args)
     if email is None:
         return 2
-    erased = config.store().delete_subscriber(address_hash(email, config.secret()))
-    print(f"erase: {'deleted' if erased else 'not subscribed; nothing held'}")
+    email_hash = address_hash(email, config.secret())
+    store = config.store()
+    erased = store.delete_subscriber(email_hash)
+    if store.is_suppressed(email_hash):
+        kept = "kept so that the address is never mailed again"
+        print(
+            f"erase: deleted; the suppression (a keyed hash only) is {kept}"
+            if erased
+            else f"erase: not subscribed; only a suppression (a keyed hash) is held, {kept}"
+        )
+    else:
+        print(f"erase: {'deleted' if erased else 'not subscribed; nothing held'}")
     return 0
 
 

@@ -24,6 +24,29 @@ class Subscriber:
     confirmed_at: datetime
 
 
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One row of the sent-ledger, as an export shows it."""
+
+    item_id: str
+    revision: str
+    state: str
+    updated_at: datetime
+
+
+# The rate-limit key of one address (web.py counts requests against it): it belongs to
+# the address, so deleting the subscriber deletes it too.
+ADDRESS_LIMIT = "address:"
+
+
+def address_limit_key(email_hash: str) -> str:
+    return ADDRESS_LIMIT + email_hash
+
+
+def newest_first(entries: Iterable[LedgerEntry]) -> list[LedgerEntry]:
+    return sorted(entries, key=lambda e: (e.updated_at, e.item_id, e.revision), reverse=True)
+
+
 class Store(Protocol):
     def save_subscriber(
         self, email: str, email_hash: str, preferences: Preferences, now: datetime
@@ -43,7 +66,14 @@ class Store(Protocol):
         simply return everyone."""
 
     def delete_subscriber(self, email_hash: str) -> bool:
-        """Forget the address and its history; False if it was not there."""
+        """Forget the address and everything held under it or its hash: the subscriber,
+        their ledger (sent, pending and digest-waiting rows, and any index of them), their
+        memberships and their address's rate-limit window (``address_limit_key``). Not a
+        suppression: that keyed hash is what stops a bounced or complaining address being
+        mailed again. False if the address was not subscribed."""
+
+    def deliveries_of(self, email_hash: str) -> list[LedgerEntry]:
+        """The subscriber's ledger rows, newest first (empty when not subscribed)."""
 
     def claim(self, subscriber_id: str, item_id: str, revision: str, now: datetime) -> bool:
         """Record that this revision is about to go to this subscriber. False if it was

@@ -20,7 +20,7 @@ from .core.preferences import Preferences, read_form
 from .core.tokens import LIFETIMES, Purpose, Signer, TokenError
 from .mail_jobs import MANAGE_LINK, SUBSCRIBE, MailJob
 from .pages import Page, Pages
-from .ports import JobQueue, Store
+from .ports import JobQueue, Store, address_limit_key
 
 LIMITS = {  # (requests, seconds) per address and per client, on forms that send email
     "address": (5, 3600),
@@ -68,7 +68,7 @@ class Subscriptions:
     def limited(self, address_key: str, client: str) -> bool:
         now = self.clock()
         for key, (count, window) in (
-            ("address:" + address_key, LIMITS["address"]),
+            (address_limit_key(address_key), LIMITS["address"]),
             ("client:" + client, LIMITS["client"]),
         ):
             if not self.store.hit(key, count, window, now):

@@ -4,16 +4,19 @@ against AWS's DynamoDB Local) must behave the same."""
 from __future__ import annotations
 
 import itertools
+import os
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import boto3
 import pytest
 
 from subscriber_lambda.adapters.dynamodb_store import DynamoStore
 from subscriber_lambda.adapters.sqlite_store import SqliteStore
 from subscriber_lambda.core.preferences import Preferences
-from subscriber_lambda.ports import Store
+from subscriber_lambda.ports import Store, address_limit_key
 from tests.dynamodb_local import CREDENTIALS, dynamodb_local
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -66,6 +69,125 @@ def test_deleting_forgets_the_address_and_its_history(store: Store) -> None:
     assert store.delete_subscriber("hash-a") is False
     assert store.subscriber_by_hash("hash-a") is None
     assert store.recipients_of("alerts/x") == set()
+
+
+def everything_in(store: Store, tmp_path: Path, request: pytest.FixtureRequest) -> list[str]:
+    """Every row of every table (SQLite), or every item of the table and of both its
+    indexes (DynamoDB), one line each."""
+    if isinstance(store, SqliteStore):
+        db = sqlite3.connect(tmp_path / "subscribers.db")
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        rows = [
+            f"{table}: {row!r}" for table in tables for row in db.execute(f"SELECT * FROM {table}")
+        ]
+        db.close()
+        return rows
+    assert isinstance(store, DynamoStore)
+    endpoint = request.getfixturevalue("dynamodb_endpoint")
+    client = boto3.client("dynamodb", endpoint_url=endpoint, **CREDENTIALS)
+    rows = []
+    for index in (None, "GSI1", "GSI2"):
+        options = {"TableName": store.table_name, **({"IndexName": index} if index else {})}
+        for page in client.get_paginator("scan").paginate(**options):
+            rows += [f"{index or 'table'}: {item!r}" for item in page["Items"]]
+    return rows
+
+
+def test_erasing_leaves_nothing_of_the_address_but_a_suppression(
+    store: Store, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    people = {}
+    for name in ("alice", "bob", "carol"):
+        first = store.save_subscriber(f"{name}@example.net", f"hash-{name}", PREFS, NOW)
+        who = store.save_subscriber(f"{name}@example.net", f"hash-{name}", DAILY, NOW)
+        assert first.id == who.id
+        people[name] = who
+        store.claim(who.id, "alerts/flood", "r1", NOW)
+        store.mark(who.id, "alerts/flood", "r1", "sent", NOW)
+        store.claim(who.id, "notices/plan", "r1", NOW)
+        store.mark(who.id, "notices/plan", "r1", "digest", NOW, {"title": "P", "url": "u"})
+        store.claim(who.id, "notices/other", "r1", NOW)  # left pending
+        store.hit(address_limit_key(f"hash-{name}"), 5, 3600, NOW)
+        store.hit("client:192.0.2.1", 50, 3600, NOW)
+    store.suppress("hash-bob", "bounce", NOW)
+    before = everything_in(store, tmp_path, request)
+    assert len([row for row in before if "alice" in row]) >= 2  # profile, limit (ledger...)
+
+    assert store.delete_subscriber("hash-alice") is True
+    assert store.delete_subscriber("hash-bob") is False  # went when it was suppressed
+
+    after = everything_in(store, tmp_path, request)
+    assert [row for row in after if "alice" in row] == []
+    bob = [row for row in after if "bob" in row]
+    assert len(bob) == 1 and "bounce" in bob[0] and "bob@" not in bob[0]
+    assert store.is_suppressed("hash-bob") and not store.is_suppressed("hash-alice")
+    if isinstance(store, SqliteStore):  # the ledger is keyed by row id, not by hash
+        ledger = [row for row in after if row.startswith("deliveries:")]
+        assert len(ledger) == 3 and all(
+            row.startswith(f"deliveries: ({people['carol'].id},") for row in ledger
+        )
+    # carol is untouched
+    assert store.subscriber_by_hash("hash-carol") == people["carol"]
+    assert store.recipients_of("alerts/flood") == {people["carol"].id}
+    assert [s.email for s, _ in store.digest_due("daily")] == ["carol@example.net"]
+    assert [row for row in before if "carol" in row] == [row for row in after if "carol" in row]
+    assert [row for row in before if "client:" in row] == [row for row in after if "client:" in row]
+    assert store.hit(address_limit_key("hash-alice"), 1, 3600, NOW) is True  # a fresh window
+
+
+def test_the_ledger_of_one_subscriber_newest_first(store: Store) -> None:
+    alice = store.save_subscriber("alice@example.net", "hash-alice", DAILY, NOW)
+    carol = store.save_subscriber("carol@example.net", "hash-carol", DAILY, NOW)
+    minute = timedelta(minutes=1)
+    store.claim(alice.id, "alerts/flood", "r1", NOW)
+    store.mark(alice.id, "alerts/flood", "r1", "sent", NOW + minute)
+    store.claim(alice.id, "notices/plan", "r1", NOW + 2 * minute)
+    store.mark(alice.id, "notices/plan", "r1", "digest", NOW + 3 * minute, {"title": "P"})
+    store.claim(alice.id, "alerts/flood", "r2", NOW + 4 * minute)
+    store.claim(carol.id, "alerts/other", "r1", NOW + 5 * minute)
+    assert [
+        (e.item_id, e.revision, e.state, e.updated_at) for e in store.deliveries_of("hash-alice")
+    ] == [
+        ("alerts/flood", "r2", "pending", NOW + 4 * minute),
+        ("notices/plan", "r1", "digest", NOW + 3 * minute),
+        ("alerts/flood", "r1", "sent", NOW + minute),
+    ]
+    assert store.deliveries_of("hash-nobody") == []
+    store.delete_subscriber("hash-alice")
+    assert store.deliveries_of("hash-alice") == []
+    assert [e.item_id for e in store.deliveries_of("hash-carol")] == ["alerts/other"]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o000, 0o077])
+def test_the_sqlite_file_is_its_owners_alone(tmp_path: Path, umask: int) -> None:
+    old = os.umask(umask)
+    try:
+        store = SqliteStore(tmp_path / "subscribers.db")
+        store.save_subscriber("alice@example.net", "hash-alice", PREFS, NOW)
+        modes = {p.name: oct(p.stat().st_mode & 0o777) for p in tmp_path.iterdir()}
+        store.close()
+    finally:
+        os.umask(old)
+    assert modes == {
+        "subscribers.db": "0o600",
+        "subscribers.db-wal": "0o600",
+        "subscribers.db-shm": "0o600",
+    }
+
+
+def test_an_erased_address_leaves_the_sqlite_file(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "subscribers.db")
+    for name in ("alice", "carol"):
+        who = store.save_subscriber(f"{name}@example.net", f"hash-{name}", PREFS, NOW)
+        store.save_subscriber(f"{name}@example.net", f"hash-{name}", DAILY, NOW)
+        store.claim(who.id, "notices/plan", "r1", NOW)
+        store.mark(who.id, "notices/plan", "r1", "digest", NOW, {"title": "P"})
+        store.hit(address_limit_key(f"hash-{name}"), 5, 3600, NOW)
+    store.delete_subscriber("hash-alice")
+    store.close()  # the last connection: the log is copied back and removed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["subscribers.db"]
+    data = (tmp_path / "subscribers.db").read_bytes()
+    assert b"alice" not in data and b"carol@example.net" in data
 
 
 def test_the_ledger_sends_each_revision_once(store: Store) -> None:

@@ -535,18 +535,29 @@ def test_export_and_erase_one_persons_data(tmp_path: Path) -> None:
 
     secret = tmp_path / "secret"
     secret.write_text(KEY.hex())
+    secret.chmod(0o600)
     store = SqliteStore(tmp_path / "db.sqlite")
-    store.save_subscriber(
+    january = datetime(2026, 1, 1, tzinfo=UTC)
+    subscriber = store.save_subscriber(
         "p@example.net",
         address_hash("p@example.net", KEY),
         Preferences(frozenset({"alerts"}), frozenset({"all"})),
-        datetime(2026, 1, 1, tzinfo=UTC),
+        january,
+    )
+    store.claim(subscriber.id, "alerts/flood", "r1", january)
+    store.mark(subscriber.id, "alerts/flood", "r1", "sent", january + timedelta(minutes=1))
+    store.claim(subscriber.id, "alerts/flood", "r2", january + timedelta(days=1))
+    store.save_subscriber(
+        "bounced@example.net",
+        address_hash("bounced@example.net", KEY),
+        Preferences(frozenset({"alerts"}), frozenset({"all"})),
+        january,
     )
     store.close()
     env = {
         **os.environ,
         "SUBSCRIBER_STORE": f"sqlite:///{tmp_path / 'db.sqlite'}",
-        "SUBSCRIBER_SECRET": f"file:///{secret}",
+        "SUBSCRIBER_SECRET": secret.as_uri(),
     }
 
     def run(*args: str) -> str:
@@ -561,9 +572,82 @@ def test_export_and_erase_one_persons_data(tmp_path: Path) -> None:
 
     exported = json.loads(run("export", "P@Example.NET"))
     assert exported["subscribed"] and exported["preferences"]["wards"] == ["all"]
+    assert exported["suppressed"] is False
+    assert exported["deliveries"] == [
+        {
+            "item_id": "alerts/flood",
+            "revision": "r2",
+            "state": "pending",
+            "updated_at": "2026-01-02T00:00:00+00:00",
+        },
+        {
+            "item_id": "alerts/flood",
+            "revision": "r1",
+            "state": "sent",
+            "updated_at": "2026-01-01T00:01:00+00:00",
+        },
+    ]
     assert run("erase", "p@example.net").strip() == "erase: deleted"
-    assert json.loads(run("export", "p@example.net"))["subscribed"] is False
+    assert json.loads(run("export", "p@example.net")) == {
+        "email": "p@example.net",
+        "subscribed": False,
+        "preferences": None,
+        "confirmed_at": None,
+        "suppressed": False,
+        "deliveries": [],
+    }
     assert run("erase", "p@example.net").strip() == "erase: not subscribed; nothing held"
+
+    store = SqliteStore(tmp_path / "db.sqlite")
+    store.suppress(address_hash("bounced@example.net", KEY), "bounce", january)
+    store.close()
+    bounced = json.loads(run("export", "bounced@example.net"))
+    assert (bounced["subscribed"], bounced["suppressed"], bounced["deliveries"]) == (
+        False,
+        True,
+        [],
+    )
+    assert run("erase", "bounced@example.net").strip() == (
+        "erase: not subscribed; only a suppression (a keyed hash) is held,"
+        " kept so that the address is never mailed again"
+    )
+    assert json.loads(run("export", "bounced@example.net"))["suppressed"] is True
+
+
+def test_unsubscribing_leaves_nothing_of_the_address_in_the_store(
+    world: World, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    from subscriber_lambda.core.addresses import address_hash
+
+    def everything() -> list[str]:
+        db = sqlite3.connect(tmp_path / "var" / "subscribers.db")
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        rows = [
+            f"{table}: {row!r}" for table in tables for row in db.execute(f"SELECT * FROM {table}")
+        ]
+        db.close()
+        return rows
+
+    resident = "leaving@example.net"
+    traces = (resident, address_hash(resident, KEY))
+    world.subscribe(resident, topics=["alerts", "notices"], wards=["all"], frequency="daily")
+    world.subscribe("staying@example.net")
+    world.clock.now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    world.notify()
+    before = everything()
+    assert any(f"address:{traces[1]}" in row for row in before)  # the web's rate limit
+    assert [row for row in before if row.startswith("deliveries:")]  # sent and waiting
+    alert = world.inbox.to(resident)[-1]
+    unsubscribe_url = alert["List-Unsubscribe"].strip("<>")
+    status, _ = world.post(
+        unsubscribe_url.removeprefix(world.base), {"List-Unsubscribe": "One-Click"}
+    )
+    assert status == 200
+    after = everything()
+    assert [row for row in after if any(trace in row for trace in traces)] == []
+    assert [row for row in after if "staying@example.net" in row]
 
 
 def test_the_store_migrates_once(tmp_path: Path) -> None:
@@ -601,10 +685,13 @@ def test_configuration_by_environment(tmp_path: Path) -> None:
             }[name]()
     with pytest.raises(ConfigError, match="SITE_URL"):
         Config.from_environment({"SITE_URL": "noticeboard.example.org"})
-    secret_file = tmp_path / "var" / "secret"
-    made = Config.from_environment({"SUBSCRIBER_SECRET": f"file:///{secret_file}"}).secret()
-    assert len(made) == 32 and oct(secret_file.stat().st_mode & 0o777) == "0o600"
-    with pytest.raises(ConfigError, match="SUBSCRIBER_SECRET: 'vault://k' is not file:///PATH"):
+    secret_file = tmp_path / "var" / "secret"  # configured, so never made up
+    with pytest.raises(ConfigError, match=f"SUBSCRIBER_SECRET: {secret_file} does not exist"):
+        Config.from_environment({"SUBSCRIBER_SECRET": secret_file.as_uri()}).secret()
+    assert not secret_file.exists()
+    with pytest.raises(
+        ConfigError, match="SUBSCRIBER_SECRET: 'vault://k' is not file:///ABSOLUTE/PATH"
+    ):
         Config.from_environment({"SUBSCRIBER_SECRET": "vault://k"}).secret()
 
 
@@ -613,7 +700,7 @@ def test_on_aws_the_signing_key_comes_from_an_ssm_secure_string(
 ) -> None:
     import boto3
 
-    from subscriber_lambda.config import Config
+    from subscriber_lambda.config import Config, ConfigError
     from tests.moto_server import CREDENTIALS, moto_server
 
     with moto_server() as endpoint:
@@ -632,3 +719,8 @@ def test_on_aws_the_signing_key_comes_from_an_ssm_secure_string(
             {"SUBSCRIBER_SECRET": "ssm:///noticeboard/subscriber-secret"}
         )
         assert config.secret() == b"\xab" * 32
+        boto3.client("ssm").put_parameter(
+            Name="/noticeboard/short", Type="SecureString", Value="ab" * 16
+        )
+        with pytest.raises(ConfigError, match="the SSM parameter /noticeboard/short holds 16"):
+            Config.from_environment({"SUBSCRIBER_SECRET": "ssm:///noticeboard/short"}).secret()

@@ -10,13 +10,13 @@ Keys (PK, SK):
 - ``T#{topic}`` and ``T#{topic}#W#{ward}``, ``S#{email_hash}``: memberships, so that
   "confirmed subscribers of topic T in ward W" is one query (ward ``all`` for those who
   chose the whole district).
-- ``T#{topic}`` and ``T#{topic}#W#{ward}``, ``S#{email_hash}``: memberships, so that
-  "confirmed subscribers of topic T in ward W" is one query (ward ``all`` for those who
-  chose the whole district).
-- ``R#{key}``, ``RATE``: a rate-limit window.
+- ``R#{key}``, ``RATE``: a rate-limit window (``R#address:{email_hash}`` is an address's).
 - ``U#{key}``, ``USED``: a confirmation link that has been used (``expires_at`` is the
   table's TTL attribute, so DynamoDB deletes the row once the link has expired anyway).
 - ``C#{item}``, ``COUNTS``: how many of an item's emails were delivered, opened, clicked...
+
+Deleting a subscriber deletes their profile, memberships, ledger rows (and with them
+their entries in both indexes) and their address's rate limit; only ``X#`` stays.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from ..core.preferences import Preferences
-from ..ports import Subscriber
+from ..ports import LedgerEntry, Subscriber, address_limit_key, newest_first
 
 PROFILE, SUPPRESSED, RATE, DIGEST, USED = "PROFILE", "SUPPRESSED", "RATE", "DIGEST", "USED"
 
@@ -161,15 +161,28 @@ class DynamoStore:
                 return
             options["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
+    def _partition(self, partition: str, sort_prefix: str = "") -> Iterator[dict[str, Any]]:
+        condition = Key("PK").eq(partition)
+        if sort_prefix:
+            condition = condition & Key("SK").begins_with(sort_prefix)
+        options: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": True}
+        while True:
+            page = self._table.query(**options)
+            yield from page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                return
+            options["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     def delete_subscriber(self, email_hash: str) -> bool:
+        """The profile goes last, so a run that stops half-way can simply be repeated."""
         previous = self.subscriber_by_hash(email_hash)
         if previous is not None:
             self._set_memberships(email_hash, previous.preferences, None)
-        history = self._table.query(KeyConditionExpression=Key("PK").eq(f"S#{email_hash}"))
         with self._table.batch_writer() as batch:
-            for item in history.get("Items", []):
+            for item in self._partition(f"S#{email_hash}"):
                 if item["SK"] != PROFILE:
                     batch.delete_item(Key={"PK": item["PK"], "SK": item["SK"]})
+            batch.delete_item(Key={"PK": f"R#{address_limit_key(email_hash)}", "SK": RATE})
         try:
             self._table.delete_item(
                 Key={"PK": f"S#{email_hash}", "SK": PROFILE},
@@ -180,6 +193,20 @@ class DynamoStore:
                 return False
             raise
         return True
+
+    def deliveries_of(self, email_hash: str) -> list[LedgerEntry]:
+        entries = []
+        for item in self._partition(f"S#{email_hash}", "D#"):
+            item_id, _, revision = str(item["SK"]).removeprefix("D#").rpartition("#")
+            entries.append(
+                LedgerEntry(
+                    item_id,
+                    revision,
+                    str(item["state"]),
+                    datetime.fromisoformat(str(item["updated_at"])),
+                )
+            )
+        return newest_first(entries)
 
     def claim(self, subscriber_id: str, item_id: str, revision: str, now: datetime) -> bool:
         key = {"PK": f"S#{subscriber_id}", "SK": f"D#{item_id}#{revision}"}

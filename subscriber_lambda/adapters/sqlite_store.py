@@ -7,11 +7,18 @@ transaction state; WAL mode lets them read while one writes.
 The sent-ledger is the table ``deliveries``, keyed by subscriber, item and revision: a
 row is written 'pending' before a message is handed to the mailer and 'sent' after, so a
 run that is killed half-way resends at most the one message that was in flight.
+
+The file holds addresses, so it is made readable and writable by its owner only (0600,
+whatever the umask); SQLite gives its ``-wal`` and ``-shm`` files the database file's
+mode. Deleted rows are overwritten with zeros (``secure_delete``), so an erased address
+leaves the database file at the next checkpoint (at the latest when the last connection
+closes); copies made before then, such as backups, keep it until they are deleted.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -19,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..core.preferences import Preferences
-from ..ports import Subscriber
+from ..ports import LedgerEntry, Subscriber, address_limit_key, newest_first
 
 MIGRATIONS: list[str] = [
     # 1: subscribers, the sent-ledger (with digests' waiting items), suppressions, rate limits
@@ -87,10 +94,24 @@ MIGRATIONS: list[str] = [
 SUBSCRIBER = "SELECT id, email, email_hash, preferences, confirmed_at FROM subscribers"
 
 
+def create_owner_only(path: Path) -> None:
+    """Make an empty file that only its owner can read or write (0600, umask or not),
+    unless the file is already there."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
+
+
 def connect(path: Path | str) -> sqlite3.Connection:
     """A connection with the store's settings, in autocommit mode (transactions explicit)."""
     db = sqlite3.connect(str(path), isolation_level=None)
     db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA secure_delete = ON")  # erased rows are overwritten in the file
     db.execute("PRAGMA journal_mode = WAL")
     # With WAL, NORMAL survives the process dying; a power cut may lose the last few
     # ledger rows, which at worst sends those messages again.
@@ -106,6 +127,7 @@ class ThreadConnections:
         if str(path) == ":memory:":
             raise ValueError("the store needs a file: every thread opens its own connection")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        create_owner_only(Path(path))
         self.path = path
         self._local = threading.local()
 
@@ -193,9 +215,32 @@ class SqliteStore:
         return self.subscribers()  # one small server: the core filters everyone
 
     def delete_subscriber(self, email_hash: str) -> bool:
-        return (
-            self._db.execute("DELETE FROM subscribers WHERE email_hash = ?", (email_hash,)).rowcount
-            > 0
+        """The subscriber's ledger rows go with them (ON DELETE CASCADE), and so do their
+        address's rate limit and any mail the routes have not sent them yet."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            deleted = self._db.execute(
+                "DELETE FROM subscribers WHERE email_hash = ?", (email_hash,)
+            ).rowcount
+            self._db.execute(
+                "DELETE FROM rate_limits WHERE key = ?", (address_limit_key(email_hash),)
+            )
+            self._db.execute("DELETE FROM mail_jobs WHERE email_hash = ?", (email_hash,))
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return deleted > 0
+
+    def deliveries_of(self, email_hash: str) -> list[LedgerEntry]:
+        rows = self._db.execute(
+            """SELECT d.item_id, d.revision, d.state, d.updated_at FROM deliveries d
+               JOIN subscribers s ON s.id = d.subscriber_id WHERE s.email_hash = ?""",
+            (email_hash,),
+        )
+        return newest_first(
+            LedgerEntry(item_id, revision, state, datetime.fromisoformat(updated_at))
+            for item_id, revision, state, updated_at in rows
         )
 
     def claim(self, subscriber_id: str, item_id: str, revision: str, now: datetime) -> bool:
