@@ -330,3 +330,31 @@ def test_without_javascript_the_search_page_offers_the_lists(
     page.get_by_role("link", name="Statutory notices", exact=True).last.click()
     assert page.locator("h1").inner_text() == "Statutory notices"
     page.context.close()
+
+
+def test_the_sites_scripts_run_under_its_content_security_policy(
+    browser: Browser, site_url: str, search_site_url: str, postcode_site_url: str
+) -> None:
+    """The policy refuses inline scripts and eval: every script the site runs (the alert
+    banner, GOV.UK Frontend, search, find your area) must work without either."""
+    refused: list[str] = []
+    context = browser.new_context()
+    context.on(
+        "console",
+        lambda message: refused.append(message.text)
+        if "Content Security Policy" in message.text
+        else None,
+    )
+    page = context.new_page()
+    page.goto(site_url + "/")
+    assert page.evaluate("document.body.classList.contains('govuk-frontend-supported')")
+    page.goto(site_url + "/subscriptions/subscribe")
+    page.goto(search_site_url + "/search/")
+    page.get_by_placeholder("Search alerts, notices and bin collection changes").fill("January")
+    page.locator(".pagefind-ui__result-link").first.wait_for()
+    page.goto(postcode_site_url + "/")
+    page.get_by_label("Find your area").fill("CT16 1LU")
+    page.get_by_role("button", name="Find").click()
+    page.wait_for_url("**/wards/town-and-castle/")
+    context.close()
+    assert refused == []

@@ -46,3 +46,15 @@ def test_unknown_paths_and_folders_get_the_404_page(example_site: Path) -> None:
             status, _, body = fetch(url + path)
             assert status == 404
             assert b"Page not found" in body
+
+
+def test_every_inline_script_of_the_site_is_allowed_by_its_hash(example_site: Path) -> None:
+    from lxml import html
+
+    from subscriber_lambda.site_policy import CONTENT_SECURITY_POLICY, script_hash
+
+    for page in example_site.rglob("*.html"):
+        for script in html.parse(str(page)).getroot().iter("script"):
+            if script.get("src") is None:
+                assert script_hash(script.text or "") in CONTENT_SECURITY_POLICY, page
+            assert not any(name.startswith("on") for name in script.attrib), page
