@@ -3,7 +3,8 @@ port, under uvicorn, with the sender threads that send the routes' emails.
 
 Hard limits, whatever a client sends: request bodies (enforced while reading, so a false
 or missing Content-Length cannot get past it), header size, concurrent requests, a
-backlog, and an idle timeout on kept-alive connections. Behind a reverse proxy the real
+backlog, a deadline for reading each request (``read_deadline.py``) and an idle timeout
+on kept-alive connections. Behind a reverse proxy the real
 client address is taken from ``X-Forwarded-For`` only when the connection comes from a
 proxy named with ``--trusted-proxy`` (docs/deploy.md has nginx and Caddy set-ups).
 """
@@ -23,6 +24,7 @@ from .config import Config
 from .core.tokens import Signer
 from .mail_jobs import JobRunner, MailJobs
 from .pages import Pages
+from .read_deadline import READ_TIMEOUT, with_read_timeout
 from .site_data import SiteData
 from .web import Subscriptions
 
@@ -46,6 +48,7 @@ class ServeOptions:
     site_dir: Path
     trusted_proxies: tuple[str, ...] = ()
     clock: Callable[[], datetime] = now
+    read_timeout: float = READ_TIMEOUT
 
 
 def server(config: Config, options: ServeOptions) -> tuple[uvicorn.Server, JobRunner]:
@@ -75,6 +78,7 @@ def server(config: Config, options: ServeOptions) -> tuple[uvicorn.Server, JobRu
     app = create_app(subscriptions, config.site_url, options.site_dir)
     uvicorn_config = uvicorn.Config(
         app,
+        http=with_read_timeout(options.read_timeout),
         host=options.host,
         port=options.port,
         proxy_headers=bool(options.trusted_proxies),

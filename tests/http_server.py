@@ -36,12 +36,13 @@ def running(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     trusted_proxies: tuple[str, ...] = (),
     site_url: str | None = None,
+    read_timeout: float = 15,
 ) -> Iterator[str]:
     """Serve ``site_dir`` and the routes; yields the base URL. Stops within seconds."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     config = Config.from_environment({**environment, "SITE_URL": site_url or base})
-    options = ServeOptions("127.0.0.1", port, site_dir, trusted_proxies, clock)
+    options = ServeOptions("127.0.0.1", port, site_dir, trusted_proxies, clock, read_timeout)
     http_server, senders = server(config, options)
     senders.start()
     thread = threading.Thread(target=http_server.run, daemon=True)

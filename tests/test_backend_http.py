@@ -43,7 +43,7 @@ ALWAYS = {
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    with world_at(tmp_path, trusted_proxies=("127.0.0.2",)) as world:
+    with world_at(tmp_path, trusted_proxies=("127.0.0.2",), read_timeout=1.0) as world:
         yield world
 
 
@@ -128,6 +128,27 @@ def test_a_false_content_length_gets_a_400_not_a_dropped_connection(
     )
     status, _, _ = raw(world.base, sent)
     assert status in (400, 413)
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        b"",
+        b"GET / HTTP/1.1\r\nHost: x\r\n",
+        b"POST /subscriptions/subscribe HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n\r\nemail=",
+    ],
+    ids=["nothing", "half the headers", "half the body"],
+)
+def test_a_slow_or_silent_client_is_cut_off(world: World, sent: bytes) -> None:
+    """The fixture's server allows 1 s to read a request (15 s in production)."""
+    url = urlsplit(world.base)
+    with socket.create_connection((url.hostname, url.port), timeout=10) as connection:
+        connection.sendall(sent)
+        started = time.monotonic()
+        assert connection.recv(100) == b""  # closed by the server
+        assert time.monotonic() - started < 5
+    assert request(world, "/")[0] == 200  # everyone else is served as usual
 
 
 def test_a_short_content_length_reads_no_further(world: World) -> None:

@@ -341,9 +341,9 @@ def test_the_sites_scripts_run_under_its_content_security_policy(
     context = browser.new_context()
     context.on(
         "console",
-        lambda message: refused.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     page = context.new_page()
     page.goto(site_url + "/")
