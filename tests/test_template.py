@@ -76,6 +76,17 @@ def test_queues_have_a_dead_letter_queue_and_workers_report_partial_failures() -
     )
 
 
+def test_the_http_function_cannot_send_email_and_only_queues_mail_jobs() -> None:
+    policies = str(resources()["HttpFunction"]["Properties"]["Policies"])
+    assert "ses:" not in policies
+    assert "SQSSendMessagePolicy" in policies and "RoutineQueue" in policies
+
+
+def test_used_confirmation_links_expire_from_the_table() -> None:
+    ttl = resources()["SubscribersTable"]["Properties"]["TimeToLiveSpecification"]
+    assert ttl == {"AttributeName": "expires_at", "Enabled": True}
+
+
 def test_the_api_is_throttled() -> None:
     settings = resources()["Api"]["Properties"]["DefaultRouteSettings"]
     assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
