@@ -1,10 +1,12 @@
 """What the backend needs from the built site: the choices on the forms, the postcode
-lookup and the page shell (header, footer, styles) that its pages are put in."""
+lookup and the page shell (header, footer, styles, the alert banner) that its pages are
+put in. The shell is read again whenever the build replaces it, so a new alert's banner
+is on the subscription pages as soon as it is on the site's."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .core.postcodes import normalise_postcode, outward_code
@@ -19,9 +21,29 @@ PLAIN_SHELL = (
 )
 
 
+@dataclass
+class Shell:
+    """The page shell file, read when it changes. The cached (stamp, text) pair is
+    replaced whole, so threads reading at once see one version or the other."""
+
+    path: Path
+    _cached: tuple[tuple[int, int], str] | None = field(default=None, repr=False)
+
+    def text(self) -> str:
+        try:
+            status = self.path.stat()
+        except OSError:
+            return PLAIN_SHELL
+        stamp = (status.st_mtime_ns, status.st_size)
+        cached = self._cached
+        if cached is None or cached[0] != stamp:
+            cached = self._cached = (stamp, self.path.read_text(encoding="utf-8"))
+        return cached[1]
+
+
 @dataclass(frozen=True)
 class SiteData:
-    shell: str
+    shell: Shell
     wards: list[tuple[str, str]]  # (slug, name)
     notice_types: list[tuple[str, str]]
     languages: list[tuple[str, str]]
@@ -30,13 +52,12 @@ class SiteData:
 
     @classmethod
     def load(cls, site_dir: Path) -> SiteData:
-        shell_path, options_path = site_dir / SHELL, site_dir / OPTIONS
-        shell = shell_path.read_text(encoding="utf-8") if shell_path.is_file() else PLAIN_SHELL
+        options_path = site_dir / OPTIONS
         options = (
             json.loads(options_path.read_text(encoding="utf-8")) if options_path.is_file() else {}
         )
         return cls(
-            shell=shell,
+            shell=Shell(site_dir / SHELL),
             wards=[(w["slug"], w["name"]) for w in options.get("wards", [])],
             notice_types=[(t["slug"], t["label"]) for t in options.get("notice_types", [])],
             languages=[(lang["tag"], lang["name"]) for lang in options.get("languages", [])]
@@ -57,7 +78,7 @@ class SiteData:
         return ward
 
     def page(self, title: str, content: str) -> str:
-        return self.shell.replace(TITLE_MARK, title).replace(CONTENT_MARK, content)
+        return self.shell.text().replace(TITLE_MARK, title).replace(CONTENT_MARK, content)
 
     def choices(self) -> Choices:
         return Choices(

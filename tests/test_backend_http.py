@@ -418,3 +418,13 @@ def test_confirmation_links_are_followed_by_a_resident_not_a_robot(world: World)
     assert 'method="post"' in page and "Confirm and subscribe" in page
     _, headers, _ = request(world, confirmation_link(message).removeprefix(world.base))
     assert headers["Referrer-Policy"] == "strict-origin"
+
+
+def test_a_new_alert_banner_reaches_the_subscription_pages_without_a_restart(
+    world: World,
+) -> None:
+    shell = world.site / "subscriptions" / "shell.html"
+    before = world.get("/subscriptions/subscribe")[1]
+    assert "Flood now" not in before
+    shell.write_text(shell.read_text().replace("<main", "<p>Flood now</p><main", 1))
+    assert "Flood now" in world.get("/subscriptions/subscribe")[1]
