@@ -138,3 +138,8 @@ def security_headers(path: str, https: bool) -> dict[str, str]:
     if https:
         headers["Strict-Transport-Security"] = HSTS
     return headers
+
+
+if __name__ == "__main__":  # the headers to give a CDN or web server that serves the site
+    for name, value in security_headers("/", https=True).items():
+        print(f"{name}: {value}")
