@@ -124,14 +124,18 @@ class DynamoStore:
         assert found is not None
         return found
 
-    def _members(self, partition: str) -> Iterator[str]:
-        options: dict[str, Any] = {"KeyConditionExpression": Key("PK").eq(partition)}
+    def _pages(self, call: Any, **options: Any) -> Iterator[dict[str, Any]]:
+        """Every item a query or scan finds, page after page."""
         while True:
-            page = self._table.query(**options)
-            yield from (str(item["SK"]).removeprefix("S#") for item in page.get("Items", []))
+            page = call(**options)
+            yield from page.get("Items", [])
             if "LastEvaluatedKey" not in page:
                 return
             options["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _members(self, partition: str) -> Iterator[str]:
+        items = self._pages(self._table.query, KeyConditionExpression=Key("PK").eq(partition))
+        return (str(item["SK"]).removeprefix("S#") for item in items)
 
     def candidates(
         self, topic: str, wards: Iterable[str] | None, also: Iterable[str]
@@ -153,25 +157,14 @@ class DynamoStore:
         return self._subscriber(item) if item else None
 
     def subscribers(self) -> Iterator[Subscriber]:
-        options: dict[str, Any] = {"FilterExpression": Attr("SK").eq(PROFILE)}
-        while True:
-            page = self._table.scan(**options)
-            yield from (self._subscriber(item) for item in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return
-            options["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = self._pages(self._table.scan, FilterExpression=Attr("SK").eq(PROFILE))
+        return (self._subscriber(item) for item in items)
 
     def _partition(self, partition: str, sort_prefix: str = "") -> Iterator[dict[str, Any]]:
         condition = Key("PK").eq(partition)
         if sort_prefix:
             condition = condition & Key("SK").begins_with(sort_prefix)
-        options: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": True}
-        while True:
-            page = self._table.query(**options)
-            yield from page.get("Items", [])
-            if "LastEvaluatedKey" not in page:
-                return
-            options["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return self._pages(self._table.query, KeyConditionExpression=condition, ConsistentRead=True)
 
     def delete_subscriber(self, email_hash: str) -> bool:
         """The profile goes last, so a run that stops half-way can simply be repeated."""
@@ -253,16 +246,11 @@ class DynamoStore:
         )
 
     def _query_index(self, index: str, partition: str) -> Iterator[dict[str, Any]]:
-        options: dict[str, Any] = {
-            "IndexName": index,
-            "KeyConditionExpression": Key(f"{index}PK").eq(partition),
-        }
-        while True:
-            page = self._table.query(**options)
-            yield from page.get("Items", [])
-            if "LastEvaluatedKey" not in page:
-                return
-            options["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return self._pages(
+            self._table.query,
+            IndexName=index,
+            KeyConditionExpression=Key(f"{index}PK").eq(partition),
+        )
 
     def recipients_of(self, item_id: str) -> set[str]:
         return {str(item["GSI1SK"]) for item in self._query_index("GSI1", f"I#{item_id}")}
