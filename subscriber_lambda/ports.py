@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -77,9 +78,37 @@ class Store(Protocol):
         """Count one request against a rate limit; False when over it."""
 
 
+class DeliveryError(Exception):
+    """A message the mail system did not take. The text never holds the address: it can
+    end up in logs, and addresses must not."""
+
+    def __init__(self, reason: str, recipient: str = "") -> None:
+        if recipient:
+            reason = re.sub(re.escape(recipient), "recipient", reason, flags=re.IGNORECASE)
+        super().__init__(reason)
+
+
+class DeliveryRefused(DeliveryError):
+    """Refused for good, because of the address: it does not exist, its mailbox is
+    disabled, it is not an address at all. Sending again would be refused again."""
+
+
+class DeliveryDeferred(DeliveryError):
+    """Refused for now, this message only (SMTP 4xx to the recipient or the data): try
+    it again later."""
+
+
+class MailerUnavailable(DeliveryError):
+    """The mail system itself is not taking mail (no connection, the relay closing, a
+    refused login, throttling that outlasted the retries, a paused account, a missing
+    configuration set), or refuses something that is not about this address (our sender,
+    our message, a policy about us): every message would fail alike. Stop, and try later."""
+
+
 class Mailer(Protocol):
     def send(self, message: Message) -> None:
-        """Hand one message to the mail system; raise if it was not accepted."""
+        """Hand one message to the mail system. Raises DeliveryRefused, DeliveryDeferred or
+        MailerUnavailable if it was not accepted."""
 
 
 class Queue(Protocol):

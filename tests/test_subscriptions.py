@@ -63,10 +63,27 @@ FILES = {
 
 @dataclass
 class Inbox:
+    """An SMTP server's handler: keeps every message, except that it refuses the addresses
+    in ``refuse`` for good (550) and those in ``defer`` for now (451), as relays do."""
+
     messages: list[Message] = field(default_factory=list)
+    refuse: set[str] = field(default_factory=set)
+    defer: set[str] = field(default_factory=set)
+    connections: list[Any] = field(default_factory=list)  # the client's address, per message
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.refuse:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        if address in self.defer:
+            return f"451 4.2.1 <{address}>: Mailbox busy, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(email.message_from_bytes(envelope.content))
+        self.connections.append(session.peer)
         return "250 OK"
 
     def to(self, address: str) -> list[Message]:
