@@ -44,8 +44,10 @@ class Store(Protocol):
         """Forget the address and its history; False if it was not there."""
 
     def claim(self, subscriber_id: str, item_id: str, revision: str, now: datetime) -> bool:
-        """Record that this revision is about to go to this subscriber. False if it was
-        already sent; True if it is new or was left pending by a run that stopped."""
+        """Record that this revision is about to go to this subscriber ('pending'). True if
+        it is new, was left pending by a run that stopped, or was deferred and its retry
+        time has come; False if it was sent, waits for a digest, failed, or is deferred
+        until later."""
 
     def mark(
         self,
@@ -56,8 +58,22 @@ class Store(Protocol):
         now: datetime,
         details: dict[str, str] | None = None,
     ) -> None:
-        """'sent' after the mailer accepted it, or 'digest' when it waits for a digest (with
-        the title, summary and url the digest lists, in the subscriber's language)."""
+        """'sent' after the mailer accepted it, 'digest' when it waits for a digest (with
+        the title, summary and url the digest lists, in the subscriber's language), or
+        'failed' when the mail system refused it for good."""
+
+    def defer(
+        self,
+        subscriber_id: str,
+        item_id: str,
+        revision: str,
+        now: datetime,
+        count_attempt: bool = True,
+    ) -> datetime | None:
+        """The mail system refused it for now: the row becomes 'deferred' until the time
+        returned (``core.retry``), or 'failed' (None) after too many attempts. When the
+        mail system itself was down (``count_attempt`` False) the attempt is not held
+        against the message, and it is due again at once."""
 
     def recipients_of(self, item_id: str) -> set[str]:
         """Subscribers who were sent any revision of an item (for its updates and cancels)."""

@@ -567,9 +567,49 @@ def test_export_and_erase_one_persons_data(tmp_path: Path) -> None:
 
 def test_the_store_migrates_once(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "db.sqlite")
-    assert store.migrate() == 2
+    assert store.migrate() == 3
     store.close()
-    assert SqliteStore(tmp_path / "db.sqlite").migrate() == 2
+    assert SqliteStore(tmp_path / "db.sqlite").migrate() == 3
+
+
+def test_the_ledger_keeps_every_row_when_it_learns_failures(tmp_path: Path) -> None:
+    """Migration 3 rebuilds the ledger (SQLite cannot change a CHECK constraint)."""
+    import sqlite3
+
+    from subscriber_lambda.adapters.sqlite_store import MIGRATIONS
+
+    before = sqlite3.connect(tmp_path / "db.sqlite", isolation_level=None)
+    for number, script in enumerate(MIGRATIONS[:2], start=1):
+        before.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+    before.executescript(
+        """INSERT INTO subscribers VALUES (7, 'd@example.net', 'hash-d', '{"topics": ["notices"],
+               "wards": ["all"], "frequency": "daily"}', 'daily', '2026-11-01T00:00:00+00:00');
+           INSERT INTO deliveries VALUES (7, 'alerts/x', 'r1', 'sent', NULL, '2026-11-02');
+           INSERT INTO deliveries VALUES (7, 'notices/n', 'r1', 'pending', NULL, '2026-11-02');
+           INSERT INTO deliveries VALUES (7, 'notices/m', 'r1', 'digest',
+               '{"title": "M", "summary": "S", "url": "https://x/m/"}', '2026-11-02');"""
+    )
+    before.close()
+    store = SqliteStore(tmp_path / "db.sqlite")
+    now = datetime(2026, 11, 28, tzinfo=UTC)
+    assert store.claim("7", "alerts/x", "r1", now) is False  # sent stays sent
+    assert store.recipients_of("alerts/x") == {"7"}
+    assert store.claim("7", "notices/n", "r1", now) is True  # pending stays pending
+    assert store.defer("7", "notices/n", "r1", now) == now + timedelta(minutes=1)
+    assert [items for _, items in store.digest_due("daily")] == [
+        [
+            {
+                "title": "M",
+                "summary": "S",
+                "url": "https://x/m/",
+                "item_id": "notices/m",
+                "revision": "r1",
+            }
+        ]
+    ]
+    store.delete_subscriber("hash-d")  # the ledger still belongs to its subscriber
+    assert store.recipients_of("alerts/x") == set()
+    store.close()
 
 
 def test_configuration_by_environment(tmp_path: Path) -> None:
