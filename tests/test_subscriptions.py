@@ -380,8 +380,8 @@ def test_digests_gather_what_waits(world: World) -> None:
         "Dover District Council",
         world.clock,
     )
-    assert digester.run("daily") == 1
-    assert digester.run("daily") == 0
+    assert digester.run("daily").sent == 1
+    assert digester.run("daily").sent == 0
     digest = world.inbox.to("daily@example.net")[-1]
     assert subject(digest) == "Your daily summary from Dover District Council: 2 new"
     text = body(digest, "plain")
