@@ -6,6 +6,10 @@ digest  send daily or weekly summaries (run from a schedule)
 export  print everything held about one address (JSON), for a subject access request
 erase   delete one address and everything held under it, but for a suppression (bounce
         or complaint: only a keyed hash, kept so that the address is never mailed again)
+
+notify and digest exit with 0 when every email was dealt with, 75 (EX_TEMPFAIL) when some
+were deferred (run again after the time the summary gives), and 1 when they stopped
+because the mail system was unavailable (run again: nothing sent is sent twice).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from pathlib import Path
 from .config import Config, ConfigError
 from .core.addresses import AddressError, address_hash, normalise_address
 from .core.tokens import Signer
-from .notify import Links, Notifier, load_manifest, progress_stream
+from .notify import DeliveryCounts, Links, Notifier, load_manifest, progress_stream
 from .site_data import SiteData
 
 
@@ -130,8 +134,21 @@ def run_notify(config: Config, args: argparse.Namespace) -> int:
         close = getattr(mailer, "close", None)
         if close:
             close()
-    print(report.summary())
-    return 0
+    return finish("notify", report.summary(), report)
+
+
+def finish(command: str, summary: str, report: DeliveryCounts) -> int:
+    """The summary on stdout, and the exit status a schedule can act on: 0 done, 75
+    (EX_TEMPFAIL) some deliveries deferred, 1 stopped because the mail system was
+    unavailable (the summary then counts what was done before it stopped)."""
+    print(summary)
+    if report.stopped:
+        print(
+            f"{command}: stopped: the mail system is unavailable: {report.stopped}. "
+            "Run it again: nothing sent is sent twice.",
+            file=sys.stderr,
+        )
+    return report.exit_status
 
 
 def run_digest(config: Config, args: argparse.Namespace) -> int:
@@ -147,8 +164,8 @@ def run_digest(config: Config, args: argparse.Namespace) -> int:
         council=site.council,
         clock=now,
     )
-    print(f"digest: {digester.run(args.frequency)} {args.frequency} summaries sent")
-    return 0
+    report = digester.run(args.frequency)
+    return finish("digest", report.summary(), report)
 
 
 def the_address(args: argparse.Namespace) -> str | None:

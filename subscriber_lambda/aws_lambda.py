@@ -5,15 +5,19 @@
 - ``publish``: S3 ObjectCreated on the notify manifest -> plan the fan-out onto SQS.
 - ``worker``: SQS batch -> send deliveries, and the routes' mail jobs (confirmations,
   manage links); reports partial batch failures (poisoned messages end in the dead-letter
-  queue after the queue's maxReceiveCount).
+  queue after the queue's maxReceiveCount). A refused or deferred address is the ledger's
+  business, not a failure; when SES is unavailable the message, and the rest of the batch
+  untried, are failures, so SQS brings them back later.
 - ``ses_events``: SNS notifications of SES events -> suppress hard bounces and complaints.
-- ``digest``: an EventBridge schedule -> daily or weekly summaries.
+- ``digest``: an EventBridge schedule -> daily or weekly summaries (an error when some
+  could not go, so that Lambda tries the event again: only what still waits is sent).
 Every handler is safe to run twice on the same event: the ledger decides what is sent.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +26,9 @@ from .core.addresses import AddressError, address_hash, normalise_address
 from .digest import Digester
 from .mail_jobs import MailJob, MailJobs
 from .notify import Delivery, Notifier, NotifyReport
-from .ports import Store
+from .ports import MailerUnavailable, Store
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -51,7 +57,11 @@ def worker(components: Components, event: Mapping[str, Any]) -> dict[str, list[d
     failures = []
     manifests: dict[str, dict[str, Any]] = {}
     report = NotifyReport()
+    unavailable: MailerUnavailable | None = None
     for record in event.get("Records", []):
+        if unavailable is not None:  # SES is down: leave the rest for SQS to bring back
+            failures.append({"itemIdentifier": record["messageId"]})
+            continue
         try:
             body = json.loads(record["body"])
             if "job" in body:  # a confirmation or manage link the routes asked for
@@ -64,8 +74,15 @@ def worker(components: Components, event: Mapping[str, Any]) -> dict[str, list[d
                 components.notifier.deliver(
                     manifests[source], report, Delivery(email_hash, item_id)
                 )
+        except MailerUnavailable as error:
+            unavailable = error
+            failures.append({"itemIdentifier": record["messageId"]})
         except Exception:
             failures.append({"itemIdentifier": record["messageId"]})
+    if unavailable is not None:
+        logger.warning(
+            "worker: mail system unavailable, %d messages to retry: %s", len(failures), unavailable
+        )
     return {"batchItemFailures": failures}
 
 
@@ -101,8 +118,11 @@ def sweep(components: Components, event: Mapping[str, Any]) -> dict[str, int]:
 
 
 def digest(components: Components, event: Mapping[str, Any]) -> dict[str, int]:
-    frequency = str(event.get("frequency", "daily"))
-    return {"sent": components.digester.run(frequency)}
+    report = components.digester.run(str(event.get("frequency", "daily")))
+    if report.exit_status:
+        stopped = f"; stopped: {report.stopped}" if report.stopped else ""
+        raise RuntimeError(f"{report.summary()}{stopped}")
+    return {"sent": report.sent, "suppressed": report.suppressed}
 
 
 HANDLERS: dict[str, Callable[[Components, Mapping[str, Any]], Any]] = {

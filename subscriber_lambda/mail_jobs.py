@@ -25,7 +25,7 @@ from .core.preferences import Preferences
 from .core.tokens import Purpose, Signer
 from .notify import Links
 from .pages import Pages
-from .ports import Mailer, Store
+from .ports import DeliveryRefused, Mailer, Store
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,15 @@ class MailJobs:
     clock: Callable[[], datetime]
 
     def run(self, job: MailJob) -> None:
-        """Raises what the mailer raises if the message was not accepted."""
+        """An address the mail system refuses for good is suppressed, and the job is done;
+        ``DeliveryDeferred`` and ``MailerUnavailable`` are raised: try the job again later."""
+        try:
+            self._run(job)
+        except DeliveryRefused:
+            log.warning("mail job for %s refused: address suppressed", job.email_hash[:8])
+            self.store.suppress(job.email_hash, "refused", self.clock())
+
+    def _run(self, job: MailJob) -> None:
         if self.store.is_suppressed(job.email_hash):
             return
         subscriber = self.store.subscriber_by_hash(job.email_hash)

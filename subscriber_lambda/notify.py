@@ -5,21 +5,30 @@ manifest to the confirmed subscribers it concerns.
 - Each subscriber gets an item revision at most once: the ledger row is claimed
   ('pending') before the message goes to the mailer and marked 'sent' after. A run killed
   half-way, then run again, skips nobody and resends at most the message in flight.
+- One address never holds up the others. An address the mail system refuses for good is
+  suppressed (the subscriber is deleted; the ledger row is 'failed'). A message refused
+  for now is 'deferred' and goes on a later run once its retry time has come (1 minute,
+  doubling to 1 hour; 'failed' after 12 tries). When the mail system itself is down, the
+  run stops after 3 deliveries in a row found it so, rather than wait for a timeout per
+  subscriber; those are deferred, the rest not yet tried, and the next run sends them.
 - Nobody gets an item published before they confirmed. An alert that updates or cancels
   another also goes to everyone who got that one. Exercises go to nobody unless
   SUBSCRIBER_SEND_EXERCISES is yes.
 - Items for daily or weekly subscribers wait for their digest (``digest`` command).
-Subscribers are streamed, so memory does not grow with their number.
+Subscribers are streamed, so memory does not grow with their number. Logs name a
+subscriber by the first 8 characters of their keyed hash, never by address.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
 from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
@@ -27,21 +36,98 @@ from typing import Any, TextIO
 from .core.matching import goes_at_once, version_for, wants
 from .core.messages import Envelope, build_message
 from .core.tokens import Purpose, Signer
-from .ports import Mailer, Queue, Store, Subscriber
+from .ports import (
+    DeliveryDeferred,
+    DeliveryError,
+    DeliveryRefused,
+    Mailer,
+    MailerUnavailable,
+    Queue,
+    Store,
+    Subscriber,
+)
 
 Clock = Callable[[], datetime]
+logger = logging.getLogger(__name__)
+
+GIVE_UP_AFTER = 3  # deliveries in a row that found the mail system unavailable
+EX_TEMPFAIL = 75  # sysexits.h: try again later
+
+
+class Outcome(Enum):
+    SKIPPED = "skipped"  # not for this manifest, or the ledger says it is done or not due
+    QUEUED = "queued for a digest"
+    SENT = "sent"
+    DEFERRED = "deferred"
+    FAILED = "failed"  # deferred too many times
+    SUPPRESSED = "suppressed"
 
 
 @dataclass
-class NotifyReport:
+class Outage:
+    """Deliveries in a row that found the mail system unavailable. A run gives up at
+    GIVE_UP_AFTER: each may have waited for a connection timeout, and every one after
+    would wait for its own."""
+
+    in_a_row: int = 0
+
+    def failed(self) -> bool:
+        """One more; True when it is time to stop."""
+        self.in_a_row += 1
+        return self.in_a_row >= GIVE_UP_AFTER
+
+    def answered(self) -> None:
+        self.in_a_row = 0
+
+
+@dataclass
+class DeliveryCounts:
+    """What became of a run's emails, and how the command should exit."""
+
     sent: int = 0
+    deferred: int = 0
+    suppressed: int = 0
+    failed: int = 0
+    next_try: datetime | None = None
+    stopped: str | None = None  # why the run stopped early: the mail system was unavailable
+
+    def deferred_until(self, when: datetime) -> None:
+        self.deferred += 1
+        self.next_try = min(self.next_try or when, when)
+
+    def counts(self, noun: str, when: str) -> str:
+        deferred = f"{self.deferred} deferred"
+        if self.deferred:
+            deferred += f" ({when})"
+        suppressed = f"{self.suppressed} suppressed"
+        if self.suppressed:
+            suppressed += " (refused permanently)"
+        return f"{self.sent} {noun} sent, {deferred}, {suppressed}"
+
+    @property
+    def exit_status(self) -> int:
+        """1 when the run stopped (the mail system was unavailable), 75 (EX_TEMPFAIL) when
+        deliveries wait to be tried again, else 0."""
+        if self.stopped:
+            return 1
+        return EX_TEMPFAIL if self.deferred else 0
+
+
+@dataclass
+class NotifyReport(DeliveryCounts):
     queued_for_digest: int = 0
     items: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
+        when = "retried on the next run"
+        if self.next_try:
+            when += f" after {self.next_try:%H:%M %Z}".rstrip()
+        failed = f"{self.failed} failed"
+        if self.failed:
+            failed += " (deferred too often)"
         return (
-            f"notify: {self.items} items; {self.sent} emails sent, "
+            f"notify: {self.items} items; {self.counts('emails', when)}, {failed}, "
             f"{self.queued_for_digest} queued for digests"
         )
 
@@ -112,18 +198,41 @@ class Notifier:
 
     def run(self, manifest: Mapping[str, Any], source: str = "") -> NotifyReport:
         """Plan every delivery and hand them to the queue: alerts first, in their own lane,
-        so they never wait behind routine items."""
+        so they never wait behind routine items. If the mail system is unavailable, the run
+        stops early with ``report.stopped`` saying why."""
         report = NotifyReport(items=len(manifest["items"]))
         by_id = {item["id"]: item for item in manifest["items"]}
         alerts = [i for i in manifest["items"] if i["urgency"] == "immediate"]
         routine = [i for i in manifest["items"] if i["urgency"] != "immediate"]
-        for lane, items in (("alerts", alerts), ("routine", routine)):
-            if items:
-                worker = partial(self.deliver, by_id, report)
-                self.queue.submit(lane, self.plan(items, report), worker, source)
+        worker = partial(self._work, by_id, report, Outage())
+        try:
+            for lane, items in (("alerts", alerts), ("routine", routine)):
+                if items:
+                    self.queue.submit(lane, self.plan(items, report), worker, source)
+        except MailerUnavailable as error:
+            report.stopped = str(error)
         if self.progress:
             self.progress.write("\n")
         return report
+
+    def _work(
+        self,
+        items: Mapping[str, Mapping[str, Any]],
+        report: NotifyReport,
+        outage: Outage,
+        delivery: Delivery,
+    ) -> None:
+        """The worker ``run`` hands its queue: deliver, and stop the run (by letting
+        MailerUnavailable out) when the mail system was unavailable too many times in a
+        row. Only the mail system's answers end a streak: skipped deliveries do not."""
+        try:
+            outcome = self.deliver(items, report, delivery)
+        except MailerUnavailable:
+            if outage.failed():
+                raise
+            return
+        if outcome not in (Outcome.SKIPPED, Outcome.QUEUED):
+            outage.answered()
 
     def plan(self, items: list[Mapping[str, Any]], report: NotifyReport) -> Iterator[Delivery]:
         """Each item's candidates from the store (on DynamoDB, one query per ward), decided
@@ -159,16 +268,19 @@ class Notifier:
 
     def deliver(
         self, items: Mapping[str, Mapping[str, Any]], report: NotifyReport, delivery: Delivery
-    ) -> None:
-        """Send (or queue for a digest) one delivery. Safe to repeat: the ledger decides."""
+    ) -> Outcome:
+        """Send (or queue for a digest) one delivery. Safe to repeat: the ledger decides.
+        A refused address is suppressed and a message refused for now is deferred; either
+        way the caller goes on. When the mail system is unavailable the delivery is
+        deferred and MailerUnavailable raised: the caller decides whether to go on."""
         subscriber = delivery.subscriber or self.store.subscriber_by_hash(delivery.email_hash)
         item = items.get(delivery.item_id)
         if subscriber is None or item is None:
-            return  # unsubscribed since it was planned, or not in this manifest
+            return Outcome.SKIPPED  # unsubscribed since it was planned, or not in this manifest
         now = self.clock()
         item_id, revision = item["id"], item["revision"]
         if not self.store.claim(subscriber.id, item_id, revision, now):
-            return  # already sent, or already waiting for a digest
+            return Outcome.SKIPPED  # already sent, waiting for a digest, failed, or not due
         version = version_for(subscriber.preferences, item)
         if not goes_at_once(subscriber.preferences, item):
             details = {
@@ -178,13 +290,75 @@ class Notifier:
             }
             self.store.mark(subscriber.id, item_id, revision, "digest", now, details)
             report.queued_for_digest += 1
-            return
+            return Outcome.QUEUED
         envelope = self.links.envelope(
             subscriber.email, subscriber.email_hash, self.sender, self.host, now
         )
-        self.mailer.send(build_message(version["email"], envelope, now, item_id))
+        try:
+            self.mailer.send(build_message(version["email"], envelope, now, item_id))
+        except DeliveryRefused as error:
+            return self._refused(subscriber, item_id, revision, report, error)
+        except DeliveryDeferred as error:
+            return self._deferred(subscriber, item_id, revision, report, error)
+        except MailerUnavailable as error:
+            self._deferred(subscriber, item_id, revision, report, error, count_attempt=False)
+            raise
         self.store.mark(subscriber.id, item_id, revision, "sent", self.clock())
         report.sent += 1
+        return Outcome.SENT
+
+    def _refused(
+        self,
+        subscriber: Subscriber,
+        item_id: str,
+        revision: str,
+        report: DeliveryCounts,
+        error: DeliveryRefused,
+    ) -> Outcome:
+        """Marked 'failed' first, so that the row says so even if suppressing fails."""
+        now = self.clock()
+        self.store.mark(subscriber.id, item_id, revision, "failed", now)
+        suppress(self.store, subscriber, report, error, now)
+        return Outcome.SUPPRESSED
+
+    def _deferred(
+        self,
+        subscriber: Subscriber,
+        item_id: str,
+        revision: str,
+        report: DeliveryCounts,
+        error: DeliveryError,
+        count_attempt: bool = True,
+    ) -> Outcome:
+        retry = self.store.defer(subscriber.id, item_id, revision, self.clock(), count_attempt)
+        who = subscriber.email_hash[:8]
+        if retry is None:
+            report.failed += 1
+            logger.warning(
+                "%s: subscriber %s deferred too often; given up: %s", item_id, who, error
+            )
+            return Outcome.FAILED
+        report.deferred_until(retry)
+        logger.info(
+            "%s: subscriber %s deferred until %s: %s", item_id, who, f"{retry:%H:%M}", error
+        )
+        return Outcome.DEFERRED
+
+
+def suppress(
+    store: Store,
+    subscriber: Subscriber,
+    report: DeliveryCounts,
+    error: DeliveryRefused,
+    now: datetime,
+) -> None:
+    """An address refused for good gets nothing more: suppressed, and the subscriber
+    deleted (as after a hard bounce)."""
+    store.suppress(subscriber.email_hash, "refused", now)
+    report.suppressed += 1
+    logger.warning(
+        "subscriber %s refused for good; suppressed: %s", subscriber.email_hash[:8], error
+    )
 
 
 def progress_stream() -> TextIO | None:

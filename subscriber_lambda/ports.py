@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -76,8 +77,10 @@ class Store(Protocol):
         """The subscriber's ledger rows, newest first (empty when not subscribed)."""
 
     def claim(self, subscriber_id: str, item_id: str, revision: str, now: datetime) -> bool:
-        """Record that this revision is about to go to this subscriber. False if it was
-        already sent; True if it is new or was left pending by a run that stopped."""
+        """Record that this revision is about to go to this subscriber ('pending'). True if
+        it is new, was left pending by a run that stopped, or was deferred and its retry
+        time has come; False if it was sent, waits for a digest, failed, or is deferred
+        until later."""
 
     def mark(
         self,
@@ -88,8 +91,22 @@ class Store(Protocol):
         now: datetime,
         details: dict[str, str] | None = None,
     ) -> None:
-        """'sent' after the mailer accepted it, or 'digest' when it waits for a digest (with
-        the title, summary and url the digest lists, in the subscriber's language)."""
+        """'sent' after the mailer accepted it, 'digest' when it waits for a digest (with
+        the title, summary and url the digest lists, in the subscriber's language), or
+        'failed' when the mail system refused it for good."""
+
+    def defer(
+        self,
+        subscriber_id: str,
+        item_id: str,
+        revision: str,
+        now: datetime,
+        count_attempt: bool = True,
+    ) -> datetime | None:
+        """The mail system refused it for now: the row becomes 'deferred' until the time
+        returned (``core.retry``), or 'failed' (None) after too many attempts. When the
+        mail system itself was down (``count_attempt`` False) the attempt is not held
+        against the message, and it is due again at once."""
 
     def recipients_of(self, item_id: str) -> set[str]:
         """Subscribers who were sent any revision of an item (for its updates and cancels)."""
@@ -114,9 +131,37 @@ class Store(Protocol):
         (until ``expires``, when the link stops working anyway and the record may go)."""
 
 
+class DeliveryError(Exception):
+    """A message the mail system did not take. The text never holds the address: it can
+    end up in logs, and addresses must not."""
+
+    def __init__(self, reason: str, recipient: str = "") -> None:
+        if recipient:
+            reason = re.sub(re.escape(recipient), "recipient", reason, flags=re.IGNORECASE)
+        super().__init__(reason)
+
+
+class DeliveryRefused(DeliveryError):
+    """Refused for good, because of the address: it does not exist, its mailbox is
+    disabled, it is not an address at all. Sending again would be refused again."""
+
+
+class DeliveryDeferred(DeliveryError):
+    """Refused for now, this message only (SMTP 4xx to the recipient or the data): try
+    it again later."""
+
+
+class MailerUnavailable(DeliveryError):
+    """The mail system itself is not taking mail (no connection, the relay closing, a
+    refused login, throttling that outlasted the retries, a paused account, a missing
+    configuration set), or refuses something that is not about this address (our sender,
+    our message, a policy about us): every message would fail alike. Stop, and try later."""
+
+
 class Mailer(Protocol):
     def send(self, message: Message) -> None:
-        """Hand one message to the mail system; raise if it was not accepted."""
+        """Hand one message to the mail system. Raises DeliveryRefused, DeliveryDeferred or
+        MailerUnavailable if it was not accepted."""
 
 
 class Queue(Protocol):

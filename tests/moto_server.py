@@ -1,4 +1,5 @@
-"""moto's server on a free loopback port, standing in for SES, SQS and S3 in tests."""
+"""moto's server on a free loopback port, standing in for SES, SQS and S3 in tests; and SES's
+failures, which moto does not make."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+
+from botocore.awsrequest import AWSResponse
 
 from tests.services import free_port, wait_for_port
 
@@ -43,3 +47,44 @@ def moto_with_ses() -> Iterator[dict[str, str]]:
         ses.create_email_identity(EmailIdentity="example.org")
         ses.create_configuration_set(ConfigurationSetName="noticeboard")
         yield options
+
+
+class SesFaults:
+    """Makes an SES client (talking to moto's server) fail as SES does: refuse chosen
+    addresses (MessageRejected), or throttle every call while ``down``. Records the
+    addresses SES accepted a message for, in order."""
+
+    def __init__(self, client: Any) -> None:
+        self.refused: set[str] = set()
+        self.down = False
+        self.accepted: list[str] = []
+        events = client.meta.events
+        events.register("before-parameter-build.sesv2.SendEmail", self._note_recipient)
+        events.register("before-call.sesv2.SendEmail", self._fail)
+        events.register("after-call.sesv2.SendEmail", self._record)
+
+    @staticmethod
+    def _note_recipient(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        context["recipient"] = params["Destination"]["ToAddresses"][0]
+
+    def _fail(self, context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        if self.down:
+            return error_response(429, "TooManyRequestsException", "Too many requests")
+        if context["recipient"] in self.refused:
+            return error_response(
+                400, "MessageRejected", f"The message to {context['recipient']} was rejected"
+            )
+        return None  # on to moto
+
+    def _record(self, http_response: AWSResponse, context: dict[str, Any], **_: Any) -> None:
+        if http_response.status_code == 200:
+            self.accepted.append(context["recipient"])
+
+
+def error_response(status: int, code: str, message: str) -> tuple[AWSResponse, dict[str, Any]]:
+    """What botocore's before-call event may return instead of calling the service."""
+    parsed = {
+        "Error": {"Code": code, "Message": message},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+    }
+    return AWSResponse("https://email.eu-west-2.amazonaws.com", status, {}, None), parsed

@@ -1,6 +1,7 @@
 """The backend on AWS: Lambda handlers called with API Gateway v2, S3, SQS and SNS event
 payloads shaped like AWS's; DynamoDB Local for the store; moto's server for S3 and SQS.
-Faults: events delivered twice, a worker dying half-way, a poisoned message."""
+Faults: events delivered twice, a worker dying half-way, a poisoned message, SES refusing
+an address or unavailable."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import pytest
 from mangum import Mangum
 
 from subscriber_lambda.adapters.dynamodb_store import DynamoStore
+from subscriber_lambda.adapters.ses_mailer import ATTEMPTS, SesMailer
 from subscriber_lambda.adapters.sqs_queue import SqsJobs, SqsQueue
 from subscriber_lambda.asgi import create_app
 from subscriber_lambda.aws_lambda import Components, digest, publish, ses_events, worker
@@ -28,10 +30,11 @@ from subscriber_lambda.digest import Digester
 from subscriber_lambda.mail_jobs import MailJobs
 from subscriber_lambda.notify import Links, Notifier
 from subscriber_lambda.pages import Pages
+from subscriber_lambda.ports import Mailer
 from subscriber_lambda.site_data import SiteData
 from subscriber_lambda.web import Subscriptions
 from tests.dynamodb_local import dynamodb_local
-from tests.moto_server import CREDENTIALS, moto_server
+from tests.moto_server import CREDENTIALS, SesFaults, moto_server
 from tests.sitebuilder import build, item
 
 KEY = b"a" * 32
@@ -42,6 +45,9 @@ tables = itertools.count()
 @pytest.fixture(scope="module")
 def endpoints() -> Iterator[tuple[str, str]]:
     with dynamodb_local() as dynamodb, moto_server() as moto:
+        sesv2 = boto3.client("sesv2", endpoint_url=moto, **CREDENTIALS)
+        sesv2.create_email_identity(EmailIdentity="example.org")
+        sesv2.create_configuration_set(ConfigurationSetName="noticeboard")
         yield dynamodb, moto
 
 
@@ -90,7 +96,7 @@ class World:
         self.mailer = ListMailer()
         self.site = site
 
-    def components(self, mailer: ListMailer | None = None) -> Components:
+    def components(self, mailer: Mailer | None = None) -> Components:
         mailer = mailer or self.mailer
         links = Links(Signer(KEY), "https://n.example.org")
         notifier = Notifier(
@@ -432,5 +438,58 @@ def test_the_digest_schedule(world: World) -> None:
     components = world.components()
     publish(components, world.s3_event())
     worker(components, world.sqs_event("routine"))
-    assert digest(components, {"frequency": "daily"}) == {"sent": 2}
-    assert digest(components, {"frequency": "daily"}) == {"sent": 0}
+    assert digest(components, {"frequency": "daily"}) == {"sent": 2, "suppressed": 0}
+    assert digest(components, {"frequency": "daily"}) == {"sent": 0, "suppressed": 0}
+
+
+def ses(world: World) -> tuple[SesMailer, SesFaults]:
+    """The SES mailer on moto's server, with SES's refusals and throttling at hand."""
+    mailer = SesMailer("noticeboard", world.moto, max_rate=1000, sleep=lambda s: None)
+    return mailer, SesFaults(mailer._ses)
+
+
+def test_a_worker_suppresses_a_refused_address_and_sends_to_the_rest(world: World) -> None:
+    world.subscribe(4)
+    mailer, faults = ses(world)
+    faults.refused.add("r1@example.net")
+    components = world.components(mailer)
+    publish(components, world.s3_event())
+    event = world.sqs_event("alerts")
+    assert worker(components, event) == {"batchItemFailures": []}
+    assert worker(components, event) == {"batchItemFailures": []}  # SQS delivered it twice
+    assert sorted(faults.accepted) == ["r0@example.net", "r2@example.net", "r3@example.net"]
+    assert world.store.is_suppressed(address_hash("r1@example.net", KEY))
+    assert world.store.subscriber_by_hash(address_hash("r1@example.net", KEY)) is None
+
+
+def test_when_ses_is_unavailable_the_batch_goes_back_to_sqs(world: World) -> None:
+    world.subscribe(3)
+    mailer, faults = ses(world)
+    components = world.components(mailer)
+    publish(components, world.s3_event())
+    publish(components, world.s3_event())  # the same deliveries, in a second message
+    event = world.sqs_event("alerts")
+    assert len(event["Records"]) == 2
+    faults.down = True  # throttled, past the mailer's retries
+    assert worker(components, event) == {
+        "batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]]
+    }
+    assert mailer.calls == ATTEMPTS  # one delivery tried; the rest wait for SQS, untried
+    faults.down = False
+    assert worker(components, event) == {"batchItemFailures": []}  # SQS brings them back
+    assert sorted(faults.accepted) == ["r0@example.net", "r1@example.net", "r2@example.net"]
+
+
+def test_the_digest_schedule_fails_when_ses_is_unavailable_so_lambda_retries(
+    world: World,
+) -> None:
+    world.subscribe(2, frequency="daily")
+    mailer, faults = ses(world)
+    components = world.components(mailer)
+    publish(components, world.s3_event())
+    worker(components, world.sqs_event("routine"))
+    faults.down = True
+    with pytest.raises(RuntimeError, match="0 daily summaries sent, 2 deferred"):
+        digest(components, {"frequency": "daily"})
+    faults.down = False
+    assert digest(components, {"frequency": "daily"}) == {"sent": 2, "suppressed": 0}

@@ -1,11 +1,14 @@
 """The mailer and queue contracts, run against both sets of adapters: SMTP (aiosmtpd on
-127.0.0.1) and SES (moto's server); the inline queue and SQS (moto's server)."""
+127.0.0.1) and SES (moto's server, with SES's refusals and throttling added); the inline
+queue and SQS (moto's server)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.message import Message
 from typing import Any
 
 import boto3
@@ -14,20 +17,31 @@ from aiosmtpd.controller import Controller
 
 from subscriber_lambda.adapters.inline_queue import InlineQueue
 from subscriber_lambda.adapters.ses_mailer import SesMailer
-from subscriber_lambda.adapters.smtp_mailer import SmtpMailer
+from subscriber_lambda.adapters.smtp_mailer import SmtpMailer, classify
 from subscriber_lambda.adapters.sqs_queue import SqsQueue
 from subscriber_lambda.core.messages import Envelope, build_message
 from subscriber_lambda.notify import Delivery
-from subscriber_lambda.ports import Mailer, Queue
-from tests.moto_server import moto_with_ses
+from subscriber_lambda.ports import (
+    DeliveryDeferred,
+    DeliveryRefused,
+    Mailer,
+    MailerUnavailable,
+    Queue,
+)
+from tests.moto_server import SesFaults, moto_with_ses
 from tests.services import free_port
 from tests.test_subscriptions import Inbox
 
-MESSAGE = build_message(
-    {"subject": "Flood", "text": "Flood ((unsubscribe_url))", "html": "<p>Flood</p>"},
-    Envelope("C <noticeboard@example.org>", "r@example.net", "https://x/m", "https://x/u", "x"),
-    datetime(2026, 11, 28, tzinfo=UTC),
-)
+
+def message_to(recipient: str) -> Message:
+    return build_message(
+        {"subject": "Flood", "text": "Flood ((unsubscribe_url))", "html": "<p>Flood</p>"},
+        Envelope("C <noticeboard@example.org>", recipient, "https://x/m", "https://x/u", "x"),
+        datetime(2026, 11, 28, tzinfo=UTC),
+    )
+
+
+MESSAGE = message_to("r@example.net")
 
 
 @pytest.fixture(scope="module")
@@ -36,31 +50,138 @@ def moto() -> Iterator[dict[str, str]]:
         yield options
 
 
+@dataclass
+class MailSystem:
+    """A mailer, and ways to see what it handed over and to make its mail system fail."""
+
+    mailer: Mailer
+    delivered: Callable[[], int]
+    refuse: Callable[[str], None]  # refuse this address for good
+    defer: Callable[[str], None] | None  # refuse it for now (SES never does)
+    go_down: Callable[[], None]
+
+
 @pytest.fixture(params=["smtp", "ses"])
-def mailer_and_count(request: pytest.FixtureRequest) -> Iterator[tuple[Mailer, Any]]:
+def mail_system(request: pytest.FixtureRequest) -> Iterator[MailSystem]:
     if request.param == "smtp":
         inbox, port = Inbox(), free_port()
         controller = Controller(inbox, hostname="127.0.0.1", port=port)
         controller.start()
-        mailer = SmtpMailer("127.0.0.1", port)
-        yield mailer, lambda: len(inbox.messages)
+        running = [True]
+
+        def go_down() -> None:
+            controller.stop()
+            running[0] = False
+
+        mailer = SmtpMailer("127.0.0.1", port, timeout=5)
+        yield MailSystem(
+            mailer, lambda: len(inbox.messages), inbox.refuse.add, inbox.defer.add, go_down
+        )
         mailer.close()
-        controller.stop()
+        if running[0]:
+            controller.stop()
     else:
         options = request.getfixturevalue("moto")
-        ses = boto3.client("ses", **options)
-        yield (
-            SesMailer("noticeboard", options, sleep=lambda s: None),
-            lambda: ses.get_send_quota()["SentLast24Hours"],
+        ses_mailer = SesMailer("noticeboard", options, max_rate=1000, sleep=lambda s: None)
+        faults = SesFaults(ses_mailer._ses)
+        yield MailSystem(
+            ses_mailer,
+            lambda: len(faults.accepted),
+            faults.refused.add,
+            None,
+            lambda: setattr(faults, "down", True),
         )
 
 
-def test_a_mailer_hands_each_message_over(mailer_and_count: tuple[Mailer, Any]) -> None:
-    mailer, count = mailer_and_count
-    before = count()
-    mailer.send(MESSAGE)
-    mailer.send(MESSAGE)
-    assert count() >= before + 2
+def test_a_mailer_hands_each_message_over(mail_system: MailSystem) -> None:
+    before = mail_system.delivered()
+    mail_system.mailer.send(MESSAGE)
+    mail_system.mailer.send(MESSAGE)
+    assert mail_system.delivered() >= before + 2
+
+
+def test_an_address_refused_for_good_raises_refused_and_the_next_message_goes(
+    mail_system: MailSystem,
+) -> None:
+    mail_system.refuse("gone@example.net")
+    before = mail_system.delivered()
+    with pytest.raises(DeliveryRefused) as refused:
+        mail_system.mailer.send(message_to("gone@example.net"))
+    assert "gone@example.net" not in str(refused.value)  # errors end up in logs
+    mail_system.mailer.send(message_to("r@example.net"))
+    assert mail_system.delivered() == before + 1
+
+
+def test_a_message_refused_for_now_raises_deferred(mail_system: MailSystem) -> None:
+    if mail_system.defer is None:
+        pytest.skip("SES takes or rejects each message at once; later bounces are events")
+    mail_system.defer("busy@example.net")
+    with pytest.raises(DeliveryDeferred) as deferred:
+        mail_system.mailer.send(message_to("busy@example.net"))
+    assert str(deferred.value).startswith("451 4.2.1 <recipient>:")
+    before = mail_system.delivered()
+    mail_system.mailer.send(message_to("r@example.net"))
+    assert mail_system.delivered() == before + 1
+
+
+def test_a_mail_system_that_is_down_raises_unavailable(mail_system: MailSystem) -> None:
+    mail_system.mailer.send(MESSAGE)  # a connection (or client) in use...
+    mail_system.go_down()  # ...when the relay stops, or SES throttles past the retries
+    with pytest.raises(MailerUnavailable):
+        mail_system.mailer.send(MESSAGE)
+    with pytest.raises(MailerUnavailable):
+        mail_system.mailer.send(MESSAGE)
+
+
+def test_after_a_refused_recipient_smtp_goes_on_over_the_same_connection() -> None:
+    inbox, port = Inbox(refuse={"gone@example.net"}, defer={"busy@example.net"}), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    mailer = SmtpMailer("127.0.0.1", port)
+    try:
+        mailer.send(message_to("a@example.net"))
+        with pytest.raises(DeliveryRefused):
+            mailer.send(message_to("gone@example.net"))
+        with pytest.raises(DeliveryDeferred):
+            mailer.send(message_to("busy@example.net"))
+        mailer.send(message_to("b@example.net"))
+    finally:
+        mailer.close()
+        controller.stop()
+    assert [m["To"] for m in inbox.messages] == ["a@example.net", "b@example.net"]
+    assert inbox.connections[0] == inbox.connections[1]  # one connection throughout
+
+
+def test_a_relay_that_is_not_there_is_unavailable_at_once() -> None:
+    mailer = SmtpMailer("127.0.0.1", free_port())
+    with pytest.raises(MailerUnavailable, match="Connection refused"):
+        mailer.send(MESSAGE)
+
+
+@pytest.mark.parametrize(
+    ("code", "text", "failure"),
+    [
+        (550, "5.1.1 <x@example.net>: User unknown", DeliveryRefused),
+        (553, "mailbox name not allowed", DeliveryRefused),
+        (554, "5.4.4 Unable to route", DeliveryRefused),
+        (450, "4.2.0 Mailbox busy", DeliveryDeferred),
+        (452, "Insufficient system storage for this message", DeliveryDeferred),
+        (552, "5.2.2 Mailbox full", DeliveryDeferred),  # full mailboxes empty again
+        (421, "4.3.2 Service shutting down", MailerUnavailable),
+        (554, "5.7.1 <x@example.net>: Relay access denied", MailerUnavailable),
+        (530, "5.7.0 Authentication required", MailerUnavailable),
+        (552, "5.3.4 Message size exceeds fixed limit", MailerUnavailable),
+        (451, "4.7.1 Rate limit exceeded", MailerUnavailable),
+    ],
+)
+def test_smtp_answers_refuse_an_address_only_when_they_are_about_it(
+    code: int, text: str, failure: type[Exception]
+) -> None:
+    """A policy or a limit about us would refuse every address alike: suppressing them
+    all would be a disaster, so those stop the run instead."""
+    classified = classify(code, text, "x@example.net")
+    assert type(classified) is failure
+    assert "x@example.net" not in str(classified)
 
 
 @pytest.fixture(params=["inline", "sqs"])

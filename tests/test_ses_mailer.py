@@ -1,5 +1,6 @@
 """The SES mailer: raw MIME through SESv2 (moto's server on 127.0.0.1), the send rate,
-and retries on throttling (botocore's Stubber, with a recorded sleep: no wall clock)."""
+retries on throttling (botocore's Stubber, with a recorded sleep: no wall clock), and
+which of SES's errors refuse an address and which mean SES is unavailable."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from datetime import UTC, datetime
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
+from botocore.config import Config
 from botocore.stub import Stubber
 
-from subscriber_lambda.adapters.ses_mailer import SesMailer
+from subscriber_lambda.adapters.ses_mailer import ATTEMPTS, SesMailer
 from subscriber_lambda.core.messages import Envelope, build_message
-from tests.moto_server import moto_with_ses
+from subscriber_lambda.ports import DeliveryRefused, MailerUnavailable
+from tests.moto_server import CREDENTIALS, moto_with_ses
+from tests.services import free_port
 
 ENVELOPE = Envelope(
     "C <noticeboard@example.org>", "r@example.net", "https://x/m", "https://x/u", "x"
@@ -86,12 +89,66 @@ def test_throttling_is_retried_with_backoff(moto: dict[str, str]) -> None:
 
 def test_a_rejected_message_is_not_retried(moto: dict[str, str]) -> None:
     mailer = SesMailer("noticeboard", moto, max_rate=1000, sleep=lambda s: None)
-    with stubbed(mailer) as stub, pytest.raises(ClientError):
+    with stubbed(mailer) as stub, pytest.raises(DeliveryRefused):
         stub.add_client_error(
             "send_email", service_error_code="MessageRejected", http_status_code=400
         )
         mailer.send(MESSAGE)
     assert mailer.calls == 1
+
+
+def test_throttling_that_outlasts_the_retries_means_ses_is_unavailable(
+    moto: dict[str, str],
+) -> None:
+    time = FakeTime()
+    mailer = SesMailer("noticeboard", moto, max_rate=1000, clock=time.clock, sleep=time.sleep)
+    with stubbed(mailer) as stub, pytest.raises(MailerUnavailable, match="TooManyRequests"):
+        for _ in range(ATTEMPTS):
+            stub.add_client_error(
+                "send_email", service_error_code="TooManyRequestsException", http_status_code=429
+            )
+        mailer.send(MESSAGE)
+    assert mailer.calls == ATTEMPTS
+    assert [s for s in time.slept if s >= 0.2] == [0.2, 0.4, 0.8, 1.6, 3.2]
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "failure"),
+    [
+        ("MessageRejected", "Message contains a virus", DeliveryRefused),
+        ("BadRequestException", "Illegal address", DeliveryRefused),
+        # In the sandbox, or before the domain is verified, every message is refused alike.
+        (
+            "MessageRejected",
+            "Email address is not verified. The following identities failed the check "
+            "in region EU-WEST-2: r@example.net",
+            MailerUnavailable,
+        ),
+        ("BadRequestException", "Invalid tag value", MailerUnavailable),
+        ("SendingPausedException", "Sending is paused for this account", MailerUnavailable),
+        ("NotFoundException", "Configuration set noticeboard does not exist", MailerUnavailable),
+        ("AccountSuspendedException", "Suspended", MailerUnavailable),
+    ],
+)
+def test_ses_refuses_an_address_only_when_its_error_is_about_the_message(
+    moto: dict[str, str], code: str, message: str, failure: type[Exception]
+) -> None:
+    mailer = SesMailer("noticeboard", moto, max_rate=1000, sleep=lambda s: None)
+    with stubbed(mailer) as stub, pytest.raises(failure) as raised:
+        stub.add_client_error(
+            "send_email", service_error_code=code, service_message=message, http_status_code=400
+        )
+        mailer.send(MESSAGE)
+    assert type(raised.value) is failure and "r@example.net" not in str(raised.value)
+    assert mailer.calls == 1
+
+
+def test_no_connection_to_ses_means_it_is_unavailable() -> None:
+    nowhere = {**CREDENTIALS, "endpoint_url": f"http://127.0.0.1:{free_port()}"}
+    options = {**nowhere, "config": Config(retries={"max_attempts": 1}, connect_timeout=2)}
+    mailer = SesMailer("noticeboard", options, max_rate=1000, sleep=lambda s: None)
+    with pytest.raises(MailerUnavailable, match="Could not connect"):
+        mailer.send(MESSAGE)
 
 
 def test_a_message_is_tagged_with_its_item_for_event_counts(moto: dict[str, str]) -> None:

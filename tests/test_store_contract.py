@@ -7,7 +7,7 @@ import itertools
 import os
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import boto3
@@ -16,6 +16,7 @@ import pytest
 from subscriber_lambda.adapters.dynamodb_store import DynamoStore
 from subscriber_lambda.adapters.sqlite_store import SqliteStore
 from subscriber_lambda.core.preferences import Preferences
+from subscriber_lambda.core.retry import MAX_ATTEMPTS
 from subscriber_lambda.ports import Store, address_limit_key
 from tests.dynamodb_local import CREDENTIALS, dynamodb_local
 
@@ -198,6 +199,68 @@ def test_the_ledger_sends_each_revision_once(store: Store) -> None:
     assert store.claim(subscriber.id, "alerts/x", "r1", NOW) is False
     assert store.claim(subscriber.id, "alerts/x", "r2", NOW) is True  # a new revision
     assert store.recipients_of("alerts/x") == {subscriber.id}
+
+
+def test_a_deferred_delivery_waits_for_its_retry_time(store: Store) -> None:
+    subscriber = store.save_subscriber("a@example.net", "hash-a", PREFS, NOW)
+    assert store.claim(subscriber.id, "alerts/x", "r1", NOW) is True
+    retry = store.defer(subscriber.id, "alerts/x", "r1", NOW)
+    assert retry == NOW + timedelta(minutes=1)
+    assert store.claim(subscriber.id, "alerts/x", "r1", NOW) is False
+    assert store.claim(subscriber.id, "alerts/x", "r1", retry - timedelta(seconds=1)) is False
+    assert store.claim(subscriber.id, "alerts/x", "r1", retry) is True  # due: pending again
+    assert store.claim(subscriber.id, "alerts/x", "r1", retry) is True  # pending: in flight
+    assert store.defer(subscriber.id, "alerts/x", "r1", retry) == retry + timedelta(minutes=2)
+    later = retry + timedelta(minutes=2)
+    assert store.claim(subscriber.id, "alerts/x", "r1", later) is True
+    store.mark(subscriber.id, "alerts/x", "r1", "sent", later)
+    assert store.claim(subscriber.id, "alerts/x", "r1", later + timedelta(days=1)) is False
+    assert store.recipients_of("alerts/x") == {subscriber.id}
+
+
+def test_a_retry_time_in_another_zone_is_the_same_moment(store: Store) -> None:
+    subscriber = store.save_subscriber("a@example.net", "hash-a", PREFS, NOW)
+    store.claim(subscriber.id, "alerts/x", "r1", NOW)
+    retry = store.defer(subscriber.id, "alerts/x", "r1", NOW)
+    assert retry is not None
+    summer = timezone(timedelta(hours=1))
+    assert store.claim(subscriber.id, "alerts/x", "r1", NOW.astimezone(summer)) is False
+    assert store.claim(subscriber.id, "alerts/x", "r1", retry.astimezone(summer)) is True
+
+
+def test_a_delivery_deferred_too_often_fails(store: Store) -> None:
+    subscriber = store.save_subscriber("a@example.net", "hash-a", PREFS, NOW)
+    now, delays = NOW, []
+    for _ in range(MAX_ATTEMPTS - 1):
+        assert store.claim(subscriber.id, "alerts/x", "r1", now) is True
+        retry = store.defer(subscriber.id, "alerts/x", "r1", now)
+        assert retry is not None
+        delays.append(int((retry - now).total_seconds() // 60))
+        now = retry
+    assert delays == [1, 2, 4, 8, 16, 32, 60, 60, 60, 60, 60]
+    assert store.claim(subscriber.id, "alerts/x", "r1", now) is True
+    assert store.defer(subscriber.id, "alerts/x", "r1", now) is None  # given up: failed
+    assert store.claim(subscriber.id, "alerts/x", "r1", now + timedelta(days=1)) is False
+    assert store.recipients_of("alerts/x") == set()
+
+
+def test_a_mail_system_outage_is_not_held_against_the_message(store: Store) -> None:
+    subscriber = store.save_subscriber("a@example.net", "hash-a", PREFS, NOW)
+    for _ in range(MAX_ATTEMPTS + 1):
+        assert store.claim(subscriber.id, "alerts/x", "r1", NOW) is True
+        assert store.defer(subscriber.id, "alerts/x", "r1", NOW, count_attempt=False) == NOW
+    assert store.claim(subscriber.id, "alerts/x", "r1", NOW) is True
+    assert store.defer(subscriber.id, "alerts/x", "r1", NOW) == NOW + timedelta(minutes=1)
+
+
+def test_a_refused_delivery_fails_for_good(store: Store) -> None:
+    subscriber = store.save_subscriber("a@example.net", "hash-a", PREFS, NOW)
+    assert store.claim(subscriber.id, "alerts/x", "r1", NOW) is True
+    store.mark(subscriber.id, "alerts/x", "r1", "failed", NOW)
+    assert store.claim(subscriber.id, "alerts/x", "r1", NOW + timedelta(days=1)) is False
+    assert store.recipients_of("alerts/x") == set()
+    store.delete_subscriber("hash-a")
+    assert store.defer(subscriber.id, "alerts/x", "r1", NOW) is None  # nothing left to retry
 
 
 def test_digests_hold_items_until_sent(store: Store) -> None:

@@ -63,10 +63,27 @@ FILES = {
 
 @dataclass
 class Inbox:
+    """An SMTP server's handler: keeps every message, except that it refuses the addresses
+    in ``refuse`` for good (550) and those in ``defer`` for now (451), as relays do."""
+
     messages: list[Message] = field(default_factory=list)
+    refuse: set[str] = field(default_factory=set)
+    defer: set[str] = field(default_factory=set)
+    connections: list[Any] = field(default_factory=list)  # the client's address, per message
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.refuse:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        if address in self.defer:
+            return f"451 4.2.1 <{address}>: Mailbox busy, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(email.message_from_bytes(envelope.content))
+        self.connections.append(session.peer)
         return "250 OK"
 
     def to(self, address: str) -> list[Message]:
@@ -381,8 +398,8 @@ def test_digests_gather_what_waits(world: World) -> None:
         "Dover District Council",
         world.clock,
     )
-    assert digester.run("daily") == 1
-    assert digester.run("daily") == 0
+    assert digester.run("daily").sent == 1
+    assert digester.run("daily").sent == 0
     digest = world.inbox.to("daily@example.net")[-1]
     assert subject(digest) == "Your daily summary from Dover District Council: 2 new"
     text = body(digest, "plain")
@@ -656,6 +673,44 @@ def test_the_store_migrates_once(tmp_path: Path) -> None:
     assert store.migrate() == latest
     store.close()
     assert SqliteStore(tmp_path / "db.sqlite").migrate() == latest
+
+
+def test_the_ledger_keeps_every_row_when_it_learns_failures(tmp_path: Path) -> None:
+    """Migration 3 rebuilds the ledger (SQLite cannot change a CHECK constraint)."""
+    import sqlite3
+
+    before = sqlite3.connect(tmp_path / "db.sqlite", isolation_level=None)
+    for number, script in enumerate(MIGRATIONS[:2], start=1):
+        before.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+    before.executescript(
+        """INSERT INTO subscribers VALUES (7, 'd@example.net', 'hash-d', '{"topics": ["notices"],
+               "wards": ["all"], "frequency": "daily"}', 'daily', '2026-11-01T00:00:00+00:00');
+           INSERT INTO deliveries VALUES (7, 'alerts/x', 'r1', 'sent', NULL, '2026-11-02');
+           INSERT INTO deliveries VALUES (7, 'notices/n', 'r1', 'pending', NULL, '2026-11-02');
+           INSERT INTO deliveries VALUES (7, 'notices/m', 'r1', 'digest',
+               '{"title": "M", "summary": "S", "url": "https://x/m/"}', '2026-11-02');"""
+    )
+    before.close()
+    store = SqliteStore(tmp_path / "db.sqlite")
+    now = datetime(2026, 11, 28, tzinfo=UTC)
+    assert store.claim("7", "alerts/x", "r1", now) is False  # sent stays sent
+    assert store.recipients_of("alerts/x") == {"7"}
+    assert store.claim("7", "notices/n", "r1", now) is True  # pending stays pending
+    assert store.defer("7", "notices/n", "r1", now) == now + timedelta(minutes=1)
+    assert [items for _, items in store.digest_due("daily")] == [
+        [
+            {
+                "title": "M",
+                "summary": "S",
+                "url": "https://x/m/",
+                "item_id": "notices/m",
+                "revision": "r1",
+            }
+        ]
+    ]
+    store.delete_subscriber("hash-d")  # the ledger still belongs to its subscriber
+    assert store.recipients_of("alerts/x") == set()
+    store.close()
 
 
 def test_configuration_by_environment(tmp_path: Path) -> None:

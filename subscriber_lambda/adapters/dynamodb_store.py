@@ -4,6 +4,8 @@ Keys (PK, SK):
 - ``S#{email_hash}``, ``PROFILE``: a confirmed subscriber (address, preferences).
 - ``S#{email_hash}``, ``D#{item_id}#{revision}``: the sent-ledger; claimed with a
   conditional write, so two workers can never both send one revision to one subscriber.
+  A row refused for now is 'deferred' (``attempts``, ``retry_after`` in UTC); one refused
+  for good, or deferred too often, 'failed'.
   Index ``GSI1`` (``I#{item_id}``) finds who was sent an item (for its updates); the
   sparse index ``GSI2`` (``DIGEST``) holds only the rows waiting for a digest.
 - ``X#{email_hash}``, ``SUPPRESSED``: a suppressed address (keyed hash only).
@@ -32,6 +34,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from ..core.preferences import Preferences
+from ..core.retry import next_try, sortable
 from ..ports import LedgerEntry, Subscriber, address_limit_key, newest_first
 
 PROFILE, SUPPRESSED, RATE, DIGEST, USED = "PROFILE", "SUPPRESSED", "RATE", "DIGEST", "USED"
@@ -213,7 +216,31 @@ class DynamoStore:
             if not _failed_condition(error):
                 raise
         existing = self._table.get_item(Key=key, ConsistentRead=True).get("Item", {})
+        if existing.get("state") == "deferred" and str(existing["retry_after"]) <= sortable(now):
+            return self._claim_retry(key, now)
         return bool(existing.get("state") == "pending")
+
+    def _claim_retry(self, key: dict[str, str], now: datetime) -> bool:
+        """A deferred row whose time has come back to 'pending', unless another worker
+        just did so (then that worker sends it)."""
+        try:
+            self._table.update_item(
+                Key=key,
+                UpdateExpression="SET #state = :pending, updated_at = :u",
+                ConditionExpression="#state = :deferred AND retry_after <= :now",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={
+                    ":pending": "pending",
+                    ":deferred": "deferred",
+                    ":u": now.isoformat(),
+                    ":now": sortable(now),
+                },
+            )
+            return True
+        except ClientError as error:
+            if not _failed_condition(error):
+                raise
+        return False
 
     def mark(
         self,
@@ -244,6 +271,40 @@ class DynamoStore:
             ExpressionAttributeNames={"#state": "state"},
             ExpressionAttributeValues=values,
         )
+
+    def defer(
+        self,
+        subscriber_id: str,
+        item_id: str,
+        revision: str,
+        now: datetime,
+        count_attempt: bool = True,
+    ) -> datetime | None:
+        key = {"PK": f"S#{subscriber_id}", "SK": f"D#{item_id}#{revision}"}
+        try:
+            counted = self._table.update_item(
+                Key=key,
+                UpdateExpression="ADD attempts :n",
+                ConditionExpression=Attr("PK").exists(),
+                ExpressionAttributeValues={":n": int(count_attempt)},
+                ReturnValues="UPDATED_NEW",
+            )
+        except ClientError as error:
+            if _failed_condition(error):
+                return None  # forgotten meanwhile (unsubscribed): nothing to try again
+            raise
+        retry = next_try(int(counted["Attributes"]["attempts"]), now) if count_attempt else now
+        self._table.update_item(
+            Key=key,
+            UpdateExpression="SET #state = :s, retry_after = :r, updated_at = :u",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues={
+                ":s": "deferred" if retry else "failed",
+                ":r": sortable(retry) if retry else None,
+                ":u": now.isoformat(),
+            },
+        )
+        return retry
 
     def _query_index(self, index: str, partition: str) -> Iterator[dict[str, Any]]:
         return self._pages(

@@ -1,6 +1,15 @@
 """The mailer on Amazon SES (v2): raw MIME, a configuration set (for bounce, complaint and
 delivery events), SES's send rate honoured, throttling and transient errors retried with
-backoff."""
+backoff.
+
+SES's errors are sorted into the Mailer port's failures: a message rejected, or a request
+refused because of its address, is DeliveryRefused (mailboxes that bounce later arrive as
+SES events instead). Everything else is about the account or the service, so
+MailerUnavailable: throttling or a service error still failing after the retries, sending
+paused, a missing configuration set, an identity not verified (which SES also reports as
+MessageRejected, and would otherwise suppress every address in the sandbox), no
+connection. SES never refuses one message for now, so it never raises DeliveryDeferred.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +20,10 @@ from email.message import Message
 from typing import Any
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from ..core.messages import ITEM_HEADER
+from ..ports import DeliveryError, DeliveryRefused, MailerUnavailable
 
 RETRYABLE = {
     "Throttling",
@@ -25,6 +35,18 @@ RETRYABLE = {
     "LimitExceededException",
 }
 ATTEMPTS = 6
+
+
+def classify(error: ClientError, recipient: str) -> DeliveryError:
+    """What an error SES gave after any retries means for this message."""
+    code = str(error.response["Error"].get("Code", ""))
+    text = str(error.response["Error"].get("Message", ""))
+    reason = f"{code}: {text}"
+    if code == "MessageRejected" and "not verified" not in text.lower():
+        return DeliveryRefused(reason, recipient)
+    if code == "BadRequestException" and "address" in text.lower():
+        return DeliveryRefused(reason, recipient)
+    return MailerUnavailable(reason, recipient)
 
 
 class SesMailer:
@@ -74,5 +96,7 @@ class SesMailer:
             except ClientError as error:
                 code = error.response["Error"]["Code"]
                 if code not in RETRYABLE or attempt == ATTEMPTS - 1:
-                    raise
+                    raise classify(error, recipient) from error
                 self._sleep(min(2**attempt * 0.2, 10.0))  # 0.2 s, 0.4 s, ... at most 10 s
+            except BotoCoreError as error:  # no connection, after botocore's own retries
+                raise MailerUnavailable(str(error), recipient) from error

@@ -1,11 +1,49 @@
 """The embedded mailer: any SMTP relay (host, port, STARTTLS, login), one connection
-reused for a whole run."""
+reused for a whole run.
+
+The relay's answers are sorted into the Mailer port's three failures:
+
+- 4xx to the recipient or the data (450, 451, 452): DeliveryDeferred.
+- 5xx to the recipient or the data: DeliveryRefused, the address is suppressed, so only
+  when the answer is about the address. An enhanced status code (RFC 3463) about the
+  mail system, the protocol, the content or a policy (x.3, x.5, x.6, x.7: "relaying
+  denied", "authentication required", "message too big") would refuse every message
+  alike, so it is MailerUnavailable instead; and 5.2.2 (mailbox full) is deferred.
+- No connection, a timeout or a dropped connection (after one reconnect), 421, a refused
+  login or STARTTLS, our sender refused: MailerUnavailable.
+
+After a refused recipient or data smtplib resets the transaction (RSET), so the same
+connection goes on to the next message.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import re
 import smtplib
 from email.message import Message
+
+from ..ports import DeliveryDeferred, DeliveryError, DeliveryRefused, MailerUnavailable
+
+ENHANCED = re.compile(r"^[245]\.(\d{1,3})\.(\d{1,3})\b")
+NOT_ABOUT_THE_ADDRESS = {"3", "5", "6", "7"}  # RFC 3463 subjects: system, protocol, content, policy
+MAILBOX_FULL = ("2", "2")
+
+
+def classify(code: int, text: str, recipient: str) -> DeliveryError:
+    """The failure an SMTP answer to one recipient's transaction means."""
+    reason = f"{code} {text}".strip()
+    enhanced = ENHANCED.match(text)
+    subject = enhanced.groups() if enhanced else ("", "")
+    if code == 421 or subject[0] in NOT_ABOUT_THE_ADDRESS or not 400 <= code < 600:
+        return MailerUnavailable(reason, recipient)
+    if code < 500 or subject == MAILBOX_FULL:
+        return DeliveryDeferred(reason, recipient)
+    return DeliveryRefused(reason, recipient)
+
+
+def _text(message: bytes | str) -> str:
+    return message.decode("utf-8", "replace") if isinstance(message, bytes) else message
 
 
 class SmtpMailer:
@@ -25,24 +63,62 @@ class SmtpMailer:
 
     def _connect(self) -> smtplib.SMTP:
         connection = smtplib.SMTP(self._host, self._port, timeout=self._timeout)
-        if self._starttls:
-            connection.starttls()
-        if self._login:
-            connection.login(*self._login)
+        try:
+            if self._starttls:
+                connection.starttls()
+            if self._login:
+                connection.login(*self._login)
+        except OSError:
+            connection.close()
+            raise
         return connection
 
     def send(self, message: Message) -> None:
-        """Raises smtplib.SMTPException (or OSError) if the relay did not accept it."""
-        for attempt in (1, 2):  # one reconnect: relays close idle connections
-            if self._connection is None:
-                self._connection = self._connect()
+        recipient = str(message["To"])
+        reused = self._connection is not None
+        try:
+            self._hand_over(message, recipient)
+        except OSError as error:  # no connection, or it broke (smtplib's errors are OSErrors)
+            self._drop()
+            if not reused:
+                raise MailerUnavailable(f"{self._host}:{self._port}: {error}") from error
+            # Relays close idle connections: one fresh connection, then give up.
             try:
-                self._connection.send_message(message)
-                return
-            except smtplib.SMTPServerDisconnected:
-                self._connection = None
-                if attempt == 2:
-                    raise
+                self._hand_over(message, recipient)
+            except OSError as again:
+                self._drop()
+                raise MailerUnavailable(f"{self._host}:{self._port}: {again}") from again
+
+    def _hand_over(self, message: Message, recipient: str) -> None:
+        """One try on the current connection (made if there is none). Raises a
+        DeliveryError for the relay's answer, or OSError when there is no connection
+        (refused, timed out, a 421 greeting, a refused login) or it broke."""
+        if self._connection is None:
+            self._connection = self._connect()
+        try:
+            self._connection.send_message(message)
+        except smtplib.SMTPRecipientsRefused as error:
+            code, text = next(iter(error.recipients.values()))
+            raise self._answer(code, _text(text), recipient) from error
+        except smtplib.SMTPDataError as error:
+            raise self._answer(error.smtp_code, _text(error.smtp_error), recipient) from error
+        except smtplib.SMTPSenderRefused as error:  # our From: every message would be refused
+            self._drop()
+            reason = f"sender refused: {error.smtp_code} {_text(error.smtp_error)}"
+            raise MailerUnavailable(reason) from error
+
+    def _answer(self, code: int, text: str, recipient: str) -> DeliveryError:
+        failure = classify(code, text, recipient)
+        if isinstance(failure, MailerUnavailable):
+            self._drop()
+        return failure
+
+    def _drop(self) -> None:
+        """Forget the connection (closing it quietly): the next message makes a new one."""
+        if self._connection is not None:
+            with contextlib.suppress(OSError):
+                self._connection.close()
+            self._connection = None
 
     def close(self) -> None:
         if self._connection is not None:

@@ -6,7 +6,9 @@ transaction state; WAL mode lets them read while one writes.
 
 The sent-ledger is the table ``deliveries``, keyed by subscriber, item and revision: a
 row is written 'pending' before a message is handed to the mailer and 'sent' after, so a
-run that is killed half-way resends at most the one message that was in flight.
+run that is killed half-way resends at most the one message that was in flight. A message
+the mail system refused for now is 'deferred' (with its attempts and ``retry_after``); one
+refused for good, or deferred too often, is 'failed'.
 
 The file holds addresses, so it is made readable and writable by its owner only (0600,
 whatever the umask); SQLite gives its ``-wal`` and ``-shm`` files the database file's
@@ -26,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..core.preferences import Preferences
+from ..core.retry import next_try, sortable
 from ..ports import LedgerEntry, Subscriber, address_limit_key, newest_first
 
 MIGRATIONS: list[str] = [
@@ -70,7 +73,29 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (item_tag, kind)
     );
     """,
-    # 3: confirmation links that have been used (each confirms once), and the mail the
+    # 3: the ledger records failures: 'deferred' (attempts, retry_after) and 'failed'.
+    # SQLite cannot change a CHECK constraint, so the table is rebuilt, keeping every row.
+    """
+    CREATE TABLE deliveries_3 (
+        subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+        item_id TEXT NOT NULL,
+        revision TEXT NOT NULL,
+        state TEXT NOT NULL
+            CHECK (state IN ('pending', 'sent', 'digest', 'deferred', 'failed')),
+        details TEXT,
+        updated_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        retry_after TEXT,
+        PRIMARY KEY (subscriber_id, item_id, revision)
+    );
+    INSERT INTO deliveries_3 (subscriber_id, item_id, revision, state, details, updated_at)
+        SELECT subscriber_id, item_id, revision, state, details, updated_at FROM deliveries;
+    DROP TABLE deliveries;
+    ALTER TABLE deliveries_3 RENAME TO deliveries;
+    CREATE INDEX deliveries_by_item ON deliveries (item_id, state);
+    CREATE INDEX deliveries_by_state ON deliveries (state, subscriber_id);
+    """,
+    # 4: confirmation links that have been used (each confirms once), and the mail the
     # routes send after responding (kept until sent, so a restart loses none)
     """
     CREATE TABLE used_tokens (
@@ -92,6 +117,7 @@ MIGRATIONS: list[str] = [
 
 
 SUBSCRIBER = "SELECT id, email, email_hash, preferences, confirmed_at FROM subscribers"
+LEDGER_ROW = "subscriber_id = ? AND item_id = ? AND revision = ?"
 
 
 def create_owner_only(path: Path) -> None:
@@ -244,19 +270,33 @@ class SqliteStore:
         )
 
     def claim(self, subscriber_id: str, item_id: str, revision: str, now: datetime) -> bool:
+        key = (int(subscriber_id), item_id, revision)
         inserted = self._db.execute(
             """INSERT OR IGNORE INTO deliveries
                    (subscriber_id, item_id, revision, state, updated_at)
                VALUES (?, ?, ?, 'pending', ?)""",
-            (int(subscriber_id), item_id, revision, now.isoformat()),
+            (*key, now.isoformat()),
         ).rowcount
         if inserted:
             return True
-        state = self._db.execute(
-            "SELECT state FROM deliveries WHERE subscriber_id = ? AND item_id = ? AND revision = ?",
-            (int(subscriber_id), item_id, revision),
-        ).fetchone()[0]
+        state, retry_after = self._db.execute(
+            f"SELECT state, retry_after FROM deliveries WHERE {LEDGER_ROW}", key
+        ).fetchone()
+        if state == "deferred" and retry_after <= sortable(now):
+            return self._claim_retry(key, now)
         return bool(state == "pending")
+
+    def _claim_retry(self, key: tuple[int, str, str], now: datetime) -> bool:
+        """A deferred row whose time has come back to 'pending', unless another run just
+        did so (then that run sends it)."""
+        return (
+            self._db.execute(
+                f"""UPDATE deliveries SET state = 'pending', updated_at = ?
+                    WHERE {LEDGER_ROW} AND state = 'deferred' AND retry_after <= ?""",
+                (now.isoformat(), *key, sortable(now)),
+            ).rowcount
+            > 0
+        )
 
     def mark(
         self,
@@ -279,6 +319,33 @@ class SqliteStore:
                 revision,
             ),
         )
+
+    def defer(
+        self,
+        subscriber_id: str,
+        item_id: str,
+        revision: str,
+        now: datetime,
+        count_attempt: bool = True,
+    ) -> datetime | None:
+        key = (int(subscriber_id), item_id, revision)
+        rows = self._db.execute(
+            f"UPDATE deliveries SET attempts = attempts + ? WHERE {LEDGER_ROW} RETURNING attempts",
+            (int(count_attempt), *key),
+        ).fetchall()
+        if not rows:
+            return None  # forgotten meanwhile (unsubscribed): nothing to try again
+        retry = next_try(rows[0][0], now) if count_attempt else now
+        self._db.execute(
+            f"UPDATE deliveries SET state = ?, retry_after = ?, updated_at = ? WHERE {LEDGER_ROW}",
+            (
+                "deferred" if retry else "failed",
+                sortable(retry) if retry else None,
+                now.isoformat(),
+                *key,
+            ),
+        )
+        return retry
 
     def recipients_of(self, item_id: str) -> set[str]:
         rows = self._db.execute(

@@ -1,0 +1,226 @@
+"""When the mail system says no: through the real commands, a real SQLite file and a real
+SMTP server (aiosmtpd on 127.0.0.1) that refuses one address for good (550) and another
+for now (451), or is not there at all. One address never holds up the others, nobody gets
+anything twice, and the exit status and summary say what happened."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import socket
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from subscriber_lambda import __main__ as cli
+from subscriber_lambda.adapters.smtp_mailer import SmtpMailer
+from subscriber_lambda.core.addresses import address_hash
+from subscriber_lambda.notify import load_manifest
+from tests import test_subscriptions
+from tests.services import free_port
+from tests.sitebuilder import build, item
+from tests.test_subscriptions import FILES, KEY, SENDER, World, subject
+
+world = test_subscriptions.world  # the residents' world: site, web routes, inbox, store
+PUBLISHED = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+ALERT = "Moderate alert: Flood alert: River Stour"
+
+
+@dataclass
+class Result:
+    status: int
+    out: str
+    err: str
+
+
+class Command:
+    """``python -m subscriber_lambda ...`` in this process, on the world's store and mail
+    server, at the world's time."""
+
+    def __init__(self, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        secret = tmp_path / "secret"
+        secret.write_text(KEY.hex())
+        settings = {
+            "SUBSCRIBER_STORE": f"sqlite:///{tmp_path / 'var' / 'subscribers.db'}",
+            "SUBSCRIBER_MAILER": f"smtp://127.0.0.1:{world.mailer._port}",
+            "SUBSCRIBER_SECRET": f"file://{secret}",
+            "SITE_URL": world.base,
+            "MAIL_FROM": SENDER,
+        }
+        for name, value in settings.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setattr(cli, "now", world.clock)
+        here = tmp_path / "here"  # digest reads the council's name from ./output
+        here.mkdir()
+        (here / "output").symlink_to(world.site)
+        monkeypatch.chdir(here)
+        self.monkeypatch = monkeypatch
+        self.manifest = str(world.site / "api" / "v1" / "notify.json")
+
+    def __call__(self, *argv: str, mailer: str | None = None) -> Result:
+        if mailer:
+            self.monkeypatch.setenv("SUBSCRIBER_MAILER", mailer)
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = cli.main(list(argv))
+        return Result(status, out.getvalue(), err.getvalue())
+
+    def notify(self, manifest: str | None = None, mailer: str | None = None) -> Result:
+        return self("notify", manifest or self.manifest, mailer=mailer)
+
+
+@pytest.fixture
+def command(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Command:
+    return Command(world, tmp_path, monkeypatch)
+
+
+def alerts(world: World, address: str) -> int:
+    return sum(subject(m) == ALERT for m in world.inbox.to(address))
+
+
+def test_one_refused_and_one_deferred_address_do_not_stop_an_alert_for_the_rest(
+    world: World,
+    command: Command,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="subscriber_lambda")
+    residents = [f"r{n:02d}@example.net" for n in range(20)]
+    for address in residents:
+        world.subscribe(address)
+    refused, deferred = residents[3], residents[7]
+    world.inbox.refuse.add(refused)
+    world.inbox.defer.add(deferred)
+    world.clock.now = PUBLISHED
+
+    first = command.notify()
+    assert first.status == 75  # EX_TEMPFAIL: some deliveries wait to be tried again
+    assert first.out == (
+        "notify: 4 items; 18 emails sent, 1 deferred (retried on the next run after 12:01 UTC), "
+        "1 suppressed (refused permanently), 0 failed, 0 queued for digests\n"
+    )
+    everyone_else = {a: int(a not in (refused, deferred)) for a in residents}
+    assert {a: alerts(world, a) for a in residents} == everyone_else
+    assert world.store.is_suppressed(address_hash(refused, KEY))
+    assert world.store.subscriber_by_hash(address_hash(refused, KEY)) is None
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("subscriber"))
+    assert "refused for good" in logged and "deferred until 12:01" in logged
+    assert "@example.net" not in logged + first.err  # subscribers by keyed hash only
+
+    world.clock.now = PUBLISHED + timedelta(seconds=30)  # before its retry time: not yet
+    assert command.notify().out.startswith("notify: 4 items; 0 emails sent, 0 deferred")
+    assert alerts(world, deferred) == 0
+
+    world.inbox.defer.clear()  # the mailbox is free again
+    world.clock.now = PUBLISHED + timedelta(minutes=1)
+    second = command.notify()
+    assert (second.status, second.out) == (
+        0,
+        "notify: 4 items; 1 emails sent, 0 deferred, 0 suppressed, 0 failed, "
+        "0 queued for digests\n",
+    )
+    assert {a: alerts(world, a) for a in residents} == {a: int(a != refused) for a in residents}
+
+    second_alert = item(
+        "alerts", Slug="second", Title="Second flood", Wards="walmer", Date="2026-11-28 11:00"
+    )
+    later = build(
+        tmp_path / "later", {**FILES, "alerts/second.md": second_alert}, now=PUBLISHED.isoformat()
+    )
+    third = command.notify(str(later / "api" / "v1" / "notify.json"))
+    assert third.status == 0 and "; 19 emails sent, 0 deferred" in third.out
+    assert world.inbox.to(refused)[1:] == []  # nothing after the confirmation, ever
+    for address in residents:
+        subjects = [subject(m) for m in world.inbox.to(address)[1:]]
+        assert len(subjects) == len(set(subjects))  # nothing twice
+
+
+def test_a_relay_that_is_down_stops_the_run_at_once_and_the_next_run_sends_everything_once(
+    world: World,
+    command: Command,
+) -> None:
+    residents = [f"r{n}@example.net" for n in range(8)]
+    for address in residents:
+        world.subscribe(address)
+    world.clock.now = PUBLISHED
+    port = free_port()  # nothing listens here
+    relay = f"smtp://127.0.0.1:{port}"
+
+    started = time.monotonic()
+    stopped = command.notify(mailer=relay)
+    assert time.monotonic() - started < 5
+    assert stopped.status == 1
+    assert stopped.out == (
+        "notify: 4 items; 0 emails sent, 3 deferred (retried on the next run after 12:00 UTC), "
+        "0 suppressed, 0 failed, 0 queued for digests\n"
+    )
+    assert stopped.err == (
+        f"notify: stopped: the mail system is unavailable: 127.0.0.1:{port}: "
+        "[Errno 111] Connection refused. Run it again: nothing sent is sent twice.\n"
+    )
+
+    controller = Controller(world.inbox, hostname="127.0.0.1", port=port)
+    controller.start()  # the relay is back
+    try:
+        again = command.notify(mailer=relay)
+    finally:
+        controller.stop()
+    assert again.status == 0 and again.out.startswith("notify: 4 items; 8 emails sent, 0 deferred")
+    assert {a: alerts(world, a) for a in residents} == dict.fromkeys(residents, 1)
+
+
+def test_a_relay_that_never_answers_costs_three_timeouts_not_one_per_subscriber(
+    world: World,
+) -> None:
+    for n in range(10):
+        world.subscribe(f"r{n}@example.net")
+    world.clock.now = PUBLISHED
+    with socket.socket() as silent:  # takes connections, never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(20)
+        mailer = SmtpMailer("127.0.0.1", silent.getsockname()[1], timeout=0.3)
+        started = time.monotonic()
+        report = world.notifier(mailer=mailer).run(
+            load_manifest(str(world.site / "api" / "v1" / "notify.json"))
+        )
+    assert time.monotonic() - started < 3
+    assert report.stopped is not None and "timed out" in report.stopped
+    assert (report.sent, report.deferred, report.exit_status) == (0, 3, 1)
+
+
+def test_a_refused_address_does_not_stop_the_other_digests(
+    world: World,
+    command: Command,
+) -> None:
+    daily = [f"d{n}@example.net" for n in range(4)]
+    for address in daily:
+        world.subscribe(
+            address, topics=["notices", "bin-changes"], wards=["all"], frequency="daily"
+        )
+    world.clock.now = PUBLISHED
+    assert command.notify().out.endswith(", 8 queued for digests\n")
+    world.inbox.refuse.add(daily[1])
+    world.inbox.defer.add(daily[2])
+
+    first = command("digest", "--frequency", "daily")
+    assert (first.status, first.out) == (
+        75,
+        "digest: 2 daily summaries sent, 1 deferred (waiting for the next run), "
+        "1 suppressed (refused permanently)\n",
+    )
+    assert world.store.is_suppressed(address_hash(daily[1], KEY))
+
+    world.inbox.defer.clear()
+    second = command("digest", "--frequency", "daily")
+    assert (second.status, second.out) == (
+        0,
+        "digest: 1 daily summaries sent, 0 deferred, 0 suppressed\n",
+    )
+    summaries = {a: [subject(m) for m in world.inbox.to(a)[1:]] for a in daily}
+    one = ["Your daily summary from Dover District Council: 2 new"]
+    assert summaries == {daily[0]: one, daily[1]: [], daily[2]: one, daily[3]: one}
