@@ -42,6 +42,7 @@ def dynamodb_local() -> Iterator[str]:
             "-jar",
             str(path),
             "-inMemory",
+            "-disableTelemetry",  # no calls out, and no metadata file left in the folder
             "-port",
             str(port),
         ],
@@ -49,7 +50,7 @@ def dynamodb_local() -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_for_port(port, "DynamoDB Local")
+        wait_for_port(port, "DynamoDB Local", seconds=60)  # a JVM, on 2 busy cores
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
