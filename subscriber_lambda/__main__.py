@@ -87,11 +87,12 @@ def run_serve(config: Config, args: argparse.Namespace) -> int:
     for name in ("subscriber_lambda", "uvicorn"):  # requests and the server's own news
         logging.getLogger(name).setLevel(logging.INFO)
     capture = None
-    if args.capture_mail:
+    if args.capture_mail:  # the catcher gets the mail, whatever SUBSCRIBER_MAILER says
         from .capture import start_capture
 
         host, _, port = args.capture_mail.rpartition(":")
         capture = start_capture(host or "127.0.0.1", int(port), Path("var/outbox"))
+        config = replace(config, mailer_url=f"smtp://{host or '127.0.0.1'}:{int(port)}")
     options = ServeOptions(args.host, args.port, args.site_dir, tuple(args.trusted_proxy))
     http_server, senders = server(config, options)
     print(

@@ -476,3 +476,46 @@ def test_a_new_alert_banner_reaches_the_subscription_pages_without_a_restart(
     assert "Flood now" not in before
     shell.write_text(shell.read_text().replace("<main", "<p>Flood now</p><main", 1))
     assert "Flood now" in world.get("/subscriptions/subscribe")[1]
+
+
+def test_serve_with_a_mail_catcher_on_any_port_catches_the_mail(
+    example_site: Path, tmp_path: Path
+) -> None:
+    """As `make run` does, on other ports than the defaults: the form posts to the server
+    that served it, and the confirmation lands in var/outbox/."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.services import free_port, wait_for_port
+
+    web, catcher = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SUBSCRIBER_", "SITE_URL"))}
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "subscriber_lambda", "serve", "--port", str(web)),
+            *("--site-dir", str(example_site), "--capture-mail", f"127.0.0.1:{catcher}"),
+        ],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        wait_for_port(web, "serve")
+        base = f"http://127.0.0.1:{web}"
+        page = urllib.request.urlopen(base + "/subscriptions/subscribe").read().decode()
+        assert f'action="{base}/subscriptions/subscribe"' in page
+        data = b"email=caught%40example.net&topics=alerts&wards=all"
+        with urllib.request.urlopen(base + "/subscriptions/subscribe", data=data) as response:
+            assert response.status == 200
+        deadline = time.monotonic() + 15
+        while not list((tmp_path / "var" / "outbox").glob("*.eml")):
+            assert time.monotonic() < deadline, "no mail in var/outbox/"
+            time.sleep(0.1)
+        caught = next((tmp_path / "var" / "outbox").glob("*.eml")).read_bytes()
+        assert b"To: caught@example.net" in caught
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(15)
