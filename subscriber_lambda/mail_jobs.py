@@ -98,7 +98,12 @@ class MailJobs:
         data = {"email": email, "preferences": preferences, "once": secrets.token_urlsafe(16)}
         token = self.signer.make(Purpose.CONFIRM, data, self.clock())
         link = f"{self.site_url}/subscriptions/confirm?{urlencode({'token': token})}"
-        return self.pages.email("confirm", "Confirm your email address", link=link)
+        return self.pages.email(
+            "confirm",
+            "Confirm your email address",
+            link=link,
+            choices=self.pages.choices_made(preferences),
+        )
 
     def _send(self, job: MailJob, email: dict[str, str]) -> None:
         now = self.clock()

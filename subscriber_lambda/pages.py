@@ -28,6 +28,19 @@ COMPONENTS = {
 }
 
 
+# What the choices are called on the forms, the confirmation page and the emails.
+TOPIC_LABELS = [
+    ("alerts", "Emergency alerts"),
+    ("notices", "Statutory notices"),
+    ("bin-changes", "Bin collection changes"),
+]
+FREQUENCY_LABELS = [
+    ("immediate", "As soon as they are published"),
+    ("daily", "Once a day"),
+    ("weekly", "Once a week"),
+]
+
+
 @dataclass(frozen=True)
 class Page:
     status: int
@@ -61,7 +74,11 @@ class Pages:
             macro = f"govuk_frontend_jinja/components/{folder}/macro.html"
             self._env.globals[name] = getattr(self._env.get_template(macro).module, name)
         self._env.globals.update(
-            items=choice_items, field_error=field_error, error_summary=self._error_summary
+            items=choice_items,
+            field_error=field_error,
+            error_summary=self._error_summary,
+            topic_labels=TOPIC_LABELS,
+            frequency_labels=FREQUENCY_LABELS,
         )
 
     def _error_summary(self, errors: Mapping[str, str]) -> Any:
@@ -71,6 +88,30 @@ class Pages:
         error_list = [{"text": text, "href": f"#{name}"} for name, text in errors.items()]
         summary: Any = self._env.globals["govukErrorSummary"]
         return summary({"titleText": "There is a problem", "errorList": error_list})
+
+    def choices_made(self, preferences: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """(question, answer) pairs saying what a resident chose, in plain words."""
+
+        def named(options: list[tuple[str, str]], chosen: list[str]) -> str:
+            names = dict(options)
+            return ", ".join(names.get(value, value) for value in chosen)
+
+        wards = list(preferences.get("wards", []))
+        rows = [
+            ("Emails about", named(TOPIC_LABELS, list(preferences.get("topics", [])))),
+            (
+                "Wards",
+                "The whole district" if "all" in wards else named(self.site.wards, wards),
+            ),
+        ]
+        if preferences.get("notice_types"):
+            rows.append(
+                ("Kinds of notice", named(self.site.notice_types, preferences["notice_types"]))
+            )
+        rows.append(("How often", named(FREQUENCY_LABELS, [preferences.get("frequency", "")])))
+        if len(self.site.languages) > 1:
+            rows.append(("Language", named(self.site.languages, [preferences.get("lang", "en")])))
+        return rows
 
     def page(self, status: int, template: str, title: str, **values: Any) -> Page:
         content = self._env.get_template(template).render(

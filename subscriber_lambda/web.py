@@ -114,7 +114,14 @@ class Subscriptions:
         found = self._confirmation(request)
         if found is None:
             return self.bad_link()
-        return self.pages.page(200, "confirm.html", "Confirm your email address", token=found[0])
+        token, _, preferences, _ = found
+        return self.pages.page(
+            200,
+            "confirm.html",
+            "Confirm your email address",
+            token=token,
+            choices=self.pages.choices_made(preferences.to_dict()),
+        )
 
     def confirm(self, request: Request) -> Page:
         found = self._confirmation(request)
@@ -129,7 +136,12 @@ class Subscriptions:
         email_hash = address_hash(email, self.key)
         if not self.store.is_suppressed(email_hash):
             self.store.save_subscriber(email, email_hash, preferences, now)
-        return self.pages.page(200, "confirmed.html", "You are subscribed")
+        return self.pages.page(
+            200,
+            "confirmed.html",
+            "You are subscribed",
+            choices=self.pages.choices_made(preferences.to_dict()),
+        )
 
     def _manage_hash(self, request: Request) -> str | None:
         try:

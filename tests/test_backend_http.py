@@ -519,3 +519,22 @@ def test_serve_with_a_mail_catcher_on_any_port_catches_the_mail(
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(15)
+
+
+def test_the_confirmation_says_what_the_resident_signed_up_for(world: World) -> None:
+    choices = {**SIGN_UP, "email": "say@example.net", "topics": ["alerts", "bin-changes"]}
+    world.post("/subscriptions/subscribe", {**choices, "frequency": "weekly"})
+    message = world.inbox.wait_for("say@example.net", 1)[0]
+    text = body(message, "plain")
+    for line in (
+        "Emails about: Emergency alerts, Bin collection changes",
+        "Wards: Walmer",
+        "How often: Once a week",
+    ):
+        assert line in text
+    assert "Bin collection changes" in body(message, "html")
+    for page in (
+        world.get(confirmation_link(message))[1],
+        world.confirm(confirmation_link(message))[1],
+    ):
+        assert "Emergency alerts, Bin collection changes" in page and "Walmer" in page
