@@ -238,7 +238,8 @@ class Config:
 
     @property
     def host(self) -> str:
-        return urlsplit(self.site_url).netloc
+        """The site's host name, for Message-ID and List-Id (which take a domain: no port)."""
+        return urlsplit(self.site_url).hostname or "localhost"
 
     def store(self) -> Store:
         url = urlsplit(self.store_url)

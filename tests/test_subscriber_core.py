@@ -333,3 +333,33 @@ def test_a_subject_with_a_line_break_is_folded_to_one_line(example_site: Path) -
     message = build_message(source, ENVELOPE, NOW)
     assert message["Subject"] == "Flood Bcc: victim@example.net"
     assert "Bcc" not in {key for key, _ in message.items()}
+
+
+def test_a_long_subject_is_encoded_in_words_of_at_most_75_characters() -> None:
+    import re
+
+    subject = "Poważny alert: Ostrzeżenie powodziowe dla rzeki Stour w Sandwich, proszę czytać"
+    envelope = Envelope("C <c@example.org>", "r@example.net", "https://x/m", "https://x/u", "x")
+    raw = build_message(
+        {"subject": subject, "text": "t", "html": "<p>t</p>"}, envelope, datetime.now(UTC)
+    ).as_bytes()
+    head = raw.split(b"\r\n\r\n")[0].decode("ascii")
+    words = re.findall(r"=\?utf-8\?[bq]\?[^?]*\?=", head, re.IGNORECASE)
+    assert len(words) > 1 and all(len(word) <= 75 for word in words)
+    parsed = email.message_from_bytes(raw)
+    assert str(make_header(decode_header(parsed["Subject"]))) == subject
+
+
+def test_message_id_and_list_id_name_the_site_without_its_port() -> None:
+    from subscriber_lambda.config import Config
+
+    config = Config.from_environment({"SITE_URL": "http://127.0.0.1:8123"})
+    assert config.host == "127.0.0.1"
+    envelope = Envelope(
+        "C <c@example.org>", "r@example.net", "https://x/m", "https://x/u", config.host
+    )
+    message = build_message(
+        {"subject": "S", "text": "t", "html": "<p>t</p>"}, envelope, datetime.now(UTC)
+    )
+    assert message["List-Id"] == "<127.0.0.1>"
+    assert str(message["Message-ID"]).endswith("@127.0.0.1>")

@@ -27,6 +27,7 @@ from typing import Any
 POLICY = compat32.clone(max_line_length=998, linesep="\r\n")
 UTF8_QP = Charset("utf-8")
 UTF8_QP.body_encoding = QP  # quoted-printable keeps the whole message 7-bit
+MAX_ENCODED_WORD = 75  # RFC 2047, section 2
 PLACEHOLDERS = {"manage_url": "((manage_url))", "unsubscribe_url": "((unsubscribe_url))"}
 
 
@@ -41,6 +42,12 @@ class Envelope:
     manage_url: str
     unsubscribe_url: str
     list_id: str  # e.g. 'noticeboard.example.org'
+
+
+def encoded_words(text: str) -> str:
+    """RFC 2047 encoded-words of at most 75 characters each, folded onto lines of their own
+    (one long word would be over RFC 2047's limit, and some clients show it raw)."""
+    return Header(text, "utf-8").encode(maxlinelen=MAX_ENCODED_WORD, linesep="\r\n")
 
 
 def _header(value: str) -> str:
@@ -68,9 +75,7 @@ def build_message(
     message["From"] = _header(envelope.sender)
     message["To"] = _header(envelope.recipient)
     subject = " ".join(str(email["subject"]).split())
-    message["Subject"] = (
-        subject if subject.isascii() else Header(subject, "utf-8").encode(maxlinelen=998)
-    )
+    message["Subject"] = subject if subject.isascii() else encoded_words(subject)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = make_msgid(domain=envelope.list_id)
     message["List-Id"] = _header(f"<{envelope.list_id}>")
