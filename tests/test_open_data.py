@@ -412,3 +412,29 @@ def test_sitemap_and_robots(site: Path) -> None:
     assert "<loc>http://127.0.0.1:8000/notices/walmer-plan/</loc>" in sitemap
     assert "404" not in sitemap
     assert "Sitemap: http://127.0.0.1:8000/sitemap.xml" in (site / "robots.txt").read_text()
+
+
+@pytest.mark.parametrize("name", ["alerts", "notices", "bin-changes", "wards", "notify"])
+def test_an_off_the_shelf_validator_validates_the_api_against_the_published_schemas(
+    example_site: Path, name: str
+) -> None:
+    """ajv-cli, given the published files and nothing else: the schemas' absolute $id
+    makes their relative $refs resolve; strict mode finds nothing to complain about."""
+    import subprocess
+
+    api_dir = example_site / "api" / "v1"
+    schema = json.loads((api_dir / "schema" / f"{name}.schema.json").read_text())
+    assert schema["$id"] == f"http://127.0.0.1:8000/api/v1/schema/{name}.schema.json"
+    result = subprocess.run(
+        [
+            str(ROOT / "node_modules" / ".bin" / "ajv"),
+            *("validate", "--spec=draft2020", "-c", "ajv-formats"),
+            *("-s", f"schema/{name}.schema.json", "-r", "schema/common.schema.json"),
+            *("-d", f"{name}.json"),
+        ],
+        cwd=api_dir,
+        capture_output=True,
+        text=True,
+    )
+    said = (result.stdout + result.stderr).strip()
+    assert result.returncode == 0 and said == f"{name}.json valid", said

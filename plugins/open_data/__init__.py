@@ -8,7 +8,6 @@ the emails with the theme's templates and writes files.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -97,6 +96,13 @@ class Catalogue:
         return [bin_change_record(self.published(b), self.wards) for b in self.board.bin_changes]
 
 
+def published_schema(path: Path, site: str) -> Record:
+    """A schema as published: with its own absolute ``$id``, so its relative ``$ref``s
+    (``common.schema.json#/...``) resolve for any validator, wherever it is read from."""
+    schema: Record = json.loads(path.read_text(encoding="utf-8"))
+    return {"$id": f"{site}/{API}/schema/{path.name}", **schema}
+
+
 class OpenDataGenerator(Generator):  # type: ignore[misc]
     def generate_output(self, writer: Any) -> None:
         catalogue = Catalogue(self.context, self.settings)
@@ -122,7 +128,8 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
             },
         )
         write_json(output / "notify.json", self.notify_manifest(catalogue, council))
-        shutil.copytree(SCHEMAS, output / "schema", dirs_exist_ok=True)
+        for schema in sorted(SCHEMAS.glob("*.schema.json")):
+            write_json(output / "schema" / schema.name, published_schema(schema, catalogue.site))
 
     def notify_manifest(self, catalogue: Catalogue, council: Mapping[str, Any]) -> Record:
         """Items published in the last NOTIFY_WINDOW_DAYS with Notify: yes, each version
