@@ -438,3 +438,14 @@ def test_an_off_the_shelf_validator_validates_the_api_against_the_published_sche
     )
     said = (result.stdout + result.stderr).strip()
     assert result.returncode == 0 and said == f"{name}.json valid", said
+
+
+def test_calendar_text_is_escaped_everywhere(tmp_path: Path) -> None:
+    """RFC 5545 TEXT: commas, semicolons and backslashes escaped in the calendar's name and
+    description as in its events, so clients read the council's name whole."""
+    output = build(tmp_path, FILES, now=NOW, COUNCIL_NAME="Dover, Deal; and Sandwich \\ Council")
+    raw = (output / "bin-changes" / "calendar.ics").read_bytes().decode("utf-8")
+    unfolded = raw.replace("\r\n ", "")
+    for name in ("NAME", "X-WR-CALNAME"):
+        assert f"\r\n{name}:Dover\\, Deal\\; and Sandwich \\\\ Council:" in unfolded
+    assert "Dover, Deal" not in unfolded  # nowhere unescaped, descriptions included

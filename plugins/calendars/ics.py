@@ -55,10 +55,12 @@ def new_calendar(info: CalendarInfo) -> Calendar:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("name", info.name)
-    calendar.add("x-wr-calname", info.name)
-    calendar.add("description", info.description)
-    calendar.add("x-wr-caldesc", info.description)
+    # TEXT values (RFC 5545 3.3.11): the icalendar library escapes only the properties it
+    # knows as TEXT, and NAME and the X-WR- ones are not among them, so all are vText.
+    for name in ("name", "x-wr-calname"):
+        calendar.add(name, vText(info.name))
+    for name in ("description", "x-wr-caldesc"):
+        calendar.add(name, vText(info.description))
     calendar.add("x-wr-timezone", "Europe/London")
     calendar.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(REFRESH))
@@ -78,7 +80,7 @@ def all_day(uid: str, day: date, summary: str, listed: Listed, text: str) -> byt
     event.add("dtstamp", (values.get("modified") or values["date"]).astimezone(UTC))
     event.add("dtstart", day)
     event.add("dtend", day + timedelta(days=1))
-    event.add("summary", summary)
+    event.add("summary", vText(summary))
     event.add("description", vText(f"{text}\n\n{listed.url}"))
     event.add("url", listed.url)
     event.add("transp", "TRANSPARENT")
