@@ -401,10 +401,40 @@ def test_notice_pages_carry_json_ld(site: Path) -> None:
     assert script is not None
     data = json.loads(script.group(1))
     assert data["identifier"] == "C/1" and data["name"] == "Closed </script> notice"
-    assert {"@type": "PropertyValue", "name": "status", "value": "closed"} in data[
-        "additionalProperty"
-    ]
+    assert data["creativeWorkStatus"] == "closed"
     assert "</script> notice" not in script.group(1)
+
+
+def test_json_ld_uses_only_what_schema_org_defines(example_site: Path, tmp_path: Path) -> None:
+    """Each notice page's JSON-LD, type-checked against schema.org's vocabulary as the
+    schema-dts package (pinned) describes it: an unknown property fails."""
+    import subprocess
+
+    blocks = [
+        json.loads(found)
+        for page in sorted(example_site.glob("notices/*/index.html"))
+        for found in re.findall(
+            r'<script type="application/ld\+json">(.*?)</script>', page.read_text(), re.S
+        )
+    ]
+    assert blocks
+    lines = ['import type { CreativeWork, WithContext } from "schema-dts";']
+    lines += [
+        f"export const notice{n}: WithContext<CreativeWork> = {json.dumps(block)};"
+        for n, block in enumerate(blocks)
+    ]
+    (tmp_path / "notices.ts").write_text("\n".join(lines))
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
+    options = {"strict": True, "noEmit": True, "moduleResolution": "node", "types": []}
+    (tmp_path / "tsconfig.json").write_text(
+        json.dumps({"compilerOptions": options, "files": ["notices.ts"]})
+    )
+    result = subprocess.run(
+        [str(ROOT / "node_modules" / ".bin" / "tsc"), "-p", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout
 
 
 def test_sitemap_and_robots(site: Path) -> None:
