@@ -22,8 +22,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 SETUP = """
-import json, sys
+import json, sys, tempfile
 from datetime import datetime, UTC
+# Benchmarks write only to temporary folders (a store was once committed by mistake).
+if not sys.argv[1].startswith((tempfile.gettempdir(), "/dev/shm")):
+    sys.exit(f"{sys.argv[1]}: the benchmark store must be in a temporary folder")
 from subscriber_lambda.adapters.sqlite_store import SqliteStore
 from subscriber_lambda.core.addresses import address_hash
 from subscriber_lambda.core.preferences import Preferences
