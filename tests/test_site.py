@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sitebuilder import banner_headlines, build, item, numbered_notices, read
+from tests.sitebuilder import ROOT, banner_headlines, build, item, numbered_notices, read
 
 
 def titles(html: str) -> list[str]:
@@ -245,3 +245,19 @@ def test_the_example_site_has_every_page_type(example_site: Path) -> None:
     ):
         assert "</html>" in read(example_site, url)
     assert not (example_site / "bin-changes" / "easter-bin-collections-2027").exists()
+
+
+def test_every_top_level_folder_of_the_site_is_reserved_from_page_slugs(
+    example_site: Path,
+) -> None:
+    """A page named like one of the site's own folders would overwrite it: the reserved
+    names come from one list, and the built site has no folder that list misses."""
+    from plugins.content_model.schema import ITEM_TYPES, RESERVED_PAGE_SLUGS, SITE_FOLDERS
+
+    pages = {p.stem for p in (ROOT / "content" / "pages").glob("*.md")}
+    languages = {p.suffixes[0].strip(".") for p in (ROOT / "content").rglob("*.*.md")}
+    for folder in (p.name for p in example_site.iterdir() if p.is_dir()):
+        assert folder in {*ITEM_TYPES, *SITE_FOLDERS, *pages, *languages}, folder
+        if folder not in pages:
+            assert folder in RESERVED_PAGE_SLUGS or folder in languages, folder
+    assert {"admin", "pagefind"} <= RESERVED_PAGE_SLUGS

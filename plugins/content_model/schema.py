@@ -279,10 +279,14 @@ DOCUMENTS_FOLDER = "notices/documents"
 
 # Names an item may not take because the site's own URLs use them inside a type's folder.
 RESERVED_ITEM_SLUGS = frozenset({"page", "archive", "calendar", "feed"})
-# Names a page may not take because they are the site's own top-level folders.
-RESERVED_PAGE_SLUGS = frozenset(
-    {*ITEM_TYPES, "wards", "feeds", "api", "subscriptions", "theme", "search", "cy", "en"}
+# The top-level folders the build writes besides the types' own (a test checks that every
+# folder of a built site is a type, one of these, a page or a translation's language).
+SITE_FOLDERS = frozenset(
+    {"wards", "feeds", "api", "subscriptions", "theme", "search", "admin", "pagefind"}
 )
+# Names a page may not take because they are the site's own top-level folders (and the
+# folders of translations in the languages the council publishes in most).
+RESERVED_PAGE_SLUGS = frozenset({*ITEM_TYPES, *SITE_FOLDERS, "cy", "en", "pl"})
 
 # Fields whose values are data, not prose: a translation must carry the original's.
 SHARED_WITH_TRANSLATIONS = frozenset(
