@@ -80,7 +80,7 @@ class Store(Protocol):
         """Record that this revision is about to go to this subscriber ('pending'). True if
         it is new, was left pending by a run that stopped, or was deferred and its retry
         time has come; False if it was sent, waits for a digest, failed, or is deferred
-        until later."""
+        until later (and, where the store can tell, if the subscriber has gone)."""
 
     def mark(
         self,

@@ -9,9 +9,11 @@ import contextlib
 import io
 import logging
 import socket
+import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.message import Message
 from pathlib import Path
 
 import pytest
@@ -224,3 +226,59 @@ def test_a_refused_address_does_not_stop_the_other_digests(
     summaries = {a: [subject(m) for m in world.inbox.to(a)[1:]] for a in daily}
     one = ["Your daily summary from Dover District Council: 2 new"]
     assert summaries == {daily[0]: one, daily[1]: [], daily[2]: one, daily[3]: one}
+
+
+class WritesAsItSends:
+    """A mailer that, while notify runs, lets the rest of the world write to the store
+    file from connections of its own: sign-ups' rate-limit rows and one unsubscribe."""
+
+    def __init__(self, database: Path, leaver: str) -> None:
+        self.database, self.leaver = database, leaver
+        self.sent: list[str] = []
+
+    def send(self, message: Message) -> None:
+        self.sent.append(str(message["To"]))
+        with contextlib.closing(sqlite3.connect(self.database, timeout=10)) as other:
+            other.execute(
+                "INSERT OR REPLACE INTO rate_limits VALUES (?, ?, 1)",
+                (f"client:{len(self.sent)}", 0),
+            )
+            if len(self.sent) == 50:
+                other.execute(
+                    "DELETE FROM subscribers WHERE email_hash = ?",
+                    (address_hash(self.leaver, KEY),),
+                )
+            other.commit()
+
+
+def test_notify_runs_beside_a_busy_server_and_skips_who_left_mid_run(tmp_path: Path) -> None:
+    """More than one streamed batch of subscribers (1,000 a batch), other connections
+    writing all the while, and one subscriber leaving half-way: no 'database is locked',
+    no foreign-key error, everyone else sent to once, the leaver not at all."""
+    from subscriber_lambda.adapters.inline_queue import InlineQueue
+    from subscriber_lambda.adapters.sqlite_store import SqliteStore
+    from subscriber_lambda.core.preferences import Preferences
+    from subscriber_lambda.core.tokens import Signer
+    from subscriber_lambda.notify import Links, Notifier
+
+    site = build(tmp_path / "site", FILES, now="2026-11-28T12:00:00+00:00")
+    database = tmp_path / "subscribers.db"
+    store = SqliteStore(database)
+    addresses = [f"r{n}@example.net" for n in range(1200)]
+    for address in addresses:
+        store.save_subscriber(
+            address,
+            address_hash(address, KEY),
+            Preferences(frozenset({"alerts"}), frozenset({"walmer"})),
+            PUBLISHED - timedelta(days=2),
+        )
+    leaver = addresses[1100]
+    mailer = WritesAsItSends(database, leaver)
+    notifier = Notifier(
+        store, mailer, InlineQueue(), Links(Signer(KEY), "http://x"), SENDER, "x", lambda: PUBLISHED
+    )
+    manifest = load_manifest(str(site / "api" / "v1" / "notify.json"))
+    report = notifier.run(manifest)
+    assert leaver not in mailer.sent
+    assert sorted(mailer.sent) == sorted(a for a in addresses if a != leaver)
+    assert report.sent == len(addresses) - 1

@@ -231,8 +231,15 @@ class SqliteStore:
         return self._subscriber(row) if row else None
 
     def subscribers(self) -> Iterator[Subscriber]:
-        cursor = self._db.execute(f"{SUBSCRIBER} ORDER BY id")
-        while rows := cursor.fetchmany(1000):
+        """A thousand at a time, each batch its own short query: a cursor left open across
+        batches would hold a read transaction on this thread's connection, and the ledger
+        writes made between batches (claim, mark) would then fail with 'database is
+        locked' as soon as another process wrote to the file."""
+        last = -1
+        while rows := self._db.execute(
+            f"{SUBSCRIBER} WHERE id > ? ORDER BY id LIMIT 1000", (last,)
+        ).fetchall():
+            last = rows[-1][0]
             yield from (self._subscriber(row) for row in rows)
 
     def candidates(
@@ -271,12 +278,16 @@ class SqliteStore:
 
     def claim(self, subscriber_id: str, item_id: str, revision: str, now: datetime) -> bool:
         key = (int(subscriber_id), item_id, revision)
-        inserted = self._db.execute(
-            """INSERT OR IGNORE INTO deliveries
-                   (subscriber_id, item_id, revision, state, updated_at)
-               VALUES (?, ?, ?, 'pending', ?)""",
-            (*key, now.isoformat()),
-        ).rowcount
+        try:
+            inserted = self._db.execute(
+                """INSERT OR IGNORE INTO deliveries
+                       (subscriber_id, item_id, revision, state, updated_at)
+                   VALUES (?, ?, ?, 'pending', ?)""",
+                (*key, now.isoformat()),
+            ).rowcount
+        except sqlite3.IntegrityError:
+            return False  # unsubscribed since the run began: nothing to send
+
         if inserted:
             return True
         state, retry_after = self._db.execute(
