@@ -71,12 +71,14 @@ class Origins:
 
 
 def origin_of(url: str) -> str:
-    parts = urlsplit(url.lower())
-    default = {"http": 80, "https": 443}.get(parts.scheme)
+    """scheme://host[:port] of a URL, the port left out when it is the scheme's own; ''
+    for anything that is not a URL (a malformed Host header, say)."""
     try:
+        parts = urlsplit(url.lower())
         port = parts.port
     except ValueError:
         return ""
+    default = {"http": 80, "https": 443}.get(parts.scheme)
     netloc = parts.hostname or ""
     if ":" in netloc:
         netloc = f"[{netloc}]"

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 
@@ -114,8 +115,11 @@ class Pages:
         return rows
 
     def page(self, status: int, template: str, title: str, **values: Any) -> Page:
+        """A page of the site. Its links and forms are addressed from the site's root
+        (``base`` is SITE_URL's path, usually empty), not by SITE_URL's host: so they work
+        whichever name or port the page was reached by (localhost, 127.0.0.1, www.)."""
         content = self._env.get_template(template).render(
-            site=self.site, base=self.site_url, **values
+            site=self.site, base=urlsplit(self.site_url).path.rstrip("/"), **values
         )
         return Page(status, self.site.page(f"{title} \u2013 {self.site.council}", content))
 

@@ -506,7 +506,7 @@ def test_serve_with_a_mail_catcher_on_any_port_catches_the_mail(
         wait_for_port(web, "serve")
         base = f"http://127.0.0.1:{web}"
         page = urllib.request.urlopen(base + "/subscriptions/subscribe").read().decode()
-        assert f'action="{base}/subscriptions/subscribe"' in page
+        assert 'action="/subscriptions/subscribe"' in page
         data = b"email=caught%40example.net&topics=alerts&wards=all"
         with urllib.request.urlopen(base + "/subscriptions/subscribe", data=data) as response:
             assert response.status == 200
@@ -538,3 +538,37 @@ def test_the_confirmation_says_what_the_resident_signed_up_for(world: World) -> 
         world.confirm(confirmation_link(message))[1],
     ):
         assert "Emergency alerts, Bin collection changes" in page and "Walmer" in page
+
+
+@pytest.mark.browser
+def test_the_forms_work_whichever_name_the_server_is_reached_by(world: World) -> None:
+    """SITE_URL says 127.0.0.1; a resident who typed localhost can still subscribe (the
+    forms post to the server that served them, and the policy allows it)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    local = world.base.replace("127.0.0.1", "localhost")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(local + "/subscriptions/subscribe")
+        page.get_by_label("Email address").fill("by-name@example.net")
+        page.get_by_role("checkbox", name="Emergency alerts").check()
+        page.get_by_role("checkbox", name="Walmer", exact=True).check()
+        page.get_by_role("button", name="Subscribe").click()
+        assert "Check your email" in page.locator("main").inner_text()
+        browser.close()
+    world.inbox.wait_for("by-name@example.net", 1)
+
+
+@pytest.mark.parametrize("host", ["[", "exa mple", "a" * 300, ""])
+def test_a_malformed_host_header_gets_a_clear_answer_not_a_500(world: World, host: str) -> None:
+    sent = post_raw(
+        world.base,
+        "/subscriptions/subscribe",
+        {**FORM, "Origin": "http://example.org", "Content-Length": "7"},
+        b"email=a",
+    ).replace(f"Host: {urlsplit(world.base).netloc}".encode(), f"Host: {host}".encode())
+    status, _, _ = raw(world.base, sent)
+    assert status in (400, 403)
