@@ -11,12 +11,14 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
+import anyio
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
@@ -25,9 +27,9 @@ from starlette.middleware import Middleware
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request as HttpRequest
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.staticfiles import NotModifiedResponse, StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .pages import Page
@@ -144,9 +146,32 @@ class SitePolicy:
             )
 
 
+class OpenFileResponse(FileResponse):
+    """A file response that sends the very file it was given open, with the size and dates
+    of that open file. Starlette's own reopens the path when it sends: a rebuild that
+    replaced the file in between (``make rebuild`` does, with ``os.replace``) would send
+    the new file's bytes under the old file's length, and the page would arrive broken."""
+
+    def __init__(self, handle: BinaryIO, status_code: int = 200) -> None:
+        self._handle = handle
+        super().__init__(handle.name, status_code, stat_result=os.fstat(handle.fileno()))
+
+    @asynccontextmanager
+    async def _open_file(self) -> AsyncIterator[anyio.AsyncFile[bytes]]:
+        self._handle.seek(0)
+        yield anyio.wrap_file(self._handle)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._handle.close()
+
+
 class SiteFiles(StaticFiles):
     """The built site: index.html for folders, the site's 404 page, no listings; media
-    types and cache lifetimes as published to S3 (site_policy.py), ETag and 304s."""
+    types and cache lifetimes as published to S3 (site_policy.py), ETag and 304s; each
+    file sent whole as it was when opened, even while a rebuild replaces it."""
 
     def file_response(
         self,
@@ -155,10 +180,17 @@ class SiteFiles(StaticFiles):
         scope: Scope,
         status_code: int = 200,
     ) -> Response:
-        response = super().file_response(full_path, stat_result, scope, status_code)
+        try:
+            handle = open(full_path, "rb")  # noqa: SIM115 (the response closes it)
+        except FileNotFoundError:  # removed since it was found: as if it never was
+            raise HTTPException(404) from None
+        response = OpenFileResponse(handle, status_code)
         relative = os.path.relpath(str(full_path), str(self.directory)).replace(os.sep, "/")
         response.headers["Content-Type"] = content_type(relative)
         response.headers["Cache-Control"] = cache_control(relative)
+        if self.is_not_modified(response.headers, Headers(scope=scope)):
+            handle.close()
+            return NotModifiedResponse(response.headers)
         return response
 
 

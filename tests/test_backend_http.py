@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import os
 import re
 import socket
 import time
@@ -572,3 +573,36 @@ def test_a_malformed_host_header_gets_a_clear_answer_not_a_500(world: World, hos
     ).replace(f"Host: {urlsplit(world.base).netloc}".encode(), f"Host: {host}".encode())
     status, _, _ = raw(world.base, sent)
     assert status in (400, 403)
+
+
+def test_a_page_replaced_while_it_is_served_arrives_whole_old_or_new(world: World) -> None:
+    """As `make rebuild` replaces changed files (os.replace) under the running server:
+    every response is one version of the page or the other, never a mix or cut short."""
+    import threading
+
+    page = world.site / "alerts" / "index.html"
+    versions = [
+        page.read_bytes(),
+        page.read_bytes().replace(b"</main>", b"<p>x</p>" * 900 + b"</main>"),
+    ]
+    stop = threading.Event()
+
+    def rebuild() -> None:
+        n = 0
+        while not stop.is_set() and n < 5000:
+            n += 1
+            fresh = page.with_suffix(".new")
+            fresh.write_bytes(versions[n % 2])
+            os.replace(fresh, page)
+
+    replacing = threading.Thread(target=rebuild)
+    replacing.start()
+    try:
+        bodies = []
+        for _ in range(200):
+            with urllib.request.urlopen(world.base + "/alerts/") as response:
+                bodies.append(response.read())
+    finally:
+        stop.set()
+        replacing.join()
+    assert all(body in versions for body in bodies)
