@@ -32,8 +32,9 @@ class Shell:
     def text(self) -> str:
         try:
             status = self.path.stat()
-        except OSError:
-            return PLAIN_SHELL
+        except OSError:  # gone for a moment while the site is built in place: keep the last
+            cached = self._cached
+            return cached[1] if cached else PLAIN_SHELL
         stamp = (status.st_mtime_ns, status.st_size)
         cached = self._cached
         if cached is None or cached[0] != stamp:
