@@ -130,20 +130,20 @@ RETRY_DELAYS = (5, 30, 120, 600, 1800, 3600)  # seconds; then the job is dropped
 class JobRunner:
     """Sender threads for the embedded server. Each thread builds its own ``MailJobs``
     (its own store and mail connections) with ``make_worker``; a failure is retried
-    later, and after the last delay the job is dropped and logged (without the address)."""
+    later, and after the last delay the job is dropped and logged (without the address).
+
+    The threads look for jobs every ``poll_seconds`` rather than being woken by each
+    request: a job that starts while its request is still being answered (sending for a
+    subscriber, nothing for a stranger) would make that answer's timing tell the two
+    apart."""
 
     jobs: JobTable
     make_worker: Callable[[], MailJobs]
     clock: Callable[[], datetime]
     threads: int = 2
-    poll_seconds: float = 1.0
-    _wake: threading.Event = field(default_factory=threading.Event)
+    poll_seconds: float = 0.5
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
-
-    def wake(self) -> None:
-        """A job was posted: look now rather than at the next poll."""
-        self._wake.set()
 
     def start(self) -> None:
         for number in range(self.threads):
@@ -153,7 +153,6 @@ class JobRunner:
 
     def stop(self, timeout: float = 10) -> None:
         self._stop.set()
-        self._wake.set()
         for thread in self._threads:
             thread.join(timeout)
 
@@ -162,8 +161,7 @@ class JobRunner:
         try:
             while not self._stop.is_set():
                 if not self.run_one(worker):
-                    self._wake.wait(self.poll_seconds)
-                    self._wake.clear()
+                    self._stop.wait(self.poll_seconds)
         finally:
             close = getattr(worker.mailer, "close", None)
             if close:

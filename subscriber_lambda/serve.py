@@ -73,7 +73,6 @@ def server(config: Config, options: ServeOptions) -> tuple[uvicorn.Server, JobRu
 
     jobs = SqliteJobs(config.jobs_path(), options.clock)
     runner = JobRunner(jobs, sender, options.clock, threads=SENDER_THREADS)
-    jobs.on_post = runner.wake
     subscriptions = Subscriptions(config.store(), jobs, signer, pages, key, options.clock)
     app = create_app(subscriptions, config.site_url, options.site_dir)
     uvicorn_config = uvicorn.Config(

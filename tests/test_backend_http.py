@@ -606,3 +606,59 @@ def test_a_page_replaced_while_it_is_served_arrives_whole_old_or_new(world: Worl
         stop.set()
         replacing.join()
     assert all(body in versions for body in bodies)
+
+
+def test_a_request_does_the_same_work_whether_or_not_the_address_is_subscribed(
+    tmp_path: Path,
+) -> None:
+    """What each route asks of the store and the queue, call by call, is the same for a
+    subscriber and a stranger, so neither the answer nor its timing tells them apart
+    (the mail job is carried out later, on the senders' own schedule)."""
+    from subscriber_lambda.pages import Pages
+    from subscriber_lambda.site_data import SiteData
+    from subscriber_lambda.web import Request, Subscriptions
+    from tests.sitebuilder import build
+    from tests.test_subscriptions import FILES
+
+    site = build(tmp_path / "site", FILES, now="2026-11-28T12:00:00+00:00")
+    store = SqliteStore(tmp_path / "s.db")
+    known = "known@example.net"
+    store.save_subscriber(
+        known,
+        address_hash(known, KEY),
+        Preferences(frozenset({"alerts"}), frozenset({"all"})),
+        datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    calls: list[str] = []
+
+    class Recorded:
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        def __getattr__(self, name: str) -> Any:
+            calls.append(name)
+            return getattr(self.inner, name)
+
+    class Jobs:
+        def post(self, job: Any) -> None:
+            calls.append("post")
+
+    routes = Subscriptions(
+        Recorded(store),
+        Jobs(),
+        Signer(KEY),
+        Pages(SiteData.load(site), "http://x"),
+        KEY,
+        lambda: datetime(2026, 11, 28, tzinfo=UTC),
+    )
+    for route, form in (
+        (Subscriptions.subscribe, {"topics": ["alerts"], "wards": ["all"]}),
+        (Subscriptions.manage_link, {}),
+    ):
+        seen = []
+        for address in (known, "stranger@example.net"):
+            calls.clear()
+            page = route(routes, Request("POST", form={**form, "email": [address]}, client="c"))
+            seen.append((list(calls), page.status, page.html.replace(address, "ADDRESS")))
+        assert seen[0] == seen[1]
+        assert seen[0][0] == ["hit", "hit", "post"]

@@ -19,14 +19,12 @@ class SqliteJobs:
         SqliteStore(path)  # brings the schema up to date
         self._connections = ThreadConnections(path)
         self._clock = clock
-        self.on_post: Callable[[], None] = lambda: None  # e.g. wake the sender threads
 
     def post(self, job: MailJob) -> None:
         self._connections.db.execute(
             "INSERT INTO mail_jobs (email_hash, payload, not_before) VALUES (?, ?, ?)",
             (job.email_hash, json.dumps(job.to_dict()), self._clock().timestamp()),
         )
-        self.on_post()
 
     def claim(self, now: datetime, hold_seconds: float) -> tuple[int, MailJob, int] | None:
         moment = now.timestamp()
