@@ -282,3 +282,19 @@ def test_notify_runs_beside_a_busy_server_and_skips_who_left_mid_run(tmp_path: P
     assert leaver not in mailer.sent
     assert sorted(mailer.sent) == sorted(a for a in addresses if a != leaver)
     assert report.sent == len(addresses) - 1
+
+
+def test_recipients_refused_by_their_own_policy_do_not_stop_the_alert_for_the_rest(
+    world: World, command: Command
+) -> None:
+    """550 5.7.1 for the first few subscribers (a policy at their end, as relays answer per
+    recipient) is about those messages, not a relay that is down: the rest are sent."""
+    residents = [f"p{n}@example.net" for n in range(6)]
+    for address in residents:
+        world.subscribe(address)
+    world.inbox.policy.update(residents[:3])
+    world.clock.now = PUBLISHED
+    result = command.notify()
+    assert result.status == 75 and "3 emails sent, 3 deferred" in result.out
+    assert [alerts(world, a) for a in residents] == [0, 0, 0, 1, 1, 1]
+    assert all(world.store.subscriber_by_hash(address_hash(a, KEY)) for a in residents)

@@ -163,22 +163,26 @@ def test_a_relay_that_is_not_there_is_unavailable_at_once() -> None:
     [
         (550, "5.1.1 <x@example.net>: User unknown", DeliveryRefused),
         (553, "mailbox name not allowed", DeliveryRefused),
+        (550, "No such user here", DeliveryRefused),
         (554, "5.4.4 Unable to route", DeliveryRefused),
+        (550, "5.2.1 Mailbox disabled", DeliveryRefused),
         (450, "4.2.0 Mailbox busy", DeliveryDeferred),
         (452, "Insufficient system storage for this message", DeliveryDeferred),
         (552, "5.2.2 Mailbox full", DeliveryDeferred),  # full mailboxes empty again
+        (451, "4.7.1 Greylisted, try again later", DeliveryDeferred),
+        (550, "5.7.1 Rejected by the recipient's policy", DeliveryDeferred),
+        (554, "5.7.1 <x@example.net>: Relay access denied", DeliveryDeferred),
+        (552, "5.3.4 Message size exceeds fixed limit", DeliveryDeferred),
+        (554, "Transaction failed", DeliveryDeferred),
         (421, "4.3.2 Service shutting down", MailerUnavailable),
-        (554, "5.7.1 <x@example.net>: Relay access denied", MailerUnavailable),
-        (530, "5.7.0 Authentication required", MailerUnavailable),
-        (552, "5.3.4 Message size exceeds fixed limit", MailerUnavailable),
-        (451, "4.7.1 Rate limit exceeded", MailerUnavailable),
     ],
 )
 def test_smtp_answers_refuse_an_address_only_when_they_are_about_it(
     code: int, text: str, failure: type[Exception]
 ) -> None:
-    """A policy or a limit about us would refuse every address alike: suppressing them
-    all would be a disaster, so those stop the run instead."""
+    """Only an answer about the address suppresses it; a policy, a limit or the relay's
+    trouble defers that one message (an answer that refuses every address alike must
+    never empty the list, nor stop the alert reaching the rest)."""
     classified = classify(code, text, "x@example.net")
     assert type(classified) is failure
     assert "x@example.net" not in str(classified)

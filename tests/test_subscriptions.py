@@ -64,11 +64,13 @@ FILES = {
 @dataclass
 class Inbox:
     """An SMTP server's handler: keeps every message, except that it refuses the addresses
-    in ``refuse`` for good (550) and those in ``defer`` for now (451), as relays do."""
+    in ``refuse`` for good (550), those in ``defer`` for now (451) and those in ``policy``
+    by a recipient's policy (550 5.7.1), as relays do."""
 
     messages: list[Message] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
     defer: set[str] = field(default_factory=set)
+    policy: set[str] = field(default_factory=set)
     connections: list[Any] = field(default_factory=list)  # the client's address, per message
 
     async def handle_RCPT(
@@ -78,6 +80,8 @@ class Inbox:
             return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
         if address in self.defer:
             return f"451 4.2.1 <{address}>: Mailbox busy, try again later"
+        if address in self.policy:
+            return f"550 5.7.1 <{address}>: Rejected by the recipient's policy"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

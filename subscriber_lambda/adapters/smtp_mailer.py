@@ -3,14 +3,19 @@ reused for a whole run.
 
 The relay's answers are sorted into the Mailer port's three failures:
 
-- 4xx to the recipient or the data (450, 451, 452): DeliveryDeferred.
-- 5xx to the recipient or the data: DeliveryRefused, the address is suppressed, so only
-  when the answer is about the address. An enhanced status code (RFC 3463) about the
-  mail system, the protocol, the content or a policy (x.3, x.5, x.6, x.7: "relaying
-  denied", "authentication required", "message too big") would refuse every message
-  alike, so it is MailerUnavailable instead; and 5.2.2 (mailbox full) is deferred.
+- An answer to one recipient or one message is about that message, never a reason to
+  stop the run, since relays and mailboxes answer per recipient (greylisting 451 4.7.1,
+  a recipient's policy 550 5.7.1):
+  - refused for good, DeliveryRefused, and the address is suppressed, only when the
+    answer is about the address: an enhanced status (RFC 3463) of x.1.x (bad mailbox or
+    domain), 5.2.1 (mailbox disabled) or 5.4.4 (no route to the domain), or, without an
+    enhanced status, 550, 551 or 553;
+  - anything else, DeliveryDeferred: 4xx, a full mailbox (5.2.2, 552), and a 5xx about
+    a policy, the message or the mail system (5.7.x, 5.6.x, 5.3.x...). Such a message is
+    tried again on later runs and given up after a dozen, but the address is kept:
+    answers that would refuse every address alike must never empty the list.
 - No connection, a timeout or a dropped connection (after one reconnect), 421, a refused
-  login or STARTTLS, our sender refused: MailerUnavailable.
+  login or STARTTLS, our sender refused: MailerUnavailable (the run stops after a few).
 
 After a refused recipient or data smtplib resets the transaction (RSET), so the same
 connection goes on to the next message.
@@ -26,20 +31,22 @@ from email.message import Message
 from ..ports import DeliveryDeferred, DeliveryError, DeliveryRefused, MailerUnavailable
 
 ENHANCED = re.compile(r"^[245]\.(\d{1,3})\.(\d{1,3})\b")
-NOT_ABOUT_THE_ADDRESS = {"3", "5", "6", "7"}  # RFC 3463 subjects: system, protocol, content, policy
-MAILBOX_FULL = ("2", "2")
+ABOUT_THE_ADDRESS = {("2", "1"), ("4", "4")}  # besides every x.1.x: disabled, no route
+REFUSED_WITHOUT_ENHANCED = {550, 551, 553}  # mailbox unavailable, not local, name not allowed
 
 
 def classify(code: int, text: str, recipient: str) -> DeliveryError:
     """The failure an SMTP answer to one recipient's transaction means."""
     reason = f"{code} {text}".strip()
     enhanced = ENHANCED.match(text)
-    subject = enhanced.groups() if enhanced else ("", "")
-    if code == 421 or subject[0] in NOT_ABOUT_THE_ADDRESS or not 400 <= code < 600:
+    if code == 421 or not 400 <= code < 600:
         return MailerUnavailable(reason, recipient)
-    if code < 500 or subject == MAILBOX_FULL:
-        return DeliveryDeferred(reason, recipient)
-    return DeliveryRefused(reason, recipient)
+    if code >= 500 and (
+        (enhanced and (enhanced[1] == "1" or enhanced.groups() in ABOUT_THE_ADDRESS))
+        or (not enhanced and code in REFUSED_WITHOUT_ENHANCED)
+    ):
+        return DeliveryRefused(reason, recipient)
+    return DeliveryDeferred(reason, recipient)
 
 
 def _text(message: bytes | str) -> str:
