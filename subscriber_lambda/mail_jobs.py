@@ -12,7 +12,6 @@ Lambda.
 from __future__ import annotations
 
 import logging
-import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -95,7 +94,7 @@ class MailJobs:
 
     def _confirmation(self, email: str, preferences: dict[str, Any]) -> dict[str, str]:
         Preferences.from_dict(preferences)  # refuse to seal choices that cannot be read back
-        data = {"email": email, "preferences": preferences, "once": secrets.token_urlsafe(16)}
+        data = {"email": email, "preferences": preferences, "at": self.clock().timestamp()}
         token = self.signer.make(Purpose.CONFIRM, data, self.clock())
         link = f"{self.site_url}/subscriptions/confirm?{urlencode({'token': token})}"
         return self.pages.email(

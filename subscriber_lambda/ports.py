@@ -126,9 +126,13 @@ class Store(Protocol):
     def hit(self, key: str, limit: int, window_seconds: int, now: datetime) -> bool:
         """Count one request against a rate limit; False when over it."""
 
-    def use_once(self, key: str, expires: datetime, now: datetime) -> bool:
-        """Record that a single-use link was used: True the first time, False ever after
-        (until ``expires``, when the link stops working anyway and the record may go)."""
+    def note_change(self, email_hash: str, now: datetime, keep_until: datetime) -> None:
+        """Record that an address's subscription changed (confirmed, changed, ended) at
+        ``now``, keeping the note (a keyed hash and a time) until ``keep_until``."""
+
+    def changed_since(self, email_hash: str, moment: datetime) -> bool:
+        """Whether the address's subscription changed at or after ``moment``: a link
+        made before then no longer speaks for the resident."""
 
 
 class DeliveryError(Exception):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from .core.addresses import AddressError, address_hash, normalise_address
 from .core.preferences import Preferences, read_form
@@ -51,6 +51,16 @@ def form_of(preferences: Preferences) -> dict[str, list[str]]:
         "lang": [data["lang"]],
         "frequency": [data["frequency"]],
     }
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What a confirmation link carries: the sign-up, and when its link was made."""
+
+    token: str
+    email: str
+    preferences: Preferences
+    issued: datetime
 
 
 @dataclass
@@ -97,51 +107,59 @@ class Subscriptions:
         job = MailJob(SUBSCRIBE, result.email, email_hash, result.preferences.to_dict())
         return self._accepted(job, request.client)
 
-    def _confirmation(self, request: Request) -> tuple[str, str, Preferences, str] | None:
-        """The token, address, choices and single-use key of a confirmation link."""
+    def _confirmation(self, request: Request) -> Confirmation | None:
         token = first(request.form if request.method == "POST" else request.query, "token")
         try:
             data = self.signer.read(token, Purpose.CONFIRM, self.clock())
-            email = normalise_address(data["email"])
-            preferences = Preferences.from_dict(data["preferences"])
-            once = str(data["once"])
-        except (TokenError, AddressError, KeyError, TypeError, ValueError):
+            return Confirmation(
+                token=token,
+                email=normalise_address(data["email"]),
+                preferences=Preferences.from_dict(data["preferences"]),
+                issued=datetime.fromtimestamp(float(data["at"]), UTC),
+            )
+        except (TokenError, AddressError, KeyError, TypeError, ValueError, OverflowError):
             return None
-        return token, email, preferences, once
 
     def confirm_page(self, request: Request) -> Page:
         """The link in the email opens this page; its button confirms."""
         found = self._confirmation(request)
         if found is None:
             return self.bad_link()
-        token, _, preferences, _ = found
         return self.pages.page(
             200,
             "confirm.html",
             "Confirm your email address",
-            token=token,
-            choices=self.pages.choices_made(preferences.to_dict()),
+            token=found.token,
+            choices=self.pages.choices_made(found.preferences.to_dict()),
         )
 
     def confirm(self, request: Request) -> Page:
+        """Confirms, unless the subscription changed since the link was made (this link
+        already used, or another, or choices changed, or unsubscribed): then the link no
+        longer speaks for the resident and changes nothing."""
         found = self._confirmation(request)
         if found is None:
             return self.bad_link()
-        _, email, preferences, once = found
-        now = self.clock()
-        lifetime = LIFETIMES[Purpose.CONFIRM]
-        assert lifetime is not None
-        if not self.store.use_once(f"confirm:{once}", now + lifetime, now):
+        email_hash = address_hash(found.email, self.key)
+        if self.store.changed_since(email_hash, found.issued):
             return self.pages.problem(200, "link-used", "This link has already been used")
-        email_hash = address_hash(email, self.key)
         if not self.store.is_suppressed(email_hash):
-            self.store.save_subscriber(email, email_hash, preferences, now)
+            self.store.save_subscriber(found.email, email_hash, found.preferences, self.clock())
+            self.changed(email_hash)
         return self.pages.page(
             200,
             "confirmed.html",
             "You are subscribed",
-            choices=self.pages.choices_made(preferences.to_dict()),
+            choices=self.pages.choices_made(found.preferences.to_dict()),
         )
+
+    def changed(self, email_hash: str) -> None:
+        """Note a change to the address's subscription, for as long as a confirmation link
+        made before it could still be used."""
+        now = self.clock()
+        lifetime = LIFETIMES[Purpose.CONFIRM]
+        assert lifetime is not None
+        self.store.note_change(email_hash, now, now + lifetime)
 
     def _manage_hash(self, request: Request) -> str | None:
         try:
@@ -162,11 +180,13 @@ class Subscriptions:
             return self.manage_page(200, token, form_of(subscriber.preferences))
         if first(request.form, "action") == "unsubscribe":
             self.store.delete_subscriber(email_hash)
+            self.changed(email_hash)
             return self.pages.page(200, "unsubscribed.html", "You have unsubscribed")
         result = read_form(request.form, self.pages.site.choices(), need_email=False)
         if result.errors or result.preferences is None:
             return self.manage_page(400, token, request.form, result.errors)
         self.store.save_subscriber(subscriber.email, email_hash, result.preferences, self.clock())
+        self.changed(email_hash)
         return self.manage_page(200, token, form_of(result.preferences), saved=True)
 
     def manage_page(
@@ -209,6 +229,7 @@ class Subscriptions:
             return self.pages.page(200, "unsubscribe.html", "Unsubscribe", token=token)
         # POST: the button, or a mail provider's one-click (RFC 8058). Success either way.
         self.store.delete_subscriber(email_hash)
+        self.changed(email_hash)
         return self.pages.page(200, "unsubscribed.html", "You have unsubscribed")
 
 

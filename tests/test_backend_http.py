@@ -14,7 +14,7 @@ import socket
 import time
 import urllib.request
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -354,7 +354,8 @@ def test_the_confirmation_link_reveals_no_address_and_confirms_once(world: World
     status, page = world.confirm(link)
     assert (status, heading(page)) == (200, "This link has already been used")
     assert next(world.store.subscribers()).preferences.wards == {"sandwich"}
-    world.store.delete_subscriber(subscriber.email_hash)
+    token = Signer(KEY).make(Purpose.UNSUBSCRIBE, {"h": subscriber.email_hash}, world.clock.now)
+    world.post(f"/subscriptions/unsubscribe?token={token}", {"List-Unsubscribe": "One-Click"})
     assert heading(world.confirm(link)[1]) == "This link has already been used"
     assert list(world.store.subscribers()) == []
 
@@ -662,3 +663,29 @@ def test_a_request_does_the_same_work_whether_or_not_the_address_is_subscribed(
             seen.append((list(calls), page.status, page.html.replace(address, "ADDRESS")))
         assert seen[0] == seen[1]
         assert seen[0][0] == ["hit", "hit", "post"]
+
+
+def test_an_older_unused_confirmation_link_cannot_undo_a_later_choice(world: World) -> None:
+    """Two sign-ups, two links. The resident confirms the first, then unsubscribes (or
+    changes their choices): the second link, made before that, changes nothing."""
+    resident = "twice@example.net"
+    world.post("/subscriptions/subscribe", {**SIGN_UP, "email": resident})
+    world.clock.now += timedelta(minutes=1)
+    world.post("/subscriptions/subscribe", {**SIGN_UP, "email": resident, "frequency": "weekly"})
+    first, second = (confirmation_link(m) for m in world.inbox.wait_for(resident, 2))
+    world.clock.now += timedelta(minutes=1)
+    assert "You are subscribed" in world.confirm(first)[1]
+    world.clock.now += timedelta(minutes=1)
+    email_hash = address_hash(resident, KEY)
+    token = Signer(KEY).make(Purpose.UNSUBSCRIBE, {"h": email_hash}, world.clock.now)
+    world.post(f"/subscriptions/unsubscribe?token={token}", {"List-Unsubscribe": "One-Click"})
+    world.clock.now += timedelta(minutes=1)
+    status, page = world.confirm(second)
+    assert (status, heading(page)) == (200, "This link has already been used")
+    assert world.store.subscriber_by_hash(email_hash) is None
+    # A new sign-up after all that gets a link that works.
+    world.clock.now += timedelta(minutes=1)
+    world.post("/subscriptions/subscribe", {**SIGN_UP, "email": resident})
+    third = confirmation_link(world.inbox.wait_for(resident, 3)[-1])
+    world.clock.now += timedelta(minutes=1)
+    assert "You are subscribed" in world.confirm(third)[1]

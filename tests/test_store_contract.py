@@ -110,6 +110,7 @@ def test_erasing_leaves_nothing_of_the_address_but_a_suppression(
         store.claim(who.id, "notices/other", "r1", NOW)  # left pending
         store.hit(address_limit_key(f"hash-{name}"), 5, 3600, NOW)
         store.hit("client:192.0.2.1", 50, 3600, NOW)
+        store.note_change(f"hash-{name}", NOW, NOW + timedelta(days=7))
     store.suppress("hash-bob", "bounce", NOW)
     before = everything_in(store, tmp_path, request)
     assert len([row for row in before if "alice" in row]) >= 2  # profile, limit (ledger...)
@@ -189,6 +190,16 @@ def test_an_erased_address_leaves_the_sqlite_file(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["subscribers.db"]
     data = (tmp_path / "subscribers.db").read_bytes()
     assert b"alice" not in data and b"carol@example.net" in data
+
+
+def test_a_change_is_noted_until_older_links_have_expired(store: Store) -> None:
+    later = NOW + timedelta(hours=1)
+    assert store.changed_since("hash-x", NOW) is False
+    store.note_change("hash-x", later, later + timedelta(days=7))
+    assert store.changed_since("hash-x", NOW) is True  # a link made before the change
+    assert store.changed_since("hash-x", later) is True
+    assert store.changed_since("hash-x", later + timedelta(seconds=1)) is False
+    assert store.changed_since("hash-y", NOW) is False
 
 
 def test_the_ledger_sends_each_revision_once(store: Store) -> None:

@@ -13,8 +13,9 @@ Keys (PK, SK):
   "confirmed subscribers of topic T in ward W" is one query (ward ``all`` for those who
   chose the whole district).
 - ``R#{key}``, ``RATE``: a rate-limit window (``R#address:{email_hash}`` is an address's).
-- ``U#{key}``, ``USED``: a confirmation link that has been used (``expires_at`` is the
-  table's TTL attribute, so DynamoDB deletes the row once the link has expired anyway).
+- ``S#{email_hash}``, ``CHANGED``: when the address's subscription last changed, so an
+  older confirmation link changes nothing (``expires_at`` is the table's TTL attribute:
+  DynamoDB deletes the note once every such link has expired anyway).
 - ``C#{item}``, ``COUNTS``: how many of an item's emails were delivered, opened, clicked...
 
 Deleting a subscriber deletes their profile, memberships, ledger rows (and with them
@@ -37,7 +38,8 @@ from ..core.preferences import Preferences
 from ..core.retry import next_try, sortable
 from ..ports import LedgerEntry, Subscriber, address_limit_key, newest_first
 
-PROFILE, SUPPRESSED, RATE, DIGEST, USED = "PROFILE", "SUPPRESSED", "RATE", "DIGEST", "USED"
+PROFILE, SUPPRESSED, RATE, DIGEST = "PROFILE", "SUPPRESSED", "RATE", "DIGEST"
+CHANGED = "CHANGED"
 
 
 def _failed_condition(error: ClientError) -> bool:
@@ -355,18 +357,21 @@ class DynamoStore:
         )
         self.delete_subscriber(email_hash)
 
-    def use_once(self, key: str, expires: datetime, now: datetime) -> bool:
-        try:
-            self._table.put_item(
-                Item={"PK": f"U#{key}", "SK": USED, "expires_at": int(expires.timestamp())},
-                ConditionExpression="attribute_not_exists(PK) OR expires_at < :now",
-                ExpressionAttributeValues={":now": int(now.timestamp())},
-            )
-            return True
-        except ClientError as error:
-            if not _failed_condition(error):
-                raise
-        return False
+    def note_change(self, email_hash: str, now: datetime, keep_until: datetime) -> None:
+        self._table.put_item(
+            Item={
+                "PK": f"S#{email_hash}",
+                "SK": CHANGED,
+                "changed_at": int(now.timestamp() * 1_000_000),
+                "expires_at": int(keep_until.timestamp()),
+            }
+        )
+
+    def changed_since(self, email_hash: str, moment: datetime) -> bool:
+        item = self._table.get_item(
+            Key={"PK": f"S#{email_hash}", "SK": CHANGED}, ConsistentRead=True
+        ).get("Item")
+        return item is not None and int(item["changed_at"]) >= int(moment.timestamp() * 1_000_000)
 
     def hit(self, key: str, limit: int, window_seconds: int, now: datetime) -> bool:
         moment = int(now.timestamp())

@@ -95,12 +95,14 @@ MIGRATIONS: list[str] = [
     CREATE INDEX deliveries_by_item ON deliveries (item_id, state);
     CREATE INDEX deliveries_by_state ON deliveries (state, subscriber_id);
     """,
-    # 4: confirmation links that have been used (each confirms once), and the mail the
-    # routes send after responding (kept until sent, so a restart loses none)
+    # 4: when each address's subscription last changed (so an older confirmation link
+    # changes nothing), and the mail the routes send after responding (kept until sent,
+    # so a restart loses none)
     """
-    CREATE TABLE used_tokens (
-        key TEXT PRIMARY KEY,
-        expires_at REAL NOT NULL
+    CREATE TABLE address_changes (
+        email_hash TEXT PRIMARY KEY,
+        changed_at REAL NOT NULL,
+        keep_until REAL NOT NULL
     );
     CREATE TABLE mail_jobs (
         id INTEGER PRIMARY KEY,
@@ -259,6 +261,7 @@ class SqliteStore:
                 "DELETE FROM rate_limits WHERE key = ?", (address_limit_key(email_hash),)
             )
             self._db.execute("DELETE FROM mail_jobs WHERE email_hash = ?", (email_hash,))
+            self._db.execute("DELETE FROM address_changes WHERE email_hash = ?", (email_hash,))
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
@@ -420,15 +423,18 @@ class SqliteStore:
         )
         self.delete_subscriber(email_hash)
 
-    def use_once(self, key: str, expires: datetime, now: datetime) -> bool:
-        self._db.execute("DELETE FROM used_tokens WHERE expires_at < ?", (now.timestamp(),))
-        return (
-            self._db.execute(
-                "INSERT OR IGNORE INTO used_tokens (key, expires_at) VALUES (?, ?)",
-                (key, expires.timestamp()),
-            ).rowcount
-            > 0
+    def note_change(self, email_hash: str, now: datetime, keep_until: datetime) -> None:
+        self._db.execute("DELETE FROM address_changes WHERE keep_until < ?", (now.timestamp(),))
+        self._db.execute(
+            "INSERT OR REPLACE INTO address_changes VALUES (?, ?, ?)",
+            (email_hash, now.timestamp(), keep_until.timestamp()),
         )
+
+    def changed_since(self, email_hash: str, moment: datetime) -> bool:
+        row = self._db.execute(
+            "SELECT changed_at FROM address_changes WHERE email_hash = ?", (email_hash,)
+        ).fetchone()
+        return row is not None and row[0] >= moment.timestamp()
 
     def hit(self, key: str, limit: int, window_seconds: int, now: datetime) -> bool:
         moment = now.timestamp()
