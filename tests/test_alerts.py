@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 
 from plugins.cap.message import CAP_NS
-from tests.sitebuilder import ROOT, banner_headlines, build, item, read
+from tests.sitebuilder import ROOT, banner_headlines, banner_of, build, item, read, shown_text
 
 SCHEMA = ROOT.parent / "shared" / "standards" / "cap-v1.2.xsd"
 NS = {"cap": CAP_NS}
@@ -115,11 +115,17 @@ IN_FORCE = [
 ]
 
 
+@pytest.mark.parametrize("url", ["/", "/alerts/"])
+def test_the_home_page_and_the_alerts_list_show_every_alert_in_force_most_severe_first(
+    site: Path, url: str
+) -> None:
+    assert banner_headlines(read(site, url)) == IN_FORCE
+
+
 @pytest.mark.parametrize(
-    "url",
-    ["/", "/notices/plan/", "/wards/walmer/", "/alerts/", "/alerts/ice/", "/404.html", "/about/"],
+    "url", ["/notices/plan/", "/wards/walmer/", "/alerts/ice/", "/404.html", "/about/"]
 )
-def test_every_page_shows_the_alerts_in_force_most_severe_first(
+def test_every_other_page_says_in_one_line_how_many_alerts_and_the_most_severe(
     tmp_path_factory: pytest.TempPathFactory, site: Path, url: str
 ) -> None:
     if url == "/about/":
@@ -128,7 +134,30 @@ def test_every_page_shows_the_alerts_in_force_most_severe_first(
             {**ALERTS, "pages/about.md": item("pages", Slug="about")},
             now=NOW,
         )
-    assert banner_headlines(read(site, url)) == IN_FORCE
+    banner = banner_of(read(site, url))
+    assert shown_text(banner) == (
+        "3 emergency alerts in force Most severe: Severe alert: Moorland fire near Whitfield, "
+        "until 8pm on 28 November 2026. See all emergency alerts"
+    )
+    assert [a.get("href") for a in banner.iter("a")] == ["/alerts/"]
+    # Every alert in force is there for the script that hides them as they expire.
+    alerts = banner.xpath(".//*[@data-expires]/strong")
+    assert [" ".join(a.text_content().split()[2:]) for a in alerts] == IN_FORCE
+
+
+@pytest.mark.parametrize("url", ["/alerts/fire/", "/pl/alerts/fire/"])
+def test_an_alerts_own_page_leaves_it_out_of_the_banner(site: Path, url: str) -> None:
+    banner = banner_of(read(site, url))
+    assert shown_text(banner).startswith(
+        "2 emergency alerts in force Most severe: Moderate alert: Exercise: chemical leak"
+    )
+    assert "Moorland fire" not in banner.text_content()
+
+
+def test_no_banner_on_the_page_of_the_only_alert_in_force(tmp_path: Path) -> None:
+    output = build(tmp_path, {"alerts/fire.md": ALERTS["alerts/fire.md"]}, now=NOW)
+    assert banner_of(read(output, "/alerts/fire/")) is None
+    assert banner_of(read(output, "/wards/")) is not None
 
 
 def test_the_banner_says_severity_in_words_and_when_each_alert_ends(site: Path) -> None:
@@ -146,7 +175,7 @@ def test_no_banner_when_no_alert_is_in_force(tmp_path: Path) -> None:
     assert (
         banner_headlines(page) == []
         and "data-alert-banner" not in page
-        and "alert-banner.js" not in page
+        and "alert-expiry.js" not in page
     )
     assert "There are no emergency alerts in force." in page
 

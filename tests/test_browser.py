@@ -160,18 +160,53 @@ def test_unknown_addresses_get_the_404_page(browser: Browser, site_url: str) -> 
     page.context.close()
 
 
+def test_an_items_own_heading_is_in_the_first_screen_of_a_phone(
+    browser: Browser, site_url: str, example_site: Path
+) -> None:
+    """Whatever alerts are in force, the compact banner leaves the page's heading in view."""
+    items = [
+        path
+        for path in every_page(example_site)
+        if path.count("/") == 3 and path.split("/")[1] in ("alerts", "notices", "bin-changes")
+    ]
+    assert len(items) > 15
+    context = browser.new_context(viewport={"width": 375, "height": 667})
+    page = context.new_page()
+    out_of_view = {}
+    for path in items:
+        page.goto(site_url + path)
+        box = page.locator("h1").bounding_box()
+        assert box is not None
+        if box["y"] + box["height"] > 667:
+            out_of_view[path] = box["y"] + box["height"]
+    context.close()
+    assert out_of_view == {}
+
+
 @pytest.fixture(scope="module")
 def alert_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Built at 28 November 2026, noon, with one alert in force until 8pm that day."""
+    """Built at 28 November 2026, noon, with two alerts in force: a severe one until 8pm
+    that day and a minor one until 10pm."""
     files = {
         "alerts/fire.md": item(
             "alerts",
             Slug="fire",
             Title="Moorland fire",
+            Severity="severe",
             Date="2026-11-28 08:00",
             Expires="2026-11-28 20:00",
             Summary="Smoke over Whitfield.",
             Wards="whitfield",
+        ),
+        "alerts/bonfire.md": item(
+            "alerts",
+            Slug="bonfire",
+            Title="Smoke from a bonfire",
+            Severity="minor",
+            Date="2026-11-28 09:00",
+            Expires="2026-11-28 22:00",
+            Summary="Smoke over Walmer.",
+            Wards="walmer",
         ),
         "notices/plan.md": item("notices", Slug="plan"),
     }
@@ -199,8 +234,44 @@ def test_the_banner_shows_before_the_alert_expires(browser: Browser, alert_site_
 def test_the_banner_hides_itself_after_expiry_without_a_rebuild(
     browser: Browser, alert_site_url: str
 ) -> None:
-    for path in ("/", "/notices/plan/", "/alerts/fire/"):
-        assert not banner_visible(browser, alert_site_url + path, "2026-11-28T20:00:01Z"), path
+    for path in ("/", "/notices/plan/", "/alerts/fire/", "/alerts/bonfire/"):
+        assert not banner_visible(browser, alert_site_url + path, "2026-11-28T22:00:01Z"), path
+
+
+def banner_text(page: Any) -> str:
+    return " ".join(page.locator("[data-alert-banner]").inner_text().split())
+
+
+def test_after_one_alert_expires_the_banners_show_those_left(
+    browser: Browser, alert_site_url: str
+) -> None:
+    page = browser.new_context().new_page()
+    page.clock.set_fixed_time("2026-11-28T20:30:00Z")
+    page.goto(alert_site_url + "/notices/plan/")
+    assert banner_text(page) == (
+        "1 emergency alert in force Minor alert: Smoke from a bonfire, "
+        "until 10pm on 28 November 2026. See all emergency alerts"
+    )
+    page.goto(alert_site_url + "/")
+    assert "Moorland fire" not in banner_text(page)
+    assert "Smoke from a bonfire" in banner_text(page)
+    page.context.close()
+
+
+def test_the_compact_banner_counts_down_while_the_page_is_open(
+    browser: Browser, alert_site_url: str
+) -> None:
+    page = browser.new_context().new_page()
+    page.clock.install(time="2026-11-28T19:58:00Z")
+    page.goto(alert_site_url + "/notices/plan/")
+    assert banner_text(page).startswith(
+        "2 emergency alerts in force Most severe: Severe alert: Moorland fire"
+    )
+    page.clock.run_for("05:00")
+    assert banner_text(page).startswith("1 emergency alert in force Minor alert: Smoke")
+    page.clock.run_for("02:00:00")
+    assert not page.locator("[data-alert-banner]").is_visible()
+    page.context.close()
 
 
 def test_without_javascript_the_banner_says_when_it_ends(
@@ -211,7 +282,9 @@ def test_without_javascript_the_banner_says_when_it_ends(
     page.goto(alert_site_url + "/notices/plan/")
     banner = page.locator("[data-alert-banner]")
     assert banner.is_visible()
-    assert "Until 8pm on 28 November 2026" in banner.inner_text()
+    assert "until 8pm on 28 November 2026" in banner.inner_text()
+    page.goto(alert_site_url + "/")
+    assert "Until 8pm on 28 November 2026" in page.locator("[data-alert-banner]").inner_text()
     context.close()
 
 
