@@ -10,6 +10,7 @@ from pathlib import Path
 import feedparser
 import pytest
 from lxml import etree
+from lxml import html as lxml_html
 
 from plugins.cap.message import CAP_NS
 from tests.sitebuilder import ROOT, banner_headlines, banner_of, build, item, read, shown_text
@@ -178,6 +179,50 @@ def test_no_banner_when_no_alert_is_in_force(tmp_path: Path) -> None:
         and "alert-expiry.js" not in page
     )
     assert "There are no emergency alerts in force." in page
+
+
+def listed_statuses(page: str) -> dict[str, str]:
+    """Each listed item's title and the status tags shown beside it without JavaScript."""
+    found = {}
+    for entry in lxml_html.fromstring(page).xpath('//li[@class="council-list__item"]'):
+        title = entry.xpath('.//*[@class="council-list__title"]')[0].text_content()
+        tags = entry.xpath('.//strong[contains(@class, "govuk-tag")][not(@hidden)]')
+        found[title] = " ".join(t.text_content() for t in tags)
+    return found
+
+
+def test_the_alerts_list_shows_each_alerts_status(site: Path) -> None:
+    assert listed_statuses(read(site, "/alerts/")) == {
+        "Exercise: chemical leak at the port": "In force",
+        "Moorland fire near Whitfield": "In force",
+        "Low water pressure in Walmer": "In force",
+        "Flooding has eased": "Cancellation",
+        "Icy roads": "Expired",
+        "Flood warning: River Stour": "Cancelled",
+        "Flood alert: River Stour": "Updated",
+    }
+
+
+def test_a_ward_page_shows_each_alerts_status(site: Path) -> None:
+    page = read(site, "/wards/walmer/")
+    everything = page[page.index("Everything for this ward") :]
+    assert listed_statuses(everything) == {
+        "Low water pressure in Walmer": "In force",
+        "Icy roads": "Expired",
+        "Planning application: 1 High Street": "",
+    }
+    cards = lxml_html.fromstring(page).xpath('//div[contains(@class, "council-alert ")]')
+    tags = [c.xpath('.//strong[contains(@class, "govuk-tag")][not(@hidden)]') for c in cards]
+    assert [[t.text for t in shown] for shown in tags] == [["In force"]]
+
+
+def test_an_alert_in_force_carries_the_tag_it_takes_when_it_expires(site: Path) -> None:
+    page = read(site, "/alerts/")
+    assert re.search(
+        r'<span data-until="2026-11-28T20:00:00\+00:00"><strong [^>]*data-while-active>In force'
+        r"</strong><strong [^>]*data-once-expired hidden>Expired</strong></span>",
+        page,
+    )
 
 
 def test_an_active_alert_says_so(site: Path) -> None:

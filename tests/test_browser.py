@@ -274,6 +274,32 @@ def test_the_compact_banner_counts_down_while_the_page_is_open(
     page.context.close()
 
 
+def test_an_alerts_page_says_it_has_expired_when_its_time_passes_while_open(
+    browser: Browser, alert_site_url: str
+) -> None:
+    page = browser.new_context().new_page()
+    page.clock.install(time="2026-11-28T19:58:00Z")
+    page.goto(alert_site_url + "/alerts/fire/")
+    in_force = page.get_by_text("Severe alert in force until 8pm on 28 November 2026.")
+    expired = page.get_by_text("This alert expired at 8pm on 28 November 2026.")
+    assert in_force.is_visible() and not expired.is_visible()
+    page.clock.run_for("03:00")
+    assert expired.is_visible() and not in_force.is_visible()
+    page.context.close()
+
+
+def test_lists_tag_an_alert_expired_once_its_time_has_passed(
+    browser: Browser, alert_site_url: str
+) -> None:
+    page = browser.new_context().new_page()
+    page.clock.set_fixed_time("2026-11-28T20:30:00Z")
+    for path in ("/alerts/", "/wards/whitfield/"):
+        page.goto(alert_site_url + path)
+        entry = page.locator(".council-list__item", has_text="Moorland fire")
+        assert entry.locator(".govuk-tag:visible").all_inner_texts() == ["Expired"], path
+    page.context.close()
+
+
 def test_without_javascript_the_banner_says_when_it_ends(
     browser: Browser, alert_site_url: str
 ) -> None:
@@ -368,6 +394,14 @@ def search_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             Event="road-closure",
             body="Carriageway works are causing delays.",
         ),
+        "alerts/old-road.md": item(
+            "alerts",
+            Slug="old-road",
+            Title="Old roadworks",
+            Date="2026-11-01 09:00",
+            Expires="2026-11-02 09:00",
+            body="Resurfacing has finished.",
+        ),
         "bin-changes/xmas.md": item("bin-changes", Slug="xmas"),
     }
     site = build(tmp_path_factory.mktemp("search"), files, SEARCH_INDEX=True)
@@ -392,6 +426,35 @@ def test_search_finds_a_notice_by_a_word_in_its_body_and_filters_by_type(
     assert results.all_inner_texts() == ["Castle Street closure"]
     assert axe_violations(page) == []
     page.context.close()
+
+
+def search_statuses(page: Any, words: str, count: int) -> dict[str, str]:
+    """Search, and each result's title with the tag before its excerpt."""
+    page.get_by_placeholder("Search alerts, notices and bin collection changes").fill(words)
+    wait_for_count(page, ".pagefind-ui__result-link", count)
+    found = {}
+    for result in page.locator(".pagefind-ui__result").all():
+        title = result.locator(".pagefind-ui__result-link").inner_text()
+        found[title] = " ".join(result.locator(".govuk-tag").all_inner_texts())
+        assert not result.locator(".pagefind-ui__result-tags").count(), "meta shown as text"
+    return found
+
+
+def test_search_results_show_each_alerts_status(browser: Browser, search_site_url: str) -> None:
+    page = browser.new_context().new_page()
+    page.clock.set_fixed_time("2026-11-28T12:00:00Z")
+    page.goto(search_site_url + "/search/")
+    assert search_statuses(page, "resurfacing", 2) == {
+        "Road resurfacing delays": "In force",
+        "Old roadworks": "Expired",
+    }
+    assert axe_violations(page) == []
+    page.context.close()
+    later = browser.new_context().new_page()
+    later.clock.set_fixed_time("2026-12-01T12:00:00Z")  # the first expired after the build
+    later.goto(search_site_url + "/search/")
+    assert set(search_statuses(later, "resurfacing", 2).values()) == {"Expired"}
+    later.context.close()
 
 
 def test_without_javascript_the_search_page_offers_the_lists(

@@ -6,6 +6,9 @@
 // goes when none remain. The compact banner shows one alert (the most severe left, they
 // come most severe first), the count of those left (the [data-alert-count] whose number
 // it is) and "Most severe:" only while there are several ([data-alert-several]).
+//
+// Statuses (an alert's page, the "In force" tags in lists): an element with data-until
+// shows its [data-while-active] part until then and its [data-once-expired] part after.
 (function () {
   "use strict";
 
@@ -36,11 +39,28 @@
     banner.hidden = remaining === 0;
   }
 
+  function refreshStatus(element, now) {
+    var until = Date.parse(element.getAttribute("data-until"));
+    var gone = !isNaN(until) && until <= now;
+    var active = element.querySelectorAll("[data-while-active]");
+    var after = element.querySelectorAll("[data-once-expired]");
+    for (var i = 0; i < active.length; i++) {
+      active[i].hidden = gone;
+    }
+    for (var j = 0; j < after.length; j++) {
+      after[j].hidden = !gone;
+    }
+  }
+
   function refresh() {
     var now = Date.now();
     var banner = document.querySelector("[data-alert-banner]");
     if (banner) {
       refreshBanner(banner, now);
+    }
+    var statuses = document.querySelectorAll("[data-until]");
+    for (var i = 0; i < statuses.length; i++) {
+      refreshStatus(statuses[i], now);
     }
   }
 
