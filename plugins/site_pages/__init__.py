@@ -16,6 +16,7 @@ from pelican.generators import Generator
 from plugins.content_model import BUILD_TIME, WARDS
 
 from .board import Board, Entry
+from .respond import respond_to
 
 WARDS_SAVE_AS = "wards/index.html"
 WARD_SAVE_AS = "wards/{slug}/index.html"
@@ -51,6 +52,7 @@ def add_template_helpers(generator: Any) -> None:
         SITEURL=generator.settings["SITEURL"],
         ward_url=ward_url,
         alert_status=partial(alert_status, generator.context),
+        respond_to=respond_to,
     )
 
 
