@@ -320,7 +320,8 @@ def postcode_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     lookup = root / "postcodes.json"
     lookup.write_text(
         '{"source": "test", "local_authority_code": "E07000108", "ward_vintage": "WD25", '
-        '"postcodes": {"CT16 1LU": "town-and-castle", "CT13 9AA": "sandwich"}}'
+        '"postcodes": {"CT16 1LU": "town-and-castle", "CT16 1ZZ": "buckland", '
+        '"CT13 9AA": "sandwich"}}'
     )
     site = build(
         root, {"notices/plan.md": item("notices", Slug="plan")}, POSTCODES_FILE=str(lookup)
@@ -372,8 +373,59 @@ def test_without_javascript_the_form_leads_to_the_wards_and_their_places(
     page = find_area(browser, postcode_site_url, "CT16 1LU", javascript=False)
     assert "/wards/?postcode=CT16+1LU" in page.url
     assert "Dover town centre" in page.locator(".govuk-summary-list").inner_text()
-    page.get_by_role("link", name="Town and Castle", exact=True).click()
+    page.get_by_role("link", name="Town and Castle", exact=True).first.click()
     assert page.locator("h1").inner_text() == "Town and Castle"
+    page.context.close()
+
+
+def test_without_javascript_the_postcode_leads_on_to_its_ward(
+    browser: Browser, postcode_site_url: str
+) -> None:
+    """A static site cannot read the query without a script: the form opens the wards of
+    each postcode area, and where one is split, the page of which postcode is where."""
+    page = find_area(browser, postcode_site_url, "CT13 9AA", javascript=False)
+    assert page.url.endswith("/wards/?postcode=CT13+9AA#postcodes")
+    assert page.evaluate("window.scrollY") > 0  # at the postcode areas
+    row = page.get_by_role("row", name="CT13")
+    row.get_by_role("link", name="Sandwich").click()
+    assert page.locator("h1").inner_text() == "Sandwich"
+
+    page.go_back()
+    split = page.get_by_role("row", name="CT16")
+    assert split.get_by_role("link").all_inner_texts() == [
+        "Buckland",
+        "Town and Castle",
+        "Which postcodes in CT16 are in which ward",
+    ]
+    split.get_by_role("link", name="Which postcodes in CT16 are in which ward").click()
+    page.get_by_role("row", name="CT16 1LU").get_by_role("link", name="Town and Castle").click()
+    assert page.locator("h1").inner_text() == "Town and Castle"
+    page.context.close()
+
+
+def test_the_postcode_area_pages_have_no_axe_violations(
+    browser: Browser, postcode_site_url: str
+) -> None:
+    page = browser.new_context().new_page()
+    for path in ("/wards/", "/wards/postcodes/CT16/"):
+        page.goto(postcode_site_url + path)
+        assert axe_violations(page) == [], path
+    page.context.close()
+
+
+def test_without_postcode_data_find_your_area_says_so_and_offers_the_wards(
+    browser: Browser, site_url: str
+) -> None:
+    page = browser.new_context().new_page()
+    page.goto(site_url + "/")
+    area = page.locator(".council-find-area")
+    assert "Postcodes cannot be looked up on this site yet." in area.inner_text()
+    assert area.get_by_role("textbox").count() == 0
+    area.get_by_role("link", name="Sandwich", exact=True).click()
+    assert page.locator("h1").inner_text() == "Sandwich"
+    page.goto(site_url + "/alerts/")
+    page.locator(".council-find-area").get_by_role("link", name="Choose your ward").click()
+    assert page.locator("h1").inner_text() == "Find what affects your area"
     page.context.close()
 
 
