@@ -480,6 +480,23 @@ def test_search_finds_a_notice_by_a_word_in_its_body_and_filters_by_type(
     page.context.close()
 
 
+def test_search_snippets_are_the_items_own_words(browser: Browser, search_site_url: str) -> None:
+    page = browser.new_context().new_page()
+    page.goto(search_site_url + "/search/")
+    page.get_by_placeholder("Search alerts, notices and bin collection changes").fill("carriageway")
+    wait_for_count(page, ".pagefind-ui__result-link", 2)
+    snippets = page.locator(".pagefind-ui__result-excerpt").all_inner_texts()
+    assert "The carriageway will be rebuilt in January." in " ".join(snippets)
+    furniture = ["Published", "Wards", "Walmer", "Sandwich", "Reference", "Legislation"]
+    furniture += ["Statutory notice", "Emergency alert", "Warning", "Moderate alert", "Severity"]
+    assert [(w, s) for s in snippets for w in furniture if w in s] == []
+    # A notice is still found by its reference.
+    page.get_by_placeholder("Search alerts, notices and bin collection changes").fill("T/1")
+    wait_for_count(page, ".pagefind-ui__result-link", 1)
+    assert page.locator(".pagefind-ui__result-link").inner_text() == "Castle Street closure"
+    page.context.close()
+
+
 def search_statuses(page: Any, words: str, count: int) -> dict[str, str]:
     """Search, and each result's title with the tag before its excerpt."""
     page.get_by_placeholder("Search alerts, notices and bin collection changes").fill(words)
