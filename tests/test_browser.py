@@ -118,6 +118,17 @@ def test_everything_can_be_read_and_navigated_without_javascript(
     page.context.close()
 
 
+def test_a_wards_get_emails_link_opens_the_form_with_the_ward_chosen(
+    browser: Browser, site_url: str
+) -> None:
+    page, _ = open_page(browser, site_url + "/wards/sandwich/", java_script_enabled=False)
+    page.get_by_role("link", name="Get emails about this ward").click()
+    assert page.locator("h1").inner_text().startswith("Get emails from")
+    assert page.get_by_role("checkbox", name="Sandwich", exact=True).is_checked()
+    assert not page.get_by_role("checkbox", name="Walmer", exact=True).is_checked()
+    page.context.close()
+
+
 def test_the_skip_link_is_first_and_visible_on_focus(browser: Browser, site_url: str) -> None:
     page, _ = open_page(browser, site_url + KEY_PAGES[2])
     page.keyboard.press("Tab")

@@ -207,6 +207,16 @@ def test_the_feeds_page_links_every_feed_and_calendar(site: Path) -> None:
             assert f'href="{relative}"' in page, relative
 
 
+def test_the_bin_calendars_can_be_subscribed_to_not_only_downloaded(site: Path) -> None:
+    for page, path in [
+        ("/wards/walmer/", "/wards/walmer/bin-changes.ics"),
+        ("/feeds/", "/bin-changes/calendar.ics"),
+    ]:
+        html = read(site, page)
+        assert f'href="webcal://127.0.0.1:8000{path}">subscribe in your calendar app</a>' in html
+        assert f'href="{path}" type="text/calendar">download it</a>' in html
+
+
 # --- calendars -------------------------------------------------------------------------------
 
 

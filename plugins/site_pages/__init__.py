@@ -45,6 +45,12 @@ def alert_status(context: Mapping[str, Any], entry: Entry) -> str:
     return board.status(entry)
 
 
+def webcal_url(site_url: str, path: str) -> str:
+    """A calendar's address for subscribing (calendar apps then keep it up to date),
+    where its https:// address would only download it."""
+    return "webcal://" + site_url.split("://", 1)[-1] + "/" + path.lstrip("/")
+
+
 def add_template_helpers(generator: Any) -> None:
     """Globals, not context, so macro files import once and are cached by Jinja. The board
     is made after this (publish_board), so ``alert_status`` finds it when a page is made."""
@@ -53,6 +59,7 @@ def add_template_helpers(generator: Any) -> None:
         ward_url=ward_url,
         alert_status=partial(alert_status, generator.context),
         respond_to=respond_to,
+        webcal_url=partial(webcal_url, generator.settings["SITE_URL"]),
     )
 
 
