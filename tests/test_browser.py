@@ -194,6 +194,63 @@ def test_an_items_own_heading_is_in_the_first_screen_of_a_phone(
     assert out_of_view == {}
 
 
+def test_the_editor_starts_from_the_site_under_its_policy(browser: Browser, site_url: str) -> None:
+    """The git backend cannot be reached here: the editor starts (its login), nothing is
+    refused by the Content-Security-Policy and nothing is asked of another host."""
+    context = browser.new_context()
+    refused: list[str] = []
+    elsewhere: list[str] = []
+    context.on(
+        "console",
+        lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    context.on("request", lambda r: None if r.url.startswith(site_url) else elsewhere.append(r.url))
+    page = context.new_page()
+    page.goto(site_url + "/admin/")
+    page.wait_for_function("document.getElementById('nc-root')?.childElementCount > 0")
+    assert page.evaluate("typeof window.CMS.registerCustomFormat") == "function"
+    assert not page.locator("[data-editor-fallback]").is_visible()
+    context.close()
+    assert refused == [] and elsewhere == []
+
+
+def test_when_the_editor_cannot_load_the_page_says_what_to_do(
+    browser: Browser, site_url: str
+) -> None:
+    page = browser.new_context().new_page()
+    page.route("**/admin/decap-cms.js", lambda route: route.abort())
+    page.goto(site_url + "/admin/")
+    assert page.get_by_role("heading", name="The editor could not start").is_visible()
+    page.context.close()
+
+
+def test_when_the_editor_does_not_start_in_time_the_page_says_so(
+    browser: Browser, site_url: str
+) -> None:
+    page = browser.new_context().new_page()
+    page.clock.install()
+    stalled = "window.CMS = {registerCustomFormat: function () {}};"  # loads, draws nothing
+    page.route(
+        "**/admin/decap-cms.js",
+        lambda route: route.fulfill(body=stalled, content_type="text/javascript"),
+    )
+    page.goto(site_url + "/admin/")
+    message = page.get_by_role("heading", name="The editor could not start")
+    page.clock.run_for("00:19")
+    assert not message.is_visible()
+    page.clock.run_for("00:02")
+    assert message.is_visible()
+    page.context.close()
+
+
+def test_without_javascript_the_editor_page_says_it_needs_it(
+    browser: Browser, site_url: str
+) -> None:
+    page, _ = open_page(browser, site_url + "/admin/", java_script_enabled=False)
+    assert "The editor needs JavaScript" in page.locator("body").inner_text()
+    page.context.close()
+
+
 @pytest.fixture(scope="module")
 def alert_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Built at 28 November 2026, noon, with two alerts in force: a severe one until 8pm
