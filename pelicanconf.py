@@ -49,10 +49,9 @@ PLUGINS = [
     "plugins.subscriptions",
     "plugins.editor",
 ]
-# The web editor at /admin/ (Decap CMS, loaded in officers' browsers). The backend is how
-# it commits: see https://decapcms.org/docs/backends-overview/ (git-gateway, github...).
+# The web editor at /admin/ (Decap CMS, from npm, served by the site itself). The backend
+# is how it commits: see https://decapcms.org/docs/backends-overview/ (git-gateway, github...).
 DECAP_BACKEND = {"name": "git-gateway", "branch": "main"}
-DECAP_CMS_URL = "https://unpkg.com/decap-cms@3.16.3/dist/decap-cms.js"
 # Full-text search index (Pagefind) after each build.
 SEARCH_INDEX = True
 # Calendars hold changed days and deadlines from this many days ago onwards.

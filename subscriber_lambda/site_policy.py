@@ -100,11 +100,12 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-# The web editor (Decap CMS, /admin/) loads from its CDN and talks to the git host's API.
+# The web editor (Decap CMS, /admin/) is served by the site itself and talks to the git
+# host's API; its bundle needs eval (and WebAssembly) and sets inline styles.
 EDITOR_POLICY = "; ".join(
     [
         "default-src 'self'",
-        "script-src 'self' https://unpkg.com 'unsafe-eval'",
+        "script-src 'self' 'unsafe-eval'",
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob: https:",
         "connect-src 'self' https:",

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from .core.addresses import AddressError, address_hash, normalise_address
-from .core.preferences import Preferences, read_form
+from .core.preferences import ALL_WARDS, TOPICS, Choices, Preferences, read_form
 from .core.tokens import LIFETIMES, Purpose, Signer, TokenError
 from .mail_jobs import MANAGE_LINK, SUBSCRIBE, MailJob
 from .pages import Page, Pages
@@ -40,6 +40,15 @@ class Request:
 def first(values: Values, name: str) -> str:
     found = values.get(name) or [""]
     return found[0]
+
+
+def preselected(query: Values, choices: Choices) -> dict[str, list[str]]:
+    """The wards and topics a link to the form names, those the council offers only."""
+    wards = {ALL_WARDS, *choices.wards}
+    return {
+        "wards": [w for w in query.get("wards", []) if w in wards],
+        "topics": [t for t in query.get("topics", []) if t in TOPICS],
+    }
 
 
 def form_of(preferences: Preferences) -> dict[str, list[str]]:
@@ -95,7 +104,9 @@ class Subscriptions:
     # --- routes -----------------------------------------------------------------------
 
     def subscribe_form(self, request: Request) -> Page:
-        return self.pages.page(200, "subscribe.html", "Get emails", form={}, errors={})
+        """The form, with what a link chose ticked (a ward page's ``?wards=walmer``)."""
+        form = preselected(request.query, self.pages.site.choices())
+        return self.pages.page(200, "subscribe.html", "Get emails", form=form, errors={})
 
     def subscribe(self, request: Request) -> Page:
         result = read_form(request.form, self.pages.site.choices())

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from lxml import html as lxml_html
 from pelican import Pelican
 from pelican.settings import read_settings
 
@@ -135,3 +136,23 @@ def banner_headlines(page: str) -> list[str]:
     part = page.split("data-alert-banner")[1].split("</ul>")[0]
     found = re.findall(r'notification-banner__link"[^>]*>([^<]+)<', part)
     return [html.unescape(headline) for headline in found]
+
+
+def banner_of(page: str) -> Any:
+    """The alert banner of a page as an lxml element, or None when there is none."""
+    found = lxml_html.fromstring(page).xpath("//*[@data-alert-banner]")
+    return found[0] if found else None
+
+
+def shown_text(element: Any) -> str:
+    """An element's text as a browser without JavaScript shows it: ``hidden`` parts left
+    out, white space squeezed."""
+    parts = [element.text or ""]
+    for child in element:
+        if not isinstance(child.tag, str):  # a comment
+            parts.append(child.tail or "")
+            continue
+        if child.get("hidden") is None:
+            parts.append(shown_text(child))
+        parts.append(child.tail or "")
+    return " ".join("".join(parts).split())

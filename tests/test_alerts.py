@@ -10,9 +10,10 @@ from pathlib import Path
 import feedparser
 import pytest
 from lxml import etree
+from lxml import html as lxml_html
 
 from plugins.cap.message import CAP_NS
-from tests.sitebuilder import ROOT, banner_headlines, build, item, read
+from tests.sitebuilder import ROOT, banner_headlines, banner_of, build, item, read, shown_text
 
 SCHEMA = ROOT.parent / "shared" / "standards" / "cap-v1.2.xsd"
 NS = {"cap": CAP_NS}
@@ -115,11 +116,17 @@ IN_FORCE = [
 ]
 
 
+@pytest.mark.parametrize("url", ["/", "/alerts/"])
+def test_the_home_page_and_the_alerts_list_show_every_alert_in_force_most_severe_first(
+    site: Path, url: str
+) -> None:
+    assert banner_headlines(read(site, url)) == IN_FORCE
+
+
 @pytest.mark.parametrize(
-    "url",
-    ["/", "/notices/plan/", "/wards/walmer/", "/alerts/", "/alerts/ice/", "/404.html", "/about/"],
+    "url", ["/notices/plan/", "/wards/walmer/", "/alerts/ice/", "/404.html", "/about/"]
 )
-def test_every_page_shows_the_alerts_in_force_most_severe_first(
+def test_every_other_page_says_in_one_line_how_many_alerts_and_the_most_severe(
     tmp_path_factory: pytest.TempPathFactory, site: Path, url: str
 ) -> None:
     if url == "/about/":
@@ -128,7 +135,30 @@ def test_every_page_shows_the_alerts_in_force_most_severe_first(
             {**ALERTS, "pages/about.md": item("pages", Slug="about")},
             now=NOW,
         )
-    assert banner_headlines(read(site, url)) == IN_FORCE
+    banner = banner_of(read(site, url))
+    assert shown_text(banner) == (
+        "3 emergency alerts in force Most severe: Severe alert: Moorland fire near Whitfield, "
+        "until 8pm on 28 November 2026. See all emergency alerts"
+    )
+    assert [a.get("href") for a in banner.iter("a")] == ["/alerts/"]
+    # Every alert in force is there for the script that hides them as they expire.
+    alerts = banner.xpath(".//*[@data-expires]/strong")
+    assert [" ".join(a.text_content().split()[2:]) for a in alerts] == IN_FORCE
+
+
+@pytest.mark.parametrize("url", ["/alerts/fire/", "/pl/alerts/fire/"])
+def test_an_alerts_own_page_leaves_it_out_of_the_banner(site: Path, url: str) -> None:
+    banner = banner_of(read(site, url))
+    assert shown_text(banner).startswith(
+        "2 emergency alerts in force Most severe: Moderate alert: Exercise: chemical leak"
+    )
+    assert "Moorland fire" not in banner.text_content()
+
+
+def test_no_banner_on_the_page_of_the_only_alert_in_force(tmp_path: Path) -> None:
+    output = build(tmp_path, {"alerts/fire.md": ALERTS["alerts/fire.md"]}, now=NOW)
+    assert banner_of(read(output, "/alerts/fire/")) is None
+    assert banner_of(read(output, "/wards/")) is not None
 
 
 def test_the_banner_says_severity_in_words_and_when_each_alert_ends(site: Path) -> None:
@@ -146,9 +176,53 @@ def test_no_banner_when_no_alert_is_in_force(tmp_path: Path) -> None:
     assert (
         banner_headlines(page) == []
         and "data-alert-banner" not in page
-        and "alert-banner.js" not in page
+        and "alert-expiry.js" not in page
     )
     assert "There are no emergency alerts in force." in page
+
+
+def listed_statuses(page: str) -> dict[str, str]:
+    """Each listed item's title and the status tags shown beside it without JavaScript."""
+    found = {}
+    for entry in lxml_html.fromstring(page).xpath('//li[@class="council-list__item"]'):
+        title = entry.xpath('.//*[@class="council-list__title"]')[0].text_content()
+        tags = entry.xpath('.//strong[contains(@class, "govuk-tag")][not(@hidden)]')
+        found[title] = " ".join(t.text_content() for t in tags)
+    return found
+
+
+def test_the_alerts_list_shows_each_alerts_status(site: Path) -> None:
+    assert listed_statuses(read(site, "/alerts/")) == {
+        "Exercise: chemical leak at the port": "In force",
+        "Moorland fire near Whitfield": "In force",
+        "Low water pressure in Walmer": "In force",
+        "Flooding has eased": "Cancellation",
+        "Icy roads": "Expired",
+        "Flood warning: River Stour": "Cancelled",
+        "Flood alert: River Stour": "Updated",
+    }
+
+
+def test_a_ward_page_shows_each_alerts_status(site: Path) -> None:
+    page = read(site, "/wards/walmer/")
+    everything = page[page.index("Everything for this ward") :]
+    assert listed_statuses(everything) == {
+        "Low water pressure in Walmer": "In force",
+        "Icy roads": "Expired",
+        "Planning application: 1 High Street": "",
+    }
+    cards = lxml_html.fromstring(page).xpath('//div[contains(@class, "council-alert ")]')
+    tags = [c.xpath('.//strong[contains(@class, "govuk-tag")][not(@hidden)]') for c in cards]
+    assert [[t.text for t in shown] for shown in tags] == [["In force"]]
+
+
+def test_an_alert_in_force_carries_the_tag_it_takes_when_it_expires(site: Path) -> None:
+    page = read(site, "/alerts/")
+    assert re.search(
+        r'<span data-until="2026-11-28T20:00:00\+00:00"><strong [^>]*data-while-active>In force'
+        r"</strong><strong [^>]*data-once-expired hidden>Expired</strong></span>",
+        page,
+    )
 
 
 def test_an_active_alert_says_so(site: Path) -> None:

@@ -118,6 +118,17 @@ def test_everything_can_be_read_and_navigated_without_javascript(
     page.context.close()
 
 
+def test_a_wards_get_emails_link_opens_the_form_with_the_ward_chosen(
+    browser: Browser, site_url: str
+) -> None:
+    page, _ = open_page(browser, site_url + "/wards/sandwich/", java_script_enabled=False)
+    page.get_by_role("link", name="Get emails about this ward").click()
+    assert page.locator("h1").inner_text().startswith("Get emails from")
+    assert page.get_by_role("checkbox", name="Sandwich", exact=True).is_checked()
+    assert not page.get_by_role("checkbox", name="Walmer", exact=True).is_checked()
+    page.context.close()
+
+
 def test_the_skip_link_is_first_and_visible_on_focus(browser: Browser, site_url: str) -> None:
     page, _ = open_page(browser, site_url + KEY_PAGES[2])
     page.keyboard.press("Tab")
@@ -160,18 +171,110 @@ def test_unknown_addresses_get_the_404_page(browser: Browser, site_url: str) -> 
     page.context.close()
 
 
+def test_an_items_own_heading_is_in_the_first_screen_of_a_phone(
+    browser: Browser, site_url: str, example_site: Path
+) -> None:
+    """Whatever alerts are in force, the compact banner leaves the page's heading in view."""
+    items = [
+        path
+        for path in every_page(example_site)
+        if path.count("/") == 3 and path.split("/")[1] in ("alerts", "notices", "bin-changes")
+    ]
+    assert len(items) > 15
+    context = browser.new_context(viewport={"width": 375, "height": 667})
+    page = context.new_page()
+    out_of_view = {}
+    for path in items:
+        page.goto(site_url + path)
+        box = page.locator("h1").bounding_box()
+        assert box is not None
+        if box["y"] + box["height"] > 667:
+            out_of_view[path] = box["y"] + box["height"]
+    context.close()
+    assert out_of_view == {}
+
+
+def test_the_editor_starts_from_the_site_under_its_policy(browser: Browser, site_url: str) -> None:
+    """The git backend cannot be reached here: the editor starts (its login), nothing is
+    refused by the Content-Security-Policy and nothing is asked of another host."""
+    context = browser.new_context()
+    refused: list[str] = []
+    elsewhere: list[str] = []
+    context.on(
+        "console",
+        lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    context.on("request", lambda r: None if r.url.startswith(site_url) else elsewhere.append(r.url))
+    page = context.new_page()
+    page.goto(site_url + "/admin/")
+    page.wait_for_function("document.getElementById('nc-root')?.childElementCount > 0")
+    assert page.evaluate("typeof window.CMS.registerCustomFormat") == "function"
+    assert not page.locator("[data-editor-fallback]").is_visible()
+    context.close()
+    assert refused == [] and elsewhere == []
+
+
+def test_when_the_editor_cannot_load_the_page_says_what_to_do(
+    browser: Browser, site_url: str
+) -> None:
+    page = browser.new_context().new_page()
+    page.route("**/admin/decap-cms.js", lambda route: route.abort())
+    page.goto(site_url + "/admin/")
+    assert page.get_by_role("heading", name="The editor could not start").is_visible()
+    page.context.close()
+
+
+def test_when_the_editor_does_not_start_in_time_the_page_says_so(
+    browser: Browser, site_url: str
+) -> None:
+    page = browser.new_context().new_page()
+    page.clock.install()
+    stalled = "window.CMS = {registerCustomFormat: function () {}};"  # loads, draws nothing
+    page.route(
+        "**/admin/decap-cms.js",
+        lambda route: route.fulfill(body=stalled, content_type="text/javascript"),
+    )
+    page.goto(site_url + "/admin/")
+    message = page.get_by_role("heading", name="The editor could not start")
+    page.clock.run_for("00:19")
+    assert not message.is_visible()
+    page.clock.run_for("00:02")
+    assert message.is_visible()
+    page.context.close()
+
+
+def test_without_javascript_the_editor_page_says_it_needs_it(
+    browser: Browser, site_url: str
+) -> None:
+    page, _ = open_page(browser, site_url + "/admin/", java_script_enabled=False)
+    assert "The editor needs JavaScript" in page.locator("body").inner_text()
+    page.context.close()
+
+
 @pytest.fixture(scope="module")
 def alert_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Built at 28 November 2026, noon, with one alert in force until 8pm that day."""
+    """Built at 28 November 2026, noon, with two alerts in force: a severe one until 8pm
+    that day and a minor one until 10pm."""
     files = {
         "alerts/fire.md": item(
             "alerts",
             Slug="fire",
             Title="Moorland fire",
+            Severity="severe",
             Date="2026-11-28 08:00",
             Expires="2026-11-28 20:00",
             Summary="Smoke over Whitfield.",
             Wards="whitfield",
+        ),
+        "alerts/bonfire.md": item(
+            "alerts",
+            Slug="bonfire",
+            Title="Smoke from a bonfire",
+            Severity="minor",
+            Date="2026-11-28 09:00",
+            Expires="2026-11-28 22:00",
+            Summary="Smoke over Walmer.",
+            Wards="walmer",
         ),
         "notices/plan.md": item("notices", Slug="plan"),
     }
@@ -199,8 +302,70 @@ def test_the_banner_shows_before_the_alert_expires(browser: Browser, alert_site_
 def test_the_banner_hides_itself_after_expiry_without_a_rebuild(
     browser: Browser, alert_site_url: str
 ) -> None:
-    for path in ("/", "/notices/plan/", "/alerts/fire/"):
-        assert not banner_visible(browser, alert_site_url + path, "2026-11-28T20:00:01Z"), path
+    for path in ("/", "/notices/plan/", "/alerts/fire/", "/alerts/bonfire/"):
+        assert not banner_visible(browser, alert_site_url + path, "2026-11-28T22:00:01Z"), path
+
+
+def banner_text(page: Any) -> str:
+    return " ".join(page.locator("[data-alert-banner]").inner_text().split())
+
+
+def test_after_one_alert_expires_the_banners_show_those_left(
+    browser: Browser, alert_site_url: str
+) -> None:
+    page = browser.new_context().new_page()
+    page.clock.set_fixed_time("2026-11-28T20:30:00Z")
+    page.goto(alert_site_url + "/notices/plan/")
+    assert banner_text(page) == (
+        "1 emergency alert in force Minor alert: Smoke from a bonfire, "
+        "until 10pm on 28 November 2026. See all emergency alerts"
+    )
+    page.goto(alert_site_url + "/")
+    assert "Moorland fire" not in banner_text(page)
+    assert "Smoke from a bonfire" in banner_text(page)
+    page.context.close()
+
+
+def test_the_compact_banner_counts_down_while_the_page_is_open(
+    browser: Browser, alert_site_url: str
+) -> None:
+    page = browser.new_context().new_page()
+    page.clock.install(time="2026-11-28T19:58:00Z")
+    page.goto(alert_site_url + "/notices/plan/")
+    assert banner_text(page).startswith(
+        "2 emergency alerts in force Most severe: Severe alert: Moorland fire"
+    )
+    page.clock.run_for("05:00")
+    assert banner_text(page).startswith("1 emergency alert in force Minor alert: Smoke")
+    page.clock.run_for("02:00:00")
+    assert not page.locator("[data-alert-banner]").is_visible()
+    page.context.close()
+
+
+def test_an_alerts_page_says_it_has_expired_when_its_time_passes_while_open(
+    browser: Browser, alert_site_url: str
+) -> None:
+    page = browser.new_context().new_page()
+    page.clock.install(time="2026-11-28T19:58:00Z")
+    page.goto(alert_site_url + "/alerts/fire/")
+    in_force = page.get_by_text("Severe alert in force until 8pm on 28 November 2026.")
+    expired = page.get_by_text("This alert expired at 8pm on 28 November 2026.")
+    assert in_force.is_visible() and not expired.is_visible()
+    page.clock.run_for("03:00")
+    assert expired.is_visible() and not in_force.is_visible()
+    page.context.close()
+
+
+def test_lists_tag_an_alert_expired_once_its_time_has_passed(
+    browser: Browser, alert_site_url: str
+) -> None:
+    page = browser.new_context().new_page()
+    page.clock.set_fixed_time("2026-11-28T20:30:00Z")
+    for path in ("/alerts/", "/wards/whitfield/"):
+        page.goto(alert_site_url + path)
+        entry = page.locator(".council-list__item", has_text="Moorland fire")
+        assert entry.locator(".govuk-tag:visible").all_inner_texts() == ["Expired"], path
+    page.context.close()
 
 
 def test_without_javascript_the_banner_says_when_it_ends(
@@ -211,7 +376,9 @@ def test_without_javascript_the_banner_says_when_it_ends(
     page.goto(alert_site_url + "/notices/plan/")
     banner = page.locator("[data-alert-banner]")
     assert banner.is_visible()
-    assert "Until 8pm on 28 November 2026" in banner.inner_text()
+    assert "until 8pm on 28 November 2026" in banner.inner_text()
+    page.goto(alert_site_url + "/")
+    assert "Until 8pm on 28 November 2026" in page.locator("[data-alert-banner]").inner_text()
     context.close()
 
 
@@ -221,7 +388,8 @@ def postcode_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     lookup = root / "postcodes.json"
     lookup.write_text(
         '{"source": "test", "local_authority_code": "E07000108", "ward_vintage": "WD25", '
-        '"postcodes": {"CT16 1LU": "town-and-castle", "CT13 9AA": "sandwich"}}'
+        '"postcodes": {"CT16 1LU": "town-and-castle", "CT16 1ZZ": "buckland", '
+        '"CT13 9AA": "sandwich"}}'
     )
     site = build(
         root, {"notices/plan.md": item("notices", Slug="plan")}, POSTCODES_FILE=str(lookup)
@@ -273,8 +441,59 @@ def test_without_javascript_the_form_leads_to_the_wards_and_their_places(
     page = find_area(browser, postcode_site_url, "CT16 1LU", javascript=False)
     assert "/wards/?postcode=CT16+1LU" in page.url
     assert "Dover town centre" in page.locator(".govuk-summary-list").inner_text()
-    page.get_by_role("link", name="Town and Castle", exact=True).click()
+    page.get_by_role("link", name="Town and Castle", exact=True).first.click()
     assert page.locator("h1").inner_text() == "Town and Castle"
+    page.context.close()
+
+
+def test_without_javascript_the_postcode_leads_on_to_its_ward(
+    browser: Browser, postcode_site_url: str
+) -> None:
+    """A static site cannot read the query without a script: the form opens the wards of
+    each postcode area, and where one is split, the page of which postcode is where."""
+    page = find_area(browser, postcode_site_url, "CT13 9AA", javascript=False)
+    assert page.url.endswith("/wards/?postcode=CT13+9AA#postcodes")
+    assert page.evaluate("window.scrollY") > 0  # at the postcode areas
+    row = page.get_by_role("row", name="CT13")
+    row.get_by_role("link", name="Sandwich").click()
+    assert page.locator("h1").inner_text() == "Sandwich"
+
+    page.go_back()
+    split = page.get_by_role("row", name="CT16")
+    assert split.get_by_role("link").all_inner_texts() == [
+        "Buckland",
+        "Town and Castle",
+        "Which postcodes in CT16 are in which ward",
+    ]
+    split.get_by_role("link", name="Which postcodes in CT16 are in which ward").click()
+    page.get_by_role("row", name="CT16 1LU").get_by_role("link", name="Town and Castle").click()
+    assert page.locator("h1").inner_text() == "Town and Castle"
+    page.context.close()
+
+
+def test_the_postcode_area_pages_have_no_axe_violations(
+    browser: Browser, postcode_site_url: str
+) -> None:
+    page = browser.new_context().new_page()
+    for path in ("/wards/", "/wards/postcodes/CT16/"):
+        page.goto(postcode_site_url + path)
+        assert axe_violations(page) == [], path
+    page.context.close()
+
+
+def test_without_postcode_data_find_your_area_says_so_and_offers_the_wards(
+    browser: Browser, site_url: str
+) -> None:
+    page = browser.new_context().new_page()
+    page.goto(site_url + "/")
+    area = page.locator(".council-find-area")
+    assert "Postcodes cannot be looked up on this site yet." in area.inner_text()
+    assert area.get_by_role("textbox").count() == 0
+    area.get_by_role("link", name="Sandwich", exact=True).click()
+    assert page.locator("h1").inner_text() == "Sandwich"
+    page.goto(site_url + "/alerts/")
+    page.locator(".council-find-area").get_by_role("link", name="Choose your ward").click()
+    assert page.locator("h1").inner_text() == "Find what affects your area"
     page.context.close()
 
 
@@ -294,6 +513,14 @@ def search_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             Title="Road resurfacing delays",
             Event="road-closure",
             body="Carriageway works are causing delays.",
+        ),
+        "alerts/old-road.md": item(
+            "alerts",
+            Slug="old-road",
+            Title="Old roadworks",
+            Date="2026-11-01 09:00",
+            Expires="2026-11-02 09:00",
+            body="Resurfacing has finished.",
         ),
         "bin-changes/xmas.md": item("bin-changes", Slug="xmas"),
     }
@@ -319,6 +546,52 @@ def test_search_finds_a_notice_by_a_word_in_its_body_and_filters_by_type(
     assert results.all_inner_texts() == ["Castle Street closure"]
     assert axe_violations(page) == []
     page.context.close()
+
+
+def test_search_snippets_are_the_items_own_words(browser: Browser, search_site_url: str) -> None:
+    page = browser.new_context().new_page()
+    page.goto(search_site_url + "/search/")
+    page.get_by_placeholder("Search alerts, notices and bin collection changes").fill("carriageway")
+    wait_for_count(page, ".pagefind-ui__result-link", 2)
+    snippets = page.locator(".pagefind-ui__result-excerpt").all_inner_texts()
+    assert "The carriageway will be rebuilt in January." in " ".join(snippets)
+    furniture = ["Published", "Wards", "Walmer", "Sandwich", "Reference", "Legislation"]
+    furniture += ["Statutory notice", "Emergency alert", "Warning", "Moderate alert", "Severity"]
+    assert [(w, s) for s in snippets for w in furniture if w in s] == []
+    # A notice is still found by its reference.
+    page.get_by_placeholder("Search alerts, notices and bin collection changes").fill("T/1")
+    wait_for_count(page, ".pagefind-ui__result-link", 1)
+    assert page.locator(".pagefind-ui__result-link").inner_text() == "Castle Street closure"
+    page.context.close()
+
+
+def search_statuses(page: Any, words: str, count: int) -> dict[str, str]:
+    """Search, and each result's title with the tag before its excerpt."""
+    page.get_by_placeholder("Search alerts, notices and bin collection changes").fill(words)
+    wait_for_count(page, ".pagefind-ui__result-link", count)
+    found = {}
+    for result in page.locator(".pagefind-ui__result").all():
+        title = result.locator(".pagefind-ui__result-link").inner_text()
+        found[title] = " ".join(result.locator(".govuk-tag").all_inner_texts())
+        assert not result.locator(".pagefind-ui__result-tags").count(), "meta shown as text"
+    return found
+
+
+def test_search_results_show_each_alerts_status(browser: Browser, search_site_url: str) -> None:
+    page = browser.new_context().new_page()
+    page.clock.set_fixed_time("2026-11-28T12:00:00Z")
+    page.goto(search_site_url + "/search/")
+    assert search_statuses(page, "resurfacing", 2) == {
+        "Road resurfacing delays": "In force",
+        "Old roadworks": "Expired",
+    }
+    assert axe_violations(page) == []
+    page.context.close()
+    later = browser.new_context().new_page()
+    later.clock.set_fixed_time("2026-12-01T12:00:00Z")  # the first expired after the build
+    later.goto(search_site_url + "/search/")
+    assert set(search_statuses(later, "resurfacing", 2).values()) == {"Expired"}
+    later.context.close()
 
 
 def test_without_javascript_the_search_page_offers_the_lists(

@@ -4,6 +4,7 @@ model, and what its file format writes passes the content check."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ import pytest
 import yaml
 
 from plugins.content_model.schema import ALL_TYPES
+from plugins.editor import DECAP_DIST, EditorMissingError, copy_decap
+from subscriber_lambda.site_policy import EDITOR_POLICY
 from tests.sitebuilder import ROOT, build, read
 
 FORMAT = ROOT / "theme" / "static" / "js" / "decap-pelican-format.js"
@@ -100,3 +103,34 @@ def test_the_admin_page_loads_the_editor_and_the_format(site: Path) -> None:
     page = read(site, "/admin/")
     assert 'rel="cms-config-url"' in page and "decap-pelican-format.js" in page
     assert "admin" not in (site / "sitemap.xml").read_text()
+
+
+def test_the_editor_comes_from_the_pinned_npm_package_served_by_the_site(site: Path) -> None:
+    pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]["decap-cms"]
+    installed = json.loads((DECAP_DIST.parent / "package.json").read_text())["version"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", pinned) and installed == pinned
+    page = read(site, "/admin/")
+    assert '<script src="/admin/decap-cms.js"></script>' in page
+    assert "unpkg" not in page and "https://" not in page.split("<body>")[1]
+    admin = site / "admin"
+    assert (admin / "decap-cms.js").read_bytes() == (DECAP_DIST / "decap-cms.js").read_bytes()
+    assert list(admin.glob("[0-9]*.decap-cms.js")) and list(admin.glob("*.wasm"))
+    assert not list(admin.glob("*.map")) and not (admin / "cms.js").exists()
+
+
+def test_the_editors_policy_trusts_no_cdn() -> None:
+    directives = dict(d.split(" ", 1) for d in EDITOR_POLICY.split("; "))
+    assert directives["script-src"] == "'self' 'unsafe-eval'"  # Decap compiles its schemas
+    assert "unpkg" not in EDITOR_POLICY
+
+
+def test_without_decap_installed_the_build_says_how_to_install_it(tmp_path: Path) -> None:
+    with pytest.raises(EditorMissingError, match=r"run 'make setup' \(npm ci\)"):
+        copy_decap(tmp_path / "missing", tmp_path / "admin")
+
+
+def test_the_admin_page_says_what_to_do_when_the_editor_cannot_start(site: Path) -> None:
+    page = read(site, "/admin/")
+    assert "<noscript>" in page and "The editor needs JavaScript" in page
+    assert re.search(r"<div data-editor-fallback hidden>\s*<h1>The editor could not start", page)
+    assert 'src="/theme/js/editor-start.js"' in page

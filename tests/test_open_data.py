@@ -201,8 +201,20 @@ def test_the_feeds_page_links_every_feed_and_calendar(site: Path) -> None:
         relative = "/" + path.relative_to(site).as_posix()
         if relative.startswith("/wards/") and relative.endswith(".ics"):
             assert f'href="{relative}"' in read(site, relative.removesuffix("bin-changes.ics"))
+        elif relative.startswith("/notices/") and relative != "/notices/calendar.ics":
+            assert f'href="{relative}"' in read(site, relative.removesuffix(".ics") + "/")
         else:
             assert f'href="{relative}"' in page, relative
+
+
+def test_the_bin_calendars_can_be_subscribed_to_not_only_downloaded(site: Path) -> None:
+    for page, path in [
+        ("/wards/walmer/", "/wards/walmer/bin-changes.ics"),
+        ("/feeds/", "/bin-changes/calendar.ics"),
+    ]:
+        html = read(site, page)
+        assert f'href="webcal://127.0.0.1:8000{path}">subscribe in your calendar app</a>' in html
+        assert f'href="{path}" type="text/calendar">download it</a>' in html
 
 
 # --- calendars -------------------------------------------------------------------------------
@@ -286,6 +298,31 @@ def test_notice_deadlines_calendar(site: Path) -> None:
         "Last day to comment: Walmer plan (W/1)",
     )
     assert len(found) == 2
+
+
+def test_an_open_notice_has_its_own_calendar_of_its_last_day(site: Path) -> None:
+    assert events(site, "notices/walmer-plan.ics") == {
+        "walmer-plan-respond-by@127.0.0.1:8000": (
+            date(2026, 12, 10),
+            "Last day to comment: Walmer plan (W/1)",
+        )
+    }
+    assert str(calendar(site, "notices/walmer-plan.ics")["NAME"]) == (
+        "Dover District Council: last day to comment on Walmer plan"
+    )
+    assert not (site / "notices" / "closed.ics").exists()
+
+
+def test_a_deadline_says_where_responses_go(tmp_path: Path) -> None:
+    files = {
+        "notices/n.md": item(
+            "notices", Slug="n", Respond_By="2026-12-10", Respond_To="planning@example.org"
+        )
+    }
+    output = build(tmp_path, files, now=NOW)
+    for path in ("notices/n.ics", "notices/calendar.ics"):
+        (event,) = calendar(output, path).walk("VEVENT")
+        assert "Send responses to: planning@example.org" in str(event["DESCRIPTION"]), path
 
 
 def test_calendars_are_the_same_across_rebuilds(tmp_path: Path) -> None:

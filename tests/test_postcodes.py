@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from plugins.content_model.wards import Ward
+from plugins.postcodes.areas import postcode_areas
 from plugins.postcodes.importer import read_directory
 from plugins.postcodes.nspl import DirectoryError, normalise_postcode
-from tests.sitebuilder import ROOT, build, item
+from tests.sitebuilder import ROOT, build, item, read
 from tests.test_open_data import validator
 
 DOVER = "E07000108"
@@ -188,3 +189,53 @@ def test_the_site_publishes_one_file_per_outward_code(tmp_path: Path) -> None:
     }
     assert list(validator("postcodes").iter_errors(ct16)) == []
     assert (output / "api" / "v1" / "postcodes" / "CT13.json").exists()
+
+
+def test_postcode_areas_group_sectors_and_split_them_by_ward() -> None:
+    areas = postcode_areas(
+        {
+            "CT16 1LU": "town-and-castle",
+            "CT16 1ZZ": "buckland",
+            "CT16 2AB": "buckland",
+            "CT3 4AA": "little-stour-and-ashstone",
+            "CT13 9AA": "sandwich",
+        }
+    )
+    assert [a.code for a in areas] == ["CT3", "CT13", "CT16"]
+    ct16 = areas[2]
+    assert ct16.wards == ["town-and-castle", "buckland"]  # in postcode order
+    assert [(s.code, dict(s.wards), s.split) for s in ct16.sectors] == [
+        ("CT16 1", {"town-and-castle": ("CT16 1LU",), "buckland": ("CT16 1ZZ",)}, True),
+        ("CT16 2", {"buckland": ("CT16 2AB",)}, False),
+    ]
+
+
+def test_the_wards_page_gives_the_wards_of_each_postcode_area(tmp_path: Path) -> None:
+    lookup = tmp_path / "postcodes.json"
+    lookup.write_text(
+        json.dumps(
+            {
+                "ward_vintage": "WD25",
+                "postcodes": {
+                    "CT16 1LU": "town-and-castle",
+                    "CT16 2AB": "buckland",
+                    "CT13 9AA": "sandwich",
+                },
+            }
+        )
+    )
+    output = build(tmp_path, {"notices/n.md": item("notices")}, POSTCODES_FILE=str(lookup))
+    wards = read(output, "/wards/")
+    assert 'action="/wards/#postcodes"' in read(output, "/")
+    assert 'id="postcodes"' in wards
+    assert 'href="/wards/postcodes/CT16/"' in wards and "/wards/postcodes/CT13/" not in wards
+    assert "All starting CT16 2" in read(output, "/wards/postcodes/CT16/")
+    assert not (output / "wards" / "postcodes" / "CT13").exists()
+
+
+def test_without_a_lookup_there_is_no_postcode_form(tmp_path: Path) -> None:
+    output = build(tmp_path, {"notices/n.md": item("notices")}, POSTCODES_FILE="")
+    home = read(output, "/")
+    assert "Postcodes cannot be looked up on this site yet." in home
+    assert 'name="postcode"' not in home and "find-area.js" not in home
+    assert 'id="postcodes"' not in read(output, "/wards/")

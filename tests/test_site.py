@@ -138,10 +138,72 @@ def test_item_metadata_is_a_summary_list(small_site: Path) -> None:
         "Type of notice",
         "Legislation",
         "Respond by",
+        "Send responses to",
         "Published",
         "Wards",
     ]
     assert '<time datetime="2026-12-10">10 December 2026</time> (open for comments)' in html
+
+
+def summary_value(page: str, key: str) -> str:
+    """The HTML of a summary list row's value, by the row's key."""
+    row = re.search(
+        rf'<dt class="govuk-summary-list__key">\s*{re.escape(key)}\s*</dt>\s*'
+        r'<dd class="govuk-summary-list__value">\s*(.*?)\s*</dd>',
+        page,
+        re.DOTALL,
+    )
+    assert row, key
+    return row.group(1)
+
+
+@pytest.mark.parametrize(
+    ("respond_to", "shown"),
+    [
+        (
+            "planning@example.org",
+            '<a class="govuk-link" href="mailto:planning@example.org?subject=DOV%2F26%2F00001">'
+            "planning@example.org</a>",
+        ),
+        (
+            "https://example.org/comment",
+            '<a class="govuk-link" href="https://example.org/comment">'
+            "https://example.org/comment</a>",
+        ),
+        ("Planning, Council Offices, Dover CT16 3PJ", "Planning, Council Offices, Dover CT16 3PJ"),
+    ],
+)
+def test_an_open_notice_says_where_responses_go_and_offers_its_deadline_for_a_calendar(
+    tmp_path: Path, respond_to: str, shown: str
+) -> None:
+    files = {
+        "notices/n.md": item("notices", Slug="n", Respond_By="2026-12-10", Respond_To=respond_to)
+    }
+    page = read(build(tmp_path, files), "/notices/n/")
+    assert summary_value(page, "Send responses to") == shown
+    assert re.search(
+        r'<a class="govuk-link" href="/notices/n.ics"[^>]*>'
+        r"Add the last day for comments to your calendar</a>",
+        summary_value(page, "Respond by"),
+    )
+
+
+def test_without_respond_to_responses_go_to_the_council(small_site: Path) -> None:
+    page = read(small_site, "/notices/open/")
+    assert "mailto:noticeboard@example.org?subject=" in summary_value(page, "Send responses to")
+
+
+def test_a_closed_notice_says_where_responses_went_and_offers_no_calendar(
+    small_site: Path,
+) -> None:
+    page = read(small_site, "/notices/closed/")
+    assert "noticeboard@example.org" in summary_value(page, "Responses went to")
+    assert ".ics" not in summary_value(page, "Respond by")
+
+
+def test_a_notice_without_a_deadline_asks_for_no_response(small_site: Path) -> None:
+    page = read(small_site, "/notices/last-year/")
+    assert "Send responses to" not in page and "Respond by" not in page
 
 
 def test_the_home_page_puts_active_alerts_first_most_severe_first(small_site: Path) -> None:

@@ -473,6 +473,17 @@ def test_limits_on_requests(world: World) -> None:
     )
 
 
+def test_a_link_to_the_form_can_choose_wards_and_topics(world: World) -> None:
+    status, page = world.get(
+        "/subscriptions/subscribe?wards=walmer&wards=nowhere&topics=alerts&topics=spam"
+        "&email=x@example.net"
+    )
+    assert status == 200
+    ticked = re.findall(r'name="(\w+)" type="checkbox" value="([\w-]+)" checked', page)
+    assert ticked == [("topics", "alerts"), ("wards", "walmer")]
+    assert "x@example.net" not in page
+
+
 @pytest.mark.browser
 def test_the_subscription_pages_are_accessible_without_javascript(world: World) -> None:
     from playwright.sync_api import sync_playwright

@@ -1,9 +1,9 @@
 """Pelican plugin: iCalendar files for changed bin collection days (the whole district and
-each ward) and for statutory notices' deadlines."""
+each ward) and for statutory notices' deadlines (all of them, and each notice's own)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from .ics import CalendarInfo, Listed, bin_change_events, calendar_file, deadlin
 BIN_CALENDAR = "bin-changes/calendar.ics"
 WARD_BIN_CALENDAR = "wards/{ward}/bin-changes.ics"
 DEADLINES_CALENDAR = "notices/calendar.ics"
+NOTICE_DEADLINE_CALENDAR = "notices/{slug}.ics"  # an open notice's last day, from its page
 
 
 class CalendarsGenerator(Generator):  # type: ignore[misc]
@@ -61,6 +62,16 @@ class CalendarsGenerator(Generator):  # type: ignore[misc]
                 deadlines, [e for n in notices for e in deadline_events(n, deadlines, since)]
             ),
         )
+        for open_notice in board.open_notices():
+            notice = Listed(open_notice.item, f"{site}/{open_notice.url}")
+            about = info(
+                f"{council}: last day to comment on {notice.item.values['title']}",
+                "The last day to make representations or objections on this notice.",
+            )
+            write(
+                NOTICE_DEADLINE_CALENDAR.format(slug=notice.item.slug),
+                calendar_file(about, deadline_events(notice, about, date.min)),
+            )
 
 
 def calendars_generator(pelican: Any) -> type[Generator]:

@@ -108,8 +108,9 @@ def deadline_events(listed: Listed, info: CalendarInfo, since: date) -> list[byt
     if not values.get("respond_by") or values["respond_by"] < since:
         return []
     summary = f"Last day to comment: {values['title']} ({values['reference']})"
+    where = f"\n\nSend responses to: {values['respond_to']}" if values.get("respond_to") else ""
     uid = f"{listed.item.slug}-respond-by@{info.host}"
-    return [all_day(uid, values["respond_by"], summary, listed, values["summary"])]
+    return [all_day(uid, values["respond_by"], summary, listed, values["summary"] + where)]
 
 
 def calendar_file(info: CalendarInfo, events: Sequence[bytes]) -> bytes:

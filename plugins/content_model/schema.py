@@ -229,6 +229,12 @@ NOTICE_FIELDS: tuple[Field, ...] = (
         help="Last date for representations or objections.",
         example="2026-12-19",
     ),
+    Field(
+        "Respond-To",
+        "text",
+        help="Where responses go: an email address, a web address or a postal address.",
+        example="licensing@example.org",
+    ),
     Field("Location", "text", help="Address or place description."),
     Field(
         "Documents",

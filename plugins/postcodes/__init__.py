@@ -1,6 +1,13 @@
-"""Pelican plugin: publishes the postcode lookup as /api/v1/postcodes/{OUTWARD}.json, one
-small file per outward code (CT16.json), so the "Find your area" form fetches only what it
-needs. The lookup itself is made by ``make postcodes`` (importer.py) from the ONS file."""
+"""Pelican plugin: the postcode lookup on the site.
+
+For the "Find your area" form's script, /api/v1/postcodes/{OUTWARD}.json: one small file
+per outward code (CT16.json), so that it fetches only what it needs. For residents
+without JavaScript, whom the same form takes to the list of wards: the wards of each
+outward code there (``postcode_areas`` in templates), and where an outward code is split
+between wards a page saying which postcodes are in which (/wards/postcodes/{OUTWARD}/).
+The lookup itself is made by ``make postcodes`` (importer.py) from the ONS file; without
+it, ``postcode_areas`` is empty and the form says postcodes cannot be looked up yet.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +18,22 @@ from pathlib import Path
 from typing import Any
 
 from pelican import signals
+from pelican.generators import Generator
 
+from .areas import postcode_areas
 from .nspl import outward_code
 
 POSTCODES_SAVE_AS = "api/v1/postcodes/{outward}.json"
+AREA_SAVE_AS = "wards/postcodes/{outward}/index.html"
+AREAS = "postcode_areas"
+
+
+def read_lookup(settings: Mapping[str, Any]) -> dict[str, Any] | None:
+    source = Path(settings.get("POSTCODES_FILE") or "")
+    if not source.is_file():
+        return None  # no lookup imported yet
+    lookup: dict[str, Any] = json.loads(source.read_text(encoding="utf-8"))
+    return lookup
 
 
 def by_outward(lookup: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -32,11 +51,33 @@ def by_outward(lookup: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
+def add_postcode_areas(generator: Any) -> None:
+    """Once per build, into the context every generator shares."""
+    if AREAS not in generator.context:
+        lookup = read_lookup(generator.settings)
+        generator.context[AREAS] = postcode_areas(lookup["postcodes"]) if lookup else []
+
+
+class PostcodePagesGenerator(Generator):  # type: ignore[misc]
+    """Writes /wards/postcodes/{OUTWARD}/ for each outward code split between wards."""
+
+    def generate_output(self, writer: Any) -> None:
+        for outward in self.context[AREAS]:
+            if len(outward.wards) > 1:
+                save_as = AREA_SAVE_AS.format(outward=outward.code)
+                writer.write_file(
+                    save_as,
+                    self.get_template("postcode_area"),
+                    self.context,
+                    url=save_as.removesuffix("index.html"),
+                    outward=outward,
+                )
+
+
 def publish_postcodes(pelican: Any) -> None:
-    source = Path(pelican.settings.get("POSTCODES_FILE") or "")
-    if not source.is_file():
-        return  # no lookup imported yet: the form falls back to the list of wards
-    lookup = json.loads(source.read_text(encoding="utf-8"))
+    lookup = read_lookup(pelican.settings)
+    if lookup is None:
+        return
     for outward, document in by_outward(lookup).items():
         path = Path(pelican.output_path) / POSTCODES_SAVE_AS.format(outward=outward)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -45,5 +86,11 @@ def publish_postcodes(pelican: Any) -> None:
         )
 
 
+def postcode_pages_generator(pelican: Any) -> type[Generator]:
+    return PostcodePagesGenerator
+
+
 def register() -> None:
+    signals.generator_init.connect(add_postcode_areas)
+    signals.get_generators.connect(postcode_pages_generator)
     signals.finalized.connect(publish_postcodes)

@@ -6,6 +6,8 @@ template's context, and writes the ward pages and the notices archive by year.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from pelican import signals
@@ -13,7 +15,8 @@ from pelican.generators import Generator
 
 from plugins.content_model import BUILD_TIME, WARDS
 
-from .board import Board
+from .board import Board, Entry
+from .respond import respond_to
 
 WARDS_SAVE_AS = "wards/index.html"
 WARD_SAVE_AS = "wards/{slug}/index.html"
@@ -36,9 +39,28 @@ def ward_url(slug: str) -> str:
     return url_of(WARD_SAVE_AS.format(slug=slug))
 
 
-def add_url_helpers(generator: Any) -> None:
-    """Globals, not context, so macro files import once and are cached by Jinja."""
-    generator.env.globals.update(SITEURL=generator.settings["SITEURL"], ward_url=ward_url)
+def alert_status(context: Mapping[str, Any], entry: Entry) -> str:
+    """An alert's status on the board of this build (see Board.status)."""
+    board: Board = context["board"]
+    return board.status(entry)
+
+
+def webcal_url(site_url: str, path: str) -> str:
+    """A calendar's address for subscribing (calendar apps then keep it up to date),
+    where its https:// address would only download it."""
+    return "webcal://" + site_url.split("://", 1)[-1] + "/" + path.lstrip("/")
+
+
+def add_template_helpers(generator: Any) -> None:
+    """Globals, not context, so macro files import once and are cached by Jinja. The board
+    is made after this (publish_board), so ``alert_status`` finds it when a page is made."""
+    generator.env.globals.update(
+        SITEURL=generator.settings["SITEURL"],
+        ward_url=ward_url,
+        alert_status=partial(alert_status, generator.context),
+        respond_to=respond_to,
+        webcal_url=partial(webcal_url, generator.settings["SITE_URL"]),
+    )
 
 
 class SitePagesGenerator(Generator):  # type: ignore[misc]
@@ -87,6 +109,6 @@ def site_pages_generator(pelican: Any) -> type[Generator]:
 
 
 def register() -> None:
-    signals.generator_init.connect(add_url_helpers)
+    signals.generator_init.connect(add_template_helpers)
     signals.article_generator_finalized.connect(publish_board)
     signals.get_generators.connect(site_pages_generator)
