@@ -8,7 +8,17 @@ from pathlib import Path
 import pytest
 
 from plugins.content_model import ContentInvalid
+from plugins.content_model.placeholders import BODY, placeholder
+from plugins.content_model.schema import ALERTS, NOTICES, ContentType
 from tests.sitebuilder import BASE, build, item
+
+
+def left_by_new(content_type: ContentType, key: str) -> str:
+    """What make new writes for a field it was not given."""
+    spec = content_type.field(key)
+    assert spec is not None
+    return placeholder(spec)
+
 
 GOOD = {
     "alerts/river.md": item("alerts", Slug="river"),
@@ -183,6 +193,27 @@ RULES = [
         item("notices"),
         "content/notices/bad.markdown: file: only .md files are published; rename it to bad.md "
         "or move it out of content/",
+    ),
+    (
+        "no placeholder left in a field",
+        N,
+        item("notices", Summary=left_by_new(NOTICES, "summary")),
+        f"{N}: Summary: still has the placeholder 'FILL IN ...' from make new; replace it with "
+        "the Summary",
+    ),
+    (
+        "no placeholder left in a choice",
+        A,
+        item("alerts", Severity=left_by_new(ALERTS, "severity")),
+        f"{A}: Severity: still has the placeholder 'CHOOSE one of ...' from make new; replace it "
+        "with one of: extreme, severe, moderate, minor",
+    ),
+    (
+        "no placeholder left in the text",
+        N,
+        item("notices", body=f"The order is made.\n\n{BODY}"),
+        f"{N}: Text: line 11: still has the placeholder 'Write the notice here ...' from make new; "
+        "replace it with the notice itself",
     ),
     (
         "utf-8",

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from .london_time import LONDON
+from .placeholders import placeholder_in
 from .schema import (
     ALERT_TITLE_MAX,
     ALL_TYPES,
@@ -31,24 +32,36 @@ Slugify = Callable[[str], str]
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing wrong with one field of one file, printed as ``path: field: what is wrong``."""
+    """One thing wrong with one field of one file, printed as ``path: field: what is wrong``.
+
+    A warning (``path: field: warning: what is missed``) does not stop publishing: it says
+    what residents or emergency systems will miss.
+    """
 
     path: str
     field: str
     message: str
+    warning: bool = False
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.field}: {self.message}"
+        return f"{self.path}: {self.field}: {'warning: ' if self.warning else ''}{self.message}"
+
+
+# The field name problems with the text after the metadata (the body) are reported under.
+TEXT = "Text"
 
 
 @dataclass(frozen=True)
 class Source:
-    """A content file as read: where it is and its raw metadata (keys in lower case)."""
+    """A content file as read: where it is, its raw metadata (keys in lower case) and the
+    text after it, whose first line is line ``body_line`` of the file."""
 
     path: str  # as shown to officers, e.g. content/alerts/flood.md
     source_path: str  # absolute, as Pelican knows it
     folder: str  # first folder under content/, '' for files at the top
     metadata: Mapping[str, str]
+    body: str = ""
+    body_line: int = 1
 
 
 @dataclass
@@ -107,6 +120,10 @@ def check_source(
     values: dict[str, Any] = {}
     for spec in content_type.fields:
         raw = source.metadata.get(spec.key, "").strip()
+        if left := placeholder_in(raw):
+            wanted = f"one of: {', '.join(spec.choices)}" if spec.choices else f"the {spec.name}"
+            report(spec.name, _placeholder_left(left, wanted))
+            continue
         if not raw:
             if spec.required:
                 report(spec.name, _missing(spec, bool(source.metadata)))
@@ -128,11 +145,18 @@ def check_source(
         content_type, values, wards, set(source.metadata)
     ):
         report(field_name, message)
+    for number, line in enumerate(source.body.splitlines(), start=source.body_line):
+        if left := placeholder_in(line):
+            report(TEXT, f"line {number}: " + _placeholder_left(left, "the notice itself"))
     if problems:
         return None, problems
     values["slug"] = slug
     lang = values.get("lang", default_lang)
     return Item(source.path, source.source_path, content_type, slug, lang, values), []
+
+
+def _placeholder_left(words: str, wanted: str) -> str:
+    return f"still has the placeholder '{words} ...' from make new; replace it with {wanted}"
 
 
 def _missing(spec: Field, has_metadata: bool) -> str:

@@ -70,16 +70,20 @@ def content_files(content_dir: Path) -> Iterator[Path]:
 
 class MetadataReader:
     """Reads the ``Key: value`` lines at the top with the Markdown extension Pelican uses,
-    so both see the same fields. One Markdown instance serves every file of a check."""
+    so both see the same fields. One Markdown instance serves every file of a check.
+
+    Returns the metadata, the text after it and the line number that text starts on."""
 
     def __init__(self) -> None:
         self._md = markdown.Markdown(extensions=["meta"])
 
-    def __call__(self, text: str) -> dict[str, str]:
+    def __call__(self, text: str) -> tuple[dict[str, str], str, int]:
         self._md.reset()
-        self._md.preprocessors["meta"].run(text.split("\n"))
+        lines = text.split("\n")
+        body = self._md.preprocessors["meta"].run(list(lines))
         meta: dict[str, list[str]] = getattr(self._md, "Meta", {})
-        return {key: " ".join(line.strip() for line in lines) for key, lines in meta.items()}
+        metadata = {key: " ".join(part.strip() for part in parts) for key, parts in meta.items()}
+        return metadata, "\n".join(body), len(lines) - len(body) + 1
 
 
 def read_source(path: Path, content_dir: Path, read_metadata: MetadataReader) -> Source | Problem:
@@ -90,7 +94,8 @@ def read_source(path: Path, content_dir: Path, read_metadata: MetadataReader) ->
         return Problem(shown, "file", "is not UTF-8 text; save it as UTF-8")
     relative = path.relative_to(content_dir)
     folder = relative.parts[0] if len(relative.parts) > 1 else ""
-    return Source(shown, os.path.abspath(path), folder, read_metadata(text))
+    metadata, body, body_line = read_metadata(text)
+    return Source(shown, os.path.abspath(path), folder, metadata, body, body_line)
 
 
 def check_content(
