@@ -304,14 +304,6 @@ RULES = [
         f"{A}: Polygon: '95,1.3' is outside the world; latitude first, then longitude",
     ),
     (
-        "alerts are locatable",
-        A,
-        item("alerts", drop=("Polygon",), Wards="sandwich, walmer"),
-        f"{A}: Polygon: missing; Sandwich, Walmer have no ONS code in the wards file, so "
-        "emergency systems need a Polygon to locate this alert (or add the codes to the wards "
-        "file)",
-    ),
-    (
         "exercise yes or no",
         A,
         item("alerts", Exercise="test"),
@@ -497,6 +489,21 @@ def test_rule(tmp_path: Path, path: str, text: str | bytes, message: str) -> Non
     files = {**GOOD, path.removeprefix("content/"): text}
     assert problems_of(tmp_path, files) == [message]
     assert not (tmp_path / "output").exists(), "nothing may be written when content is refused"
+
+
+def test_an_alert_emergency_systems_cannot_map_is_published_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    alert = item("alerts", drop=("Polygon",), Wards="sandwich, walmer")
+    output = build(tmp_path, {**GOOD, "alerts/unmapped.md": alert})
+    assert (output / "alerts" / "flood-alert-river-stour" / "index.html").exists()
+    shown = capsys.readouterr().err.replace(str(tmp_path / "content"), "content")
+    assert shown.splitlines() == [
+        "content/alerts/unmapped.md: Wards: warning: Sandwich, Walmer have no ONS code in the "
+        "wards file and the alert has no Polygon, so emergency systems get them by name only "
+        "(CAP areaDesc: no geocode, no polygon) and cannot place them on a map; add the codes "
+        "to the wards file, or a Polygon"
+    ]
 
 
 def test_ward_codes_or_the_whole_district_locate_an_alert_without_a_polygon(

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from plugins.content_model.checks import site_slugify, site_wards
+from plugins.content_model.model import Source, check_source
+from plugins.content_model.new import KINDS, draft
 from plugins.content_model.schema import ALL_TYPES
-from tests.sitebuilder import ROOT, build, read
+from tests.sitebuilder import BASE, ROOT, build, read, settings_for
 
 FORMAT = ROOT / "theme" / "static" / "js" / "decap-pelican-format.js"
 SAMPLES = {
@@ -100,3 +104,34 @@ def test_the_admin_page_loads_the_editor_and_the_format(site: Path) -> None:
     page = read(site, "/admin/")
     assert 'rel="cms-config-url"' in page and "decap-pelican-format.js" in page
     assert "admin" not in (site / "sitemap.xml").read_text()
+
+
+def required_by_the_check(folder: str) -> set[str]:
+    """The fields whose absence the check refuses: each left out of a valid file in turn."""
+    settings = settings_for(ROOT)
+    wards, slugify = site_wards(settings), site_slugify(settings)
+    required = set()
+    for name in BASE[folder]:
+        metadata = {k.lower(): v for k, v in BASE[folder].items() if k != name}
+        source = Source(f"content/{folder}/x.md", "/x.md", folder, metadata, "Words.")
+        _, problems = check_source(source, wards, slugify, "en")
+        if any(not p.warning for p in problems):
+            required.add(name)
+    return required
+
+
+def required_by_make_new(folder: str) -> set[str]:
+    """The fields make new writes into a new file given nothing but the type."""
+    _, text = draft(ALL_TYPES[folder], {}, datetime(2026, 11, 28, tzinfo=UTC), str.lower)
+    return {line.split(":")[0] for line in text.split("\n\n")[0].splitlines()}
+
+
+@pytest.mark.parametrize("folder", list(ALL_TYPES))
+def test_the_editor_make_new_and_the_check_require_the_same_fields(
+    config: dict[str, Any], folder: str
+) -> None:
+    collection = next(c for c in config["collections"] if c["name"] == folder)
+    by_editor = {f["name"] for f in collection["fields"] if f["name"] != "body" and f["required"]}
+    assert by_editor == required_by_the_check(folder)
+    if folder in KINDS.values():
+        assert by_editor == required_by_make_new(folder)

@@ -45,8 +45,8 @@ def check_before_build(pelican: Any) -> None:
     except WardsFileError as error:
         raise SystemExit(f"{error}\nThe wards file is unusable; nothing was built.") from None
     report = check_site_content(settings)
+    print_problems([*report.problems, *report.warnings])
     if not report.ok:
-        print_problems(report)
         raise ContentInvalid(report)
     settings[ITEMS] = {item.source_path: item for item in report.items}
     settings[WARDS] = wards

@@ -45,10 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     except WardsFileError as error:
         print(error, file=sys.stderr)
         return 1
+    print_problems([*report.problems, *report.warnings])
     if report.ok:
         print(report.summary(building=False))
         return 0
-    print_problems(report)
     print(report.summary(building=False), file=sys.stderr)
     return 1
 

@@ -94,7 +94,10 @@ class Item:
 def check_source(
     source: Source, wards: Mapping[str, Ward], slugify: Slugify, default_lang: str
 ) -> tuple[Item | None, list[Problem]]:
-    """Check one file on its own: known folder, known fields, every value well-formed."""
+    """Check one file on its own: known folder, known fields, every value well-formed.
+
+    The problems returned may include warnings; the item is None only if there are others.
+    """
     content_type = ALL_TYPES.get(source.folder)
     if content_type is None:
         folders = ", ".join(f"content/{name}/" for name in ALL_TYPES)
@@ -105,6 +108,9 @@ def check_source(
 
     def report(field_name: str, message: str) -> None:
         problems.append(Problem(source.path, field_name, message))
+
+    def warn(field_name: str, message: str) -> None:
+        problems.append(Problem(source.path, field_name, message, warning=True))
 
     names = [f.key for f in content_type.fields]
     for key in source.metadata:
@@ -141,18 +147,18 @@ def check_source(
     reserved = RESERVED_PAGE_SLUGS if content_type is PAGES else RESERVED_ITEM_SLUGS
     if slug in reserved:
         report("Slug", f"'{slug}' is used by the site's own addresses; choose another Slug")
-    for field_name, message in _rules_within_file(
-        content_type, values, wards, set(source.metadata)
-    ):
+    for field_name, message in _rules_within_file(content_type, values):
         report(field_name, message)
     for number, line in enumerate(source.body.splitlines(), start=source.body_line):
         if left := placeholder_in(line):
             report(TEXT, f"line {number}: " + _placeholder_left(left, "the notice itself"))
-    if problems:
+    if any(not p.warning for p in problems):
         return None, problems
+    for field_name, message in _warnings_within_file(content_type, values, wards):
+        warn(field_name, message)
     values["slug"] = slug
     lang = values.get("lang", default_lang)
-    return Item(source.path, source.source_path, content_type, slug, lang, values), []
+    return Item(source.path, source.source_path, content_type, slug, lang, values), problems
 
 
 def _placeholder_left(words: str, wanted: str) -> str:
@@ -174,37 +180,44 @@ def _parse(raw: str, spec: Field, wards: Mapping[str, Ward]) -> Any:
 
 
 def _rules_within_file(
-    content_type: ContentType,
-    values: Mapping[str, Any],
-    wards: Mapping[str, Ward],
-    given: Collection[str],
+    content_type: ContentType, values: Mapping[str, Any]
 ) -> Iterable[tuple[str, str]]:
-    """Rules between fields. ``given`` are the fields written, valid or not, so that a bad
-    value is reported once, not again as missing."""
+    """Rules between fields."""
     published: datetime | None = values.get("date")
     modified: datetime | None = values.get("modified")
     if published and modified and modified < published:
         yield "Modified", "is before Date; a change cannot come before publication"
     if content_type.folder == "alerts":
         yield from _alert_rules(values, published)
-        if "polygon" not in given:
-            yield from _alert_area_rules(values, wards)
     if content_type.folder == "notices":
         yield from _notice_rules(values, published)
 
 
-def _alert_area_rules(
+def _warnings_within_file(
+    content_type: ContentType, values: Mapping[str, Any], wards: Mapping[str, Ward]
+) -> Iterable[tuple[str, str]]:
+    """What a valid file leaves residents or emergency systems without. Never an error:
+    nothing optional may stop an emergency alert from publishing."""
+    if content_type.folder == "alerts" and "polygon" not in values:
+        yield from _alert_area_warnings(values, wards)
+
+
+def _alert_area_warnings(
     values: Mapping[str, Any], wards: Mapping[str, Ward]
 ) -> Iterable[tuple[str, str]]:
-    """Emergency systems locate a CAP alert by ONS codes or a polygon: one of them is needed."""
+    """Emergency systems place a CAP alert on a map by ONS codes (geocodes) or a polygon;
+    a ward with neither reaches them by name only (areaDesc)."""
     named = [wards[s] for s in values.get("wards", ()) if s in wards]
     uncoded = [ward.name for ward in named if not ward.gss]
     if uncoded:
+        one = len(uncoded) == 1
         yield (
-            "Polygon",
-            f"missing; {', '.join(uncoded)} {'has' if len(uncoded) == 1 else 'have'} no ONS code "
-            "in the wards file, so emergency systems need a Polygon to locate this alert "
-            "(or add the codes to the wards file)",
+            "Wards",
+            f"{', '.join(uncoded)} {'has' if one else 'have'} no ONS code in the wards file "
+            "and the alert has no Polygon, so emergency systems get "
+            f"{'it' if one else 'them'} by name only (CAP areaDesc: no geocode, no polygon) "
+            f"and cannot place {'it' if one else 'them'} on a map; add the codes to the wards "
+            "file, or a Polygon",
         )
 
 

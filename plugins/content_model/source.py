@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,17 +24,23 @@ class ContentReport:
 
     items: list[Item] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # reported, but publishing goes on
     files: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
+    def add(self, found: Iterable[Problem]) -> None:
+        for problem in found:
+            (self.warnings if problem.warning else self.problems).append(problem)
+
     def summary(self, building: bool = True) -> str:
         """One line for the end of a run: what was checked and what happens next."""
         checked = _count(self.files, "content file")
         if self.ok:
-            return f"{checked} checked; no problems."
+            warned = f", {_count(len(self.warnings), 'warning')}" if self.warnings else ""
+            return f"{checked} checked; no problems{warned}."
         files = len({p.path for p in self.problems})
         found = f"{_count(len(self.problems), 'problem')} in {files} of {checked}"
         if building:
@@ -132,7 +138,7 @@ def check_content(
             report.problems.append(source)
             continue
         item, problems = check_source(source, wards, slugify, default_lang)
-        report.problems.extend(problems)
+        report.add(problems)
         if item is not None:
             report.items.append(item)
     documents_dir = content_dir / DOCUMENTS_FOLDER
@@ -145,5 +151,7 @@ def check_content(
     if only is not None:
         wanted = {display_path(p) for p in only}
         report.problems = [p for p in report.problems if p.path in wanted]
+        report.warnings = [p for p in report.warnings if p.path in wanted]
     report.problems.sort()
+    report.warnings.sort()
     return report
