@@ -460,9 +460,10 @@ RULES = [
     (
         "translation keeps the data",
         A,
-        item("alerts", Lang="pl", Slug="river", Severity="severe"),
-        f"{A}: Severity: differs from the original content/alerts/river.md; a translation "
-        "carries the same Severity",
+        "Title: Powódź\nSummary: Rzeka może zalać drogi.\nSlug: river\nLang: pl\n"
+        "Severity: severe\n\nSłowa.\n",
+        f"{A}: Severity: differs from the original content/alerts/river.md; leave it out and "
+        "the translation takes the original's",
     ),
     (
         "page slug reserved",
@@ -530,6 +531,18 @@ def test_metadata_comes_first(tmp_path: Path) -> None:
         "file (metadata lines come first, then a blank line)"
     ) in problems
     assert all(p.startswith(f"{A}: ") and ": missing; add a line like" in p for p in problems)
+
+
+def test_what_a_translation_inherits_is_reported_once_on_the_original(tmp_path: Path) -> None:
+    files = {
+        **GOOD,
+        "alerts/bad.md": item("alerts", Slug="bad", Expires="soon"),
+        "alerts/bad.pl.md": "Title: Zły\nSummary: Coś.\nSlug: bad\nLang: pl\n\nSłowa.\n",
+    }
+    assert problems_of(tmp_path, files) == [
+        "content/alerts/bad.md: Expires: 'soon' is not an ISO 8601 date and time; write it like "
+        "2026-11-28 09:30 (London time) or 2026-11-28T09:30+00:00"
+    ]
 
 
 def test_an_alert_cannot_update_a_draft(tmp_path: Path) -> None:

@@ -60,7 +60,10 @@ def attach_item(content: Any) -> None:
         return
     content.item = item
     content.template = TEMPLATES[item.kind]
+    # The checked values, not Pelican's reading of the file: a translation inherits its
+    # original's Date and Status when it leaves them out.
     content.date = item.values.get("date", getattr(content, "date", None))
+    content.status = item.values["status"]
     if item.kind != "pages" and item.values["date"] > content.settings[BUILD_TIME]:
         content.status = "draft"  # held back until its Date; drafts are never written
 

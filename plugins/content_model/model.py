@@ -6,8 +6,8 @@ files and talking to Pelican happen in ``source.py`` and ``__init__.py``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -16,15 +16,17 @@ from .placeholders import placeholder_in
 from .schema import (
     ALERT_TITLE_MAX,
     ALL_TYPES,
+    LANG,
     PAGES,
     REFERENCE_MAX,
     RESERVED_ITEM_SLUGS,
     RESERVED_PAGE_SLUGS,
     SHARED_WITH_TRANSLATIONS,
+    WRITTEN_BY_EACH_VERSION,
     ContentType,
     Field,
 )
-from .values import PARSERS, FieldProblem, did_you_mean, parse_wards
+from .values import PARSERS, FieldProblem, did_you_mean, parse_lang, parse_wards
 from .wards import Ward
 
 Slugify = Callable[[str], str]
@@ -89,6 +91,46 @@ class Item:
     def affects(self, ward: str) -> bool:
         wards = self.values.get("wards", ())
         return "all" in wards or ward in wards
+
+
+def with_inherited_fields(
+    sources: Iterable[Source], slugify: Slugify, default_lang: str
+) -> Iterator[tuple[Source, frozenset[str]]]:
+    """Each source, a translation completed with every field it leaves out from its original
+    (same folder and Slug, the default Lang), and the keys it so inherited.
+
+    This is the one place translations get their data: every check, page and output after it
+    sees a translation's inherited dates, wards, alert, notice and bin-change fields.
+    """
+    sources = list(sources)
+    originals: dict[tuple[str, str], Source] = {}
+    versions = [(source, _version_of(source, slugify, default_lang)) for source in sources]
+    for source, (folder, slug, lang) in versions:
+        if lang == default_lang:
+            originals.setdefault((folder, slug), source)
+    for source, (folder, slug, lang) in versions:
+        original = originals.get((folder, slug)) if lang != default_lang else None
+        if original is None:
+            yield source, frozenset()
+            continue
+        inherited = {
+            key: value
+            for key, value in original.metadata.items()
+            if key not in source.metadata and key not in WRITTEN_BY_EACH_VERSION
+        }
+        yield replace(source, metadata={**source.metadata, **inherited}), frozenset(inherited)
+
+
+def _version_of(source: Source, slugify: Slugify, default_lang: str) -> tuple[str, str, str]:
+    """(folder, slug, lang) as written, before any checking; '' where it cannot be told."""
+    metadata = source.metadata
+    lang = metadata.get("lang", "").strip() or default_lang
+    try:
+        lang = parse_lang(lang, LANG)
+    except FieldProblem:
+        lang = ""
+    slug = metadata.get("slug", "").strip() or slugify(metadata.get("title", "").strip())
+    return source.folder, slug, lang
 
 
 def check_source(
@@ -318,8 +360,8 @@ def _check_translation(item: Item, original: Item | None, default_lang: str) -> 
             yield Problem(
                 item.path,
                 spec.name,
-                f"differs from the original {original.path}; "
-                f"a translation carries the same {spec.name}",
+                f"differs from the original {original.path}; leave it out and the "
+                "translation takes the original's",
             )
 
 

@@ -9,7 +9,15 @@ from pathlib import Path
 
 import markdown
 
-from .model import Item, Problem, Slugify, Source, check_site, check_source
+from .model import (
+    Item,
+    Problem,
+    Slugify,
+    Source,
+    check_site,
+    check_source,
+    with_inherited_fields,
+)
 from .schema import DOCUMENTS_FOLDER
 from .wards import Ward
 
@@ -117,6 +125,7 @@ def check_content(
     """
     report = ContentReport()
     read_metadata = MetadataReader()
+    sources: list[Source] = []
     for path in content_files(content_dir):
         shown = display_path(path)
         if path.suffix.lower() in (MARKDOWN_SUFFIX, *UNREAD_SUFFIXES):
@@ -136,9 +145,12 @@ def check_content(
         source = read_source(path, content_dir, read_metadata)
         if isinstance(source, Problem):
             report.problems.append(source)
-            continue
+        else:
+            sources.append(source)
+    for source, inherited in with_inherited_fields(sources, slugify, default_lang):
         item, problems = check_source(source, wards, slugify, default_lang)
-        report.add(problems)
+        # What a translation inherits is reported once, on the original it comes from.
+        report.add(p for p in problems if p.field.lower() not in inherited)
         if item is not None:
             report.items.append(item)
     documents_dir = content_dir / DOCUMENTS_FOLDER
