@@ -3,12 +3,14 @@ the text is sanitised to GOV.UK typography, and each removal is a warning naming
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from plugins.sanitise.policy import clean
-from tests.sitebuilder import build, item, read
+from tests.sitebuilder import ROOT, build, item, read, write_content
 
 RAW_HTML = item(
     "notices",
@@ -83,3 +85,19 @@ def test_each_removal_is_a_warning_naming_the_line(built: tuple[Path, str]) -> N
 )
 def test_govuk_typography_passes_unchanged(html: str) -> None:
     assert clean(html) == html
+
+
+def test_validate_gives_the_same_warnings_before_anything_is_built(tmp_path: Path) -> None:
+    content = write_content(tmp_path, {"notices/raw.md": RAW_HTML})
+    result = subprocess.run(
+        [sys.executable, "-m", "plugins.content_model.cli", str(content)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"{content}/notices/raw.md: Text: warning: line 10: <script> is not allowed" in (
+        result.stderr
+    )
+    assert result.stdout == "1 content file checked; no problems, 7 warnings.\n"
