@@ -102,7 +102,6 @@ def with_inherited_fields(
     This is the one place translations get their data: every check, page and output after it
     sees a translation's inherited dates, wards, alert, notice and bin-change fields.
     """
-    sources = list(sources)
     originals: dict[tuple[str, str], Source] = {}
     versions = [(source, _version_of(source, slugify, default_lang)) for source in sources]
     for source, (folder, slug, lang) in versions:
