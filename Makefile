@@ -65,9 +65,10 @@ postcodes: $(PY_STAMP)
 new: $(PY_STAMP)
 	$(VENV)/bin/noticeboard-new $(or $(TYPE),notice) $(if $(TITLE),--title "$(TITLE)")
 
-# Build and serve with live reload while writing (http://127.0.0.1:8000/).
+# Build and serve while writing (http://127.0.0.1:8000/): every save is checked and built
+# again, and the open page reloads itself.
 preview: setup
-	$(VENV)/bin/noticeboard-preview --bind $(HOST) --port $(PORT)
+	$(VENV)/bin/noticeboard-preview --bind $(HOST) --port $(PORT) --content $(CONTENT) --output $(OUTPUT)
 
 validate: $(PY_STAMP)
 	$(VENV)/bin/noticeboard-validate $(CONTENT)

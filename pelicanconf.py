@@ -37,6 +37,7 @@ THEME = str(HERE / "theme")
 PLUGIN_PATHS = [str(HERE)]
 PLUGINS = [
     "plugins.content_model",
+    "plugins.sanitise",
     "plugins.govuk_theme",
     "plugins.site_pages",
     "plugins.cap",

@@ -358,6 +358,19 @@ def test_cap_geocodes_wards_with_their_ons_codes(tmp_path: Path) -> None:
     assert text(cap(output, "a"), "cap:info/cap:area/cap:areaDesc") == "Sandwich, Walmer"
 
 
+def test_cap_names_an_area_it_cannot_map(tmp_path: Path) -> None:
+    if not SCHEMA.exists():
+        pytest.skip(f"{SCHEMA} is not here (shared/ sits beside the repository in the workplace)")
+    alert = item("alerts", Slug="a", Wards="sandwich, walmer", drop=("Polygon",))
+    output = build(tmp_path, {"alerts/a.md": alert}, now=NOW)
+    area = cap(output, "a").find("cap:info/cap:area", NS)
+    assert area is not None
+    assert [child.tag.split("}")[1] for child in area] == ["areaDesc"]
+    assert text(area, "cap:areaDesc") == "Sandwich, Walmer"
+    schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
+    assert schema.validate(etree.parse(str(output / "alerts" / "a.cap.xml"))), schema.error_log
+
+
 def test_cap_times_have_seconds_and_numeric_offsets(site: Path, example_site: Path) -> None:
     pattern = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
     for path in [*site.glob("alerts/*.cap.xml"), *example_site.glob("alerts/*.cap.xml")]:

@@ -101,3 +101,42 @@ def test_validate_names_a_missing_file(tmp_path: Path) -> None:
     result = run(PY, "-m", "plugins.content_model.cli", str(tmp_path / "nope.md"))
     assert result.returncode == 2
     assert result.stderr.strip() == f"{tmp_path / 'nope.md'}: file: not found"
+
+
+def test_a_new_file_is_refused_until_its_placeholders_are_replaced(tmp_path: Path) -> None:
+    content = write_content(tmp_path, {})
+    made = run(
+        PY,
+        "-m",
+        "plugins.content_model.new",
+        "notice",
+        "--content",
+        str(content),
+        "--title",
+        "Road closure: Mill Lane",
+        "--wards",
+        "walmer",
+        "--field",
+        "Notice-Type=traffic-regulation-order",
+        "--field",
+        "Reference=TRO/2026/099",
+        "--field",
+        "Legislation=Road Traffic Regulation Act 1984, section 14",
+    )
+    assert made.returncode == 0, made.stderr
+    notice = content / "notices" / "road-closure-mill-lane.md"
+
+    result = run(PY, "-m", "plugins.content_model.cli", str(content))
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[:2] == [
+        f"{notice}: Summary: still has the placeholder 'FILL IN ...' from make new; replace it "
+        "with the Summary",
+        f"{notice}: Text: line 10: still has the placeholder 'Write the notice here ...' from "
+        "make new; replace it with the notice itself",
+    ]
+    written = notice.read_text()
+    summary = next(line for line in written.splitlines() if line.startswith("Summary:"))
+    written = written.replace(summary, "Summary: Mill Lane closes for a week in January.")
+    notice.write_text(written.split("\n\n")[0] + "\n\nMill Lane will be closed.\n")
+    assert run(PY, "-m", "plugins.content_model.cli", str(content)).returncode == 0

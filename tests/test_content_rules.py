@@ -8,7 +8,17 @@ from pathlib import Path
 import pytest
 
 from plugins.content_model import ContentInvalid
+from plugins.content_model.placeholders import BODY, placeholder
+from plugins.content_model.schema import ALERTS, NOTICES, ContentType
 from tests.sitebuilder import BASE, build, item
+
+
+def left_by_new(content_type: ContentType, key: str) -> str:
+    """What make new writes for a field it was not given."""
+    spec = content_type.field(key)
+    assert spec is not None
+    return placeholder(spec)
+
 
 GOOD = {
     "alerts/river.md": item("alerts", Slug="river"),
@@ -185,6 +195,27 @@ RULES = [
         "or move it out of content/",
     ),
     (
+        "no placeholder left in a field",
+        N,
+        item("notices", Summary=left_by_new(NOTICES, "summary")),
+        f"{N}: Summary: still has the placeholder 'FILL IN ...' from make new; replace it with "
+        "the Summary",
+    ),
+    (
+        "no placeholder left in a choice",
+        A,
+        item("alerts", Severity=left_by_new(ALERTS, "severity")),
+        f"{A}: Severity: still has the placeholder 'CHOOSE one of ...' from make new; replace it "
+        "with one of: extreme, severe, moderate, minor",
+    ),
+    (
+        "no placeholder left in the text",
+        N,
+        item("notices", body=f"The order is made.\n\n{BODY}"),
+        f"{N}: Text: line 11: still has the placeholder 'Write the notice here ...' from make new; "
+        "replace it with the notice itself",
+    ),
+    (
         "utf-8",
         N,
         "Title: Caf\xe9".encode("latin-1"),
@@ -271,14 +302,6 @@ RULES = [
         A,
         item("alerts", Polygon="1.3,151.1 95,1.3 51.2,1.4 1.3,151.1"),
         f"{A}: Polygon: '95,1.3' is outside the world; latitude first, then longitude",
-    ),
-    (
-        "alerts are locatable",
-        A,
-        item("alerts", drop=("Polygon",), Wards="sandwich, walmer"),
-        f"{A}: Polygon: missing; Sandwich, Walmer have no ONS code in the wards file, so "
-        "emergency systems need a Polygon to locate this alert (or add the codes to the wards "
-        "file)",
     ),
     (
         "exercise yes or no",
@@ -437,9 +460,10 @@ RULES = [
     (
         "translation keeps the data",
         A,
-        item("alerts", Lang="pl", Slug="river", Severity="severe"),
-        f"{A}: Severity: differs from the original content/alerts/river.md; a translation "
-        "carries the same Severity",
+        "Title: Powódź\nSummary: Rzeka może zalać drogi.\nSlug: river\nLang: pl\n"
+        "Severity: severe\n\nSłowa.\n",
+        f"{A}: Severity: differs from the original content/alerts/river.md; leave it out and "
+        "the translation takes the original's",
     ),
     (
         "page slug reserved",
@@ -468,6 +492,21 @@ def test_rule(tmp_path: Path, path: str, text: str | bytes, message: str) -> Non
     assert not (tmp_path / "output").exists(), "nothing may be written when content is refused"
 
 
+def test_an_alert_emergency_systems_cannot_map_is_published_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    alert = item("alerts", drop=("Polygon",), Wards="sandwich, walmer")
+    output = build(tmp_path, {**GOOD, "alerts/unmapped.md": alert})
+    assert (output / "alerts" / "flood-alert-river-stour" / "index.html").exists()
+    shown = capsys.readouterr().err.replace(str(tmp_path / "content"), "content")
+    assert shown.splitlines() == [
+        "content/alerts/unmapped.md: Wards: warning: Sandwich, Walmer have no ONS code in the "
+        "wards file and the alert has no Polygon, so emergency systems get them by name only "
+        "(CAP areaDesc: no geocode, no polygon) and cannot place them on a map; add the codes "
+        "to the wards file, or a Polygon"
+    ]
+
+
 def test_ward_codes_or_the_whole_district_locate_an_alert_without_a_polygon(
     tmp_path: Path,
 ) -> None:
@@ -492,6 +531,18 @@ def test_metadata_comes_first(tmp_path: Path) -> None:
         "file (metadata lines come first, then a blank line)"
     ) in problems
     assert all(p.startswith(f"{A}: ") and ": missing; add a line like" in p for p in problems)
+
+
+def test_what_a_translation_inherits_is_reported_once_on_the_original(tmp_path: Path) -> None:
+    files = {
+        **GOOD,
+        "alerts/bad.md": item("alerts", Slug="bad", Expires="soon"),
+        "alerts/bad.pl.md": "Title: Zły\nSummary: Coś.\nSlug: bad\nLang: pl\n\nSłowa.\n",
+    }
+    assert problems_of(tmp_path, files) == [
+        "content/alerts/bad.md: Expires: 'soon' is not an ISO 8601 date and time; write it like "
+        "2026-11-28 09:30 (London time) or 2026-11-28T09:30+00:00"
+    ]
 
 
 def test_an_alert_cannot_update_a_draft(tmp_path: Path) -> None:

@@ -6,16 +6,20 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from plugins.content_model.checks import site_slugify, site_wards
+from plugins.content_model.model import Source, check_source
+from plugins.content_model.new import KINDS, draft
 from plugins.content_model.schema import ALL_TYPES
 from plugins.editor import DECAP_DIST, EditorMissingError, copy_decap
 from subscriber_lambda.site_policy import EDITOR_POLICY
-from tests.sitebuilder import ROOT, build, read
+from tests.sitebuilder import BASE, ROOT, build, read, settings_for
 
 FORMAT = ROOT / "theme" / "static" / "js" / "decap-pelican-format.js"
 SAMPLES = {
@@ -134,3 +138,34 @@ def test_the_admin_page_says_what_to_do_when_the_editor_cannot_start(site: Path)
     assert "<noscript>" in page and "The editor needs JavaScript" in page
     assert re.search(r"<div data-editor-fallback hidden>\s*<h1>The editor could not start", page)
     assert 'src="/theme/js/editor-start.js"' in page
+
+
+def required_by_the_check(folder: str) -> set[str]:
+    """The fields whose absence the check refuses: each left out of a valid file in turn."""
+    settings = settings_for(ROOT)
+    wards, slugify = site_wards(settings), site_slugify(settings)
+    required = set()
+    for name in BASE[folder]:
+        metadata = {k.lower(): v for k, v in BASE[folder].items() if k != name}
+        source = Source(f"content/{folder}/x.md", "/x.md", folder, metadata, "Words.")
+        _, problems = check_source(source, wards, slugify, "en")
+        if any(not p.warning for p in problems):
+            required.add(name)
+    return required
+
+
+def required_by_make_new(folder: str) -> set[str]:
+    """The fields make new writes into a new file given nothing but the type."""
+    _, text = draft(ALL_TYPES[folder], {}, datetime(2026, 11, 28, tzinfo=UTC), str.lower)
+    return {line.split(":")[0] for line in text.split("\n\n")[0].splitlines()}
+
+
+@pytest.mark.parametrize("folder", list(ALL_TYPES))
+def test_the_editor_make_new_and_the_check_require_the_same_fields(
+    config: dict[str, Any], folder: str
+) -> None:
+    collection = next(c for c in config["collections"] if c["name"] == folder)
+    by_editor = {f["name"] for f in collection["fields"] if f["name"] != "body" and f["required"]}
+    assert by_editor == required_by_the_check(folder)
+    if folder in KINDS.values():
+        assert by_editor == required_by_make_new(folder)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.sitebuilder import ROOT, build, numbered_notices
+from tests.test_sanitise import RAW_HTML
 
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
@@ -43,13 +44,16 @@ def nu_messages(*folders: Path) -> list[str]:
 
 
 def test_every_page_is_valid_html(example_site: Path, tmp_path: Path) -> None:
+    """Officers' raw HTML included: what the sanitiser leaves is valid too."""
     # With a postcode lookup too: the wards of each postcode area, and their own pages.
     lookup = tmp_path / "postcodes.json"
     lookup.write_text(
         '{"ward_vintage": "WD25", "postcodes": {"CT16 1LU": "town-and-castle", '
         '"CT16 1ZZ": "buckland", "CT14 7AA": "walmer"}}'
     )
-    paginated = build(tmp_path, numbered_notices(55), POSTCODES_FILE=str(lookup))
+    paginated = build(
+        tmp_path, {**numbered_notices(55), "notices/raw.md": RAW_HTML}, POSTCODES_FILE=str(lookup)
+    )
     assert (paginated / "wards" / "postcodes" / "CT16" / "index.html").exists()
     assert (paginated / "notices" / "page" / "2" / "index.html").exists()
     assert (paginated / "wards" / "walmer" / "page" / "2" / "index.html").exists()

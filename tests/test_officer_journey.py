@@ -97,6 +97,8 @@ def test_from_new_notice_to_residents_emailed(aws: dict[str, str], tmp_path: Pat
     assert made.returncode == 0, made.stderr
     notice = content / "notices" / "road-closure-mill-lane.md"
     assert notice.read_text().startswith("Title: Road closure: Mill Lane\nDate: 2026-11-28 09:00\n")
+    fields = notice.read_text().split("\n\n")[0]
+    notice.write_text(f"{fields}\n\nMill Lane will be closed from 11 to 15 January.\n")
     assert run("plugins.content_model.cli", "--content", str(content), str(notice)).returncode == 0
 
     uploaded: list[str] = []

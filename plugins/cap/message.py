@@ -1,8 +1,10 @@
 """CAP 1.2 messages (OASIS Common Alerting Protocol) for the council's alerts.
 
 Pure: takes checked items and text, returns XML bytes. Meets the Google Public Alerts
-profile too: every message has an area with a polygon or geocode, a description and a web
-link; an Update or Cancel references every earlier message in its chain.
+profile too: a description and a web link, an Update or Cancel references every earlier
+message in its chain, and the area has a polygon or geocode whenever the alert has a
+Polygon or its wards have ONS codes. Without either the area is named only (``areaDesc``,
+which CAP requires): the alert is still published, and the content check warns.
 """
 
 from __future__ import annotations

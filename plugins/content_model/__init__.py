@@ -45,8 +45,8 @@ def check_before_build(pelican: Any) -> None:
     except WardsFileError as error:
         raise SystemExit(f"{error}\nThe wards file is unusable; nothing was built.") from None
     report = check_site_content(settings)
+    print_problems([*report.problems, *report.warnings])
     if not report.ok:
-        print_problems(report)
         raise ContentInvalid(report)
     settings[ITEMS] = {item.source_path: item for item in report.items}
     settings[WARDS] = wards
@@ -60,7 +60,10 @@ def attach_item(content: Any) -> None:
         return
     content.item = item
     content.template = TEMPLATES[item.kind]
+    # The checked values, not Pelican's reading of the file: a translation inherits its
+    # original's Date and Status when it leaves them out.
     content.date = item.values.get("date", getattr(content, "date", None))
+    content.status = item.values["status"]
     if item.kind != "pages" and item.values["date"] > content.settings[BUILD_TIME]:
         content.status = "draft"  # held back until its Date; drafts are never written
 

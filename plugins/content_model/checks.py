@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from pelican.utils import slugify
 
+from .model import Problem
 from .source import ContentReport, check_content
 from .wards import Ward, load_wards
 
@@ -46,6 +47,9 @@ def check_site_content(settings: Mapping[str, Any], only: set[Path] | None = Non
     )
 
 
-def print_problems(report: ContentReport) -> None:
-    for problem in report.problems:
+def print_problems(problems: Iterable[Problem]) -> None:
+    """The officer's report: one plain ``path: field: ...`` line each on standard error, in
+    order of file and field. Not through Pelican's log, which wraps, colours and (with
+    ``-q``) silences lines that officers and scripts must read."""
+    for problem in sorted(problems):
         print(problem, file=sys.stderr)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from pelican.settings import read_settings
 
+from plugins.sanitise import text_warnings
+
 from .checks import check_site_content, print_problems
 from .wards import WardsFileError
 
@@ -40,15 +42,18 @@ def main(argv: list[str] | None = None) -> int:
         for path in missing:
             print(f"{path}: file: not found", file=sys.stderr)
         return 2
+    only = {p.resolve() for p in files} or None
     try:
-        report = check_site_content(settings, only={p.resolve() for p in files} or None)
+        report = check_site_content(settings, only=only)
     except WardsFileError as error:
         print(error, file=sys.stderr)
         return 1
+    checked = [i.source_path for i in report.items if only is None or Path(i.source_path) in only]
+    report.warnings += text_warnings(checked, settings)
+    print_problems([*report.problems, *report.warnings])
     if report.ok:
         print(report.summary(building=False))
         return 0
-    print_problems(report)
     print(report.summary(building=False), file=sys.stderr)
     return 1
 

@@ -6,24 +6,27 @@ files and talking to Pelican happen in ``source.py`` and ``__init__.py``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
 from .london_time import LONDON
+from .placeholders import placeholder_in
 from .schema import (
     ALERT_TITLE_MAX,
     ALL_TYPES,
+    LANG,
     PAGES,
     REFERENCE_MAX,
     RESERVED_ITEM_SLUGS,
     RESERVED_PAGE_SLUGS,
     SHARED_WITH_TRANSLATIONS,
+    WRITTEN_BY_EACH_VERSION,
     ContentType,
     Field,
 )
-from .values import PARSERS, FieldProblem, did_you_mean, parse_wards
+from .values import PARSERS, FieldProblem, did_you_mean, parse_lang, parse_wards
 from .wards import Ward
 
 Slugify = Callable[[str], str]
@@ -31,24 +34,36 @@ Slugify = Callable[[str], str]
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing wrong with one field of one file, printed as ``path: field: what is wrong``."""
+    """One thing wrong with one field of one file, printed as ``path: field: what is wrong``.
+
+    A warning (``path: field: warning: what is missed``) does not stop publishing: it says
+    what residents or emergency systems will miss.
+    """
 
     path: str
     field: str
     message: str
+    warning: bool = False
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.field}: {self.message}"
+        return f"{self.path}: {self.field}: {'warning: ' if self.warning else ''}{self.message}"
+
+
+# The field name problems with the text after the metadata (the body) are reported under.
+TEXT = "Text"
 
 
 @dataclass(frozen=True)
 class Source:
-    """A content file as read: where it is and its raw metadata (keys in lower case)."""
+    """A content file as read: where it is, its raw metadata (keys in lower case) and the
+    text after it, whose first line is line ``body_line`` of the file."""
 
     path: str  # as shown to officers, e.g. content/alerts/flood.md
     source_path: str  # absolute, as Pelican knows it
     folder: str  # first folder under content/, '' for files at the top
     metadata: Mapping[str, str]
+    body: str = ""
+    body_line: int = 1
 
 
 @dataclass
@@ -78,10 +93,52 @@ class Item:
         return "all" in wards or ward in wards
 
 
+def with_inherited_fields(
+    sources: Iterable[Source], slugify: Slugify, default_lang: str
+) -> Iterator[tuple[Source, frozenset[str]]]:
+    """Each source, a translation completed with every field it leaves out from its original
+    (same folder and Slug, the default Lang), and the keys it so inherited.
+
+    This is the one place translations get their data: every check, page and output after it
+    sees a translation's inherited dates, wards, alert, notice and bin-change fields.
+    """
+    originals: dict[tuple[str, str], Source] = {}
+    versions = [(source, _version_of(source, slugify, default_lang)) for source in sources]
+    for source, (folder, slug, lang) in versions:
+        if lang == default_lang:
+            originals.setdefault((folder, slug), source)
+    for source, (folder, slug, lang) in versions:
+        original = originals.get((folder, slug)) if lang != default_lang else None
+        if original is None:
+            yield source, frozenset()
+            continue
+        inherited = {
+            key: value
+            for key, value in original.metadata.items()
+            if key not in source.metadata and key not in WRITTEN_BY_EACH_VERSION
+        }
+        yield replace(source, metadata={**source.metadata, **inherited}), frozenset(inherited)
+
+
+def _version_of(source: Source, slugify: Slugify, default_lang: str) -> tuple[str, str, str]:
+    """(folder, slug, lang) as written, before any checking; '' where it cannot be told."""
+    metadata = source.metadata
+    lang = metadata.get("lang", "").strip() or default_lang
+    try:
+        lang = parse_lang(lang, LANG)
+    except FieldProblem:
+        lang = ""
+    slug = metadata.get("slug", "").strip() or slugify(metadata.get("title", "").strip())
+    return source.folder, slug, lang
+
+
 def check_source(
     source: Source, wards: Mapping[str, Ward], slugify: Slugify, default_lang: str
 ) -> tuple[Item | None, list[Problem]]:
-    """Check one file on its own: known folder, known fields, every value well-formed."""
+    """Check one file on its own: known folder, known fields, every value well-formed.
+
+    The problems returned may include warnings; the item is None only if there are others.
+    """
     content_type = ALL_TYPES.get(source.folder)
     if content_type is None:
         folders = ", ".join(f"content/{name}/" for name in ALL_TYPES)
@@ -92,6 +149,9 @@ def check_source(
 
     def report(field_name: str, message: str) -> None:
         problems.append(Problem(source.path, field_name, message))
+
+    def warn(field_name: str, message: str) -> None:
+        problems.append(Problem(source.path, field_name, message, warning=True))
 
     names = [f.key for f in content_type.fields]
     for key in source.metadata:
@@ -107,6 +167,10 @@ def check_source(
     values: dict[str, Any] = {}
     for spec in content_type.fields:
         raw = source.metadata.get(spec.key, "").strip()
+        if left := placeholder_in(raw):
+            wanted = f"one of: {', '.join(spec.choices)}" if spec.choices else f"the {spec.name}"
+            report(spec.name, _placeholder_left(left, wanted))
+            continue
         if not raw:
             if spec.required:
                 report(spec.name, _missing(spec, bool(source.metadata)))
@@ -124,15 +188,22 @@ def check_source(
     reserved = RESERVED_PAGE_SLUGS if content_type is PAGES else RESERVED_ITEM_SLUGS
     if slug in reserved:
         report("Slug", f"'{slug}' is used by the site's own addresses; choose another Slug")
-    for field_name, message in _rules_within_file(
-        content_type, values, wards, set(source.metadata)
-    ):
+    for field_name, message in _rules_within_file(content_type, values):
         report(field_name, message)
-    if problems:
+    for number, line in enumerate(source.body.splitlines(), start=source.body_line):
+        if left := placeholder_in(line):
+            report(TEXT, f"line {number}: " + _placeholder_left(left, "the notice itself"))
+    if any(not p.warning for p in problems):
         return None, problems
+    for field_name, message in _warnings_within_file(content_type, values, wards):
+        warn(field_name, message)
     values["slug"] = slug
     lang = values.get("lang", default_lang)
-    return Item(source.path, source.source_path, content_type, slug, lang, values), []
+    return Item(source.path, source.source_path, content_type, slug, lang, values), problems
+
+
+def _placeholder_left(words: str, wanted: str) -> str:
+    return f"still has the placeholder '{words} ...' from make new; replace it with {wanted}"
 
 
 def _missing(spec: Field, has_metadata: bool) -> str:
@@ -150,37 +221,44 @@ def _parse(raw: str, spec: Field, wards: Mapping[str, Ward]) -> Any:
 
 
 def _rules_within_file(
-    content_type: ContentType,
-    values: Mapping[str, Any],
-    wards: Mapping[str, Ward],
-    given: Collection[str],
+    content_type: ContentType, values: Mapping[str, Any]
 ) -> Iterable[tuple[str, str]]:
-    """Rules between fields. ``given`` are the fields written, valid or not, so that a bad
-    value is reported once, not again as missing."""
+    """Rules between fields."""
     published: datetime | None = values.get("date")
     modified: datetime | None = values.get("modified")
     if published and modified and modified < published:
         yield "Modified", "is before Date; a change cannot come before publication"
     if content_type.folder == "alerts":
         yield from _alert_rules(values, published)
-        if "polygon" not in given:
-            yield from _alert_area_rules(values, wards)
     if content_type.folder == "notices":
         yield from _notice_rules(values, published)
 
 
-def _alert_area_rules(
+def _warnings_within_file(
+    content_type: ContentType, values: Mapping[str, Any], wards: Mapping[str, Ward]
+) -> Iterable[tuple[str, str]]:
+    """What a valid file leaves residents or emergency systems without. Never an error:
+    nothing optional may stop an emergency alert from publishing."""
+    if content_type.folder == "alerts" and "polygon" not in values:
+        yield from _alert_area_warnings(values, wards)
+
+
+def _alert_area_warnings(
     values: Mapping[str, Any], wards: Mapping[str, Ward]
 ) -> Iterable[tuple[str, str]]:
-    """Emergency systems locate a CAP alert by ONS codes or a polygon: one of them is needed."""
+    """Emergency systems place a CAP alert on a map by ONS codes (geocodes) or a polygon;
+    a ward with neither reaches them by name only (areaDesc)."""
     named = [wards[s] for s in values.get("wards", ()) if s in wards]
     uncoded = [ward.name for ward in named if not ward.gss]
     if uncoded:
+        one = len(uncoded) == 1
         yield (
-            "Polygon",
-            f"missing; {', '.join(uncoded)} {'has' if len(uncoded) == 1 else 'have'} no ONS code "
-            "in the wards file, so emergency systems need a Polygon to locate this alert "
-            "(or add the codes to the wards file)",
+            "Wards",
+            f"{', '.join(uncoded)} {'has' if one else 'have'} no ONS code in the wards file "
+            "and the alert has no Polygon, so emergency systems get "
+            f"{'it' if one else 'them'} by name only (CAP areaDesc: no geocode, no polygon) "
+            f"and cannot place {'it' if one else 'them'} on a map; add the codes to the wards "
+            "file, or a Polygon",
         )
 
 
@@ -281,8 +359,8 @@ def _check_translation(item: Item, original: Item | None, default_lang: str) -> 
             yield Problem(
                 item.path,
                 spec.name,
-                f"differs from the original {original.path}; "
-                f"a translation carries the same {spec.name}",
+                f"differs from the original {original.path}; leave it out and the "
+                "translation takes the original's",
             )
 
 

@@ -14,16 +14,11 @@ from pelican.settings import read_settings
 
 from .checks import site_slugify
 from .london_time import LONDON
-from .schema import ITEM_TYPES, ContentType, Field
+from .placeholders import BODY, placeholder
+from .schema import ITEM_TYPES, ContentType
 
 KINDS = {"alert": "alerts", "notice": "notices", "bin-change": "bin-changes"}
 ASKED = ("Title", "Summary", "Wards")
-
-
-def placeholder(spec: Field) -> str:
-    if spec.choices:
-        return f"CHOOSE one of {', '.join(spec.choices)}"
-    return f"FILL IN ({spec.help or spec.name})"
 
 
 def draft(
@@ -42,9 +37,8 @@ def draft(
             lines.append(f"{spec.name}: {values[spec.name]}")
         elif spec.required:
             lines.append(f"{spec.name}: {placeholder(spec)}")
-    body = "Write the notice here, in plain English. Use ## headings, lists and links as needed.\n"
     name = f"{values.get('Slug') or 'new-' + content_type.folder}.md"
-    return name, "\n".join(lines) + "\n\n" + body
+    return name, "\n".join(lines) + "\n\n" + BODY
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -72,6 +72,14 @@ class ContentType:
         return self._by_key.get(key)
 
 
+LANG = Field(
+    "Lang",
+    "lang",
+    default="en",
+    help="Language (BCP 47 tag). The same Slug in another Lang is a translation.",
+    example="cy",
+)
+
 COMMON_FIELDS: tuple[Field, ...] = (
     Field("Title", "text", required=True, help="Headline, plain text.", example="Flood warning"),
     Field(
@@ -98,13 +106,7 @@ COMMON_FIELDS: tuple[Field, ...] = (
         example="sandwich, little-stour-and-ashstone",
     ),
     Field("Slug", "slug", help="URL name; made from the Title when absent.", example="flood"),
-    Field(
-        "Lang",
-        "lang",
-        default="en",
-        help="Language (BCP 47 tag). The same Slug in another Lang is a translation.",
-        example="cy",
-    ),
+    LANG,
     Field("Modified", "datetime", help="Time of the last substantive change."),
     Field(
         "Notify",
@@ -294,7 +296,12 @@ SITE_FOLDERS = frozenset(
 # folders of translations in the languages the council publishes in most).
 RESERVED_PAGE_SLUGS = frozenset({*ITEM_TYPES, *SITE_FOLDERS, "cy", "en", "pl"})
 
-# Fields whose values are data, not prose: a translation must carry the original's.
+# What each language version writes itself: which item it is, and the words every listing,
+# feed, email and banner shows. A translation inherits every other field it leaves out.
+WRITTEN_BY_EACH_VERSION = frozenset({"title", "summary", "slug", "lang"})
+
+# Fields whose values are data, not prose: a translation inherits the original's, and may
+# not give another.
 SHARED_WITH_TRANSLATIONS = frozenset(
     {
         "date",

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import markdown
 
-from .model import Item, Problem, Slugify, Source, check_site, check_source
+from .model import (
+    Item,
+    Problem,
+    Slugify,
+    Source,
+    check_site,
+    check_source,
+    with_inherited_fields,
+)
 from .schema import DOCUMENTS_FOLDER
 from .wards import Ward
 
@@ -24,17 +32,23 @@ class ContentReport:
 
     items: list[Item] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # reported, but publishing goes on
     files: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
+    def add(self, found: Iterable[Problem]) -> None:
+        for problem in found:
+            (self.warnings if problem.warning else self.problems).append(problem)
+
     def summary(self, building: bool = True) -> str:
         """One line for the end of a run: what was checked and what happens next."""
         checked = _count(self.files, "content file")
         if self.ok:
-            return f"{checked} checked; no problems."
+            warned = f", {_count(len(self.warnings), 'warning')}" if self.warnings else ""
+            return f"{checked} checked; no problems{warned}."
         files = len({p.path for p in self.problems})
         found = f"{_count(len(self.problems), 'problem')} in {files} of {checked}"
         if building:
@@ -70,16 +84,20 @@ def content_files(content_dir: Path) -> Iterator[Path]:
 
 class MetadataReader:
     """Reads the ``Key: value`` lines at the top with the Markdown extension Pelican uses,
-    so both see the same fields. One Markdown instance serves every file of a check."""
+    so both see the same fields. One Markdown instance serves every file of a check.
+
+    Returns the metadata, the text after it and the line number that text starts on."""
 
     def __init__(self) -> None:
         self._md = markdown.Markdown(extensions=["meta"])
 
-    def __call__(self, text: str) -> dict[str, str]:
+    def __call__(self, text: str) -> tuple[dict[str, str], str, int]:
         self._md.reset()
-        self._md.preprocessors["meta"].run(text.split("\n"))
+        lines = text.split("\n")
+        body = self._md.preprocessors["meta"].run(list(lines))
         meta: dict[str, list[str]] = getattr(self._md, "Meta", {})
-        return {key: " ".join(line.strip() for line in lines) for key, lines in meta.items()}
+        metadata = {key: " ".join(part.strip() for part in parts) for key, parts in meta.items()}
+        return metadata, "\n".join(body), len(lines) - len(body) + 1
 
 
 def read_source(path: Path, content_dir: Path, read_metadata: MetadataReader) -> Source | Problem:
@@ -90,7 +108,8 @@ def read_source(path: Path, content_dir: Path, read_metadata: MetadataReader) ->
         return Problem(shown, "file", "is not UTF-8 text; save it as UTF-8")
     relative = path.relative_to(content_dir)
     folder = relative.parts[0] if len(relative.parts) > 1 else ""
-    return Source(shown, os.path.abspath(path), folder, read_metadata(text))
+    metadata, body, body_line = read_metadata(text)
+    return Source(shown, os.path.abspath(path), folder, metadata, body, body_line)
 
 
 def check_content(
@@ -106,6 +125,7 @@ def check_content(
     """
     report = ContentReport()
     read_metadata = MetadataReader()
+    sources: list[Source] = []
     for path in content_files(content_dir):
         shown = display_path(path)
         if path.suffix.lower() in (MARKDOWN_SUFFIX, *UNREAD_SUFFIXES):
@@ -125,9 +145,12 @@ def check_content(
         source = read_source(path, content_dir, read_metadata)
         if isinstance(source, Problem):
             report.problems.append(source)
-            continue
+        else:
+            sources.append(source)
+    for source, inherited in with_inherited_fields(sources, slugify, default_lang):
         item, problems = check_source(source, wards, slugify, default_lang)
-        report.problems.extend(problems)
+        # What a translation inherits is reported once, on the original it comes from.
+        report.add(p for p in problems if p.field.lower() not in inherited)
         if item is not None:
             report.items.append(item)
     documents_dir = content_dir / DOCUMENTS_FOLDER
@@ -140,5 +163,7 @@ def check_content(
     if only is not None:
         wanted = {display_path(p) for p in only}
         report.problems = [p for p in report.problems if p.path in wanted]
+        report.warnings = [p for p in report.warnings if p.path in wanted]
     report.problems.sort()
+    report.warnings.sort()
     return report

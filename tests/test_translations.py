@@ -1,0 +1,89 @@
+"""A translation needs only its words: it inherits every data field it leaves out from its
+original (same Slug, the default Lang), and every output sees the inherited values."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import feedparser
+import pytest
+from lxml import etree
+
+from plugins.cap.message import CAP_NS
+from tests.sitebuilder import build, item, read
+
+
+def translation(slug: str, title: str, summary: str, *extra: str) -> str:
+    """A Polish translation as a translator writes it: the prose only."""
+    fields = [f"Title: {title}", f"Summary: {summary}", f"Slug: {slug}", "Lang: pl", *extra]
+    return "\n".join(fields) + "\n\nSłowa po polsku.\n"
+
+
+FILES = {
+    "alerts/river.md": item(
+        "alerts", Slug="river", Area="The Quay", Instruction="Keep away from the river."
+    ),
+    "alerts/river.pl.md": translation(
+        "river",
+        "Ostrzeżenie powodziowe",
+        "Rzeka może zalać drogi.",
+        "Instruction: Trzymaj się z dala od rzeki.",
+    ),
+    "notices/plan.md": item("notices", Slug="plan", Respond_By="2026-12-19"),
+    "notices/plan.pl.md": translation("plan", "Wniosek budowlany", "Wniosek o rozbudowę."),
+    "bin-changes/xmas.md": item("bin-changes", Slug="xmas"),
+    "bin-changes/xmas.pl.md": translation("xmas", "Zmiany odbioru", "Odbiory o dzień później."),
+}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(tmp_path_factory.mktemp("translations"), FILES)
+
+
+def words(page: str) -> str:
+    main = page.split("<main", 1)[1].split("</main>", 1)[0]
+    return " ".join(re.sub(r"<[^>]+>", " ", main).split())
+
+
+def test_an_alerts_translation_shows_the_originals_severity_expiry_and_wards(site: Path) -> None:
+    page = words(read(site, "/pl/alerts/river/"))
+    assert "Moderate alert in force until 6pm on 30 November 2026" in page
+    assert "Wards Sandwich" in page and "Area The Quay" in page
+    assert "Trzymaj się z dala od rzeki." in page
+
+
+def test_a_notices_translation_shows_the_originals_reference_and_deadline(site: Path) -> None:
+    page = words(read(site, "/pl/notices/plan/"))
+    assert "Reference DOV/26/00001" in page
+    assert "Respond by 19 December 2026 (open for comments)" in page
+
+
+def test_a_bin_changes_translation_shows_the_originals_new_days(site: Path) -> None:
+    page = words(read(site, "/pl/bin-changes/xmas/"))
+    assert "Friday 25 December 2026 Saturday 26 December 2026" in page
+
+
+def test_cap_gives_the_translation_its_own_words_and_the_originals_data(site: Path) -> None:
+    message = etree.parse(str(site / "alerts" / "river.cap.xml"))
+    ns = {"cap": CAP_NS}
+    english, polish = message.findall("cap:info", ns)
+    assert polish.findtext("cap:headline", namespaces=ns) == "Ostrzeżenie powodziowe"
+    assert polish.findtext("cap:instruction", namespaces=ns) == "Trzymaj się z dala od rzeki."
+    for data in ("severity", "expires", "area/cap:areaDesc", "area/cap:polygon"):
+        assert polish.findtext(f"cap:{data}", namespaces=ns) == english.findtext(
+            f"cap:{data}", namespaces=ns
+        )
+
+
+def test_the_language_feed_and_the_notify_manifest_carry_every_translation(site: Path) -> None:
+    feed = feedparser.parse((site / "feeds" / "pl" / "all.atom.xml").read_bytes())
+    assert len(feed.entries) == 3
+    manifest = json.loads((site / "api" / "v1" / "notify.json").read_text())
+    assert {i["id"]: [v["lang"] for v in i["versions"]] for i in manifest["items"]} == {
+        "alerts/river": ["en", "pl"],
+        "notices/plan": ["en", "pl"],
+        "bin-changes/xmas": ["en", "pl"],
+    }
