@@ -11,14 +11,15 @@ NOTIFY_MANIFEST (s3://bucket/api/v1/notify.json, for the sweeper).
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import boto3
 from mangum import Mangum
 
+from .adapters.s3_site import SiteBucket
 from .asgi import create_app
 from .aws_lambda import HANDLERS, Components
 from .config import Config
@@ -30,21 +31,23 @@ from .pages import Pages
 from .site_data import OPTIONS, SHELL, SiteData
 from .web import Subscriptions
 
-SITE_COPY = Path("/tmp/site")
-
 
 def now() -> datetime:
     return datetime.now(UTC)
 
 
-def site_files(bucket: str) -> SiteData:
-    """The page shell and form options from the site's bucket (postcode files on demand)."""
-    s3 = boto3.client("s3")
+def site_files(files: SiteBucket) -> SiteData:
+    """The page shell and form options, copied from the site's bucket into a folder of the
+    container's own; postcode files are read from the bucket when a resident types one."""
+    copy = Path(tempfile.mkdtemp(prefix="site-"))
     for name in (SHELL, OPTIONS):
-        target = SITE_COPY / name
+        data = files.read(name)
+        if data is None:
+            raise FileNotFoundError(f"s3://{files.bucket}/{name} is missing: publish the site")
+        target = copy / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        s3.download_file(bucket, name, str(target))
-    return SiteData.load(SITE_COPY)
+        target.write_bytes(data)
+    return SiteData.load(copy, files)
 
 
 @cache
@@ -59,7 +62,7 @@ def components() -> Components:
         {"alerts": os.environ["ALERT_QUEUE_URL"], "routine": os.environ["ROUTINE_QUEUE_URL"]}
     )
     links = Links(signer, config.site_url)
-    site = site_files(os.environ["SITE_BUCKET"])
+    site = site_files(SiteBucket(os.environ["SITE_BUCKET"]))
     notifier = Notifier(
         store, mailer, queue, links, config.mail_from, config.host, now, config.send_exercises
     )
@@ -85,7 +88,7 @@ def http_app() -> Mangum:
 
     config = Config.from_environment()
     key = config.secret()
-    pages = Pages(site_files(os.environ["SITE_BUCKET"]), config.site_url)
+    pages = Pages(site_files(SiteBucket(os.environ["SITE_BUCKET"])), config.site_url)
     jobs = SqsJobs(os.environ["ROUTINE_QUEUE_URL"])
     subscriptions = Subscriptions(config.store(), jobs, Signer(key), pages, key, now)
     return Mangum(create_app(subscriptions, config.site_url, None), lifespan="off")

@@ -5,7 +5,6 @@ an address or unavailable."""
 
 from __future__ import annotations
 
-import base64
 import itertools
 import json
 from collections.abc import Iterator
@@ -19,9 +18,11 @@ import pytest
 from mangum import Mangum
 
 from subscriber_lambda.adapters.dynamodb_store import DynamoStore
+from subscriber_lambda.adapters.s3_site import SiteBucket
 from subscriber_lambda.adapters.ses_mailer import ATTEMPTS, SesMailer
 from subscriber_lambda.adapters.sqs_queue import SqsJobs, SqsQueue
 from subscriber_lambda.asgi import create_app
+from subscriber_lambda.aws_entry import site_files
 from subscriber_lambda.aws_lambda import Components, digest, publish, ses_events, worker
 from subscriber_lambda.core.addresses import address_hash
 from subscriber_lambda.core.preferences import Preferences
@@ -31,13 +32,16 @@ from subscriber_lambda.mail_jobs import MailJobs
 from subscriber_lambda.notify import Links, Notifier
 from subscriber_lambda.pages import Pages
 from subscriber_lambda.ports import Mailer
-from subscriber_lambda.site_data import SiteData
+from subscriber_lambda.site_data import OPTIONS, POSTCODES, SHELL, SiteData
 from subscriber_lambda.web import Subscriptions
+from tests.aws_calls import recorded_calls
+from tests.aws_events import FORM, api_event, s3_created, sns, sqs_event, sqs_record
 from tests.dynamodb_local import dynamodb_local
 from tests.moto_server import CREDENTIALS, SesFaults, moto_server
 from tests.sitebuilder import build, item
 
 KEY = b"a" * 32
+LOOKUP = {"outward": "CT14", "ward_vintage": "WD25", "postcodes": {"CT14 7AA": "walmer"}}
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 tables = itertools.count()
 
@@ -88,10 +92,10 @@ class World:
         self.s3.create_bucket(
             Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
         )
+        for name in ("api/v1/notify.json", SHELL, OPTIONS):
+            self.s3.put_object(Bucket=self.bucket, Key=name, Body=(site / name).read_bytes())
         self.s3.put_object(
-            Bucket=self.bucket,
-            Key="api/v1/notify.json",
-            Body=(site / "api/v1/notify.json").read_bytes(),
+            Bucket=self.bucket, Key=POSTCODES.format(outward="CT14"), Body=json.dumps(LOOKUP)
         )
         self.mailer = ListMailer()
         self.site = site
@@ -130,8 +134,9 @@ class World:
 
     def http(self, store: Any = None) -> Mangum:
         """The Lambda's HTTP handler as aws_entry builds it: the routes' ASGI application
-        behind Mangum, posting mail jobs to the routine queue."""
-        pages = Pages(SiteData.load(self.site), "https://n.example.org")
+        behind Mangum, with the site's files from its bucket, posting mail jobs to the
+        routine queue."""
+        pages = Pages(site_files(SiteBucket(self.bucket, self.moto)), "https://n.example.org")
         jobs = SqsJobs(self.queues["routine"], self.moto)
         routes = Subscriptions(store or self.store, jobs, Signer(KEY), pages, KEY, lambda: NOW)
         return Mangum(create_app(routes, "https://n.example.org", None), lifespan="off")
@@ -147,48 +152,26 @@ class World:
             )
 
     def s3_event(self) -> dict[str, Any]:
-        return {
-            "Records": [
-                {
-                    "eventVersion": "2.1",
-                    "eventSource": "aws:s3",
-                    "awsRegion": "eu-west-2",
-                    "eventTime": "2026-11-28T12:00:00.000Z",
-                    "eventName": "ObjectCreated:Put",
-                    "s3": {
-                        "s3SchemaVersion": "1.0",
-                        "configurationId": "notify",
-                        "bucket": {"name": self.bucket, "arn": f"arn:aws:s3:::{self.bucket}"},
-                        "object": {
-                            "key": "api/v1/notify.json",
-                            "size": 1024,
-                            "eTag": "x",
-                            "sequencer": "1",
-                        },
-                    },
-                }
-            ]
-        }
+        return s3_created(self.bucket, "api/v1/notify.json")
 
     def sqs_event(self, lane: str) -> dict[str, Any]:
         """Everything waiting on a lane's queue, as one SQS event (up to 10 messages)."""
-        received = self.sqs.receive_message(QueueUrl=self.queues[lane], MaxNumberOfMessages=10)
-        return {
-            "Records": [
-                {
-                    "messageId": m["MessageId"],
-                    "receiptHandle": m["ReceiptHandle"],
-                    "body": m["Body"],
-                    "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1"},
-                    "messageAttributes": {},
-                    "md5OfBody": m["MD5OfBody"],
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": f"arn:aws:sqs:eu-west-2:123456789012:{lane}",
-                    "awsRegion": "eu-west-2",
-                }
-                for m in received.get("Messages", [])
-            ]
-        }
+        received = self.sqs.receive_message(
+            QueueUrl=self.queues[lane],
+            MaxNumberOfMessages=10,
+            MessageSystemAttributeNames=["ApproximateReceiveCount"],
+        )
+        return sqs_event(
+            {
+                **sqs_record(m["MessageId"], m["Body"], lane, received_count(m)),
+                "receiptHandle": m["ReceiptHandle"],
+            }
+            for m in received.get("Messages", [])
+        )
+
+
+def received_count(message: dict[str, Any]) -> int:
+    return int(message.get("Attributes", {}).get("ApproximateReceiveCount", 1))
 
 
 @pytest.fixture
@@ -253,38 +236,6 @@ def test_a_poisoned_message_is_reported_failed_alone(world: World) -> None:
     assert world.mailer.sent == ["r0@example.net"]
 
 
-def api_event(
-    method: str,
-    path: str,
-    body: bytes = b"",
-    headers: dict[str, str] | None = None,
-    query: str = "",
-) -> dict[str, Any]:
-    """An API Gateway HTTP API (payload 2.0) event, as AWS sends it."""
-    return {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": path,
-        "rawQueryString": query,
-        "headers": {
-            "host": "n.example.org",
-            "x-forwarded-proto": "https",
-            "x-forwarded-for": "203.0.113.9",
-            **(headers or {}),
-        },
-        "requestContext": {
-            "http": {"method": method, "path": path, "sourceIp": "203.0.113.9"},
-            "domainName": "n.example.org",
-            "stage": "$default",
-        },
-        "body": base64.b64encode(body).decode(),
-        "isBase64Encoded": True,
-    }
-
-
-FORM = {"content-type": "application/x-www-form-urlencoded"}
-
-
 def test_the_http_api_serves_the_routes_and_the_worker_sends_the_mail(world: World) -> None:
     form = urlencode({"email": "new@example.net", "topics": "alerts", "wards": "walmer"}).encode()
     response = world.http()(api_event("POST", "/subscriptions/subscribe", form, FORM), None)
@@ -292,6 +243,27 @@ def test_the_http_api_serves_the_routes_and_the_worker_sends_the_mail(world: Wor
     assert world.mailer.sent == []  # the HTTP function sends nothing itself
     assert worker(world.components(), world.sqs_event("routine")) == {"batchItemFailures": []}
     assert world.mailer.sent == ["new@example.net"]
+
+
+def test_a_postcode_finds_its_ward_on_lambda_from_the_sites_bucket(world: World) -> None:
+    http = world.http()
+
+    def sign_up(address: str, postcode: str) -> dict[str, Any]:
+        form = urlencode({"email": address, "topics": "alerts", "postcode": postcode}).encode()
+        response: dict[str, Any] = http(
+            api_event("POST", "/subscriptions/subscribe", form, FORM), None
+        )
+        return response
+
+    with recorded_calls() as calls:
+        answers = [sign_up(f"p{n}@example.net", f"ct14 7a{'a' if n else 'A'}") for n in (0, 1)]
+        unknown = sign_up("q@example.net", "CT99 9ZZ")
+    assert [a["statusCode"] for a in answers] == [200, 200]
+    jobs = [json.loads(r["body"])["job"] for r in world.sqs_event("routine")["Records"]]
+    assert [job["preferences"]["wards"] for job in jobs] == [["walmer"], ["walmer"]]
+    assert unknown["statusCode"] == 400 and "could not find that postcode" in unknown["body"]
+    fetched = [c.params["Key"] for c in calls if c.operation == "GetObject"]
+    assert fetched == ["api/v1/postcodes/CT14.json", "api/v1/postcodes/CT99.json"]  # then cached
 
 
 def test_the_lambda_routes_carry_the_same_headers_and_error_pages(world: World) -> None:
@@ -353,24 +325,6 @@ def test_one_click_unsubscribe_through_the_lambda(world: World) -> None:
     response = world.http()(event, None)
     assert response["statusCode"] == 200 and "You have unsubscribed" in response["body"]
     assert world.store.subscriber_by_hash(email_hash) is None
-
-
-def sns(message: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "Records": [
-            {
-                "EventSource": "aws:sns",
-                "EventVersion": "1.0",
-                "Sns": {
-                    "Type": "Notification",
-                    "MessageId": "m",
-                    "TopicArn": "arn:aws:sns:eu-west-2:1:ses",
-                    "Message": json.dumps(message),
-                    "Timestamp": "2026-11-28T12:00:00.000Z",
-                },
-            }
-        ]
-    }
 
 
 def test_hard_bounces_and_complaints_suppress_the_address(world: World) -> None:
