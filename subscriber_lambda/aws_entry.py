@@ -1,6 +1,6 @@
-"""The Lambda entry points named in template.yaml. Each builds its components once per
-container from the environment (the same variables as the embedded default, with AWS
-URLs), then calls the handler in ``aws_lambda``.
+"""The Lambda entry points named in template.yaml. Each builds what it needs from the
+environment (the same variables as the embedded default, with AWS URLs) the first time it
+needs it, keeps it for the container's life, then calls the handler in ``aws_lambda``.
 
 Environment: SUBSCRIBER_STORE=dynamodb://TABLE, SUBSCRIBER_MAILER=ses://CONFIGURATION_SET,
 ALERT_QUEUE_URL, ROUTINE_QUEUE_URL, SUBSCRIBER_SECRET=ssm:///PARAMETER, SITE_URL,
@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +23,14 @@ from mangum import Mangum
 
 from .adapters.s3_site import SiteBucket
 from .asgi import create_app
-from .aws_lambda import HANDLERS, Components
+from .aws_lambda import HANDLERS
 from .config import Config
 from .core.tokens import Signer
 from .digest import Digester
 from .mail_jobs import MailJobs
 from .notify import Links, Notifier, load_manifest
 from .pages import Pages
+from .ports import Mailer, Store
 from .site_data import OPTIONS, SHELL, SiteData
 from .web import Subscriptions
 
@@ -50,34 +53,91 @@ def site_files(files: SiteBucket) -> SiteData:
     return SiteData.load(copy, files)
 
 
-@cache
-def components() -> Components:
-    """What the publish, worker, SES-event, digest and sweep handlers need."""
-    from .adapters.sqs_queue import SqsQueue
+@dataclass
+class FromEnvironment:
+    """The handlers' ``Components``, each built the first time a handler uses it: the
+    SES-events function, say, never reads the site's bucket nor builds a mailer, so its
+    policy need not allow either (tests/test_policies.py checks every function's)."""
 
-    config = Config.from_environment()
-    key = config.secret()
-    store, mailer, signer = config.store(), config.mailer(), Signer(key)
-    queue = SqsQueue(
-        {"alerts": os.environ["ALERT_QUEUE_URL"], "routine": os.environ["ROUTINE_QUEUE_URL"]}
-    )
-    links = Links(signer, config.site_url)
-    site = site_files(SiteBucket(os.environ["SITE_BUCKET"]))
-    notifier = Notifier(
-        store, mailer, queue, links, config.mail_from, config.host, now, config.send_exercises
-    )
-    mail_jobs = MailJobs(
-        store,
-        mailer,
-        signer,
-        Pages(site, config.site_url),
-        config.site_url,
-        config.mail_from,
-        config.host,
-        now,
-    )
-    digester = Digester(store, mailer, links, config.mail_from, config.host, site.council, now)
-    return Components(store, notifier, mail_jobs, digester, key, load_manifest)
+    clock: Callable[[], datetime] = now
+    load_manifest: Callable[[str], dict[str, Any]] = load_manifest
+
+    @cached_property
+    def config(self) -> Config:
+        return Config.from_environment()
+
+    @cached_property
+    def key(self) -> bytes:
+        return self.config.secret()
+
+    @cached_property
+    def store(self) -> Store:
+        return self.config.store()
+
+    @cached_property
+    def mailer(self) -> Mailer:
+        return self.config.mailer()
+
+    @cached_property
+    def site(self) -> SiteData:
+        return site_files(SiteBucket(os.environ["SITE_BUCKET"]))
+
+    @cached_property
+    def links(self) -> Links:
+        return Links(Signer(self.key), self.config.site_url)
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        from .adapters.sqs_queue import SqsQueue
+
+        lanes = {
+            "alerts": os.environ["ALERT_QUEUE_URL"],
+            "routine": os.environ["ROUTINE_QUEUE_URL"],
+        }
+        config = self.config
+        return Notifier(
+            self.store,
+            self.mailer,
+            SqsQueue(lanes),
+            self.links,
+            config.mail_from,
+            config.host,
+            self.clock,
+            config.send_exercises,
+        )
+
+    @cached_property
+    def mail_jobs(self) -> MailJobs:
+        config = self.config
+        pages = Pages(self.site, config.site_url)
+        return MailJobs(
+            self.store,
+            self.mailer,
+            Signer(self.key),
+            pages,
+            config.site_url,
+            config.mail_from,
+            config.host,
+            self.clock,
+        )
+
+    @cached_property
+    def digester(self) -> Digester:
+        config = self.config
+        return Digester(
+            self.store,
+            self.mailer,
+            self.links,
+            config.mail_from,
+            config.host,
+            self.site.council,
+            self.clock,
+        )
+
+
+@cache
+def components() -> FromEnvironment:
+    return FromEnvironment()
 
 
 @cache

@@ -19,8 +19,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from .core.addresses import AddressError, address_hash, normalise_address
 from .digest import Digester
@@ -31,16 +31,31 @@ from .ports import MailerUnavailable, Store
 logger = logging.getLogger(__name__)
 
 
-@dataclass
-class Components:
-    """What the handlers need; in production ``aws_entry.components`` builds them."""
+class Components(Protocol):
+    """What the handlers need. In production ``aws_entry.FromEnvironment`` builds each part
+    the first time a handler uses it, so that each function makes only the AWS calls its
+    own work needs, and its policy in template.yaml grants only those."""
 
-    store: Store
-    notifier: Notifier
-    mail_jobs: MailJobs
-    digester: Digester
-    key: bytes
-    load_manifest: Callable[[str], dict[str, Any]]
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def notifier(self) -> Notifier: ...
+
+    @property
+    def mail_jobs(self) -> MailJobs: ...
+
+    @property
+    def digester(self) -> Digester: ...
+
+    @property
+    def key(self) -> bytes: ...
+
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
+
+    @property
+    def load_manifest(self) -> Callable[[str], dict[str, Any]]: ...
 
 
 def publish(components: Components, event: Mapping[str, Any]) -> dict[str, int]:
@@ -104,7 +119,7 @@ def ses_events(components: Components, event: Mapping[str, Any]) -> dict[str, in
                 email_hash = address_hash(normalise_address(address), components.key)
             except AddressError:
                 continue
-            components.store.suppress(email_hash, kind.lower(), components.notifier.clock())
+            components.store.suppress(email_hash, kind.lower(), components.clock())
             suppressed += 1
     return {"suppressed": suppressed}
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from subscriber_lambda.adapters.ses_mailer import ATTEMPTS, SesMailer
 from subscriber_lambda.adapters.sqs_queue import SqsJobs, SqsQueue
 from subscriber_lambda.asgi import create_app
 from subscriber_lambda.aws_entry import site_files
-from subscriber_lambda.aws_lambda import Components, digest, publish, ses_events, worker
+from subscriber_lambda.aws_lambda import digest, publish, ses_events, worker
 from subscriber_lambda.core.addresses import address_hash
 from subscriber_lambda.core.preferences import Preferences
 from subscriber_lambda.core.tokens import Purpose, Signer
@@ -76,6 +77,19 @@ class ListMailer:
             raise TimeoutError("the Lambda ran out of time")
 
 
+@dataclass
+class Built:
+    """What the handlers need (``aws_lambda.Components``), built up front for a test."""
+
+    store: DynamoStore
+    notifier: Notifier
+    mail_jobs: MailJobs
+    digester: Digester
+    key: bytes
+    load_manifest: Callable[[str], dict[str, Any]]
+    clock: Callable[[], datetime] = lambda: NOW
+
+
 class World:
     def __init__(self, endpoints: tuple[str, str], site: Path) -> None:
         dynamodb, moto = endpoints
@@ -100,7 +114,7 @@ class World:
         self.mailer = ListMailer()
         self.site = site
 
-    def components(self, mailer: Mailer | None = None) -> Components:
+    def components(self, mailer: Mailer | None = None) -> Built:
         mailer = mailer or self.mailer
         links = Links(Signer(KEY), "https://n.example.org")
         notifier = Notifier(
@@ -130,7 +144,7 @@ class World:
             bucket, _, key = source.removeprefix("s3://").partition("/")
             return json.loads(self.s3.get_object(Bucket=bucket, Key=key)["Body"].read())
 
-        return Components(self.store, notifier, mail_jobs, digester, KEY, load)
+        return Built(self.store, notifier, mail_jobs, digester, KEY, load)
 
     def http(self, store: Any = None) -> Mangum:
         """The Lambda's HTTP handler as aws_entry builds it: the routes' ASGI application
