@@ -24,7 +24,14 @@ from subscriber_lambda.adapters.ses_mailer import ATTEMPTS, SesMailer
 from subscriber_lambda.adapters.sqs_queue import SqsJobs, SqsQueue
 from subscriber_lambda.asgi import create_app
 from subscriber_lambda.aws_entry import site_files
-from subscriber_lambda.aws_lambda import digest, publish, ses_events, worker
+from subscriber_lambda.aws_lambda import (
+    SQS_GIVES_UP_AFTER,
+    digest,
+    publish,
+    ses_events,
+    sweep,
+    worker,
+)
 from subscriber_lambda.core.addresses import address_hash
 from subscriber_lambda.core.preferences import Preferences
 from subscriber_lambda.core.tokens import Purpose, Signer
@@ -35,7 +42,7 @@ from subscriber_lambda.pages import Pages
 from subscriber_lambda.ports import Mailer
 from subscriber_lambda.site_data import OPTIONS, POSTCODES, SHELL, SiteData
 from subscriber_lambda.web import Subscriptions
-from tests.aws_calls import recorded_calls
+from tests.aws_calls import recorded_calls, tally
 from tests.aws_events import FORM, api_event, s3_created, sns, sqs_event, sqs_record
 from tests.dynamodb_local import dynamodb_local
 from tests.moto_server import CREDENTIALS, SesFaults, moto_server
@@ -114,9 +121,14 @@ class World:
         self.mailer = ListMailer()
         self.site = site
 
-    def components(self, mailer: Mailer | None = None) -> Built:
+    def components(self, mailer: Mailer | None = None, now: datetime = NOW) -> Built:
+        """The handlers' components, their clock saying ``now``."""
         mailer = mailer or self.mailer
         links = Links(Signer(KEY), "https://n.example.org")
+
+        def clock() -> datetime:
+            return now
+
         notifier = Notifier(
             self.store,
             mailer,
@@ -124,7 +136,7 @@ class World:
             links,
             "C <c@example.org>",
             "n.example.org",
-            lambda: NOW,
+            clock,
         )
         mail_jobs = MailJobs(
             self.store,
@@ -134,17 +146,26 @@ class World:
             "https://n.example.org",
             "C <c@example.org>",
             "n.example.org",
-            lambda: NOW,
+            clock,
         )
         digester = Digester(
-            self.store, mailer, links, "C <c@example.org>", "n.example.org", "Council", lambda: NOW
+            self.store, mailer, links, "C <c@example.org>", "n.example.org", "Council", clock
         )
 
         def load(source: str) -> dict[str, Any]:
             bucket, _, key = source.removeprefix("s3://").partition("/")
             return json.loads(self.s3.get_object(Bucket=bucket, Key=key)["Body"].read())
 
-        return Built(self.store, notifier, mail_jobs, digester, KEY, load)
+        return Built(self.store, notifier, mail_jobs, digester, KEY, load, clock)
+
+    def drain(self, components: Built, lane: str) -> None:
+        """Workers take every message waiting on a lane, each message once."""
+        while (event := self.sqs_event(lane))["Records"]:
+            assert worker(components, event) == {"batchItemFailures": []}
+            for record in event["Records"]:
+                self.sqs.delete_message(
+                    QueueUrl=self.queues[lane], ReceiptHandle=record["receiptHandle"]
+                )
 
     def http(self, store: Any = None) -> Mangum:
         """The Lambda's HTTP handler as aws_entry builds it: the routes' ASGI application
@@ -380,25 +401,81 @@ def test_mail_events_are_counted_per_item(world: World) -> None:
     assert world.store.event_counts("alerts_flood") == {"delivery": 2, "open": 1, "click": 1}
 
 
-def test_the_sweeper_sends_what_a_dead_worker_left_pending(world: World) -> None:
-    from subscriber_lambda.aws_lambda import sweep
+LATER = NOW + SQS_GIVES_UP_AFTER + timedelta(minutes=1)
 
+
+def sweep_at(world: World, now: datetime, mailer: Mailer | None = None) -> dict[str, int]:
+    manifest = {"manifest": f"s3://{world.bucket}/api/v1/notify.json"}
+    return sweep(world.components(mailer, now), manifest)
+
+
+def handed_out_again(event: dict[str, Any], times: int) -> dict[str, Any]:
+    """The same SQS messages, as SQS hands them out for the ``times``-th time."""
+    return sqs_event(
+        {**r, "attributes": {**r["attributes"], "ApproximateReceiveCount": str(times)}}
+        for r in event["Records"]
+    )
+
+
+def test_the_sweeper_sends_what_sqs_gave_up_on_after_workers_died(world: World) -> None:
     world.subscribe(3)
     dying = ListMailer(die_after=1)
-    components = world.components(dying)
-    publish(components, world.s3_event())
-    worker(components, world.sqs_event("alerts"))  # dies after the first; the message is lost
+    publish(world.components(dying), world.s3_event())
+    event = world.sqs_event("alerts")
+    failed = {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+    for receive in range(1, 6):  # the Lambda times out on each of SQS's five tries
+        dying.die_after = len(dying.sent) + 1
+        assert worker(world.components(dying), handed_out_again(event, receive)) == failed
+    world.sqs.purge_queue(QueueUrl=world.queues["alerts"])  # to the dead-letter queue
+    assert sweep_at(world, NOW, dying) == {"planned": 0, "requeued": 0}  # SQS's turn
+    assert sweep_at(world, LATER, dying) == {"planned": 0, "requeued": 3}
+    world.drain(world.components(dying, LATER), "alerts")
+    assert sorted(set(dying.sent)) == ["r0@example.net", "r1@example.net", "r2@example.net"]
+    assert len(dying.sent) <= 3 + 5  # each death repeats at most the message in flight
+    assert sweep_at(world, LATER + timedelta(hours=1), dying) == {"planned": 0, "requeued": 0}
+
+
+def test_what_sqs_gave_up_on_while_ses_was_down_is_sent_by_the_sweeper(world: World) -> None:
+    world.subscribe(3)
+    mailer, faults = ses(world)
+    publish(world.components(mailer), world.s3_event())
+    event = world.sqs_event("alerts")
+    faults.down = True
+    for receive in range(1, 6):  # SES is down for all five of SQS's tries
+        result = worker(world.components(mailer), handed_out_again(event, receive))
+        assert result["batchItemFailures"]
     world.sqs.purge_queue(QueueUrl=world.queues["alerts"])
-    sweep(components, {"manifest": f"s3://{world.bucket}/api/v1/notify.json"})
-    while (event := world.sqs_event("alerts"))["Records"]:
-        worker(components, event)
-        for record in event["Records"]:
-            world.sqs.delete_message(
-                QueueUrl=world.queues["alerts"], ReceiptHandle=record["receiptHandle"]
-            )
-    alerts = [a for a in dying.sent]
-    assert sorted(set(alerts)) == ["r0@example.net", "r1@example.net", "r2@example.net"]
-    assert len(alerts) <= 4
+    faults.down = False
+    assert sweep_at(world, LATER, mailer)["requeued"] == 3
+    world.drain(world.components(mailer, LATER), "alerts")
+    assert sorted(faults.accepted) == ["r0@example.net", "r1@example.net", "r2@example.net"]
+
+
+def test_the_sweeper_plans_what_no_event_planned_and_gives_up_stale_rows(world: World) -> None:
+    world.subscribe(2)
+    reader = world.store.subscriber_by_hash(address_hash("r0@example.net", KEY))
+    assert reader is not None
+    world.store.claim(reader.id, "alerts/flood", "an-older-revision", NOW - timedelta(hours=2))
+    # The manifest is in the bucket, but its S3 event never came.
+    assert sweep_at(world, NOW) == {"planned": 2, "requeued": 0}
+    assert [d[1] for d in deliveries(world.sqs_event("alerts"))] == ["alerts/flood"] * 2
+    assert [d[1] for d in deliveries(world.sqs_event("routine"))] == ["notices/plan"] * 2
+    assert [e.state for e in world.store.deliveries_of(reader.email_hash)] == ["failed"]
+    assert sweep_at(world, NOW) == {"planned": 0, "requeued": 0}
+
+
+@pytest.mark.parametrize("subscribers", [2, 40])
+def test_a_quiet_sweep_makes_three_calls_whatever_the_number_of_subscribers(
+    world: World, subscribers: int
+) -> None:
+    world.subscribe(subscribers)
+    components = world.components()
+    publish(components, world.s3_event())
+    for lane in ("alerts", "routine"):
+        world.drain(components, lane)
+    with recorded_calls() as calls:
+        assert sweep_at(world, LATER) == {"planned": 0, "requeued": 0}
+    assert tally(calls) == {"s3.GetObject": 1, "dynamodb.BatchGetItem": 1, "dynamodb.Query": 1}
 
 
 def test_the_digest_schedule(world: World) -> None:
