@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -210,7 +211,10 @@ def received_count(message: dict[str, Any]) -> int:
 
 
 @pytest.fixture
-def world(endpoints: tuple[str, str], site: Path) -> World:
+def world(
+    endpoints: tuple[str, str], site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> World:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where Lambda copies site files
     return World(endpoints, site)
 
 

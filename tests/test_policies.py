@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -251,8 +252,10 @@ def succeeded(result: Any) -> bool:
 
 
 @pytest.fixture
-def entry_points() -> Iterator[None]:
-    """aws_entry keeps what it built for the container's life: a fresh container each time."""
+def entry_points(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """aws_entry keeps what it built for the container's life: a fresh container each time,
+    with a /tmp of its own."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     aws_entry.components.cache_clear()
     aws_entry.http_app.cache_clear()
     yield
