@@ -1,6 +1,6 @@
-"""The Lambda entry points named in template.yaml. Each builds its components once per
-container from the environment (the same variables as the embedded default, with AWS
-URLs), then calls the handler in ``aws_lambda``.
+"""The Lambda entry points named in template.yaml. Each builds what it needs from the
+environment (the same variables as the embedded default, with AWS URLs) the first time it
+needs it, keeps it for the container's life, then calls the handler in ``aws_lambda``.
 
 Environment: SUBSCRIBER_STORE=dynamodb://TABLE, SUBSCRIBER_MAILER=ses://CONFIGURATION_SET,
 ALERT_QUEUE_URL, ROUTINE_QUEUE_URL, SUBSCRIBER_SECRET=ssm:///PARAMETER, SITE_URL,
@@ -11,70 +11,133 @@ NOTIFY_MANIFEST (s3://bucket/api/v1/notify.json, for the sweeper).
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
-import boto3
 from mangum import Mangum
 
+from .adapters.s3_site import SiteBucket
 from .asgi import create_app
-from .aws_lambda import HANDLERS, Components
+from .aws_lambda import HANDLERS
 from .config import Config
 from .core.tokens import Signer
 from .digest import Digester
 from .mail_jobs import MailJobs
 from .notify import Links, Notifier, load_manifest
 from .pages import Pages
+from .ports import Mailer, Store
 from .site_data import OPTIONS, SHELL, SiteData
 from .web import Subscriptions
-
-SITE_COPY = Path("/tmp/site")
 
 
 def now() -> datetime:
     return datetime.now(UTC)
 
 
-def site_files(bucket: str) -> SiteData:
-    """The page shell and form options from the site's bucket (postcode files on demand)."""
-    s3 = boto3.client("s3")
+def site_files(files: SiteBucket) -> SiteData:
+    """The page shell and form options, copied from the site's bucket into a folder of the
+    container's own; postcode files are read from the bucket when a resident types one."""
+    copy = Path(tempfile.mkdtemp(prefix="site-"))
     for name in (SHELL, OPTIONS):
-        target = SITE_COPY / name
+        data = files.read(name)
+        if data is None:
+            raise FileNotFoundError(f"s3://{files.bucket}/{name} is missing: publish the site")
+        target = copy / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        s3.download_file(bucket, name, str(target))
-    return SiteData.load(SITE_COPY)
+        target.write_bytes(data)
+    return SiteData.load(copy, files)
+
+
+@dataclass
+class FromEnvironment:
+    """The handlers' ``Components``, each built the first time a handler uses it: the
+    SES-events function, say, never reads the site's bucket nor builds a mailer, so its
+    policy need not allow either (tests/test_policies.py checks every function's)."""
+
+    clock: Callable[[], datetime] = now
+    load_manifest: Callable[[str], dict[str, Any]] = load_manifest
+
+    @cached_property
+    def config(self) -> Config:
+        return Config.from_environment()
+
+    @cached_property
+    def key(self) -> bytes:
+        return self.config.secret()
+
+    @cached_property
+    def store(self) -> Store:
+        return self.config.store()
+
+    @cached_property
+    def mailer(self) -> Mailer:
+        return self.config.mailer()
+
+    @cached_property
+    def site(self) -> SiteData:
+        return site_files(SiteBucket(os.environ["SITE_BUCKET"]))
+
+    @cached_property
+    def links(self) -> Links:
+        return Links(Signer(self.key), self.config.site_url)
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        from .adapters.sqs_queue import SqsQueue
+
+        lanes = {
+            "alerts": os.environ["ALERT_QUEUE_URL"],
+            "routine": os.environ["ROUTINE_QUEUE_URL"],
+        }
+        config = self.config
+        return Notifier(
+            self.store,
+            self.mailer,
+            SqsQueue(lanes),
+            self.links,
+            config.mail_from,
+            config.host,
+            self.clock,
+            config.send_exercises,
+        )
+
+    @cached_property
+    def mail_jobs(self) -> MailJobs:
+        config = self.config
+        pages = Pages(self.site, config.site_url)
+        return MailJobs(
+            self.store,
+            self.mailer,
+            Signer(self.key),
+            pages,
+            config.site_url,
+            config.mail_from,
+            config.host,
+            self.clock,
+        )
+
+    @cached_property
+    def digester(self) -> Digester:
+        config = self.config
+        return Digester(
+            self.store,
+            self.mailer,
+            self.links,
+            config.mail_from,
+            config.host,
+            self.site.council,
+            self.clock,
+        )
 
 
 @cache
-def components() -> Components:
-    """What the publish, worker, SES-event, digest and sweep handlers need."""
-    from .adapters.sqs_queue import SqsQueue
-
-    config = Config.from_environment()
-    key = config.secret()
-    store, mailer, signer = config.store(), config.mailer(), Signer(key)
-    queue = SqsQueue(
-        {"alerts": os.environ["ALERT_QUEUE_URL"], "routine": os.environ["ROUTINE_QUEUE_URL"]}
-    )
-    links = Links(signer, config.site_url)
-    site = site_files(os.environ["SITE_BUCKET"])
-    notifier = Notifier(
-        store, mailer, queue, links, config.mail_from, config.host, now, config.send_exercises
-    )
-    mail_jobs = MailJobs(
-        store,
-        mailer,
-        signer,
-        Pages(site, config.site_url),
-        config.site_url,
-        config.mail_from,
-        config.host,
-        now,
-    )
-    digester = Digester(store, mailer, links, config.mail_from, config.host, site.council, now)
-    return Components(store, notifier, mail_jobs, digester, key, load_manifest)
+def components() -> FromEnvironment:
+    return FromEnvironment()
 
 
 @cache
@@ -85,7 +148,7 @@ def http_app() -> Mangum:
 
     config = Config.from_environment()
     key = config.secret()
-    pages = Pages(site_files(os.environ["SITE_BUCKET"]), config.site_url)
+    pages = Pages(site_files(SiteBucket(os.environ["SITE_BUCKET"])), config.site_url)
     jobs = SqsJobs(os.environ["ROUTINE_QUEUE_URL"])
     subscriptions = Subscriptions(config.store(), jobs, Signer(key), pages, key, now)
     return Mangum(create_app(subscriptions, config.site_url, None), lifespan="off")

@@ -7,10 +7,13 @@
   manage links); reports partial batch failures (poisoned messages end in the dead-letter
   queue after the queue's maxReceiveCount). A refused or deferred address is the ledger's
   business, not a failure; when SES is unavailable the message, and the rest of the batch
-  untried, are failures, so SQS brings them back later.
+  untried, are failures, so SQS brings them back later. A message handed out again has
+  its deliveries claimed in the ledger before any is sent.
 - ``ses_events``: SNS notifications of SES events -> suppress hard bounces and complaints.
 - ``digest``: an EventBridge schedule -> daily or weekly summaries (an error when some
   could not go, so that Lambda tries the event again: only what still waits is sent).
+- ``sweep``: every 15 minutes -> plan the items never planned, and queue again what the
+  ledger has owed for longer than SQS retries (ADR 18).
 Every handler is safe to run twice on the same event: the ledger decides what is sent.
 """
 
@@ -19,8 +22,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from .core.addresses import AddressError, address_hash, normalise_address
 from .digest import Digester
@@ -30,17 +33,37 @@ from .ports import MailerUnavailable, Store
 
 logger = logging.getLogger(__name__)
 
+# How long SQS keeps bringing a failed message back: its VisibilityTimeout (6 minutes) times
+# its maxReceiveCount (5) in template.yaml. The sweeper leaves owed deliveries to SQS until
+# then, so that it never hands out a message SQS is about to hand out again.
+SQS_GIVES_UP_AFTER = timedelta(minutes=30)
 
-@dataclass
-class Components:
-    """What the handlers need; in production ``aws_entry.components`` builds them."""
 
-    store: Store
-    notifier: Notifier
-    mail_jobs: MailJobs
-    digester: Digester
-    key: bytes
-    load_manifest: Callable[[str], dict[str, Any]]
+class Components(Protocol):
+    """What the handlers need. In production ``aws_entry.FromEnvironment`` builds each part
+    the first time a handler uses it, so that each function makes only the AWS calls its
+    own work needs, and its policy in template.yaml grants only those."""
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def notifier(self) -> Notifier: ...
+
+    @property
+    def mail_jobs(self) -> MailJobs: ...
+
+    @property
+    def digester(self) -> Digester: ...
+
+    @property
+    def key(self) -> bytes: ...
+
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
+
+    @property
+    def load_manifest(self) -> Callable[[str], dict[str, Any]]: ...
 
 
 def publish(components: Components, event: Mapping[str, Any]) -> dict[str, int]:
@@ -70,10 +93,8 @@ def worker(components: Components, event: Mapping[str, Any]) -> dict[str, list[d
             source = body["source"]
             if source not in manifests:
                 manifests[source] = {i["id"]: i for i in components.load_manifest(source)["items"]}
-            for email_hash, item_id in body["deliveries"]:
-                components.notifier.deliver(
-                    manifests[source], report, Delivery(email_hash, item_id)
-                )
+            again = handed_out_before(record)
+            deliver_message(components, manifests[source], body["deliveries"], report, again)
         except MailerUnavailable as error:
             unavailable = error
             failures.append({"itemIdentifier": record["messageId"]})
@@ -84,6 +105,28 @@ def worker(components: Components, event: Mapping[str, Any]) -> dict[str, list[d
             "worker: mail system unavailable, %d messages to retry: %s", len(failures), unavailable
         )
     return {"batchItemFailures": failures}
+
+
+def handed_out_before(record: Mapping[str, Any]) -> bool:
+    """Whether SQS has handed this message out before (a worker failed on it)."""
+    return int(record.get("attributes", {}).get("ApproximateReceiveCount", 1)) > 1
+
+
+def deliver_message(
+    components: Components,
+    items: Mapping[str, Mapping[str, Any]],
+    listed: list[list[str]],
+    report: NotifyReport,
+    again: bool,
+) -> None:
+    """One message's deliveries. A message SQS brings back ``again`` has its deliveries
+    claimed in the ledger first: should SQS give up on it (the dead-letter queue), the
+    ledger still shows them owed, and the sweeper sends them."""
+    deliveries = [Delivery(email_hash, item_id) for email_hash, item_id in listed]
+    if again:
+        deliveries = [components.notifier.hold(items, delivery) for delivery in deliveries]
+    for delivery in deliveries:
+        components.notifier.deliver(items, report, delivery)
 
 
 def ses_events(components: Components, event: Mapping[str, Any]) -> dict[str, int]:
@@ -104,17 +147,25 @@ def ses_events(components: Components, event: Mapping[str, Any]) -> dict[str, in
                 email_hash = address_hash(normalise_address(address), components.key)
             except AddressError:
                 continue
-            components.store.suppress(email_hash, kind.lower(), components.notifier.clock())
+            components.store.suppress(email_hash, kind.lower(), components.clock())
             suppressed += 1
     return {"suppressed": suppressed}
 
 
 def sweep(components: Components, event: Mapping[str, Any]) -> dict[str, int]:
-    """On a schedule: plan the latest manifest again. Planning is idempotent (the ledger
-    skips what was sent), so this re-queues only what a dead worker left pending, and what
-    an event that never arrived left unplanned: nothing planned is silently dropped."""
+    """On a schedule: plan the latest manifest's items that no run finished planning (an
+    S3 event that never came, a publish that died), and hand the queue again what the
+    ledger has owed for longer than SQS keeps trying (a worker that died, a message SQS
+    gave up on). When there is neither, it reads the manifest, the items' planned records
+    and the ledger's index of owed rows: a few calls, whatever the number of subscribers."""
     source = str(event["manifest"])
-    return {"items": components.notifier.run(components.load_manifest(source), source).items}
+    manifest = components.load_manifest(source)
+    notifier = components.notifier
+    unplanned = notifier.unplanned(manifest["items"])
+    if unplanned:
+        notifier.run({"items": unplanned}, source)
+    overdue = components.clock() - SQS_GIVES_UP_AFTER
+    return {"planned": len(unplanned), "requeued": notifier.requeue(manifest, source, overdue)}
 
 
 def digest(components: Components, event: Mapping[str, Any]) -> dict[str, int]:

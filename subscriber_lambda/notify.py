@@ -132,6 +132,18 @@ class NotifyReport(DeliveryCounts):
         )
 
 
+def lane_of(item: Mapping[str, Any]) -> str:
+    return "alerts" if item["urgency"] == "immediate" else "routine"
+
+
+def lanes(items: list[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    """The items by queue lane, alerts first; empty lanes left out."""
+    found: dict[str, list[Mapping[str, Any]]] = {"alerts": [], "routine": []}
+    for item in items:
+        found[lane_of(item)].append(item)
+    return {lane: listed for lane, listed in found.items() if listed}
+
+
 def load_manifest(source: str) -> dict[str, Any]:
     """The manifest from a file, an http(s) URL (the published site) or s3://bucket/key."""
     if source.startswith("s3://"):
@@ -198,22 +210,73 @@ class Notifier:
 
     def run(self, manifest: Mapping[str, Any], source: str = "") -> NotifyReport:
         """Plan every delivery and hand them to the queue: alerts first, in their own lane,
-        so they never wait behind routine items. If the mail system is unavailable, the run
-        stops early with ``report.stopped`` saying why."""
+        so they never wait behind routine items. Once a lane's deliveries are all handed
+        over, its items are recorded as planned. If the mail system is unavailable, the
+        run stops early with ``report.stopped`` saying why."""
         report = NotifyReport(items=len(manifest["items"]))
         by_id = {item["id"]: item for item in manifest["items"]}
-        alerts = [i for i in manifest["items"] if i["urgency"] == "immediate"]
-        routine = [i for i in manifest["items"] if i["urgency"] != "immediate"]
         worker = partial(self._work, by_id, report, Outage())
         try:
-            for lane, items in (("alerts", alerts), ("routine", routine)):
-                if items:
-                    self.queue.submit(lane, self.plan(items, report), worker, source)
+            for lane, items in lanes(manifest["items"]).items():
+                self.queue.submit(lane, self.plan(items, report), worker, source)
+                for item in items:
+                    self.store.mark_planned(item["id"], item["revision"], self.clock())
         except MailerUnavailable as error:
             report.stopped = str(error)
         if self.progress:
             self.progress.write("\n")
         return report
+
+    def unplanned(self, items: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        """The items whose current revision no run has finished planning."""
+        planned = self.store.planned((item["id"], item["revision"]) for item in items)
+        return [item for item in items if (item["id"], item["revision"]) not in planned]
+
+    def requeue(self, manifest: Mapping[str, Any], source: str, before: datetime) -> int:
+        """Hand the queue again the deliveries the ledger has owed since before ``before``
+        (see ``Store.overdue``). A row for a revision the manifest no longer holds is given
+        up ('failed'): the item changed, and its new revision is planned on its own, or it
+        left the manifest. Returns how many were handed over."""
+        by_id = {item["id"]: item for item in manifest["items"]}
+        owed: dict[str, list[Delivery]] = {}
+        now = self.clock()
+        for row in self.store.overdue(before):
+            item = by_id.get(row.item_id)
+            if item is None or item["revision"] != row.revision:
+                self.store.mark(row.subscriber_id, row.item_id, row.revision, "failed", now)
+                logger.info(
+                    "%s: subscriber %s owed revision %s, no longer in the manifest; given up",
+                    row.item_id,
+                    row.email_hash[:8],
+                    row.revision,
+                )
+                continue
+            owed.setdefault(lane_of(item), []).append(Delivery(row.email_hash, row.item_id))
+        worker = partial(self._work, by_id, NotifyReport(), Outage())
+        return sum(
+            self.queue.submit(lane, iter(deliveries), worker, source)
+            for lane, deliveries in owed.items()
+        )
+
+    def hold(self, items: Mapping[str, Mapping[str, Any]], delivery: Delivery) -> Delivery:
+        """Claim a delivery's ledger row without sending it, so that the ledger shows it
+        owed (``Store.overdue``) even if the message carrying it is lost. Returns the
+        delivery with its subscriber, so that sending it need not look them up again."""
+        found = self._found(items, delivery)
+        if found is None:
+            return delivery
+        subscriber, item = found
+        self.store.claim(subscriber.id, item["id"], item["revision"], self.clock())
+        return Delivery(delivery.email_hash, delivery.item_id, subscriber)
+
+    def _found(
+        self, items: Mapping[str, Mapping[str, Any]], delivery: Delivery
+    ) -> tuple[Subscriber, Mapping[str, Any]] | None:
+        """The delivery's subscriber and item; None when the subscriber has gone since it
+        was planned, or the item is not in this manifest."""
+        subscriber = delivery.subscriber or self.store.subscriber_by_hash(delivery.email_hash)
+        item = items.get(delivery.item_id)
+        return None if subscriber is None or item is None else (subscriber, item)
 
     def _work(
         self,
@@ -273,10 +336,10 @@ class Notifier:
         A refused address is suppressed and a message refused for now is deferred; either
         way the caller goes on. When the mail system is unavailable the delivery is
         deferred and MailerUnavailable raised: the caller decides whether to go on."""
-        subscriber = delivery.subscriber or self.store.subscriber_by_hash(delivery.email_hash)
-        item = items.get(delivery.item_id)
-        if subscriber is None or item is None:
-            return Outcome.SKIPPED  # unsubscribed since it was planned, or not in this manifest
+        found = self._found(items, delivery)
+        if found is None:
+            return Outcome.SKIPPED
+        subscriber, item = found
         now = self.clock()
         item_id, revision = item["id"], item["revision"]
         if not self.store.claim(subscriber.id, item_id, revision, now):

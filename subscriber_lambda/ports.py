@@ -35,6 +35,17 @@ class LedgerEntry:
     updated_at: datetime
 
 
+@dataclass(frozen=True)
+class Owed:
+    """A ledger row the store still owes its subscriber: claimed but never marked (a
+    worker died), or deferred and due again."""
+
+    subscriber_id: str
+    email_hash: str
+    item_id: str
+    revision: str
+
+
 # The rate-limit key of one address (web.py counts requests against it): it belongs to
 # the address, so deleting the subscriber deletes it too.
 ADDRESS_LIMIT = "address:"
@@ -107,6 +118,17 @@ class Store(Protocol):
         returned (``core.retry``), or 'failed' (None) after too many attempts. When the
         mail system itself was down (``count_attempt`` False) the attempt is not held
         against the message, and it is due again at once."""
+
+    def overdue(self, before: datetime) -> Iterator[Owed]:
+        """Ledger rows still owed since before ``before``: 'pending' ones claimed before it,
+        and 'deferred' ones whose retry time is before it. A store keeps these rows where
+        they can be found without reading the others (on DynamoDB, a sparse index)."""
+
+    def mark_planned(self, item_id: str, revision: str, now: datetime) -> None:
+        """Record that every delivery of this revision has been handed to the queue."""
+
+    def planned(self, revisions: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of these (item_id, revision) pairs ``mark_planned`` has recorded."""
 
     def recipients_of(self, item_id: str) -> set[str]:
         """Subscribers who were sent any revision of an item (for its updates and cancels)."""

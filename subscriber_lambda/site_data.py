@@ -1,24 +1,47 @@
 """What the backend needs from the built site: the choices on the forms, the postcode
 lookup and the page shell (header, footer, styles, the alert banner) that its pages are
 put in. The shell is read again whenever the build replaces it, so a new alert's banner
-is on the subscription pages as soon as it is on the site's."""
+is on the subscription pages as soon as it is on the site's.
+
+Postcode files are read through a ``SiteFiles`` reader: the site's folder when embedded,
+the site's S3 bucket on Lambda (``adapters.s3_site``), where the postcode files are not
+copied into the function (there may be hundreds) but fetched when a resident types one."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from .core.postcodes import normalise_postcode, outward_code
 from .core.preferences import Choices
 
 SHELL = "subscriptions/shell.html"
 OPTIONS = "subscriptions/options.json"
+POSTCODES = "api/v1/postcodes/{outward}.json"
 TITLE_MARK, CONTENT_MARK = "<!--SUBSCRIPTIONS-TITLE-->", "<!--SUBSCRIPTIONS-CONTENT-->"
 PLAIN_SHELL = (
     f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{TITLE_MARK}</title>'
     f"</head><body><main>{CONTENT_MARK}</main></body></html>"
 )
+
+
+class SiteFiles(Protocol):
+    def read(self, name: str) -> bytes | None:
+        """The built site's file ``name`` (a path from the site's root), or None if the
+        site has no such file."""
+
+
+@dataclass(frozen=True)
+class SiteFolder:
+    """The built site's files in a local folder (embedded)."""
+
+    root: Path
+
+    def read(self, name: str) -> bytes | None:
+        path = self.root / name
+        return path.read_bytes() if path.is_file() else None
 
 
 @dataclass
@@ -49,10 +72,12 @@ class SiteData:
     notice_types: list[tuple[str, str]]
     languages: list[tuple[str, str]]
     council: str
-    postcodes_dir: Path
+    files: SiteFiles  # where postcode files are read from
 
     @classmethod
-    def load(cls, site_dir: Path) -> SiteData:
+    def load(cls, site_dir: Path, files: SiteFiles | None = None) -> SiteData:
+        """The shell and options from ``site_dir``; postcode files from ``files``, by
+        default the same folder."""
         options_path = site_dir / OPTIONS
         options = (
             json.loads(options_path.read_text(encoding="utf-8")) if options_path.is_file() else {}
@@ -64,7 +89,7 @@ class SiteData:
             languages=[(lang["tag"], lang["name"]) for lang in options.get("languages", [])]
             or [("en", "English")],
             council=options.get("council", "the council"),
-            postcodes_dir=site_dir / "api" / "v1" / "postcodes",
+            files=files or SiteFolder(site_dir),
         )
 
     def ward_for_postcode(self, typed: str) -> str | None:
@@ -72,10 +97,10 @@ class SiteData:
         postcode = normalise_postcode(typed)
         if postcode is None:
             return None
-        path = self.postcodes_dir / f"{outward_code(postcode)}.json"
-        if not path.is_file():
+        document = self.files.read(POSTCODES.format(outward=outward_code(postcode)))
+        if document is None:
             return None
-        ward: str | None = json.loads(path.read_text(encoding="utf-8"))["postcodes"].get(postcode)
+        ward: str | None = json.loads(document)["postcodes"].get(postcode)
         return ward
 
     def page(self, title: str, content: str) -> str:

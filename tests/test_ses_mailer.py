@@ -164,6 +164,7 @@ def test_a_message_is_tagged_with_its_item_for_event_counts(moto: dict[str, str]
             "send_email",
             {"MessageId": "m"},
             {
+                "FromEmailAddress": "noticeboard@example.org",  # for IAM's ses:FromAddress
                 "Destination": {"ToAddresses": ["r@example.net"]},
                 "Content": {"Raw": {"Data": tagged.as_bytes()}},
                 "ConfigurationSetName": "noticeboard",

@@ -274,6 +274,49 @@ def test_a_refused_delivery_fails_for_good(store: Store) -> None:
     assert store.defer(subscriber.id, "alerts/x", "r1", NOW) is None  # nothing left to retry
 
 
+def test_the_rows_still_owed_are_found_once_overdue(store: Store) -> None:
+    alice = store.save_subscriber("a@example.net", "hash-a", PREFS, NOW)
+    bob = store.save_subscriber("b@example.net", "hash-b", DAILY, NOW)
+    minute = timedelta(minutes=1)
+    store.claim(alice.id, "alerts/x", "r1", NOW)  # pending: claimed, never marked
+    store.claim(alice.id, "alerts/y", "r1", NOW)
+    store.defer(alice.id, "alerts/y", "r1", NOW)  # deferred until a minute later
+    for item, state in (("alerts/x", "sent"), ("notices/n", "digest"), ("alerts/z", "failed")):
+        store.claim(bob.id, item, "r1", NOW)
+        store.mark(bob.id, item, "r1", state, NOW, {"title": "N"} if state == "digest" else None)
+
+    def owed(before: datetime) -> list[tuple[str, str, str, str]]:
+        rows = store.overdue(before)
+        return sorted((o.subscriber_id, o.email_hash, o.item_id, o.revision) for o in rows)
+
+    assert owed(NOW - minute) == []
+    assert owed(NOW) == [(alice.id, "hash-a", "alerts/x", "r1")]
+    summer = timezone(timedelta(hours=1))
+    assert owed((NOW + minute).astimezone(summer)) == [
+        (alice.id, "hash-a", "alerts/x", "r1"),
+        (alice.id, "hash-a", "alerts/y", "r1"),
+    ]
+    assert store.claim(alice.id, "alerts/y", "r1", NOW + 2 * minute)  # due: pending again
+    store.mark(alice.id, "alerts/x", "r1", "sent", NOW + 2 * minute)
+    assert owed(NOW + minute) == []  # owed again since it was claimed again
+    assert owed(NOW + 2 * minute) == [(alice.id, "hash-a", "alerts/y", "r1")]
+    store.delete_subscriber("hash-a")
+    assert owed(NOW + timedelta(days=1)) == []
+
+
+def test_planned_item_revisions_are_remembered(store: Store) -> None:
+    assert store.planned([("alerts/x", "r1")]) == set()
+    store.mark_planned("alerts/x", "r1", NOW)
+    store.mark_planned("alerts/x", "r1", NOW + timedelta(minutes=1))  # again: no harm
+    store.mark_planned("notices/n", "r2", NOW)
+    asked = [("alerts/x", "r1"), ("alerts/x", "r2"), ("notices/n", "r2"), ("alerts/x", "r1")]
+    assert store.planned(asked) == {("alerts/x", "r1"), ("notices/n", "r2")}
+    many = [(f"notices/n{i}", "r1") for i in range(150)]  # more than one request's worth
+    for item_id, revision in many[::7]:
+        store.mark_planned(item_id, revision, NOW)
+    assert store.planned(many) == set(many[::7])
+
+
 def test_digests_hold_items_until_sent(store: Store) -> None:
     daily = store.save_subscriber("d@example.net", "hash-d", DAILY, NOW)
     weekly = store.save_subscriber(

@@ -76,6 +76,15 @@ def test_queues_have_a_dead_letter_queue_and_workers_report_partial_failures() -
     )
 
 
+def test_the_sweeper_leaves_owed_deliveries_to_sqs_while_sqs_still_retries_them() -> None:
+    from subscriber_lambda.aws_lambda import SQS_GIVES_UP_AFTER
+
+    for queue in ("AlertQueue", "RoutineQueue"):
+        properties = resources()[queue]["Properties"]
+        retrying = properties["VisibilityTimeout"] * properties["RedrivePolicy"]["maxReceiveCount"]
+        assert retrying <= SQS_GIVES_UP_AFTER.total_seconds(), queue
+
+
 def test_the_http_function_cannot_send_email_and_only_queues_mail_jobs() -> None:
     policies = str(resources()["HttpFunction"]["Properties"]["Policies"])
     assert "ses:" not in policies

@@ -6,8 +6,13 @@ Keys (PK, SK):
   conditional write, so two workers can never both send one revision to one subscriber.
   A row refused for now is 'deferred' (``attempts``, ``retry_after`` in UTC); one refused
   for good, or deferred too often, 'failed'.
-  Index ``GSI1`` (``I#{item_id}``) finds who was sent an item (for its updates); the
-  sparse index ``GSI2`` (``DIGEST``) holds only the rows waiting for a digest.
+  Index ``GSI1`` (``I#{item_id}``) finds who was sent an item (for its updates). The
+  sparse index ``GSI2`` holds only the rows still to do: under ``DIGEST`` those waiting
+  for a digest, under ``PENDING`` those still owed (claimed and not yet marked, or
+  deferred), sorted by when they are due (the claim or the retry time, UTC), so that the
+  sweeper finds the overdue ones with one query that reads nothing else.
+- ``P#{item_id}``, ``PLANNED#{revision}``: every delivery of that revision has been
+  handed to the queue.
 - ``X#{email_hash}``, ``SUPPRESSED``: a suppressed address (keyed hash only).
 - ``T#{topic}`` and ``T#{topic}#W#{ward}``, ``S#{email_hash}``: memberships, so that
   "confirmed subscribers of topic T in ward W" is one query (ward ``all`` for those who
@@ -36,10 +41,11 @@ from botocore.exceptions import ClientError
 
 from ..core.preferences import Preferences
 from ..core.retry import next_try, sortable
-from ..ports import LedgerEntry, Subscriber, address_limit_key, newest_first
+from ..ports import LedgerEntry, Owed, Subscriber, address_limit_key, newest_first
 
-PROFILE, SUPPRESSED, RATE, DIGEST = "PROFILE", "SUPPRESSED", "RATE", "DIGEST"
-CHANGED = "CHANGED"
+PROFILE, SUPPRESSED, RATE, CHANGED, PLANNED = "PROFILE", "SUPPRESSED", "RATE", "CHANGED", "PLANNED"
+DIGEST, PENDING = "DIGEST", "PENDING"  # GSI2's partitions
+BATCH_GET = 100  # BatchGetItem's limit
 
 
 def _failed_condition(error: ClientError) -> bool:
@@ -210,7 +216,13 @@ class DynamoStore:
         key = {"PK": f"S#{subscriber_id}", "SK": f"D#{item_id}#{revision}"}
         try:
             self._table.put_item(
-                Item={**key, "state": "pending", "updated_at": now.isoformat()},
+                Item={
+                    **key,
+                    "state": "pending",
+                    "updated_at": now.isoformat(),
+                    "GSI2PK": PENDING,
+                    "GSI2SK": sortable(now),
+                },
                 ConditionExpression=Attr("PK").not_exists(),
             )
             return True
@@ -228,7 +240,7 @@ class DynamoStore:
         try:
             self._table.update_item(
                 Key=key,
-                UpdateExpression="SET #state = :pending, updated_at = :u",
+                UpdateExpression="SET #state = :pending, updated_at = :u, GSI2SK = :now",
                 ConditionExpression="#state = :deferred AND retry_after <= :now",
                 ExpressionAttributeNames={"#state": "state"},
                 ExpressionAttributeValues={
@@ -258,6 +270,8 @@ class DynamoStore:
         if state == "sent":
             expression += ", GSI1PK = :i, GSI1SK = :who REMOVE GSI2PK, GSI2SK, details"
             values.update({":i": f"I#{item_id}", ":who": subscriber_id})
+        elif state == "failed":
+            expression += " REMOVE GSI2PK, GSI2SK"
         elif state == "digest":
             expression += ", GSI2PK = :g, GSI2SK = :order, details = :d"
             values.update(
@@ -296,24 +310,59 @@ class DynamoStore:
                 return None  # forgotten meanwhile (unsubscribed): nothing to try again
             raise
         retry = next_try(int(counted["Attributes"]["attempts"]), now) if count_attempt else now
+        if retry is None:
+            self.mark(subscriber_id, item_id, revision, "failed", now)
+            return None
         self._table.update_item(
             Key=key,
-            UpdateExpression="SET #state = :s, retry_after = :r, updated_at = :u",
+            UpdateExpression=(
+                "SET #state = :s, retry_after = :r, updated_at = :u, GSI2PK = :g, GSI2SK = :r"
+            ),
             ExpressionAttributeNames={"#state": "state"},
             ExpressionAttributeValues={
-                ":s": "deferred" if retry else "failed",
-                ":r": sortable(retry) if retry else None,
+                ":s": "deferred",
+                ":r": sortable(retry),
                 ":u": now.isoformat(),
+                ":g": PENDING,
             },
         )
         return retry
 
-    def _query_index(self, index: str, partition: str) -> Iterator[dict[str, Any]]:
-        return self._pages(
-            self._table.query,
-            IndexName=index,
-            KeyConditionExpression=Key(f"{index}PK").eq(partition),
-        )
+    def _query_index(
+        self, index: str, partition: str, due_by: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        condition = Key(f"{index}PK").eq(partition)
+        if due_by is not None:
+            condition = condition & Key(f"{index}SK").lte(due_by)
+        return self._pages(self._table.query, IndexName=index, KeyConditionExpression=condition)
+
+    def overdue(self, before: datetime) -> Iterator[Owed]:
+        for row in self._query_index("GSI2", PENDING, due_by=sortable(before)):
+            email_hash = str(row["PK"]).removeprefix("S#")
+            item_id, _, revision = str(row["SK"]).removeprefix("D#").rpartition("#")
+            yield Owed(email_hash, email_hash, item_id, revision)
+
+    def mark_planned(self, item_id: str, revision: str, now: datetime) -> None:
+        self._table.put_item(Item={**self._plan_key(item_id, revision), "at": now.isoformat()})
+
+    @staticmethod
+    def _plan_key(item_id: str, revision: str) -> dict[str, str]:
+        return {"PK": f"P#{item_id}", "SK": f"{PLANNED}#{revision}"}
+
+    def planned(self, revisions: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """BatchGetItem, a hundred at a time."""
+        keys = [self._plan_key(*revision) for revision in sorted(set(revisions))]
+        found: set[tuple[str, str]] = set()
+        for start in range(0, len(keys), BATCH_GET):
+            wanted: dict[str, Any] = {"Keys": keys[start : start + BATCH_GET]}
+            while wanted:
+                answer = self._resource.batch_get_item(RequestItems={self.table_name: wanted})
+                found.update(
+                    (str(item["PK"]).removeprefix("P#"), str(item["SK"]).split("#", 1)[1])
+                    for item in answer["Responses"].get(self.table_name, [])
+                )
+                wanted = answer.get("UnprocessedKeys", {}).get(self.table_name, {})
+        return found
 
     def recipients_of(self, item_id: str) -> set[str]:
         return {str(item["GSI1SK"]) for item in self._query_index("GSI1", f"I#{item_id}")}

@@ -2,6 +2,12 @@
 delivery events), SES's send rate honoured, throttling and transient errors retried with
 backoff.
 
+The From address is also given as ``FromEmailAddress``, so that IAM's ``ses:FromAddress``
+condition (template.yaml lets the functions send only from MAIL_FROM) is evaluated on it
+rather than left to what SES reads from the raw headers. The account's send rate is
+asked of SES (``GetSendQuota``) on the first send, so a function that builds a mailer but
+never sends (publish, sweep) needs no SES permission at all.
+
 SES's errors are sorted into the Mailer port's failures: a message rejected, or a request
 refused because of its address, is DeliveryRefused (mailboxes that bounce later arrive as
 SES events instead). Everything else is about the account or the service, so
@@ -17,6 +23,7 @@ import re
 import time
 from collections.abc import Callable
 from email.message import Message
+from email.utils import parseaddr
 from typing import Any
 
 import boto3
@@ -58,17 +65,29 @@ class SesMailer:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        options = client_options or {}
-        self._ses = boto3.client("sesv2", **options)
+        self._options = client_options or {}
+        self._ses = boto3.client("sesv2", **self._options)
         self._configuration_set = configuration_set
-        # SESv2 has no quota call that every endpoint answers; v1's GetSendQuota does.
-        rate = max_rate or float(boto3.client("ses", **options).get_send_quota()["MaxSendRate"])
-        self._interval = 1.0 / rate if rate > 0 else 0.0
+        self._max_rate = max_rate
+        self._interval: float | None = None  # seconds between sends, once known
         self._clock, self._sleep = clock, sleep
         self._next = clock()
         self.calls = 0  # SES API calls made, for the benchmark
 
+    def _send_interval(self) -> float:
+        """Seconds between sends at the account's maximum send rate."""
+        rate = self._max_rate
+        if rate is None:  # SESv2 has no quota call every endpoint answers; v1's does
+            try:
+                quota = boto3.client("ses", **self._options).get_send_quota()
+            except (ClientError, BotoCoreError) as error:
+                raise MailerUnavailable(f"GetSendQuota: {error}") from error
+            rate = float(quota["MaxSendRate"])
+        return 1.0 / rate if rate > 0 else 0.0
+
     def _wait_for_rate(self) -> None:
+        if self._interval is None:
+            self._interval = self._send_interval()
         now = self._clock()
         if now < self._next:
             self._sleep(self._next - now)
@@ -78,6 +97,7 @@ class SesMailer:
     def send(self, message: Message) -> None:
         data = message.as_bytes()
         recipient = str(message["To"])
+        sender = parseaddr(str(message["From"]))[1]
         item = message.get(ITEM_HEADER)
         tags = (
             [{"Name": "item", "Value": re.sub(r"[^A-Za-z0-9_-]", "_", str(item))}] if item else []
@@ -87,6 +107,7 @@ class SesMailer:
             try:
                 self.calls += 1
                 self._ses.send_email(
+                    FromEmailAddress=sender,
                     Destination={"ToAddresses": [recipient]},
                     Content={"Raw": {"Data": data}},
                     ConfigurationSetName=self._configuration_set,

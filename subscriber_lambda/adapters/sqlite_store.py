@@ -8,7 +8,8 @@ The sent-ledger is the table ``deliveries``, keyed by subscriber, item and revis
 row is written 'pending' before a message is handed to the mailer and 'sent' after, so a
 run that is killed half-way resends at most the one message that was in flight. A message
 the mail system refused for now is 'deferred' (with its attempts and ``retry_after``); one
-refused for good, or deferred too often, is 'failed'.
+refused for good, or deferred too often, is 'failed'. The table ``planned`` records the
+item revisions whose deliveries have all been handed to the queue.
 
 The file holds addresses, so it is made readable and writable by its owner only (0600,
 whatever the umask); SQLite gives its ``-wal`` and ``-shm`` files the database file's
@@ -29,7 +30,7 @@ from pathlib import Path
 
 from ..core.preferences import Preferences
 from ..core.retry import next_try, sortable
-from ..ports import LedgerEntry, Subscriber, address_limit_key, newest_first
+from ..ports import LedgerEntry, Owed, Subscriber, address_limit_key, newest_first
 
 MIGRATIONS: list[str] = [
     # 1: subscribers, the sent-ledger (with digests' waiting items), suppressions, rate limits
@@ -114,6 +115,15 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX mail_jobs_due ON mail_jobs (not_before);
     CREATE INDEX mail_jobs_by_address ON mail_jobs (email_hash);
+    """,
+    # 5: the item revisions whose deliveries have all been handed to the queue
+    """
+    CREATE TABLE planned (
+        item_id TEXT NOT NULL,
+        revision TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (item_id, revision)
+    );
     """,
 ]
 
@@ -360,6 +370,33 @@ class SqliteStore:
             ),
         )
         return retry
+
+    def overdue(self, before: datetime) -> Iterator[Owed]:
+        rows = self._db.execute(
+            """SELECT d.subscriber_id, s.email_hash, d.item_id, d.revision, d.state,
+                      d.updated_at, d.retry_after
+               FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+               WHERE d.state IN ('pending', 'deferred')"""
+        ).fetchall()
+        for subscriber_id, email_hash, item_id, revision, state, updated, retry in rows:
+            due = sortable(datetime.fromisoformat(updated)) if state == "pending" else retry
+            if due <= sortable(before):
+                yield Owed(str(subscriber_id), email_hash, item_id, revision)
+
+    def mark_planned(self, item_id: str, revision: str, now: datetime) -> None:
+        self._db.execute(
+            "INSERT OR IGNORE INTO planned (item_id, revision, at) VALUES (?, ?, ?)",
+            (item_id, revision, now.isoformat()),
+        )
+
+    def planned(self, revisions: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        return {
+            key
+            for key in set(revisions)
+            if self._db.execute(
+                "SELECT 1 FROM planned WHERE item_id = ? AND revision = ?", key
+            ).fetchone()
+        }
 
     def recipients_of(self, item_id: str) -> set[str]:
         rows = self._db.execute(
