@@ -42,6 +42,7 @@ MAX_BODY = 16 * 1024  # the largest form a resident can send is a few hundred by
 MAX_FIELDS = 200  # a sign-up with every ward ticked stays well under this
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"]
 PROBLEMS = {  # status -> (problem, title) for the site's own error page
     400: ("bad-request", "Sorry, we could not read that"),
     403: ("cross-site", "This form was sent from another website"),
@@ -219,6 +220,9 @@ def create_app(subscriptions: Subscriptions, site_url: str, site_dir: Path | Non
     async def endpoint(request: HttpRequest) -> Response:
         actions = ROUTES[request.url.path]
         method = "GET" if request.method == "HEAD" else request.method
+        if method not in actions:  # every method reaches here, so the answer is the route's
+            allowed = ", ".join(sorted({*actions, "HEAD"} if "GET" in actions else actions))
+            return problem(405, {"Allow": allowed})
         form: dict[str, list[str]] = {}
         if method == "POST":
             media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -238,7 +242,10 @@ def create_app(subscriptions: Subscriptions, site_url: str, site_dir: Path | Non
         return problem(error.status_code, dict(error.headers or {}))
 
     routes: list[BaseRoute] = [
-        Route(path, endpoint, methods=list(actions)) for path, actions in ROUTES.items()
+        # Every method is the route's to answer (405 with its own Allow for those it does
+        # not take), never passed on to the site's files below.
+        Route(path, endpoint, methods=HTTP_METHODS)
+        for path in ROUTES
     ]
     if site_dir is not None:
         routes.append(Mount("/", app=SiteFiles(directory=site_dir, html=True)))

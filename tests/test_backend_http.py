@@ -689,3 +689,15 @@ def test_an_older_unused_confirmation_link_cannot_undo_a_later_choice(world: Wor
     third = confirmation_link(world.inbox.wait_for(resident, 3)[-1])
     world.clock.now += timedelta(minutes=1)
     assert "You are subscribed" in world.confirm(third)[1]
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "TRACE", "OPTIONS"])
+def test_a_route_answers_other_methods_with_what_it_allows(world: World, method: str) -> None:
+    url = urlsplit(world.base)
+    sent = (
+        f"{method} /subscriptions/subscribe HTTP/1.1\r\nHost: {url.netloc}\r\n"
+        "Content-Length: 0\r\nConnection: close\r\n\r\n"
+    ).encode()
+    status, headers, page = raw(world.base, sent)
+    assert (status, headers["allow"]) == (405, "GET, HEAD, POST")
+    assert b"This page does not do that" in page
