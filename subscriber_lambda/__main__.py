@@ -26,7 +26,7 @@ from pathlib import Path
 from .config import Config, ConfigError
 from .core.addresses import AddressError, address_hash, normalise_address
 from .core.tokens import Signer
-from .notify import DeliveryCounts, Links, Notifier, load_manifest, progress_stream
+from .notify import DeliveryCounts, Links, ManifestError, Notifier, load_manifest, progress_stream
 from .site_data import SiteData
 
 
@@ -126,6 +126,9 @@ def run_notify(config: Config, args: argparse.Namespace) -> int:
     )
     try:
         report = notifier.run(load_manifest(args.manifest))
+    except ManifestError as error:
+        print(f"notify: {error}; nothing was sent.", file=sys.stderr)
+        return 1
     except OSError as error:
         print(
             f"notify: stopped: {error}. Run it again: nothing sent is sent twice.", file=sys.stderr

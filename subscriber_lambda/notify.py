@@ -144,21 +144,46 @@ def lanes(items: list[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
     return {lane: listed for lane, listed in found.items() if listed}
 
 
+class ManifestError(ValueError):
+    """A notify manifest that cannot be used: the message says where and what to do."""
+
+
+# What notify reads of each item: the manifest's contract with the site's build
+# (plugins/open_data, schema api/v1/schema/notify.schema.json).
+ITEM_KEYS = (
+    "id", "revision", "type", "urgency", "published", "exercise", "wards", "district_wide",
+    "versions",
+)  # fmt: skip
+
+
 def load_manifest(source: str) -> dict[str, Any]:
-    """The manifest from a file, an http(s) URL (the published site) or s3://bucket/key."""
+    """The manifest from a file, an http(s) URL (the published site) or s3://bucket/key,
+    checked before anything is sent: a broken one is refused whole (ManifestError)."""
     if source.startswith("s3://"):
         import boto3
 
         bucket, _, key = source.removeprefix("s3://").partition("/")
-        body = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
-        s3_data: dict[str, Any] = json.loads(body)
-        return s3_data
-    if source.startswith(("http://", "https://")):
+        body: bytes = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    elif source.startswith(("http://", "https://")):
         with urllib.request.urlopen(source, timeout=30) as response:
-            data: dict[str, Any] = json.load(response)
-            return data
-    loaded: dict[str, Any] = json.loads(Path(source).read_text(encoding="utf-8"))
-    return loaded
+            body = response.read()
+    else:
+        body = Path(source).read_bytes()
+    try:
+        data = json.loads(body)
+    except ValueError as error:
+        raise ManifestError(f"{source}: not JSON ({error}); rebuild the site") from None
+    items = data.get("items") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise ManifestError(f"{source}: no list of items; rebuild the site")
+    for number, item in enumerate(items, start=1):
+        missing = [k for k in ITEM_KEYS if not isinstance(item, dict) or k not in item]
+        if missing:
+            raise ManifestError(
+                f"{source}: item {number} has no {', '.join(missing)}; rebuild the site"
+            )
+    manifest: dict[str, Any] = data
+    return manifest
 
 
 @dataclass

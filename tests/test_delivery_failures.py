@@ -298,3 +298,36 @@ def test_recipients_refused_by_their_own_policy_do_not_stop_the_alert_for_the_re
     assert result.status == 75 and "3 emails sent, 3 deferred" in result.out
     assert [alerts(world, a) for a in residents] == [0, 0, 0, 1, 1, 1]
     assert all(world.store.subscriber_by_hash(address_hash(a, KEY)) for a in residents)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('{"items": [{"id": "alerts/x"', "not JSON"),
+        ('{"council": "C"}', "no list of items"),
+        ('{"items": [{"id": "alerts/x", "revision": "r"}]}', "item 1 has no type, urgency"),
+    ],
+)
+def test_a_broken_manifest_is_refused_whole_with_what_to_do(
+    world: World, command: Command, tmp_path: Path, text: str, said: str
+) -> None:
+    broken = tmp_path / "notify.json"
+    broken.write_text(text)
+    result = command.notify(str(broken))
+    assert result.status == 1 and result.out == ""
+    assert said in result.err and "rebuild the site; nothing was sent" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_notify_reads_only_what_the_manifests_schema_requires() -> None:
+    import json
+
+    from subscriber_lambda.notify import ITEM_KEYS
+    from tests.sitebuilder import ROOT
+
+    schema = json.loads((ROOT / "plugins/open_data/schemas/notify.schema.json").read_text())
+    item = schema["properties"]["items"]["items"]
+    required = set(item.get("required", [])) | {
+        name for part in item.get("allOf", []) for name in part.get("required", [])
+    }
+    assert set(ITEM_KEYS) <= required
