@@ -81,7 +81,7 @@ notify: $(PY_STAMP)
 
 # Daily or weekly summaries: make digest FREQUENCY=weekly (from a schedule).
 digest: $(PY_STAMP)
-	$(PY) -m subscriber_lambda digest --frequency $(or $(FREQUENCY),daily)
+	$(PY) -m subscriber_lambda digest --frequency $(or $(FREQUENCY),daily) --site-dir $(OUTPUT)
 
 # Interface text: extract from templates into the template catalogue, merge into each language.
 extract-messages: $(PY_STAMP)

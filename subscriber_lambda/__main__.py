@@ -27,7 +27,7 @@ from .config import Config, ConfigError
 from .core.addresses import AddressError, address_hash, normalise_address
 from .core.tokens import Signer
 from .notify import DeliveryCounts, Links, ManifestError, Notifier, load_manifest, progress_stream
-from .site_data import SiteData
+from .site_data import OPTIONS, SiteData
 
 
 def now() -> datetime:
@@ -60,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     notify.add_argument("manifest", help="path or URL of api/v1/notify.json")
     digest = commands.add_parser("digest", help="send daily or weekly summaries")
     digest.add_argument("--frequency", choices=("daily", "weekly"), required=True)
+    digest.add_argument(
+        "--site-dir", type=Path, default=Path("output"), help="the built site (the council's name)"
+    )
     for name in ("export", "erase"):
         command = commands.add_parser(name, help=f"{name} one person's data")
         command.add_argument("email")
@@ -158,7 +161,14 @@ def finish(command: str, summary: str, report: DeliveryCounts) -> int:
 def run_digest(config: Config, args: argparse.Namespace) -> int:
     from .digest import Digester
 
-    site = SiteData.load(Path("output"))
+    if not (args.site_dir / OPTIONS).is_file():
+        print(
+            f"digest: {args.site_dir}: no built site here (its {OPTIONS} names the council);"
+            " run 'make html', or give --site-dir",
+            file=sys.stderr,
+        )
+        return 2
+    site = SiteData.load(args.site_dir)
     digester = Digester(
         store=config.store(),
         mailer=config.mailer(),

@@ -331,3 +331,12 @@ def test_notify_reads_only_what_the_manifests_schema_requires() -> None:
         name for part in item.get("allOf", []) for name in part.get("required", [])
     }
     assert set(ITEM_KEYS) <= required
+
+
+def test_digest_without_a_built_site_says_where_it_looked(
+    world: World, command: Command, tmp_path: Path
+) -> None:
+    result = command("digest", "--frequency", "daily", "--site-dir", str(tmp_path / "nowhere"))
+    assert result.status == 2 and "no built site here" in result.err and "--site-dir" in result.err
+    result = command("digest", "--frequency", "daily", "--site-dir", str(world.site))
+    assert result.status == 0
