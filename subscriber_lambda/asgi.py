@@ -40,6 +40,8 @@ log = logging.getLogger("subscriber_lambda.http")
 
 MAX_BODY = 16 * 1024  # the largest form a resident can send is a few hundred bytes
 MAX_FIELDS = 200  # a sign-up with every ward ticked stays well under this
+MAX_HEADERS = 16 * 1024  # bytes of request line and headers
+MAX_CONCURRENT = 500  # requests being answered at once; more get the site's 503 page
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"]
@@ -49,8 +51,10 @@ PROBLEMS = {  # status -> (problem, title) for the site's own error page
     404: ("not-found", "Page not found"),
     405: ("not-allowed", "This page does not do that"),
     413: ("too-large", "Too much data"),
+    431: ("too-large", "Too much data"),
     415: ("not-a-form", "This is not a form we know"),
     500: ("server-error", "Sorry, there is a problem with the service"),
+    503: ("busy", "Sorry, the service is busy"),
 }
 
 
@@ -90,6 +94,12 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{netloc}"
 
 
+def head_size(scope: Scope) -> int:
+    """Bytes of the request's target and headers, however they arrived."""
+    target = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"")
+    return target + sum(len(name) + len(value) + 4 for name, value in scope["headers"])
+
+
 def declared_length(scope: Scope) -> int:
     """The Content-Length a request declares (0 if none or unreadable: the limit is then
     enforced while the body is read)."""
@@ -105,6 +115,9 @@ class SitePolicy:
 
     def __init__(self, app: ASGIApp, origins: Origins, problem: Callable[[int], Response]) -> None:
         self.app, self.origins, self.problem = app, origins, problem
+        # Requests being answered: read and changed only on the server's event loop (ASGI
+        # calls run there), so it needs no lock.
+        self.in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -124,8 +137,13 @@ class SitePolicy:
                     headers[name] = value
             await send(message)
 
+        self.in_flight += 1
         try:
-            if scope["method"] not in SAFE_METHODS and not self.origins.allowed(scope):
+            if self.in_flight > MAX_CONCURRENT:
+                await self.problem(503)(scope, receive, send_with_headers)
+            elif head_size(scope) > MAX_HEADERS:
+                await self.problem(431)(scope, receive, send_with_headers)
+            elif scope["method"] not in SAFE_METHODS and not self.origins.allowed(scope):
                 await self.problem(403)(scope, receive, send_with_headers)
             elif declared_length(scope) > MAX_BODY:  # said in advance: refused unread
                 await self.problem(413)(scope, receive, send_with_headers)
@@ -138,6 +156,7 @@ class SitePolicy:
                 raise  # the response had begun: the server closes the connection
             await self.problem(500)(scope, receive, send_with_headers)
         finally:
+            self.in_flight -= 1
             log.info(
                 "%s %s %s %.0fms",
                 scope["method"],

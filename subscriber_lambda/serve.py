@@ -2,11 +2,12 @@
 port, under uvicorn, with the sender threads that send the routes' emails.
 
 Hard limits, whatever a client sends: request bodies (enforced while reading, so a false
-or missing Content-Length cannot get past it), header size, concurrent requests, a
-backlog, a deadline for reading each request (``read_deadline.py``) and an idle timeout
-on kept-alive connections. Behind a reverse proxy the real
-client address is taken from ``X-Forwarded-For`` only when the connection comes from a
-proxy named with ``--trusted-proxy`` (docs/deploy.md has nginx and Caddy set-ups).
+or missing Content-Length cannot get past it), header size and concurrent requests
+(``asgi.py``), a deadline for reading each request and connections per client
+(``http_protocol.py``), a backlog and an idle timeout on kept-alive connections. Behind a
+reverse proxy the real client address is taken from ``X-Forwarded-For`` only when the
+connection comes from a proxy named with ``--trusted-proxy`` (docs/deploy.md has nginx
+and Caddy set-ups).
 """
 
 from __future__ import annotations
@@ -19,19 +20,18 @@ from pathlib import Path
 
 import uvicorn
 
-from .asgi import create_app
+from .asgi import MAX_HEADERS, create_app
 from .config import Config
 from .core.tokens import Signer
+from .http_protocol import READ_TIMEOUT, protocol
 from .mail_jobs import JobRunner, MailJobs
 from .pages import Pages
-from .read_deadline import READ_TIMEOUT, with_read_timeout
 from .site_data import SiteData
+from .site_policy import NEVER, security_headers
 from .web import Subscriptions
 
 log = logging.getLogger(__name__)
 
-MAX_HEADERS = 16 * 1024  # bytes of request line and headers
-MAX_CONCURRENT = 1000  # requests and connections at once; more get 503
 BACKLOG = 2048  # connections waiting to be accepted
 KEEP_ALIVE = 5  # seconds an idle kept-alive connection stays open
 SENDER_THREADS = 2
@@ -77,14 +77,18 @@ def server(config: Config, options: ServeOptions) -> tuple[uvicorn.Server, JobRu
     app = create_app(subscriptions, config.site_url, options.site_dir)
     uvicorn_config = uvicorn.Config(
         app,
-        http=with_read_timeout(options.read_timeout),
+        http=protocol(
+            options.read_timeout,
+            options.trusted_proxies,
+            {**security_headers("/", https=False), "Cache-Control": NEVER},
+            pages.problem(400, "bad-request", "Sorry, we could not read that").html,
+        ),
         host=options.host,
         port=options.port,
         proxy_headers=bool(options.trusted_proxies),
         forwarded_allow_ips=list(options.trusted_proxies) or None,
         access_log=False,
         server_header=False,
-        limit_concurrency=MAX_CONCURRENT,
         backlog=BACKLOG,
         timeout_keep_alive=KEEP_ALIVE,
         timeout_graceful_shutdown=10,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import http.client
 import json
 import os
 import re
@@ -130,8 +131,9 @@ def test_a_false_content_length_gets_a_400_not_a_dropped_connection(
     sent = post_raw(
         world.base, "/subscriptions/subscribe", {**FORM, "Content-Length": length}, b"email=a"
     )
-    status, _, _ = raw(world.base, sent)
-    assert status in (400, 413)
+    status, headers, page = raw(world.base, sent)
+    assert status in (400, 413) and b"govuk-template" in page
+    assert headers["content-security-policy"] == CONTENT_SECURITY_POLICY
 
 
 @pytest.mark.parametrize(
@@ -153,6 +155,84 @@ def test_a_slow_or_silent_client_is_cut_off(world: World, sent: bytes) -> None:
         assert connection.recv(100) == b""  # closed by the server
         assert time.monotonic() - started < 5
     assert request(world, "/")[0] == 200  # everyone else is served as usual
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        b"GET / HTTP/1.1\r\n\r\n",  # no Host
+        b"GET /a b HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n",
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",  # a TLS hello on the plain port
+    ],
+    ids=["no host", "space in target", "header without colon", "tls hello"],
+)
+def test_a_request_the_server_cannot_parse_gets_the_sites_400_page(
+    world: World, sent: bytes
+) -> None:
+    status, headers, page = raw(world.base, sent)
+    assert status == 400 and b"Sorry, we could not read that" in page
+    assert headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+
+
+@pytest.mark.parametrize("where", ["header", "target"])
+def test_headers_over_the_limit_are_refused_however_they_arrive(world: World, where: str) -> None:
+    big = "a" * 40_000
+    line = f"GET /?q={big} HTTP/1.1\r\n" if where == "target" else "GET / HTTP/1.1\r\n"
+    extra = f"X-Big: {big}\r\n" if where == "header" else ""
+    url = urlsplit(world.base)
+    sent = f"{line}Host: {url.netloc}\r\n{extra}Connection: close\r\n\r\n".encode()
+    status, headers, page = raw(world.base, sent)
+    assert status in (400, 431) and b"govuk-template" in page
+    assert headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+
+
+def test_one_client_cannot_take_every_connection(world: World) -> None:
+    """64 connections open from one address; the next from it is closed at once, while
+    another address is served as usual."""
+    url = urlsplit(world.base)
+    hogs = [socket.create_connection((url.hostname, url.port)) for _ in range(64)]
+    try:
+        time.sleep(0.2)
+        extra = socket.create_connection((url.hostname, url.port), timeout=5)
+        assert extra.recv(10) == b""  # closed by the server
+        extra.close()
+        other = http.client.HTTPConnection(
+            url.hostname, url.port, timeout=5, source_address=("127.0.0.3", 0)
+        )
+        other.request("GET", "/")
+        assert other.getresponse().status == 200
+        other.close()
+    finally:
+        for hog in hogs:
+            hog.close()
+
+
+def test_past_the_limit_of_requests_at_once_the_site_says_it_is_busy() -> None:
+    import asyncio
+
+    from starlette.responses import PlainTextResponse
+
+    from subscriber_lambda.asgi import MAX_CONCURRENT, Origins, SitePolicy
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("not reached")
+
+    policy = SitePolicy(app, Origins("http://x"), lambda status: PlainTextResponse("", status))
+    policy.in_flight = MAX_CONCURRENT  # as many as it takes are being answered
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b""}
+
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "scheme": "http"}
+    asyncio.run(policy(scope, receive, send))
+    assert sent[0]["status"] == 503
+    assert (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()) in sent[0]["headers"]
+    assert policy.in_flight == MAX_CONCURRENT
 
 
 def test_a_short_content_length_reads_no_further(world: World) -> None:
