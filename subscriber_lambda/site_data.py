@@ -73,6 +73,7 @@ class SiteData:
     languages: list[tuple[str, str]]
     council: str
     files: SiteFiles  # where postcode files are read from
+    postcodes: bool = False  # whether the site publishes a postcode lookup
 
     @classmethod
     def load(cls, site_dir: Path, files: SiteFiles | None = None) -> SiteData:
@@ -90,6 +91,7 @@ class SiteData:
             or [("en", "English")],
             council=options.get("council", "the council"),
             files=files or SiteFolder(site_dir),
+            postcodes=bool(options.get("postcodes")),
         )
 
     def ward_for_postcode(self, typed: str) -> str | None:
@@ -112,4 +114,5 @@ class SiteData:
             notice_types=[slug for slug, _ in self.notice_types],
             languages=[tag for tag, _ in self.languages],
             ward_for_postcode=self.ward_for_postcode,
+            postcodes=self.postcodes,
         )

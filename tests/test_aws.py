@@ -70,7 +70,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "alerts/flood.md": item("alerts", Slug="flood", Wards="walmer", Date="2026-11-27 09:00"),
         "notices/plan.md": item("notices", Slug="plan", Wards="walmer", Date="2026-11-26 09:00"),
     }
-    return build(tmp_path_factory.mktemp("aws-site"), files, now="2026-11-28T12:00:00+00:00")
+    root = tmp_path_factory.mktemp("aws-site")
+    lookup = root / "postcodes.json"  # the council has imported its postcodes
+    lookup.write_text(json.dumps({"ward_vintage": "WD25", "postcodes": LOOKUP["postcodes"]}))
+    return build(root, files, now="2026-11-28T12:00:00+00:00", POSTCODES_FILE=str(lookup))
 
 
 class ListMailer:

@@ -781,3 +781,17 @@ def test_a_route_answers_other_methods_with_what_it_allows(world: World, method:
     status, headers, page = raw(world.base, sent)
     assert (status, headers["allow"]) == (405, "GET, HEAD, POST")
     assert b"This page does not do that" in page
+
+
+def test_without_a_postcode_lookup_the_form_asks_for_wards_only(world: World) -> None:
+    """The test site has no postcode lookup: no postcode field, and errors that do not ask
+    for one; a postcode sent anyway is answered plainly, not blamed on the resident."""
+    page = world.get("/subscriptions/subscribe")[1]
+    assert 'name="postcode"' not in page and "enter your postcode" not in page
+    status, page = world.post("/subscriptions/subscribe", {**SIGN_UP, "wards": []})
+    assert status == 400 and "Choose your wards or the whole district" in page
+    status, page = world.post(
+        "/subscriptions/subscribe", {**SIGN_UP, "wards": [], "postcode": "CT14 7AA"}
+    )
+    assert status == 400 and "Postcodes cannot be looked up here yet" in page
+    assert "We could not find that postcode" not in page

@@ -18,6 +18,7 @@ from plugins.cap.message import event_name
 from plugins.content_model import WARDS
 from plugins.content_model.schema import NOTICES
 from plugins.govuk_theme.formatting import language_name
+from plugins.postcodes import read_lookup
 
 SHELL_SAVE_AS = "subscriptions/shell.html"
 OPTIONS_SAVE_AS = "subscriptions/options.json"
@@ -40,6 +41,9 @@ class SubscriptionsGenerator(Generator):  # type: ignore[misc]
                 for slug in (notice_type.choices if notice_type else ())
             ],
             "languages": [{"tag": tag, "name": language_name(tag)} for tag in sorted(languages)],
+            # Whether the site publishes a postcode lookup (make postcodes): without one
+            # the forms do not ask for a postcode.
+            "postcodes": read_lookup(self.settings) is not None,
         }
         path = Path(self.output_path) / OPTIONS_SAVE_AS
         path.parent.mkdir(parents=True, exist_ok=True)

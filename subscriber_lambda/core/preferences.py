@@ -65,6 +65,7 @@ class Choices:
     notice_types: Collection[str]
     languages: Collection[str]
     ward_for_postcode: Callable[[str], str | None]
+    postcodes: bool = True  # whether a postcode lookup exists to ask for one
 
 
 def read_form(
@@ -109,6 +110,9 @@ def read_form(
 
 
 def _wards(chosen: list[str], postcode: str, choices: Choices, errors: dict[str, str]) -> set[str]:
+    if postcode and not chosen and not choices.postcodes:
+        errors["wards"] = "Postcodes cannot be looked up here yet: choose your wards"
+        return set()
     if postcode and not chosen:
         ward = choices.ward_for_postcode(postcode)
         if ward is None:
@@ -118,7 +122,11 @@ def _wards(chosen: list[str], postcode: str, choices: Choices, errors: dict[str,
             return set()
         return {ward}
     if not chosen:
-        errors["wards"] = "Choose your wards, the whole district, or enter your postcode"
+        errors["wards"] = (
+            "Choose your wards, the whole district, or enter your postcode"
+            if choices.postcodes
+            else "Choose your wards or the whole district"
+        )
         return set()
     if ALL_WARDS in chosen:
         return {ALL_WARDS}
