@@ -1,7 +1,8 @@
 """What the backend needs from the built site: the choices on the forms, the postcode
 lookup and the page shell (header, footer, styles, the alert banner) that its pages are
-put in. The shell is read again whenever the build replaces it, so a new alert's banner
-is on the subscription pages as soon as it is on the site's.
+put in. Both are read again whenever the build replaces them, so a new alert's banner is
+on the subscription pages as soon as it is on the site's, and a ward added to the wards
+file is on the forms after the next build, without a restart.
 
 Postcode files are read through a ``SiteFiles`` reader: the site's folder when embedded,
 the site's S3 bucket on Lambda (``adapters.s3_site``), where the postcode files are not
@@ -10,9 +11,10 @@ copied into the function (there may be hundreds) but fetched when a resident typ
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from .core.postcodes import normalise_postcode, outward_code
 from .core.preferences import Choices
@@ -21,6 +23,7 @@ SHELL = "subscriptions/shell.html"
 OPTIONS = "subscriptions/options.json"
 POSTCODES = "api/v1/postcodes/{outward}.json"
 TITLE_MARK, CONTENT_MARK = "<!--SUBSCRIPTIONS-TITLE-->", "<!--SUBSCRIPTIONS-CONTENT-->"
+T = TypeVar("T")
 PLAIN_SHELL = (
     f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{TITLE_MARK}</title>'
     f"</head><body><main>{CONTENT_MARK}</main></body></html>"
@@ -45,54 +48,69 @@ class SiteFolder:
 
 
 @dataclass
-class Shell:
-    """The page shell file, read when it changes. The cached (stamp, text) pair is
-    replaced whole, so threads reading at once see one version or the other."""
+class WatchedFile(Generic[T]):
+    """A file of the built site, read (and parsed) again whenever the build replaces it.
+    The cached (stamp, value) pair is replaced whole, so threads reading at once see one
+    version or the other; while the file is gone (the site being built in place), the
+    last good value stays."""
 
     path: Path
-    _cached: tuple[tuple[int, int], str] | None = field(default=None, repr=False)
+    parse: Callable[[bytes], T]
+    default: T
+    _cached: tuple[tuple[int, int], T] | None = field(default=None, repr=False)
 
-    def text(self) -> str:
+    def value(self) -> T:
+        cached = self._cached
         try:
             status = self.path.stat()
-        except OSError:  # gone for a moment while the site is built in place: keep the last
-            cached = self._cached
-            return cached[1] if cached else PLAIN_SHELL
-        stamp = (status.st_mtime_ns, status.st_size)
-        cached = self._cached
-        if cached is None or cached[0] != stamp:
-            cached = self._cached = (stamp, self.path.read_text(encoding="utf-8"))
+            stamp = (status.st_mtime_ns, status.st_size)
+            if cached is None or cached[0] != stamp:
+                cached = self._cached = (stamp, self.parse(self.path.read_bytes()))
+        except (OSError, ValueError):
+            return cached[1] if cached else self.default
         return cached[1]
 
 
 @dataclass(frozen=True)
 class SiteData:
-    shell: Shell
-    wards: list[tuple[str, str]]  # (slug, name)
-    notice_types: list[tuple[str, str]]
-    languages: list[tuple[str, str]]
-    council: str
+    """The page shell and the form's options, as the latest build wrote them."""
+
+    shell: WatchedFile[str]
+    options: WatchedFile[dict[str, Any]]
     files: SiteFiles  # where postcode files are read from
-    postcodes: bool = False  # whether the site publishes a postcode lookup
 
     @classmethod
     def load(cls, site_dir: Path, files: SiteFiles | None = None) -> SiteData:
         """The shell and options from ``site_dir``; postcode files from ``files``, by
         default the same folder."""
-        options_path = site_dir / OPTIONS
-        options = (
-            json.loads(options_path.read_text(encoding="utf-8")) if options_path.is_file() else {}
-        )
         return cls(
-            shell=Shell(site_dir / SHELL),
-            wards=[(w["slug"], w["name"]) for w in options.get("wards", [])],
-            notice_types=[(t["slug"], t["label"]) for t in options.get("notice_types", [])],
-            languages=[(lang["tag"], lang["name"]) for lang in options.get("languages", [])]
-            or [("en", "English")],
-            council=options.get("council", "the council"),
+            shell=WatchedFile(site_dir / SHELL, lambda raw: raw.decode("utf-8"), PLAIN_SHELL),
+            options=WatchedFile(site_dir / OPTIONS, json.loads, {}),
             files=files or SiteFolder(site_dir),
-            postcodes=bool(options.get("postcodes")),
         )
+
+    @property
+    def wards(self) -> list[tuple[str, str]]:
+        """(slug, name) of every ward."""
+        return [(w["slug"], w["name"]) for w in self.options.value().get("wards", [])]
+
+    @property
+    def notice_types(self) -> list[tuple[str, str]]:
+        return [(t["slug"], t["label"]) for t in self.options.value().get("notice_types", [])]
+
+    @property
+    def languages(self) -> list[tuple[str, str]]:
+        languages = self.options.value().get("languages", [])
+        return [(lang["tag"], lang["name"]) for lang in languages] or [("en", "English")]
+
+    @property
+    def council(self) -> str:
+        return str(self.options.value().get("council", "the council"))
+
+    @property
+    def postcodes(self) -> bool:
+        """Whether the site publishes a postcode lookup."""
+        return bool(self.options.value().get("postcodes"))
 
     def ward_for_postcode(self, typed: str) -> str | None:
         """The ward of a postcode from the site's published lookup, or None."""
@@ -106,7 +124,7 @@ class SiteData:
         return ward
 
     def page(self, title: str, content: str) -> str:
-        return self.shell.text().replace(TITLE_MARK, title).replace(CONTENT_MARK, content)
+        return self.shell.value().replace(TITLE_MARK, title).replace(CONTENT_MARK, content)
 
     def choices(self) -> Choices:
         return Choices(

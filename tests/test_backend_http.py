@@ -795,3 +795,16 @@ def test_without_a_postcode_lookup_the_form_asks_for_wards_only(world: World) ->
     )
     assert status == 400 and "Postcodes cannot be looked up here yet" in page
     assert "We could not find that postcode" not in page
+
+
+def test_a_ward_added_by_a_rebuild_is_on_the_forms_without_a_restart(world: World) -> None:
+    options_file = world.site / "subscriptions" / "options.json"
+    options = json.loads(options_file.read_text())
+    assert "new-ward" not in world.get("/subscriptions/subscribe")[1]
+    options["wards"].append({"slug": "new-ward", "name": "New Ward"})
+    fresh = options_file.with_suffix(".new")
+    fresh.write_text(json.dumps(options))
+    os.replace(fresh, options_file)
+    assert 'value="new-ward"' in world.get("/subscriptions/subscribe")[1]
+    status, _ = world.post("/subscriptions/subscribe", {**SIGN_UP, "wards": ["new-ward"]})
+    assert status == 200
