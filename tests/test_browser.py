@@ -631,3 +631,23 @@ def test_the_sites_scripts_run_under_its_content_security_policy(
     page.wait_for_url("**/wards/town-and-castle/")
     context.close()
     assert refused == []
+
+
+def test_what_a_subscription_step_says_is_in_the_first_screen_of_a_phone(
+    browser: Browser, site_url: str
+) -> None:
+    """With alerts in force (the compact banner), a resident on a 375 px phone sees each
+    step's outcome without scrolling: the problems, then 'Check your email'."""
+    context = browser.new_context(viewport={"width": 375, "height": 667})
+    page = context.new_page()
+    page.goto(site_url + "/subscriptions/subscribe")
+    page.get_by_role("button", name="Subscribe").click()
+    summary = page.locator(".govuk-error-summary").bounding_box()
+    assert summary is not None and summary["y"] + summary["height"] / 2 < 667
+    page.get_by_label("Email address").fill("phone@example.net")
+    page.get_by_role("checkbox", name="Emergency alerts").check()
+    page.get_by_role("checkbox", name="The whole district").check()
+    page.get_by_role("button", name="Subscribe").click()
+    panel = page.locator(".govuk-panel").bounding_box()
+    assert panel is not None and panel["y"] + panel["height"] < 667
+    context.close()
