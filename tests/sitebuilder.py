@@ -52,8 +52,11 @@ BASE = {
 
 def item(kind: str, body: str = "Some words.", drop: tuple[str, ...] = (), **fields: str) -> str:
     """A content file: the base fields of ``kind``, overridden by ``fields`` (underscores
-    for hyphens: ``Notice_Type``), less those named in ``drop``."""
+    for hyphens: ``Notice_Type``), less those named in ``drop``. A notice given a
+    Respond-By gets the Respond-To it needs, unless it names its own."""
     values = {**BASE[kind], **{k.replace("_", "-"): v for k, v in fields.items()}}
+    if "Respond-By" in values and "Respond-To" not in values:
+        values["Respond-To"] = "notices@example.org"
     lines = [f"{key}: {value}" for key, value in values.items() if key not in drop]
     return "\n".join(lines) + "\n\n" + textwrap.dedent(body).strip() + "\n"
 

@@ -378,8 +378,15 @@ RULES = [
     (
         "respond by after date",
         N,
-        item("notices", Respond_By="2026-11-19"),
+        item("notices", Respond_By="2026-11-19", Respond_To="planning@example.org"),
         f"{N}: Respond-By: is before Date (2026-11-20 09:00); residents need time to respond",
+    ),
+    (
+        "respond to with respond by",
+        N,
+        item("notices", Respond_By="2026-12-19", drop=("Respond-To",)),
+        f"{N}: Respond-To: is needed with Respond-By: say where responses go (an email "
+        "address, a web address or a postal address)",
     ),
     (
         "documents exist",

@@ -188,16 +188,16 @@ def test_an_open_notice_says_where_responses_go_and_offers_its_deadline_for_a_ca
     )
 
 
-def test_without_respond_to_responses_go_to_the_council(small_site: Path) -> None:
+def test_responses_go_where_respond_to_says(small_site: Path) -> None:
     page = read(small_site, "/notices/open/")
-    assert "mailto:noticeboard@example.org?subject=" in summary_value(page, "Send responses to")
+    assert "mailto:notices@example.org?subject=" in summary_value(page, "Send responses to")
 
 
 def test_a_closed_notice_says_where_responses_went_and_offers_no_calendar(
     small_site: Path,
 ) -> None:
     page = read(small_site, "/notices/closed/")
-    assert "noticeboard@example.org" in summary_value(page, "Responses went to")
+    assert "notices@example.org" in summary_value(page, "Responses went to")
     assert ".ics" not in summary_value(page, "Respond by")
 
 

@@ -292,6 +292,12 @@ def _notice_rules(
         yield "Reference", f"is longer than {REFERENCE_MAX} characters"
     if published and respond_by and respond_by < published.astimezone(LONDON).date():
         yield "Respond-By", f"is before Date ({_show(published)}); residents need time to respond"
+    if respond_by and not values.get("respond_to"):
+        yield (
+            "Respond-To",
+            "is needed with Respond-By: say where responses go (an email address, a web "
+            "address or a postal address)",
+        )
 
 
 def _show(moment: datetime) -> str:
