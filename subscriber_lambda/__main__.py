@@ -15,10 +15,13 @@ because the mail system was unavailable (run again: nothing sent is sent twice).
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -159,7 +162,6 @@ def finish(command: str, summary: str, report: DeliveryCounts) -> int:
 
 
 def run_digest(config: Config, args: argparse.Namespace) -> int:
-    from .digest import Digester
 
     if not (args.site_dir / OPTIONS).is_file():
         print(
@@ -168,6 +170,16 @@ def run_digest(config: Config, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    with one_at_a_time(config, "digest") as alone:
+        if not alone:
+            print("digest: another digest run is sending these summaries; this one stops")
+            return 0
+        return send_digests(config, args)
+
+
+def send_digests(config: Config, args: argparse.Namespace) -> int:
+    from .digest import Digester
+
     site = SiteData.load(args.site_dir)
     digester = Digester(
         store=config.store(),
@@ -180,6 +192,26 @@ def run_digest(config: Config, args: argparse.Namespace) -> int:
     )
     report = digester.run(args.frequency)
     return finish("digest", report.summary(), report)
+
+
+@contextmanager
+def one_at_a_time(config: Config, command: str) -> Iterator[bool]:
+    """True while this process is the only one running ``command`` on the embedded store
+    (a lock file beside it); False if another is. A digest has no per-email ledger claim
+    as notify's deliveries do, so two overlapping runs would each send every summary.
+    On DynamoDB the schedule runs one digest at a time itself."""
+    path = config.jobs_path() if config.store_url.startswith("sqlite:") else None
+    if path is None:
+        yield True
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{path}.{command}.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
 
 
 def the_address(args: argparse.Namespace) -> str | None:

@@ -216,6 +216,9 @@ class Delivery:
     email_hash: str
     item_id: str
     subscriber: Subscriber | None = field(default=None, compare=False)
+    # Set by ``hold``: whether its claim of the ledger row succeeded, so that sending it
+    # does not claim again (a second claim would find the row taken, by this very run).
+    held: bool | None = field(default=None, compare=False)
 
     def to_list(self) -> list[str]:
         return [self.email_hash, self.item_id]
@@ -291,8 +294,8 @@ class Notifier:
         if found is None:
             return delivery
         subscriber, item = found
-        self.store.claim(subscriber.id, item["id"], item["revision"], self.clock())
-        return Delivery(delivery.email_hash, delivery.item_id, subscriber)
+        held = self.store.claim(subscriber.id, item["id"], item["revision"], self.clock())
+        return Delivery(delivery.email_hash, delivery.item_id, subscriber, held)
 
     def _found(
         self, items: Mapping[str, Mapping[str, Any]], delivery: Delivery
@@ -367,8 +370,13 @@ class Notifier:
         subscriber, item = found
         now = self.clock()
         item_id, revision = item["id"], item["revision"]
-        if not self.store.claim(subscriber.id, item_id, revision, now):
-            return Outcome.SKIPPED  # already sent, waiting for a digest, failed, or not due
+        claimed = (
+            delivery.held
+            if delivery.held is not None
+            else self.store.claim(subscriber.id, item_id, revision, now)
+        )
+        if not claimed:  # already sent, waiting for a digest, failed, not due, or in flight
+            return Outcome.SKIPPED
         version = version_for(subscriber.preferences, item)
         if not goes_at_once(subscriber.preferences, item):
             details = {

@@ -89,9 +89,11 @@ class Store(Protocol):
 
     def claim(self, subscriber_id: str, item_id: str, revision: str, now: datetime) -> bool:
         """Record that this revision is about to go to this subscriber ('pending'). True if
-        it is new, was left pending by a run that stopped, or was deferred and its retry
-        time has come; False if it was sent, waits for a digest, failed, or is deferred
-        until later (and, where the store can tell, if the subscriber has gone)."""
+        it is new, was left pending by a run that stopped (its claim older than
+        ``retry.CLAIM_LEASE``: a younger one is another run's, still sending), or was
+        deferred and its retry time has come; False if it was sent, waits for a digest,
+        failed, or is deferred until later (and, where the store can tell, if the
+        subscriber has gone)."""
 
     def mark(
         self,

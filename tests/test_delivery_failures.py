@@ -340,3 +340,77 @@ def test_digest_without_a_built_site_says_where_it_looked(
     assert result.status == 2 and "no built site here" in result.err and "--site-dir" in result.err
     result = command("digest", "--frequency", "daily", "--site-dir", str(world.site))
     assert result.status == 0
+
+
+class Counting:
+    """A mailer that keeps the recipients, slowly enough for two runs to overlap."""
+
+    def __init__(self, sent: list[str]) -> None:
+        self.sent = sent
+
+    def send(self, message: Message) -> None:
+        time.sleep(0.001)
+        self.sent.append(str(message["To"]))
+
+
+def test_two_notify_runs_at_once_send_each_email_once(tmp_path: Path) -> None:
+    """A timer's run and an officer's `make notify` overlapping: a delivery one run has
+    claimed is that run's to send; the other skips it."""
+    import threading
+
+    from subscriber_lambda.adapters.inline_queue import InlineQueue
+    from subscriber_lambda.adapters.sqlite_store import SqliteStore
+    from subscriber_lambda.core.preferences import Preferences
+    from subscriber_lambda.core.tokens import Signer
+    from subscriber_lambda.notify import Links, Notifier
+
+    site = build(tmp_path / "site", FILES, now="2026-11-28T12:00:00+00:00")
+    database = tmp_path / "subscribers.db"
+    addresses = [f"r{n}@example.net" for n in range(300)]
+    store = SqliteStore(database)
+    for address in addresses:
+        store.save_subscriber(
+            address,
+            address_hash(address, KEY),
+            Preferences(frozenset({"alerts"}), frozenset({"walmer"})),
+            PUBLISHED - timedelta(days=2),
+        )
+    manifest = load_manifest(str(site / "api" / "v1" / "notify.json"))
+    sent: list[str] = []
+
+    def run() -> None:
+        notifier = Notifier(
+            SqliteStore(database),
+            Counting(sent),
+            InlineQueue(),
+            Links(Signer(KEY), "http://x"),
+            SENDER,
+            "x",
+            lambda: PUBLISHED,
+        )
+        notifier.run(manifest)
+
+    runs = [threading.Thread(target=run) for _ in range(2)]
+    for thread in runs:
+        thread.start()
+    for thread in runs:
+        thread.join(60)
+    assert sorted(sent) == sorted(addresses)
+
+
+def test_a_digest_run_while_another_is_sending_stops_without_sending(
+    world: World, command: Command, tmp_path: Path
+) -> None:
+    import fcntl
+
+    world.subscribe("daily@example.net", topics=["notices"], wards=["all"], frequency="daily")
+    world.clock.now = PUBLISHED
+    assert command.notify().status == 0
+    lock_path = tmp_path / "var" / "subscribers.db.digest.lock"
+    with open(lock_path, "w") as other_run:
+        fcntl.flock(other_run, fcntl.LOCK_EX)
+        result = command("digest", "--frequency", "daily", "--site-dir", str(world.site))
+    assert result.status == 0 and "another digest run" in result.out
+    assert len(world.inbox.to("daily@example.net")) == 1  # the confirmation only
+    assert command("digest", "--frequency", "daily", "--site-dir", str(world.site)).status == 0
+    assert len(world.inbox.to("daily@example.net")) == 2

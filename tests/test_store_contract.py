@@ -16,7 +16,7 @@ import pytest
 from subscriber_lambda.adapters.dynamodb_store import DynamoStore
 from subscriber_lambda.adapters.sqlite_store import SqliteStore
 from subscriber_lambda.core.preferences import Preferences
-from subscriber_lambda.core.retry import MAX_ATTEMPTS
+from subscriber_lambda.core.retry import CLAIM_LEASE, MAX_ATTEMPTS
 from subscriber_lambda.ports import Store, address_limit_key
 from tests.dynamodb_local import CREDENTIALS, dynamodb_local
 
@@ -205,7 +205,12 @@ def test_a_change_is_noted_until_older_links_have_expired(store: Store) -> None:
 def test_the_ledger_sends_each_revision_once(store: Store) -> None:
     subscriber = store.save_subscriber("a@example.net", "hash-a", PREFS, NOW)
     assert store.claim(subscriber.id, "alerts/x", "r1", NOW) is True
-    assert store.claim(subscriber.id, "alerts/x", "r1", NOW) is True  # still pending: in flight
+    # Pending: another run is sending it now, so no second run may take it...
+    assert store.claim(subscriber.id, "alerts/x", "r1", NOW + timedelta(minutes=4)) is False
+    # ...until its claim is old enough that its run must have died: then once.
+    later = NOW + CLAIM_LEASE + timedelta(seconds=1)
+    assert store.claim(subscriber.id, "alerts/x", "r1", later) is True
+    assert store.claim(subscriber.id, "alerts/x", "r1", later) is False
     store.mark(subscriber.id, "alerts/x", "r1", "sent", NOW)
     assert store.claim(subscriber.id, "alerts/x", "r1", NOW) is False
     assert store.claim(subscriber.id, "alerts/x", "r2", NOW) is True  # a new revision
@@ -220,7 +225,7 @@ def test_a_deferred_delivery_waits_for_its_retry_time(store: Store) -> None:
     assert store.claim(subscriber.id, "alerts/x", "r1", NOW) is False
     assert store.claim(subscriber.id, "alerts/x", "r1", retry - timedelta(seconds=1)) is False
     assert store.claim(subscriber.id, "alerts/x", "r1", retry) is True  # due: pending again
-    assert store.claim(subscriber.id, "alerts/x", "r1", retry) is True  # pending: in flight
+    assert store.claim(subscriber.id, "alerts/x", "r1", retry) is False  # another run's now
     assert store.defer(subscriber.id, "alerts/x", "r1", retry) == retry + timedelta(minutes=2)
     later = retry + timedelta(minutes=2)
     assert store.claim(subscriber.id, "alerts/x", "r1", later) is True

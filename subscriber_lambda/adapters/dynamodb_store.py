@@ -40,7 +40,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from ..core.preferences import Preferences
-from ..core.retry import next_try, sortable
+from ..core.retry import CLAIM_LEASE, next_try, sortable
 from ..ports import LedgerEntry, Owed, Subscriber, address_limit_key, newest_first
 
 PROFILE, SUPPRESSED, RATE, CHANGED, PLANNED = "PROFILE", "SUPPRESSED", "RATE", "CHANGED", "PLANNED"
@@ -219,7 +219,7 @@ class DynamoStore:
                 Item={
                     **key,
                     "state": "pending",
-                    "updated_at": now.isoformat(),
+                    "updated_at": sortable(now),
                     "GSI2PK": PENDING,
                     "GSI2SK": sortable(now),
                 },
@@ -232,7 +232,24 @@ class DynamoStore:
         existing = self._table.get_item(Key=key, ConsistentRead=True).get("Item", {})
         if existing.get("state") == "deferred" and str(existing["retry_after"]) <= sortable(now):
             return self._claim_retry(key, now)
-        return bool(existing.get("state") == "pending")
+        if existing.get("state") == "pending":  # another worker's, unless its lease ran out
+            try:
+                self._table.update_item(
+                    Key=key,
+                    UpdateExpression="SET updated_at = :now",
+                    ConditionExpression="#state = :pending AND updated_at <= :stale",
+                    ExpressionAttributeNames={"#state": "state"},
+                    ExpressionAttributeValues={
+                        ":pending": "pending",
+                        ":now": sortable(now),
+                        ":stale": sortable(now - CLAIM_LEASE),
+                    },
+                )
+                return True
+            except ClientError as error:
+                if not _failed_condition(error):
+                    raise
+        return False
 
     def _claim_retry(self, key: dict[str, str], now: datetime) -> bool:
         """A deferred row whose time has come back to 'pending', unless another worker
@@ -246,7 +263,7 @@ class DynamoStore:
                 ExpressionAttributeValues={
                     ":pending": "pending",
                     ":deferred": "deferred",
-                    ":u": now.isoformat(),
+                    ":u": sortable(now),
                     ":now": sortable(now),
                 },
             )

@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..core.preferences import Preferences
-from ..core.retry import next_try, sortable
+from ..core.retry import CLAIM_LEASE, next_try, sortable
 from ..ports import LedgerEntry, Owed, Subscriber, address_limit_key, newest_first
 
 MIGRATIONS: list[str] = [
@@ -296,7 +296,7 @@ class SqliteStore:
                 """INSERT OR IGNORE INTO deliveries
                        (subscriber_id, item_id, revision, state, updated_at)
                    VALUES (?, ?, ?, 'pending', ?)""",
-                (*key, now.isoformat()),
+                (*key, sortable(now)),
             ).rowcount
         except sqlite3.IntegrityError:
             return False  # unsubscribed since the run began: nothing to send
@@ -308,7 +308,16 @@ class SqliteStore:
         ).fetchone()
         if state == "deferred" and retry_after <= sortable(now):
             return self._claim_retry(key, now)
-        return bool(state == "pending")
+        if state == "pending":  # another run's, unless its lease ran out (that run died)
+            return (
+                self._db.execute(
+                    f"""UPDATE deliveries SET updated_at = ?
+                        WHERE {LEDGER_ROW} AND state = 'pending' AND updated_at <= ?""",
+                    (sortable(now), *key, sortable(now - CLAIM_LEASE)),
+                ).rowcount
+                > 0
+            )
+        return False
 
     def _claim_retry(self, key: tuple[int, str, str], now: datetime) -> bool:
         """A deferred row whose time has come back to 'pending', unless another run just
@@ -317,7 +326,7 @@ class SqliteStore:
             self._db.execute(
                 f"""UPDATE deliveries SET state = 'pending', updated_at = ?
                     WHERE {LEDGER_ROW} AND state = 'deferred' AND retry_after <= ?""",
-                (now.isoformat(), *key, sortable(now)),
+                (sortable(now), *key, sortable(now)),
             ).rowcount
             > 0
         )

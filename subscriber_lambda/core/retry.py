@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+# A delivery claimed ('pending') is another run's to send for this long; after it, the
+# claim is taken to belong to a run that died, and may be claimed again. Shorter than
+# SQS's visibility timeout (6 minutes), so a redelivered message finds it free.
+CLAIM_LEASE = timedelta(minutes=5)
 FIRST_DELAY = timedelta(minutes=1)
 LONGEST_DELAY = timedelta(hours=1)
 MAX_ATTEMPTS = 12
