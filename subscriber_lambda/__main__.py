@@ -256,6 +256,10 @@ def run_erase(config: Config, args: argparse.Namespace) -> int:
     email_hash = address_hash(email, config.secret())
     store = config.store()
     erased = store.delete_subscriber(email_hash)
+    if erased:  # an older confirmation link must not sign the address up again
+        from .web import note_change
+
+        note_change(store, email_hash, now())
     if store.is_suppressed(email_hash):
         kept = "kept so that the address is never mailed again"
         print(
@@ -263,8 +267,13 @@ def run_erase(config: Config, args: argparse.Namespace) -> int:
             if erased
             else f"erase: not subscribed; only a suppression (a keyed hash) is held, {kept}"
         )
+    elif erased:
+        print(
+            "erase: deleted; for 7 days a note that the subscription ended (a keyed hash and a"
+            " time) stops older confirmation links signing the address up again"
+        )
     else:
-        print(f"erase: {'deleted' if erased else 'not subscribed; nothing held'}")
+        print("erase: not subscribed; nothing held")
     return 0
 
 

@@ -37,6 +37,14 @@ class Request:
     client: str = ""
 
 
+def note_change(store: Store, email_hash: str, now: datetime) -> None:
+    """Note a change to an address's subscription (confirmed, changed, ended, erased), for
+    as long as a confirmation link made before it could still be used."""
+    lifetime = LIFETIMES[Purpose.CONFIRM]
+    assert lifetime is not None
+    store.note_change(email_hash, now, now + lifetime)
+
+
 def first(values: Values, name: str) -> str:
     found = values.get(name) or [""]
     return found[0]
@@ -165,12 +173,7 @@ class Subscriptions:
         )
 
     def changed(self, email_hash: str) -> None:
-        """Note a change to the address's subscription, for as long as a confirmation link
-        made before it could still be used."""
-        now = self.clock()
-        lifetime = LIFETIMES[Purpose.CONFIRM]
-        assert lifetime is not None
-        self.store.note_change(email_hash, now, now + lifetime)
+        note_change(self.store, email_hash, self.clock())
 
     def _manage_hash(self, request: Request) -> str | None:
         try:

@@ -808,3 +808,28 @@ def test_a_ward_added_by_a_rebuild_is_on_the_forms_without_a_restart(world: Worl
     assert 'value="new-ward"' in world.get("/subscriptions/subscribe")[1]
     status, _ = world.post("/subscriptions/subscribe", {**SIGN_UP, "wards": ["new-ward"]})
     assert status == 200
+
+
+def test_after_erase_an_old_confirmation_link_signs_nobody_up(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import contextlib
+    import io
+
+    from subscriber_lambda import __main__ as cli
+
+    resident = "erase.me@example.net"
+    world.post("/subscriptions/subscribe", {**SIGN_UP, "email": resident})
+    link = confirmation_link(world.inbox.wait_for(resident, 1)[0])
+    world.clock.now += timedelta(minutes=1)
+    assert "You are subscribed" in world.confirm(link)[1]
+    world.clock.now += timedelta(minutes=1)
+    secret = tmp_path / "var" / "secret"
+    monkeypatch.setenv("SUBSCRIBER_STORE", f"sqlite:///{tmp_path / 'var' / 'subscribers.db'}")
+    monkeypatch.setenv("SUBSCRIBER_SECRET", secret.as_uri())
+    monkeypatch.setattr(cli, "now", world.clock)
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert cli.main(["erase", resident]) == 0
+    world.clock.now += timedelta(minutes=1)
+    assert heading(world.confirm(link)[1]) == "This link has already been used"
+    assert world.store.subscriber_by_hash(address_hash(resident, KEY)) is None

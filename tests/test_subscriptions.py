@@ -619,7 +619,7 @@ def test_export_and_erase_one_persons_data(tmp_path: Path) -> None:
             "updated_at": "2026-01-01T00:01:00+00:00",
         },
     ]
-    assert run("erase", "p@example.net").strip() == "erase: deleted"
+    assert run("erase", "p@example.net").strip().startswith("erase: deleted; for 7 days a note")
     assert json.loads(run("export", "p@example.net")) == {
         "email": "p@example.net",
         "subscribed": False,
