@@ -131,10 +131,15 @@ def run_notify(config: Config, args: argparse.Namespace) -> int:
         progress=progress_stream(),
     )
     try:
-        report = notifier.run(load_manifest(args.manifest))
+        manifest = load_manifest(args.manifest)
     except ManifestError as error:
         print(f"notify: {error}; nothing was sent.", file=sys.stderr)
         return 1
+    except OSError as error:  # not there, or not readable: say so, not "run it again"
+        print(f"notify: cannot read {args.manifest}: {error}; nothing was sent.", file=sys.stderr)
+        return 1
+    try:
+        report = notifier.run(manifest)
     except OSError as error:
         print(
             f"notify: stopped: {error}. Run it again: nothing sent is sent twice.", file=sys.stderr

@@ -156,6 +156,50 @@ ITEM_KEYS = (
 )  # fmt: skip
 
 
+VERSION_TEXTS = ("lang", "url", "title", "summary")
+EMAIL_TEXTS = ("subject", "text", "html")
+
+
+def item_problem(item: Any) -> str | None:
+    """What is wrong with one manifest item, in words, or None: every value notify reads,
+    of the type it needs, so that a bad item stops the run before anything is sent."""
+    if not isinstance(item, dict):
+        return "is not an object"
+    missing = [key for key in ITEM_KEYS if key not in item]
+    if missing:
+        return f"has no {', '.join(missing)}"
+    for key in ("id", "revision", "type", "urgency"):
+        if not isinstance(item[key], str) or not item[key]:
+            return f"has a {key} that is not text"
+    for key in ("exercise", "district_wide"):
+        if not isinstance(item[key], bool):
+            return f"has a {key} that is not true or false"
+    if not isinstance(item["wards"], list) or not all(isinstance(w, str) for w in item["wards"]):
+        return "has wards that are not a list of ward slugs"
+    if not isinstance(item.get("supersedes") or "", str):
+        return "has a supersedes that is not an item id"
+    try:
+        published = datetime.fromisoformat(item["published"])
+    except (TypeError, ValueError):
+        return "has a published that is not a date and time"
+    if published.tzinfo is None:
+        return "has a published without a time zone"
+    versions = item["versions"]
+    if not isinstance(versions, list) or not versions:
+        return "has no versions"
+    for version in versions:
+        if not isinstance(version, dict) or not all(
+            isinstance(version.get(key), str) for key in VERSION_TEXTS
+        ):
+            return f"has a version without {', '.join(VERSION_TEXTS)}"
+        email = version.get("email")
+        if not isinstance(email, dict) or not all(
+            isinstance(email.get(key), str) for key in EMAIL_TEXTS
+        ):
+            return f"has a version whose email lacks {', '.join(EMAIL_TEXTS)}"
+    return None
+
+
 def load_manifest(source: str) -> dict[str, Any]:
     """The manifest from a file, an http(s) URL (the published site) or s3://bucket/key,
     checked before anything is sent: a broken one is refused whole (ManifestError)."""
@@ -177,11 +221,9 @@ def load_manifest(source: str) -> dict[str, Any]:
     if not isinstance(items, list):
         raise ManifestError(f"{source}: no list of items; rebuild the site")
     for number, item in enumerate(items, start=1):
-        missing = [k for k in ITEM_KEYS if not isinstance(item, dict) or k not in item]
-        if missing:
-            raise ManifestError(
-                f"{source}: item {number} has no {', '.join(missing)}; rebuild the site"
-            )
+        problem = item_problem(item)
+        if problem:
+            raise ManifestError(f"{source}: item {number} {problem}; rebuild the site")
     manifest: dict[str, Any] = data
     return manifest
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import logging
 import socket
 import sqlite3
@@ -300,12 +301,43 @@ def test_recipients_refused_by_their_own_policy_do_not_stop_the_alert_for_the_re
     assert all(world.store.subscriber_by_hash(address_hash(a, KEY)) for a in residents)
 
 
+def an_item(**changes: object) -> dict[str, object]:
+    email = {"subject": "S", "text": "T", "html": "<p>T</p>"}
+    version = {"lang": "en", "url": "https://x/a/", "title": "A", "summary": "S", "email": email}
+    base: dict[str, object] = {
+        "id": "alerts/a",
+        "revision": "r1",
+        "type": "alerts",
+        "urgency": "immediate",
+        "published": "2026-11-28T09:00:00+00:00",
+        "exercise": False,
+        "wards": ["walmer"],
+        "district_wide": False,
+        "supersedes": None,
+        "versions": [version],
+    }
+    return {**base, **changes}
+
+
+good = an_item()
+BAD_ITEMS = [
+    (an_item(published="not-a-date"), "item 2 has a published that is not a date and time"),
+    (an_item(published="2026-11-28T09:00:00"), "item 2 has a published without a time zone"),
+    (an_item(versions=[]), "item 2 has no versions"),
+    (an_item(versions=[{"lang": "en"}]), "item 2 has a version without lang, url"),
+    (an_item(id=5), "item 2 has a id that is not text"),
+    (an_item(exercise="no"), "item 2 has a exercise that is not true or false"),
+    (an_item(wards="deal"), "item 2 has wards that are not a list of ward slugs"),
+]
+
+
 @pytest.mark.parametrize(
     ("text", "said"),
     [
         ('{"items": [{"id": "alerts/x"', "not JSON"),
         ('{"council": "C"}', "no list of items"),
         ('{"items": [{"id": "alerts/x", "revision": "r"}]}', "item 1 has no type, urgency"),
+        *((json.dumps({"items": [good, bad]}), said) for bad, said in BAD_ITEMS),
     ],
 )
 def test_a_broken_manifest_is_refused_whole_with_what_to_do(
@@ -317,6 +349,12 @@ def test_a_broken_manifest_is_refused_whole_with_what_to_do(
     assert result.status == 1 and result.out == ""
     assert said in result.err and "rebuild the site; nothing was sent" in result.err
     assert "Traceback" not in result.err
+    assert all(subject(m) == "Confirm your email address" for m in world.inbox.messages)
+
+
+def test_a_manifest_that_is_not_there_is_said_plainly(command: Command, tmp_path: Path) -> None:
+    result = command.notify(str(tmp_path / "nowhere.json"))
+    assert result.status == 1 and "cannot read" in result.err and "Run it again" not in result.err
 
 
 def test_notify_reads_only_what_the_manifests_schema_requires() -> None:
