@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from .core.addresses import AddressError, address_hash, normalise_address
+from .core.postcodes import normalise_postcode
 from .core.preferences import ALL_WARDS, TOPICS, Choices, Preferences, read_form
 from .core.tokens import LIFETIMES, Purpose, Signer, TokenError
 from .mail_jobs import MANAGE_LINK, SUBSCRIBE, MailJob
@@ -233,6 +234,32 @@ class Subscriptions:
         job = MailJob(MANAGE_LINK, email, address_hash(email, self.key))
         return self._accepted(job, request.client)
 
+    def find_area(self, request: Request) -> Page:
+        """ "Find your area" without JavaScript: the site's form sends the postcode here,
+        and the resident gets their ward (the script does the same in the browser)."""
+        typed = first(request.query, "postcode").strip()
+        site = self.pages.site
+        if not site.postcodes:
+            reason = "Postcodes cannot be looked up on this site yet."
+        elif normalise_postcode(typed) is None:
+            reason = "Enter a real postcode, like CT16 1LU."
+        elif (ward := site.ward_for_postcode(typed)) is not None:
+            names = dict(site.wards)
+            return self.pages.page(
+                200,
+                "find_area.html",
+                "Your area",
+                heading="Your area",
+                postcode=normalise_postcode(typed),
+                ward=ward,
+                ward_name=names.get(ward, ward),
+            )
+        else:
+            reason = "We could not find that postcode in our area. Check it, or choose your ward."
+        return self.pages.page(
+            400, "find_area.html", "Find your area", heading="Find your area", reason=reason
+        )
+
     def unsubscribe(self, request: Request) -> Page:
         token = first(request.query, "token")
         try:
@@ -260,6 +287,7 @@ ROUTES: dict[str, dict[str, Route]] = {
         "GET": Subscriptions.manage_link_form,
         "POST": Subscriptions.manage_link,
     },
+    "/subscriptions/find-area": {"GET": Subscriptions.find_area},
     "/subscriptions/unsubscribe": {
         "GET": Subscriptions.unsubscribe,
         "POST": Subscriptions.unsubscribe,

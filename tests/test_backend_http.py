@@ -833,3 +833,8 @@ def test_after_erase_an_old_confirmation_link_signs_nobody_up(
     world.clock.now += timedelta(minutes=1)
     assert heading(world.confirm(link)[1]) == "This link has already been used"
     assert world.store.subscriber_by_hash(address_hash(resident, KEY)) is None
+
+
+def test_find_your_area_without_a_lookup_says_so(world: World) -> None:
+    status, page = world.get("/subscriptions/find-area?postcode=CT14+7AA")
+    assert status == 400 and "Postcodes cannot be looked up on this site yet" in page

@@ -435,36 +435,46 @@ def test_an_unknown_or_wrong_postcode_gets_a_helpful_message(
     page.context.close()
 
 
-def test_without_javascript_the_form_leads_to_the_wards_and_their_places(
-    browser: Browser, postcode_site_url: str
+@pytest.mark.parametrize(
+    ("postcode", "ward"), [("CT16 1LU", "Town and Castle"), ("ct13 9aa", "Sandwich")]
+)
+def test_without_javascript_the_postcode_typed_leads_to_its_ward(
+    browser: Browser, postcode_site_url: str, postcode: str, ward: str
 ) -> None:
-    page = find_area(browser, postcode_site_url, "CT16 1LU", javascript=False)
-    assert "/wards/?postcode=CT16+1LU" in page.url
-    assert "Dover town centre" in page.locator(".govuk-summary-list").inner_text()
-    page.get_by_role("link", name="Town and Castle", exact=True).first.click()
-    assert page.locator("h1").inner_text() == "Town and Castle"
+    """The form sends the postcode to the backend, which answers with the ward."""
+    page = find_area(browser, postcode_site_url, postcode, javascript=False)
+    assert f"{postcode.upper()} is in {ward} ward" in page.locator("main").inner_text()
+    page.get_by_role("link", name=f"Alerts, notices and bin collection changes for {ward}").click()
+    assert page.locator("h1").inner_text() == ward
     page.context.close()
 
 
-def test_without_javascript_the_postcode_leads_on_to_its_ward(
+def test_the_find_your_area_answers_have_no_axe_violations(
     browser: Browser, postcode_site_url: str
 ) -> None:
-    """A static site cannot read the query without a script: the form opens the wards of
-    each postcode area, and where one is split, the page of which postcode is where."""
-    page = find_area(browser, postcode_site_url, "CT13 9AA", javascript=False)
-    assert page.url.endswith("/wards/?postcode=CT13+9AA#postcodes")
-    assert page.evaluate("window.scrollY") > 0  # at the postcode areas
-    row = page.get_by_role("row", name="CT13")
-    row.get_by_role("link", name="Sandwich").click()
-    assert page.locator("h1").inner_text() == "Sandwich"
+    page = browser.new_context().new_page()
+    for postcode in ("CT16 1LU", "CT1 1AA", "nonsense"):
+        page.goto(f"{postcode_site_url}/subscriptions/find-area?postcode={postcode}")
+        assert axe_violations(page) == [], postcode
+    page.context.close()
 
-    page.go_back()
+
+def test_without_javascript_an_unknown_postcode_is_said_and_the_wards_offered(
+    browser: Browser, postcode_site_url: str
+) -> None:
+    page = find_area(browser, postcode_site_url, "CT1 1AA", javascript=False)
+    assert "We could not find that postcode in our area" in page.locator("main").inner_text()
+    page.get_by_role("link", name="Choose your ward from the list of wards").click()
+    assert page.url.endswith("/wards/")
+    page.context.close()
+
+
+def test_the_postcode_areas_list_which_postcodes_are_in_which_ward(
+    browser: Browser, postcode_site_url: str
+) -> None:
+    page = browser.new_context().new_page()
+    page.goto(postcode_site_url + "/wards/#postcodes")
     split = page.get_by_role("row", name="CT16")
-    assert split.get_by_role("link").all_inner_texts() == [
-        "Buckland",
-        "Town and Castle",
-        "Which postcodes in CT16 are in which ward",
-    ]
     split.get_by_role("link", name="Which postcodes in CT16 are in which ward").click()
     page.get_by_role("row", name="CT16 1LU").get_by_role("link", name="Town and Castle").click()
     assert page.locator("h1").inner_text() == "Town and Castle"

@@ -226,7 +226,7 @@ def test_the_wards_page_gives_the_wards_of_each_postcode_area(tmp_path: Path) ->
     )
     output = build(tmp_path, {"notices/n.md": item("notices")}, POSTCODES_FILE=str(lookup))
     wards = read(output, "/wards/")
-    assert 'action="/wards/#postcodes"' in read(output, "/")
+    assert 'action="/subscriptions/find-area"' in read(output, "/")
     assert 'id="postcodes"' in wards
     assert 'href="/wards/postcodes/CT16/"' in wards and "/wards/postcodes/CT13/" not in wards
     assert "All starting CT16 2" in read(output, "/wards/postcodes/CT16/")
