@@ -32,6 +32,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import NotModifiedResponse, StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .core.clients import client_key
 from .pages import Page
 from .site_policy import NEVER, cache_control, content_type, security_headers
 from .web import ROUTES, Request, Subscriptions
@@ -252,7 +253,7 @@ def create_app(subscriptions: Subscriptions, site_url: str, site_dir: Path | Non
             ) as data:
                 form = form_values(data)
         query = {name: request.query_params.getlist(name) for name in request.query_params}
-        client = request.client.host if request.client else ""
+        client = client_key(request.client.host) if request.client else ""
         call = Request(method, query, form, client)
         return html(await run_in_threadpool(actions[method], subscriptions, call))
 

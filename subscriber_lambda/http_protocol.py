@@ -5,7 +5,8 @@
   after connecting), so a few hundred such clients could hold every connection. Here each
   request, from the moment the connection opens or the previous response ends, must
   arrive whole within ``read_timeout`` seconds, or the connection is closed.
-- At most ``per_client`` connections open from one address (a trusted proxy excepted),
+- At most ``per_client`` connections open from one client (an IPv4 address or an IPv6
+  /64, ``core.clients``; a trusted proxy excepted),
   and ``max_connections`` in all: one client opening a thousand idle connections cannot
   shut everyone else out.
 - A request uvicorn cannot parse (a false Content-Length, no Host, bad bytes) gets the
@@ -25,6 +26,8 @@ from typing import Any, ClassVar
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from .core.clients import client_key
 
 READ_TIMEOUT = 15.0  # seconds: a 16 KiB form on a slow mobile link takes well under this
 PER_CLIENT = 64  # connections open at once from one address
@@ -48,9 +51,9 @@ class NoticeboardH11(H11Protocol):
         address = self.client[0] if self.client else ""
         crowded = len(self.connections) > self.max_connections
         if not self._trusted(address):
-            self._counted = address
-            self.open_by_client[address] += 1
-            crowded = crowded or self.open_by_client[address] > self.per_client
+            self._counted = key = client_key(address)
+            self.open_by_client[key] += 1
+            crowded = crowded or self.open_by_client[key] > self.per_client
         if crowded:
             transport.close()
             return

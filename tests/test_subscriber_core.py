@@ -363,3 +363,19 @@ def test_message_id_and_list_id_name_the_site_without_its_port() -> None:
     )
     assert message["List-Id"] == "<127.0.0.1>"
     assert str(message["Message-ID"]).endswith("@127.0.0.1>")
+
+
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [
+        ("203.0.113.9", "203.0.113.9"),
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),  # the same home
+        ("::ffff:203.0.113.9", "203.0.113.9"),
+        ("not an address", "not an address"),
+    ],
+)
+def test_a_client_is_an_ipv4_address_or_an_ipv6_64(address: str, key: str) -> None:
+    from subscriber_lambda.core.clients import client_key
+
+    assert client_key(address) == key
