@@ -46,16 +46,16 @@ MAX_CONCURRENT = 500  # requests being answered at once; more get the site's 503
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"]
-PROBLEMS = {  # status -> (problem, title) for the site's own error page
-    400: ("bad-request", "Sorry, we could not read that"),
-    403: ("cross-site", "This form was sent from another website"),
-    404: ("not-found", "Page not found"),
-    405: ("not-allowed", "This page does not do that"),
-    413: ("too-large", "Too much data"),
-    431: ("too-large", "Too much data"),
-    415: ("not-a-form", "This is not a form we know"),
-    500: ("server-error", "Sorry, there is a problem with the service"),
-    503: ("busy", "Sorry, the service is busy"),
+PROBLEMS = {  # status -> the site's own page for it (pages.PROBLEMS)
+    400: "bad-request",
+    403: "cross-site",
+    404: "not-found",
+    405: "not-allowed",
+    413: "too-large",
+    431: "too-large",
+    415: "not-a-form",
+    500: "server-error",
+    503: "busy",
 }
 
 
@@ -234,8 +234,7 @@ def create_app(subscriptions: Subscriptions, site_url: str, site_dir: Path | Non
         return HTMLResponse(page.html, page.status, {"Cache-Control": NEVER, **(headers or {})})
 
     def problem(status: int, headers: dict[str, str] | None = None) -> Response:
-        name, title = PROBLEMS.get(status, PROBLEMS[400])
-        return html(pages.problem(status, name, title), headers)
+        return html(pages.problem(status, PROBLEMS.get(status, PROBLEMS[400])), headers)
 
     async def endpoint(request: HttpRequest) -> Response:
         actions = ROUTES[request.url.path]

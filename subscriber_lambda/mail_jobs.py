@@ -94,8 +94,9 @@ class MailJobs:
 
     def _confirmation(self, email: str, preferences: dict[str, Any]) -> dict[str, str]:
         Preferences.from_dict(preferences)  # refuse to seal choices that cannot be read back
-        data = {"email": email, "preferences": preferences, "at": self.clock().timestamp()}
-        token = self.signer.make(Purpose.CONFIRM, data, self.clock())
+        now = self.clock()
+        data = {"email": email, "preferences": preferences, "at": now.timestamp()}
+        token = self.signer.make(Purpose.CONFIRM, data, now)
         link = f"{self.site_url}/subscriptions/confirm?{urlencode({'token': token})}"
         return self.pages.email(
             "confirm",

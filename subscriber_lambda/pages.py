@@ -42,6 +42,31 @@ FREQUENCY_LABELS = [
 ]
 
 
+# The backend's problem pages: (heading, what to do), by name.
+PROBLEMS = {
+    "bad-link": (
+        "This link does not work",
+        "It may have expired, been copied wrongly, or already been used to change your emails.",
+    ),
+    "too-many": ("Too many requests", "Please wait an hour and try again."),
+    "too-large": ("Too much data", "Go back and try again."),
+    "not-a-form": ("This is not a form we know", "Go back and try again."),
+    "not-found": ("Page not found", "Check the web address."),
+    "link-used": (
+        "This link has already been used",
+        "Each confirmation link works once. If you want to change your emails, ask for a new link.",
+    ),
+    "bad-request": ("Sorry, we could not read that", "Go back and try again."),
+    "not-allowed": ("This page does not do that", "Go back and try again."),
+    "cross-site": (
+        "This form was sent from another website",
+        "Use the form on this website instead.",
+    ),
+    "server-error": ("Sorry, there is a problem with the service", "Try again later."),
+    "busy": ("Sorry, the service is busy", "Try again in a minute."),
+}
+
+
 @dataclass(frozen=True)
 class Page:
     status: int
@@ -123,8 +148,9 @@ class Pages:
         )
         return Page(status, self.site.page(f"{title} \u2013 {self.site.council}", content))
 
-    def problem(self, status: int, problem: str, title: str) -> Page:
-        return self.page(status, "problem.html", title, problem=problem)
+    def problem(self, status: int, problem: str) -> Page:
+        heading, advice = PROBLEMS[problem]
+        return self.page(status, "problem.html", heading, heading=heading, advice=advice)
 
     def email(self, template: str, subject: str, **values: Any) -> dict[str, str]:
         """Subject, text and HTML in the notify manifest's shape."""

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import uvicorn
 
-from .asgi import MAX_HEADERS, create_app
+from .asgi import MAX_HEADERS, PROBLEMS, create_app
 from .config import Config
 from .core.tokens import Signer
 from .http_protocol import READ_TIMEOUT, protocol
@@ -81,7 +81,7 @@ def server(config: Config, options: ServeOptions) -> tuple[uvicorn.Server, JobRu
             options.read_timeout,
             options.trusted_proxies,
             {**security_headers("/", https=False), "Cache-Control": NEVER},
-            pages.problem(400, "bad-request", "Sorry, we could not read that").html,
+            pages.problem(400, PROBLEMS[400]).html,
         ),
         host=options.host,
         port=options.port,

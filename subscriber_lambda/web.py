@@ -91,7 +91,7 @@ class Subscriptions:
     clock: Callable[[], datetime]
 
     def bad_link(self) -> Page:
-        return self.pages.problem(400, "bad-link", "This link does not work")
+        return self.pages.problem(400, "bad-link")
 
     def limited(self, address_key: str, client: str) -> bool:
         now = self.clock()
@@ -106,7 +106,7 @@ class Subscriptions:
     def _accepted(self, job: MailJob, client: str) -> Page:
         """The one page every accepted sign-up and manage-link request gets."""
         if self.limited(job.email_hash, client):
-            return self.pages.problem(429, "too-many", "Too many requests")
+            return self.pages.problem(429, "too-many")
         self.jobs.post(job)
         return self.pages.page(200, "check_email.html", "Check your email", email=job.email)
 
@@ -162,7 +162,7 @@ class Subscriptions:
             return self.bad_link()
         email_hash = address_hash(found.email, self.key)
         if self.store.changed_since(email_hash, found.issued):
-            return self.pages.problem(200, "link-used", "This link has already been used")
+            return self.pages.problem(200, "link-used")
         if not self.store.is_suppressed(email_hash):
             self.store.save_subscriber(found.email, email_hash, found.preferences, self.clock())
             self.changed(email_hash)

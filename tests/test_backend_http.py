@@ -838,3 +838,9 @@ def test_after_erase_an_old_confirmation_link_signs_nobody_up(
 def test_find_your_area_without_a_lookup_says_so(world: World) -> None:
     status, page = world.get("/subscriptions/find-area?postcode=CT14+7AA")
     assert status == 400 and "Postcodes cannot be looked up on this site yet" in page
+
+
+def test_every_status_the_server_answers_itself_has_a_page() -> None:
+    from subscriber_lambda import asgi, pages
+
+    assert set(asgi.PROBLEMS.values()) <= set(pages.PROBLEMS)

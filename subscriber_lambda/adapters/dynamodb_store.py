@@ -233,39 +233,40 @@ class DynamoStore:
         if existing.get("state") == "deferred" and str(existing["retry_after"]) <= sortable(now):
             return self._claim_retry(key, now)
         if existing.get("state") == "pending":  # another worker's, unless its lease ran out
-            try:
-                self._table.update_item(
-                    Key=key,
-                    UpdateExpression="SET updated_at = :now",
-                    ConditionExpression="#state = :pending AND updated_at <= :stale",
-                    ExpressionAttributeNames={"#state": "state"},
-                    ExpressionAttributeValues={
-                        ":pending": "pending",
-                        ":now": sortable(now),
-                        ":stale": sortable(now - CLAIM_LEASE),
-                    },
-                )
-                return True
-            except ClientError as error:
-                if not _failed_condition(error):
-                    raise
+            return self._update_if(
+                key,
+                "SET updated_at = :now",
+                "#state = :pending AND updated_at <= :stale",
+                {
+                    ":pending": "pending",
+                    ":now": sortable(now),
+                    ":stale": sortable(now - CLAIM_LEASE),
+                },
+            )
         return False
 
     def _claim_retry(self, key: dict[str, str], now: datetime) -> bool:
         """A deferred row whose time has come back to 'pending', unless another worker
         just did so (then that worker sends it)."""
+        return self._update_if(
+            key,
+            "SET #state = :pending, updated_at = :now, GSI2SK = :now",
+            "#state = :deferred AND retry_after <= :now",
+            {":pending": "pending", ":deferred": "deferred", ":now": sortable(now)},
+        )
+
+    def _update_if(
+        self, key: dict[str, str], update: str, condition: str, values: dict[str, str]
+    ) -> bool:
+        """Update a ledger row if the condition holds; False if it did not (another
+        worker got there first)."""
         try:
             self._table.update_item(
                 Key=key,
-                UpdateExpression="SET #state = :pending, updated_at = :u, GSI2SK = :now",
-                ConditionExpression="#state = :deferred AND retry_after <= :now",
+                UpdateExpression=update,
+                ConditionExpression=condition,
                 ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={
-                    ":pending": "pending",
-                    ":deferred": "deferred",
-                    ":u": sortable(now),
-                    ":now": sortable(now),
-                },
+                ExpressionAttributeValues=values,
             )
             return True
         except ClientError as error:
