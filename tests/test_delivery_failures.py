@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -252,20 +253,13 @@ class WritesAsItSends:
             other.commit()
 
 
-def test_notify_runs_beside_a_busy_server_and_skips_who_left_mid_run(tmp_path: Path) -> None:
-    """More than one streamed batch of subscribers (1,000 a batch), other connections
-    writing all the while, and one subscriber leaving half-way: no 'database is locked',
-    no foreign-key error, everyone else sent to once, the leaver not at all."""
-    from subscriber_lambda.adapters.inline_queue import InlineQueue
+def walmer_alert_readers(database: Path, count: int) -> list[str]:
+    """A store of ``count`` confirmed subscribers to Walmer's alerts; their addresses."""
     from subscriber_lambda.adapters.sqlite_store import SqliteStore
     from subscriber_lambda.core.preferences import Preferences
-    from subscriber_lambda.core.tokens import Signer
-    from subscriber_lambda.notify import Links, Notifier
 
-    site = build(tmp_path / "site", FILES, now="2026-11-28T12:00:00+00:00")
-    database = tmp_path / "subscribers.db"
     store = SqliteStore(database)
-    addresses = [f"r{n}@example.net" for n in range(1200)]
+    addresses = [f"r{n}@example.net" for n in range(count)]
     for address in addresses:
         store.save_subscriber(
             address,
@@ -273,13 +267,34 @@ def test_notify_runs_beside_a_busy_server_and_skips_who_left_mid_run(tmp_path: P
             Preferences(frozenset({"alerts"}), frozenset({"walmer"})),
             PUBLISHED - timedelta(days=2),
         )
+    store.close()
+    return addresses
+
+
+def notifier_on(database: Path, mailer: Any) -> Any:
+    """notify's Notifier on the store file, with its own connection, at PUBLISHED."""
+    from subscriber_lambda.adapters.inline_queue import InlineQueue
+    from subscriber_lambda.adapters.sqlite_store import SqliteStore
+    from subscriber_lambda.core.tokens import Signer
+    from subscriber_lambda.notify import Links, Notifier
+
+    links = Links(Signer(KEY), "http://x")
+    return Notifier(
+        SqliteStore(database), mailer, InlineQueue(), links, SENDER, "x", lambda: PUBLISHED
+    )
+
+
+def test_notify_runs_beside_a_busy_server_and_skips_who_left_mid_run(tmp_path: Path) -> None:
+    """More than one streamed batch of subscribers (1,000 a batch), other connections
+    writing all the while, and one subscriber leaving half-way: no 'database is locked',
+    no foreign-key error, everyone else sent to once, the leaver not at all."""
+    site = build(tmp_path / "site", FILES, now="2026-11-28T12:00:00+00:00")
+    database = tmp_path / "subscribers.db"
+    addresses = walmer_alert_readers(database, 1200)
     leaver = addresses[1100]
     mailer = WritesAsItSends(database, leaver)
-    notifier = Notifier(
-        store, mailer, InlineQueue(), Links(Signer(KEY), "http://x"), SENDER, "x", lambda: PUBLISHED
-    )
     manifest = load_manifest(str(site / "api" / "v1" / "notify.json"))
-    report = notifier.run(manifest)
+    report = notifier_on(database, mailer).run(manifest)
     assert leaver not in mailer.sent
     assert sorted(mailer.sent) == sorted(a for a in addresses if a != leaver)
     assert report.sent == len(addresses) - 1
@@ -396,39 +411,15 @@ def test_two_notify_runs_at_once_send_each_email_once(tmp_path: Path) -> None:
     claimed is that run's to send; the other skips it."""
     import threading
 
-    from subscriber_lambda.adapters.inline_queue import InlineQueue
-    from subscriber_lambda.adapters.sqlite_store import SqliteStore
-    from subscriber_lambda.core.preferences import Preferences
-    from subscriber_lambda.core.tokens import Signer
-    from subscriber_lambda.notify import Links, Notifier
-
     site = build(tmp_path / "site", FILES, now="2026-11-28T12:00:00+00:00")
     database = tmp_path / "subscribers.db"
-    addresses = [f"r{n}@example.net" for n in range(300)]
-    store = SqliteStore(database)
-    for address in addresses:
-        store.save_subscriber(
-            address,
-            address_hash(address, KEY),
-            Preferences(frozenset({"alerts"}), frozenset({"walmer"})),
-            PUBLISHED - timedelta(days=2),
-        )
+    addresses = walmer_alert_readers(database, 300)
     manifest = load_manifest(str(site / "api" / "v1" / "notify.json"))
     sent: list[str] = []
-
-    def run() -> None:
-        notifier = Notifier(
-            SqliteStore(database),
-            Counting(sent),
-            InlineQueue(),
-            Links(Signer(KEY), "http://x"),
-            SENDER,
-            "x",
-            lambda: PUBLISHED,
-        )
-        notifier.run(manifest)
-
-    runs = [threading.Thread(target=run) for _ in range(2)]
+    runs = [
+        threading.Thread(target=notifier_on(database, Counting(sent)).run, args=(manifest,))
+        for _ in range(2)
+    ]
     for thread in runs:
         thread.start()
     for thread in runs:
