@@ -85,7 +85,7 @@ digest: $(PY_STAMP)
 
 # Interface text: extract from templates into the template catalogue, merge into each language.
 extract-messages: $(PY_STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 \
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k N_ -k gettext -k ngettext:1,2 \
 	  --project "Council noticeboard" -o theme/translations/messages.pot theme/templates plugins
 	@for po in $(PO_FILES); do $(VENV)/bin/pybabel update -i theme/translations/messages.pot -o $$po; done
 

@@ -68,10 +68,11 @@ DEFAULT_LANG = "en"
 NOTICEBOARD_NOW = None
 
 # --- Content -------------------------------------------------------------------------------
-ARTICLE_PATHS = ["alerts", "notices", "bin-changes"]
-ARTICLE_EXCLUDES = ["notices/documents"]
+# Items are read from each content type's folder, and types' documents are copied as they
+# are: the content model plugin sets ARTICLE_PATHS, ARTICLE_EXCLUDES and STATIC_PATHS from
+# its registry (plugins/content_model/registry.py).
 PAGE_PATHS = ["pages"]
-STATIC_PATHS = ["notices/documents"]
+STATIC_PATHS: list[str] = []  # files copied as they are, besides the types' documents
 USE_FOLDER_AS_CATEGORY = True
 # Only .md is read: every file Pelican reads has been through the content model first.
 READERS = {"html": None, "htm": None, "rst": None}
@@ -134,8 +135,8 @@ JINJA_ENVIRONMENT = {
 }
 # Interface language (gettext catalogue in theme/translations/); content has its own Lang.
 INTERFACE_LANG = "en"
-HOME_LATEST_NOTICES = 5
-HOME_UPCOMING_BIN_CHANGES = 3
+# How many of each type's current items (open notices, coming meetings...) the home page lists.
+HOME_CURRENT_ITEMS = 5
 
 # Safe: the output folder is cleared only after every content file has passed the checks.
 DELETE_OUTPUT_DIRECTORY = True

@@ -29,12 +29,8 @@ COMPONENTS = {
 }
 
 
-# What the choices are called on the forms, the confirmation page and the emails.
-TOPIC_LABELS = [
-    ("alerts", "Emergency alerts"),
-    ("notices", "Statutory notices"),
-    ("bin-changes", "Bin collection changes"),
-]
+# What the choices are called on the forms, the confirmation page and the emails (the
+# topics are the site's types of content, from its options.json).
 FREQUENCY_LABELS = [
     ("immediate", "As soon as they are published"),
     ("daily", "Once a day"),
@@ -103,7 +99,7 @@ class Pages:
             items=choice_items,
             field_error=field_error,
             error_summary=self._error_summary,
-            topic_labels=TOPIC_LABELS,
+            topic_labels=lambda: self.site.topics,
             frequency_labels=FREQUENCY_LABELS,
         )
 
@@ -124,7 +120,7 @@ class Pages:
 
         wards = list(preferences.get("wards", []))
         rows = [
-            ("Emails about", named(TOPIC_LABELS, list(preferences.get("topics", [])))),
+            ("Emails about", named(self.site.topics, list(preferences.get("topics", [])))),
             (
                 "Wards",
                 "The whole district" if "all" in wards else named(self.site.wards, wards),

@@ -95,6 +95,11 @@ class SiteData:
         return [(w["slug"], w["name"]) for w in self.options.value().get("wards", [])]
 
     @property
+    def topics(self) -> list[tuple[str, str]]:
+        """(slug, label) of every topic: the types of content the site publishes."""
+        return [(t["slug"], t["label"]) for t in self.options.value().get("topics", [])]
+
+    @property
     def notice_types(self) -> list[tuple[str, str]]:
         return [(t["slug"], t["label"]) for t in self.options.value().get("notice_types", [])]
 
@@ -128,6 +133,7 @@ class SiteData:
 
     def choices(self) -> Choices:
         return Choices(
+            topics=[slug for slug, _ in self.topics],
             wards=[slug for slug, _ in self.wards],
             notice_types=[slug for slug, _ in self.notice_types],
             languages=[tag for tag, _ in self.languages],

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from .core.addresses import AddressError, address_hash, normalise_address
 from .core.postcodes import normalise_postcode
-from .core.preferences import ALL_WARDS, TOPICS, Choices, Preferences, read_form
+from .core.preferences import ALL_WARDS, Choices, Preferences, read_form
 from .core.tokens import LIFETIMES, Purpose, Signer, TokenError
 from .mail_jobs import MANAGE_LINK, SUBSCRIBE, MailJob
 from .pages import Page, Pages
@@ -56,7 +56,7 @@ def preselected(query: Values, choices: Choices) -> dict[str, list[str]]:
     wards = {ALL_WARDS, *choices.wards}
     return {
         "wards": [w for w in query.get("wards", []) if w in wards],
-        "topics": [t for t in query.get("topics", []) if t in TOPICS],
+        "topics": [t for t in query.get("topics", []) if t in choices.topics],
     }
 
 

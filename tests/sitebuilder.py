@@ -46,6 +46,23 @@ BASE = {
         "Wards": "all",
         "Changes": "2026-12-25 -> 2026-12-26",
     },
+    "consultations": {
+        "Title": "Parking in Deal town centre",
+        "Date": "2026-11-20 09:00",
+        "Summary": "Tell us what you think of new parking charges.",
+        "Wards": "middle-deal",
+        "Opens": "2026-11-23",
+        "Closes": "2027-01-15",
+        "Respond-To": "https://www.example.org/have-your-say/parking",
+    },
+    "meetings": {
+        "Title": "Planning committee",
+        "Date": "2026-11-20 09:00",
+        "Summary": "The committee decides planning applications.",
+        "Wards": "all",
+        "Starts": "2026-12-10 18:30",
+        "Venue": "Council Chamber, Dover",
+    },
     "pages": {"Title": "About"},
 }
 

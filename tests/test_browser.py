@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
+from plugins.content_model.registry import ITEM_TYPES
 from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -178,7 +179,7 @@ def test_an_items_own_heading_is_in_the_first_screen_of_a_phone(
     items = [
         path
         for path in every_page(example_site)
-        if path.count("/") == 3 and path.split("/")[1] in ("alerts", "notices", "bin-changes")
+        if path.count("/") == 3 and path.split("/")[1] in ITEM_TYPES
     ]
     assert len(items) > 15
     context = browser.new_context(viewport={"width": 375, "height": 667})

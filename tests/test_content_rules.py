@@ -9,7 +9,8 @@ import pytest
 
 from plugins.content_model import ContentInvalid
 from plugins.content_model.placeholders import BODY, placeholder
-from plugins.content_model.schema import ALERTS, NOTICES, ContentType
+from plugins.content_model.registry import ITEM_TYPES
+from plugins.content_model.schema import ContentType
 from tests.sitebuilder import BASE, build, item
 
 
@@ -23,9 +24,11 @@ def left_by_new(content_type: ContentType, key: str) -> str:
 GOOD = {
     "alerts/river.md": item("alerts", Slug="river"),
     "notices/plan.md": item("notices"),
+    "meetings/planning-committee.md": item("meetings", Slug="planning-committee"),
 }
 
 A, N, B = "content/alerts/bad.md", "content/notices/bad.md", "content/bin-changes/bad.md"
+C, M = "content/consultations/bad.md", "content/meetings/bad.md"
 Z = "content/notices/zz-later.md"  # sorts after the good files, so it is the second one seen
 
 RULES = [
@@ -185,7 +188,8 @@ RULES = [
         "content/bad.md",
         item("notices"),
         "content/bad.md: file: is not in a content folder; move it to content/alerts/, "
-        "content/notices/, content/bin-changes/, content/pages/",
+        "content/notices/, content/bin-changes/, content/consultations/, content/meetings/, "
+        "content/pages/",
     ),
     (
         "only markdown",
@@ -197,14 +201,14 @@ RULES = [
     (
         "no placeholder left in a field",
         N,
-        item("notices", Summary=left_by_new(NOTICES, "summary")),
+        item("notices", Summary=left_by_new(ITEM_TYPES["notices"], "summary")),
         f"{N}: Summary: still has the placeholder 'FILL IN ...' from make new; replace it with "
         "the Summary",
     ),
     (
         "no placeholder left in a choice",
         A,
-        item("alerts", Severity=left_by_new(ALERTS, "severity")),
+        item("alerts", Severity=left_by_new(ITEM_TYPES["alerts"], "severity")),
         f"{A}: Severity: still has the placeholder 'CHOOSE one of ...' from make new; replace it "
         "with one of: extreme, severe, moderate, minor",
     ),
@@ -471,6 +475,55 @@ RULES = [
         "Severity: severe\n\nSłowa.\n",
         f"{A}: Severity: differs from the original content/alerts/river.md; leave it out and "
         "the translation takes the original's",
+    ),
+    # --- consultations and meetings ----------------------------------------------------
+    (
+        "a consultation closes after it opens",
+        C,
+        item("consultations", Opens="2026-12-01", Closes="2026-11-30"),
+        f"{C}: Closes: is before Opens (2026-12-01); give the last day for responses",
+    ),
+    (
+        "a consultation says where responses go",
+        C,
+        item("consultations", drop=("Respond-To",)),
+        f"{C}: Respond-To: missing; add a line like "
+        "'Respond-To: https://www.example.org/consultations/parking'",
+    ),
+    (
+        "a meeting ends after it starts",
+        M,
+        item("meetings", Starts="2026-12-10 18:30", Ends="2026-12-10 18:30"),
+        f"{M}: Ends: must be after Starts",
+    ),
+    (
+        "a meeting's agenda file exists",
+        M,
+        item("meetings", Slug="with-agenda", Agenda="agenda.pdf"),
+        f"{M}: Agenda: 'agenda.pdf' is not in content/meetings/documents/; add the file or "
+        "fix the name",
+    ),
+    (
+        "a meeting's agenda is a file or a web address",
+        M,
+        item("meetings", Agenda="see the website"),
+        f"{M}: Agenda: 'see the website' is neither a web address (https://...) nor the name "
+        "of a file in content/meetings/documents/",
+    ),
+    (
+        "a webcast is a web address",
+        M,
+        item("meetings", Webcast="www.example.org/live"),
+        f"{M}: Webcast: 'www.example.org/live' is not a web address; write the whole address, "
+        "like https://example.org/",
+    ),
+    (
+        "a moved meeting's translation keeps its time",
+        M,
+        "Title: Pwyllgor cynllunio\nSummary: Y pwyllgor.\nSlug: planning-committee\nLang: cy\n"
+        "Starts: 2026-12-11 18:30\n\nGeiriau.\n",
+        f"{M}: Starts: differs from the original content/meetings/planning-committee.md; leave "
+        "it out and the translation takes the original's",
     ),
     (
         "page slug reserved",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from plugins.content_model.schema import ALL_TYPES, Field
+from plugins.content_model.registry import ALL_TYPES, ITEM_TYPES
+from plugins.content_model.schema import Field
 from tests.sitebuilder import ROOT
 
 GUIDE = (ROOT / "docs" / "officers.md").read_text(encoding="utf-8")
@@ -19,7 +20,7 @@ def test_every_field_and_value_is_in_the_officers_guide(field: Field) -> None:
 
 
 def test_every_type_has_an_example_in_the_guide() -> None:
-    for folder in ("alerts", "notices", "bin-changes"):
+    for folder in ITEM_TYPES:
         required = [f.name for f in ALL_TYPES[folder].fields if f.required]
         section = GUIDE.split(f"(`content/{folder}/`)")[1]
         example = section.split("```markdown")[1].split("```")[0]

@@ -187,7 +187,7 @@ def test_the_site_publishes_one_file_per_outward_code(tmp_path: Path) -> None:
         "ward_vintage": "WD25",
         "postcodes": {"CT16 1LU": "town-and-castle", "CT16 1AA": "town-and-castle"},
     }
-    assert list(validator("postcodes").iter_errors(ct16)) == []
+    assert list(validator("postcodes", output).iter_errors(ct16)) == []
     assert (output / "api" / "v1" / "postcodes" / "CT13.json").exists()
 
 

@@ -210,7 +210,7 @@ def test_the_home_page_puts_active_alerts_first_most_severe_first(small_site: Pa
     page = read(small_site, "/")
     # both severe, so newest first
     assert banner_headlines(page) == ["Flood warning: River Stour", "Moorland fire"]
-    assert page.index("data-alert-banner") < page.index("Latest statutory notices")
+    assert page.index("data-alert-banner") < page.index("Notices open for comments")
     assert "Old storm" not in page  # expired
     assert "Flood alert: River Stour" not in page  # superseded by its update
 
@@ -257,7 +257,7 @@ def test_every_ward_has_a_page_even_with_nothing_in_it(small_site: Path) -> None
 
 def test_notices_archive_by_year(small_site: Path) -> None:
     index = read(small_site, "/notices/archive/")
-    assert "2026</a> (2 notices)" in index and "2025</a> (1 notice)" in index
+    assert "2026</a> (2 items)" in index and "2025</a> (1 item)" in index
     assert titles(read(small_site, "/notices/archive/2025/")) == ["Last year's notice"]
 
 
@@ -314,7 +314,8 @@ def test_every_top_level_folder_of_the_site_is_reserved_from_page_slugs(
 ) -> None:
     """A page named like one of the site's own folders would overwrite it: the reserved
     names come from one list, and the built site has no folder that list misses."""
-    from plugins.content_model.schema import ITEM_TYPES, RESERVED_PAGE_SLUGS, SITE_FOLDERS
+    from plugins.content_model.registry import ITEM_TYPES, RESERVED_PAGE_SLUGS
+    from plugins.content_model.schema import SITE_FOLDERS
 
     pages = {p.stem for p in (ROOT / "content" / "pages").glob("*.md")}
     languages = {p.suffixes[0].strip(".") for p in (ROOT / "content").rglob("*.*.md")}

@@ -122,6 +122,7 @@ def test_the_address_hash_is_keyed_and_ignores_case() -> None:
 # --- preferences ----------------------------------------------------------------------------
 
 CHOICES = Choices(
+    topics=("alerts", "notices", "bin-changes", "consultations", "meetings"),
     wards=("walmer", "sandwich", "mill-hill"),
     notice_types=("planning", "licensing"),
     languages=("en", "pl"),

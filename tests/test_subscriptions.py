@@ -206,10 +206,11 @@ def subject(message: Message) -> str:
 
 
 @contextmanager
-def world_at(tmp_path: Path, **serve: Any) -> Iterator[World]:
-    """A built site, the embedded server (``serve``'s own) and an SMTP server catching
-    mail, all on 127.0.0.1; ``serve`` passes options to ``tests.http_server.running``."""
-    site = build(tmp_path / "site", FILES, now="2026-11-28T12:00:00+00:00")
+def world_at(tmp_path: Path, files: dict[str, str] | None = None, **serve: Any) -> Iterator[World]:
+    """A site built from ``files`` (default FILES), the embedded server (``serve``'s own)
+    and an SMTP server catching mail, all on 127.0.0.1; ``serve`` passes options to
+    ``tests.http_server.running``."""
+    site = build(tmp_path / "site", files or FILES, now="2026-11-28T12:00:00+00:00")
     inbox = Inbox()
     smtp_port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)

@@ -89,6 +89,13 @@ def template_messages() -> set[str]:
         },
     ):
         found.add(message if isinstance(message, str) else message[0])
+    # Each content type's words (labels, headings), marked N_ in its registry module.
+    for _, _, message, _, _ in extract_from_dir(
+        str(ROOT / "plugins" / "content_model" / "types"),
+        method_map=[("**.py", "python")],
+        keywords={"N_": None},
+    ):
+        found.add(message)
     return found
 
 

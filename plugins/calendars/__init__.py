@@ -1,77 +1,74 @@
-"""Pelican plugin: iCalendar files for changed bin collection days (the whole district and
-each ward) and for statutory notices' deadlines (all of them, and each notice's own)."""
+"""Pelican plugin: an iCalendar file for each type that declares a calendar (its items'
+events: changed bin collection days, last days for comments, closing dates, meetings), and
+for each ward or each current item where the type asks for them (``Calendar``)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from pelican import signals
 from pelican.generators import Generator
 
-from plugins.content_model import WARDS
-from plugins.site_pages.board import Board, today
+from plugins.content_model.registry import ITEM_TYPES
+from plugins.content_model.schema import ContentType
+from plugins.content_model.types.words import today
+from plugins.output_files import write_document
+from plugins.site_pages.board import Board
 
-from .ics import CalendarInfo, Listed, bin_change_events, calendar_file, deadline_events
+from .ics import CalendarInfo, Listed, calendar_file, item_events
 
-BIN_CALENDAR = "bin-changes/calendar.ics"
-WARD_BIN_CALENDAR = "wards/{ward}/bin-changes.ics"
-DEADLINES_CALENDAR = "notices/calendar.ics"
-NOTICE_DEADLINE_CALENDAR = "notices/{slug}.ics"  # an open notice's last day, from its page
+TYPE_CALENDAR = "{kind}/calendar.ics"
+WARD_CALENDAR = "wards/{ward}/{kind}.ics"
+ITEM_CALENDAR = "{kind}/{slug}.ics"  # a current item's own events, linked from its page
 
 
 class CalendarsGenerator(Generator):  # type: ignore[misc]
     def generate_output(self, writer: Any) -> None:
         board: Board = self.context["board"]
+        since = today(board.now) - timedelta(days=self.settings.get("CALENDAR_PAST_DAYS", 365))
+        for content_type in ITEM_TYPES.values():
+            if content_type.calendar is not None:
+                self.write_calendars(writer, board, content_type, since)
+
+    def write_calendars(
+        self, writer: Any, board: Board, content_type: ContentType, since: date
+    ) -> None:
+        calendar = content_type.calendar
+        assert calendar is not None
         site, council = self.settings["SITE_URL"], self.settings["COUNCIL_NAME"]
         host = site.split("://", 1)[1].split("/", 1)[0]
-        lang = self.settings.get("INTERFACE_LANG", "en")
-        info = partial(CalendarInfo, host=host, lang=lang)
-        since = today(board.now) - timedelta(days=self.settings.get("CALENDAR_PAST_DAYS", 365))
+        info = partial(CalendarInfo, host=host)
+        kind = content_type.folder
+        entries = board.of(kind)
         events = {
-            b.item.slug: bin_change_events(Listed(b.item, f"{site}/{b.url}"), info("", ""), since)
-            for b in board.bin_changes
+            e.item.slug: item_events(Listed(e.item, f"{site}/{e.url}"), host, since)
+            for e in entries
         }
 
-        def write(save_as: str, data: bytes) -> None:
-            path = Path(self.output_path) / save_as
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+        def write(save_as: str, about: CalendarInfo, slugs: list[str]) -> None:
+            data = calendar_file(about, [event for slug in slugs for event in events[slug]])
+            write_document(writer, self.context, save_as, data)
 
-        def bin_calendar(place: str, slugs: list[str]) -> bytes:
-            about = info(
-                f"{council}: changed bin collections{place}",
-                f"Days when bin collections{place} move from their usual day.",
-            )
-            return calendar_file(about, [e for slug in slugs for e in events[slug]])
-
-        write(BIN_CALENDAR, bin_calendar("", list(events)))
-        for slug, ward in self.settings[WARDS].items():
-            affected = [b.item.slug for b in board.bin_changes if b.item.affects(slug)]
-            write(WARD_BIN_CALENDAR.format(ward=slug), bin_calendar(f" in {ward.name}", affected))
-        deadlines = info(
-            f"{council}: last days to comment on notices",
-            "The last day to make representations or objections on each statutory notice.",
-        )
-        notices = [Listed(n.item, f"{site}/{n.url}") for n in board.notices]
-        write(
-            DEADLINES_CALENDAR,
-            calendar_file(
-                deadlines, [e for n in notices for e in deadline_events(n, deadlines, since)]
-            ),
-        )
-        for open_notice in board.open_notices():
-            notice = Listed(open_notice.item, f"{site}/{open_notice.url}")
-            about = info(
-                f"{council}: last day to comment on {notice.item.values['title']}",
-                "The last day to make representations or objections on this notice.",
-            )
-            write(
-                NOTICE_DEADLINE_CALENDAR.format(slug=notice.item.slug),
-                calendar_file(about, deadline_events(notice, about, date.min)),
-            )
+        title = f"{council}: {calendar.title}"
+        write(TYPE_CALENDAR.format(kind=kind), info(title, calendar.description), list(events))
+        if calendar.per_ward:
+            for slug, ward in board.wards.items():
+                write(
+                    WARD_CALENDAR.format(ward=slug, kind=kind),
+                    info(f"{title} in {ward.name}", calendar.description),
+                    [e.item.slug for e in entries if e.item.affects(slug)],
+                )
+        if calendar.per_item:
+            for entry in board.current(kind):
+                item = entry.item
+                listed = Listed(item, f"{site}/{entry.url}")
+                name = calendar.item_title.format(title=item.values["title"])
+                about = info(f"{council}: {name}", calendar.description)
+                data = calendar_file(about, item_events(listed, host, date.min))
+                save_as = ITEM_CALENDAR.format(kind=kind, slug=item.slug)
+                write_document(writer, self.context, save_as, data)
 
 
 def calendars_generator(pelican: Any) -> type[Generator]:

@@ -1,30 +1,28 @@
-"""iCalendar (RFC 5545) calendars of changed bin collection days and notice deadlines.
+"""iCalendar (RFC 5545) files of the events each type's items declare
+(``ContentType.events``): changed bin collection days, notices' and consultations' last
+days, public meetings.
 
-Pure: checked items in, bytes out. Events are all-day dates, so they fall on the same day
-wherever the calendar is read; UIDs are made from the item's slug and the day it
-concerns, so they stay the same across rebuilds and calendar apps update, not duplicate.
+Pure: checked items in, bytes out. A day is an all-day date, so it falls on the same day
+wherever the calendar is read; a time is written in Europe/London. UIDs are made from the
+item's slug and the event's key (a calendar holds one type), so they stay the same across
+rebuilds and calendar apps update (a moved or cancelled meeting), not duplicate.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar, Event, Timezone, vDuration, vText
 
-from plugins.content_model.model import Item
-from plugins.govuk_theme.formatting import london_weekday_date
+from plugins.content_model.items import Item
+from plugins.content_model.london_time import LONDON
+from plugins.content_model.schema import CalendarEvent
 
 REFRESH = timedelta(hours=6)
 # The span of clock changes written into the calendar's time zone (fixed, so rebuilds agree).
 TZ_FROM, TZ_UNTIL = date(2020, 1, 1), date(2040, 1, 1)
-SERVICE_NAMES = {
-    "refuse": "Rubbish",
-    "recycling": "recycling",
-    "food": "food waste",
-    "garden": "garden waste",
-}
 
 
 @dataclass(frozen=True)
@@ -38,15 +36,6 @@ class CalendarInfo:
     name: str
     description: str
     host: str
-    lang: str = "en"
-
-
-def services_text(services: Sequence[str]) -> str:
-    if "all" in services:
-        return "All collections"
-    names = [SERVICE_NAMES[s] for s in services]
-    text = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-    return text[0].upper() + text[1:]
 
 
 def new_calendar(info: CalendarInfo) -> Calendar:
@@ -70,47 +59,51 @@ def new_calendar(info: CalendarInfo) -> Calendar:
     return calendar
 
 
-def all_day(uid: str, day: date, summary: str, listed: Listed, text: str) -> bytes:
-    """One all-day event, serialised (a district-wide change is in every ward's calendar,
-    so each event is written once and shared)."""
-    values = listed.item.values
-    event = Event()
-    event.add("uid", uid)
-    # When the event was made: the item's last change, not the build, so rebuilds agree.
-    event.add("dtstamp", (values.get("modified") or values["date"]).astimezone(UTC))
-    event.add("dtstart", day)
-    event.add("dtend", day + timedelta(days=1))
-    event.add("summary", vText(summary))
-    event.add("description", vText(f"{text}\n\n{listed.url}"))
-    event.add("url", listed.url)
-    event.add("transp", "TRANSPARENT")
-    return bytes(event.to_ical())
+def first_day(event: CalendarEvent) -> date:
+    start = event.start
+    return start.astimezone(LONDON).date() if isinstance(start, datetime) else start
 
 
-def bin_change_events(listed: Listed, info: CalendarInfo, since: date) -> list[bytes]:
-    """An all-day event on each new collection day from ``since``, saying which day it
-    replaces. (Calendars hold the past year and what is to come; the JSON API has all.)"""
-    values = listed.item.values
-    events = []
-    for move in (m for m in values["changes"] if m.new >= since):
-        usual = london_weekday_date(move.usual, info.lang)
-        summary = f"{services_text(values['services'])} collected today instead of {usual}"
-        reason = f" ({values['reason']})" if values.get("reason") else ""
-        text = f"{values['title']}{reason}. {values['summary']}"
-        uid = f"{listed.item.slug}-{move.usual.isoformat()}@{info.host}"
-        events.append(all_day(uid, move.new, summary, listed, text))
-    return events
+def event_ical(listed: Listed, event: CalendarEvent, host: str) -> bytes:
+    """One event, serialised (a district-wide change is in every ward's calendar, so each
+    event is written once and shared)."""
+    item, values = listed.item, listed.item.values
+    changed = (values.get("modified") or values["date"]).astimezone(UTC)
+    ical = Event()
+    ical.add("uid", f"{item.slug}-{event.key}@{host}")
+    # When the event was made: the item's last change, not the build, so rebuilds agree;
+    # SEQUENCE grows with each change (a minute's resolution), as RFC 5546 asks of updates.
+    ical.add("dtstamp", changed)
+    ical.add("last-modified", changed)
+    ical.add("sequence", int((changed - values["date"].astimezone(UTC)).total_seconds() // 60))
+    if isinstance(event.start, datetime):
+        ical.add("dtstart", event.start.astimezone(LONDON))
+        if isinstance(event.end, datetime):
+            ical.add("dtend", event.end.astimezone(LONDON))
+        ical.add("transp", "OPAQUE")
+    else:
+        ical.add("dtstart", event.start)
+        ical.add(
+            "dtend", (event.end if isinstance(event.end, date) else event.start) + timedelta(days=1)
+        )
+        ical.add("transp", "TRANSPARENT")
+    ical.add("summary", vText(event.summary))
+    ical.add("description", vText(f"{event.description}\n\n{listed.url}"))
+    if event.location:
+        ical.add("location", vText(event.location))
+    ical.add("url", listed.url)
+    ical.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
+    return bytes(ical.to_ical())
 
 
-def deadline_events(listed: Listed, info: CalendarInfo, since: date) -> list[bytes]:
-    """An all-day event on a notice's last day for comments, if it has one from ``since``."""
-    values = listed.item.values
-    if not values.get("respond_by") or values["respond_by"] < since:
-        return []
-    summary = f"Last day to comment: {values['title']} ({values['reference']})"
-    where = f"\n\nSend responses to: {values['respond_to']}" if values.get("respond_to") else ""
-    uid = f"{listed.item.slug}-respond-by@{info.host}"
-    return [all_day(uid, values["respond_by"], summary, listed, values["summary"] + where)]
+def item_events(listed: Listed, host: str, since: date) -> list[bytes]:
+    """The item's events from ``since``. (Calendars hold the past year and what is to
+    come; the JSON API has everything.)"""
+    return [
+        event_ical(listed, event, host)
+        for event in listed.item.type.events(listed.item)
+        if first_day(event) >= since
+    ]
 
 
 def calendar_file(info: CalendarInfo, events: Sequence[bytes]) -> bytes:

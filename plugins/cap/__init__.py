@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from pelican import signals
 from pelican.generators import Generator
 
-from plugins.content_model import WARDS
-from plugins.site_pages.board import Board
+from plugins.content_model import checked_content
+from plugins.content_model.registry import with_output
+from plugins.content_model.types.alerts import in_force
+from plugins.output_files import write_document
+from plugins.site_pages.board import Board, Entry
 
 from .feed import FeedEntry, cap_index_feed
 from .message import CapSettingsError, Origin, Translation, cap_alert
@@ -48,11 +50,12 @@ class CapGenerator(Generator):  # type: ignore[misc]
         board: Board = self.context["board"]
         origin = origin_from(self.settings)
         site = origin.site_url
-        output = Path(self.output_path)
+        wards = checked_content(self.context).wards
+        kinds = {t.folder for t in with_output("cap")}
         by_slug = {
             a.item.slug: a
             for a in self.context.get("articles", [])
-            if getattr(a, "item", None) and a.item.kind == "alerts"
+            if getattr(a, "item", None) and a.item.kind in kinds
         }
         for slug, article in by_slug.items():
             texts = [
@@ -60,31 +63,32 @@ class CapGenerator(Generator):  # type: ignore[misc]
                 for version in (article, *article.translations)
                 if getattr(version, "item", None)
             ]
-            entry = board.alert(slug)
+            entry = board.find(article.item.kind, slug)
             earlier = [e.item for e in board.earlier(entry)] if entry else []
-            message = cap_alert(article.item, texts, earlier, origin, self.settings[WARDS])
-            write(output / CAP_SAVE_AS.format(slug=slug), message)
-        in_force = [
+            message = cap_alert(article.item, texts, earlier, origin, wards)
+            write_document(writer, self.context, CAP_SAVE_AS.format(slug=slug), message)
+        current = [
             FeedEntry(a.item, f"{site}/{CAP_SAVE_AS.format(slug=a.item.slug)}", f"{site}/{a.url}")
-            for a in board.alerts_in_force
+            for a in alerts(board)
+            if in_force(a.item, board.status(a), board.now)
         ]
-        feed = cap_index_feed(in_force, origin, f"{site}/{CAP_FEED_SAVE_AS}", last_change(board))
-        write(output / CAP_FEED_SAVE_AS, feed)
+        feed = cap_index_feed(current, origin, f"{site}/{CAP_FEED_SAVE_AS}", last_change(board))
+        write_document(writer, self.context, CAP_FEED_SAVE_AS, feed)
+
+
+def alerts(board: Board) -> list[Entry]:
+    """The published entries of the types with a CAP output, newest first."""
+    return [e for t in with_output("cap") for e in board.of(t.folder)]
 
 
 def last_change(board: Board) -> datetime:
     """When the set of alerts in force last changed: the latest publication or expiry
     that has happened. Not the build time, so rebuilding with nothing due changes nothing."""
-    moments = [a.item.values["date"] for a in board.alerts]
+    moments = [a.item.values["date"] for a in alerts(board)]
     moments += [
-        a.item.values["expires"] for a in board.alerts if a.item.values["expires"] <= board.now
+        a.item.values["expires"] for a in alerts(board) if a.item.values["expires"] <= board.now
     ]
     return max(moments, default=datetime(2000, 1, 1, tzinfo=board.now.tzinfo))
-
-
-def write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
 
 
 def cap_generator(pelican: Any) -> type[Generator]:

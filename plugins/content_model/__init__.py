@@ -1,28 +1,46 @@
 """Pelican plugin: the content model. Refuses bad content before anything is written.
 
-Every file is checked when Pelican starts (before any output), all problems are printed
-as ``path: field: what is wrong`` and the build exits non-zero. Checked, typed items are
-attached to Pelican's content objects as ``.item`` for the templates and other plugins.
+Every file is checked as Pelican's generators are made (before the output folder is
+cleared), all problems are printed as ``path: field: what is wrong`` and the build exits
+non-zero. What was checked goes into Pelican's context (``checked_content(context)``):
+the typed items, attached to Pelican's content objects as ``.item``, the wards and the
+build's "now", for the templates and the other plugins.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pelican import signals
 
 from .checks import ContentInvalid, check_site_content, print_problems, site_wards
+from .items import Item
 from .london_time import parse_datetime
-from .wards import WardsFileError
+from .registry import ITEM_TYPES
+from .source import documents_folders
+from .wards import Ward, WardsFileError
 
-__all__ = ["ContentInvalid", "register"]
+__all__ = ["CheckedContent", "ContentInvalid", "build_time", "checked_content", "register"]
 
-ITEMS = "NOTICEBOARD_ITEMS"
-WARDS = "NOTICEBOARD_WARDS"
-BUILD_TIME = "NOTICEBOARD_BUILD_TIME"
-TEMPLATES = {"alerts": "alert", "notices": "notice", "bin-changes": "bin_change", "pages": "page"}
+CONTEXT_KEY = "checked_content"
+
+
+@dataclass(frozen=True)
+class CheckedContent:
+    """The content check's result for one build."""
+
+    items: Mapping[str, Item]  # by the file's absolute path
+    wards: Mapping[str, Ward]
+    now: datetime
+
+
+def checked_content(context: Mapping[str, Any]) -> CheckedContent:
+    found: CheckedContent = context[CONTEXT_KEY]
+    return found
 
 
 def build_time(setting: Any) -> datetime:
@@ -38,8 +56,24 @@ def build_time(setting: Any) -> datetime:
     return datetime.now().astimezone()
 
 
-def check_before_build(pelican: Any) -> None:
+def read_types_folders(pelican: Any) -> None:
+    """Pelican reads the registry's folders as articles, and types' documents as files."""
     settings = pelican.settings
+    settings["ARTICLE_PATHS"] = list(ITEM_TYPES)
+    documents = documents_folders()
+    settings["ARTICLE_EXCLUDES"] = documents
+    settings["STATIC_PATHS"] = [
+        *(p for p in settings.get("STATIC_PATHS", []) if p not in documents),
+        *documents,
+    ]
+
+
+def check_before_build(generator: Any) -> None:
+    """At the first generator made: the check, once, into the context all of them share."""
+    context = generator.context
+    if CONTEXT_KEY in context:
+        return
+    settings = generator.settings
     try:
         wards = site_wards(settings)
     except WardsFileError as error:
@@ -48,26 +82,34 @@ def check_before_build(pelican: Any) -> None:
     print_problems([*report.problems, *report.warnings])
     if not report.ok:
         raise ContentInvalid(report)
-    settings[ITEMS] = {item.source_path: item for item in report.items}
-    settings[WARDS] = wards
-    settings[BUILD_TIME] = build_time(settings.get("NOTICEBOARD_NOW"))
+    context[CONTEXT_KEY] = CheckedContent(
+        {item.source_path: item for item in report.items},
+        wards,
+        build_time(settings.get("NOTICEBOARD_NOW")),
+    )
 
 
 def attach_item(content: Any) -> None:
-    """Give Pelican's article or page its checked item, template and hold-back status."""
-    item = content.settings.get(ITEMS, {}).get(os.path.abspath(content.source_path))
-    if item is None:
+    """Give Pelican's article or page its checked item, template and hold-back status.
+
+    Pelican gives a content object the context it was read with (``_context``), the same
+    dict its generators share."""
+    context = getattr(content, "_context", None) or {}
+    checked: CheckedContent | None = context.get(CONTEXT_KEY)
+    item = checked.items.get(os.path.abspath(content.source_path)) if checked else None
+    if checked is None or item is None:
         return
     content.item = item
-    content.template = TEMPLATES[item.kind]
+    content.template = item.type.template
     # The checked values, not Pelican's reading of the file: a translation inherits its
     # original's Date and Status when it leaves them out.
     content.date = item.values.get("date", getattr(content, "date", None))
     content.status = item.values["status"]
-    if item.kind != "pages" and item.values["date"] > content.settings[BUILD_TIME]:
+    if item.kind in ITEM_TYPES and item.values["date"] > checked.now:
         content.status = "draft"  # held back until its Date; drafts are never written
 
 
 def register() -> None:
-    signals.initialized.connect(check_before_build)
+    signals.initialized.connect(read_types_folders)
+    signals.generator_init.connect(check_before_build)
     signals.content_object_init.connect(attach_item)

@@ -6,91 +6,36 @@ files and talking to Pelican happen in ``source.py`` and ``__init__.py``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
-from .london_time import LONDON
+from .items import TEXT, Item, Problem, Slugify, Source
 from .placeholders import placeholder_in
+from .registry import ALL_TYPES, RESERVED_PAGE_SLUGS
 from .schema import (
-    ALERT_TITLE_MAX,
-    ALL_TYPES,
     LANG,
     PAGES,
-    REFERENCE_MAX,
     RESERVED_ITEM_SLUGS,
-    RESERVED_PAGE_SLUGS,
-    SHARED_WITH_TRANSLATIONS,
     WRITTEN_BY_EACH_VERSION,
     ContentType,
     Field,
 )
-from .values import PARSERS, FieldProblem, did_you_mean, parse_lang, parse_wards
+from .values import (
+    PARSERS,
+    FieldProblem,
+    did_you_mean,
+    is_web_address,
+    parse_document_or_link,
+    parse_documents,
+    parse_lang,
+    parse_wards,
+)
 from .wards import Ward
 
-Slugify = Callable[[str], str]
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One thing wrong with one field of one file, printed as ``path: field: what is wrong``.
-
-    A warning (``path: field: warning: what is missed``) does not stop publishing: it says
-    what residents or emergency systems will miss.
-    """
-
-    path: str
-    field: str
-    message: str
-    warning: bool = False
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.field}: {'warning: ' if self.warning else ''}{self.message}"
-
-
-# The field name problems with the text after the metadata (the body) are reported under.
-TEXT = "Text"
-
-
-@dataclass(frozen=True)
-class Source:
-    """A content file as read: where it is, its raw metadata (keys in lower case) and the
-    text after it, whose first line is line ``body_line`` of the file."""
-
-    path: str  # as shown to officers, e.g. content/alerts/flood.md
-    source_path: str  # absolute, as Pelican knows it
-    folder: str  # first folder under content/, '' for files at the top
-    metadata: Mapping[str, str]
-    body: str = ""
-    body_line: int = 1
-
-
-@dataclass
-class Item:
-    """A checked content file: typed values by attribute name, defaults filled in."""
-
-    path: str
-    source_path: str
-    type: ContentType
-    slug: str
-    lang: str
-    values: dict[str, Any] = field(default_factory=dict)
-
-    def __getattr__(self, name: str) -> Any:
-        # Templates read fields as attributes: item.expires, item.respond_by.
-        values = self.__dict__.get("values", {})
-        if name in values:
-            return values[name]
-        raise AttributeError(name)
-
-    @property
-    def kind(self) -> str:
-        return self.type.folder
-
-    def affects(self, ward: str) -> bool:
-        wards = self.values.get("wards", ())
-        return "all" in wards or ward in wards
+__all__ = ["TEXT", "Item", "Problem", "Slugify", "Source", "check_site", "check_source"]
 
 
 def with_inherited_fields(
@@ -179,7 +124,7 @@ def check_source(
                 continue
             raw = spec.default
         try:
-            values[spec.attr] = _parse(raw, spec, wards)
+            values[spec.attr] = _parse(raw, spec, wards, content_type)
         except FieldProblem as problem:
             report(spec.name, str(problem))
     slug = values.get("slug") or (slugify(values["title"]) if "title" in values else "")
@@ -195,7 +140,7 @@ def check_source(
             report(TEXT, f"line {number}: " + _placeholder_left(left, "the notice itself"))
     if any(not p.warning for p in problems):
         return None, problems
-    for field_name, message in _warnings_within_file(content_type, values, wards):
+    for field_name, message in content_type.warnings(values, wards):
         warn(field_name, message)
     values["slug"] = slug
     lang = values.get("lang", default_lang)
@@ -214,100 +159,35 @@ def _missing(spec: Field, has_metadata: bool) -> str:
     return hint
 
 
-def _parse(raw: str, spec: Field, wards: Mapping[str, Ward]) -> Any:
+def _parse(raw: str, spec: Field, wards: Mapping[str, Ward], content_type: ContentType) -> Any:
     if spec.kind == "wards":
         return parse_wards(raw, wards)
+    if spec.kind == "documents":
+        return parse_documents(raw, content_type.documents_folder)
+    if spec.kind == "document-or-link":
+        return parse_document_or_link(raw, content_type.documents_folder)
     return PARSERS[spec.kind](raw, spec)
 
 
 def _rules_within_file(
     content_type: ContentType, values: Mapping[str, Any]
 ) -> Iterable[tuple[str, str]]:
-    """Rules between fields."""
+    """Rules between fields: the same for every type, then the type's own.
+
+    Nothing here may depend on optional data reaching outside the file: a warning
+    (``warnings``) says what is missed, it never stops an emergency alert."""
     published: datetime | None = values.get("date")
     modified: datetime | None = values.get("modified")
     if published and modified and modified < published:
         yield "Modified", "is before Date; a change cannot come before publication"
-    if content_type.folder == "alerts":
-        yield from _alert_rules(values, published)
-    if content_type.folder == "notices":
-        yield from _notice_rules(values, published)
-
-
-def _warnings_within_file(
-    content_type: ContentType, values: Mapping[str, Any], wards: Mapping[str, Ward]
-) -> Iterable[tuple[str, str]]:
-    """What a valid file leaves residents or emergency systems without. Never an error:
-    nothing optional may stop an emergency alert from publishing."""
-    if content_type.folder == "alerts" and "polygon" not in values:
-        yield from _alert_area_warnings(values, wards)
-
-
-def _alert_area_warnings(
-    values: Mapping[str, Any], wards: Mapping[str, Ward]
-) -> Iterable[tuple[str, str]]:
-    """Emergency systems place a CAP alert on a map by ONS codes (geocodes) or a polygon;
-    a ward with neither reaches them by name only (areaDesc)."""
-    named = [wards[s] for s in values.get("wards", ()) if s in wards]
-    uncoded = [ward.name for ward in named if not ward.gss]
-    if uncoded:
-        one = len(uncoded) == 1
-        yield (
-            "Wards",
-            f"{', '.join(uncoded)} {'has' if one else 'have'} no ONS code in the wards file "
-            "and the alert has no Polygon, so emergency systems get "
-            f"{'it' if one else 'them'} by name only (CAP areaDesc: no geocode, no polygon) "
-            f"and cannot place {'it' if one else 'them'} on a map; add the codes to the wards "
-            "file, or a Polygon",
-        )
-
-
-def _alert_rules(
-    values: Mapping[str, Any], published: datetime | None
-) -> Iterable[tuple[str, str]]:
-    expires: datetime | None = values.get("expires")
-    onset: datetime | None = values.get("onset")
-    title: str = values.get("title", "")
-    if len(title) > ALERT_TITLE_MAX:
-        yield (
-            "Title",
-            f"is {len(title)} characters long; alert headlines must be {ALERT_TITLE_MAX} or fewer",
-        )
-    if title and title == values.get("summary"):
-        yield "Summary", "repeats the Title; say in a sentence what is happening and where"
-    if published and expires and expires <= published:
-        yield "Expires", f"must be after Date ({_show(published)})"
-    if onset and expires and onset >= expires:
-        yield "Onset", f"must be before Expires ({_show(expires)})"
-    if values.get("updates") and values.get("cancels"):
-        yield "Cancels", "an alert either updates or cancels another, not both; keep one"
-
-
-def _notice_rules(
-    values: Mapping[str, Any], published: datetime | None
-) -> Iterable[tuple[str, str]]:
-    respond_by: date | None = values.get("respond_by")
-    reference: str = values.get("reference", "")
-    if len(reference) > REFERENCE_MAX:
-        yield "Reference", f"is longer than {REFERENCE_MAX} characters"
-    if published and respond_by and respond_by < published.astimezone(LONDON).date():
-        yield "Respond-By", f"is before Date ({_show(published)}); residents need time to respond"
-    if respond_by and not values.get("respond_to"):
-        yield (
-            "Respond-To",
-            "is needed with Respond-By: say where responses go (an email address, a web "
-            "address or a postal address)",
-        )
-
-
-def _show(moment: datetime) -> str:
-    return moment.astimezone(LONDON).strftime("%Y-%m-%d %H:%M")
+    yield from content_type.rules(values)
 
 
 def check_site(
     items: list[Item], available_documents: Collection[str], default_lang: str
 ) -> list[Problem]:
-    """The rules across files: slugs, translations, references, updates and documents."""
+    """The rules across files: slugs, translations and documents, then each type's own
+    (``available_documents``: paths under content/, like ``notices/documents/plan.pdf``)."""
     problems: list[Problem] = []
     originals: dict[tuple[str, str], Item] = {}
     by_slug_lang: dict[tuple[str, str, str], Item] = {}
@@ -332,20 +212,32 @@ def check_site(
             problems.extend(
                 _check_translation(item, originals.get((item.kind, item.slug)), default_lang)
             )
-    problems.extend(_check_references(items, default_lang))
-    problems.extend(_check_alert_chains(items, originals, default_lang))
+    by_type: dict[str, list[Item]] = defaultdict(list)
     for item in items:
-        for name in item.values.get("documents", ()):
-            if name not in available_documents:
-                problems.append(
-                    Problem(
-                        item.path,
-                        "Documents",
-                        f"'{name}' is not in content/notices/documents/; "
-                        "add the file or fix the name",
-                    )
-                )
+        by_type[item.kind].append(item)
+    for folder, of_type in by_type.items():
+        problems.extend(ALL_TYPES[folder].site_rules(of_type, default_lang))
+    for item in items:
+        problems.extend(_missing_documents(item, available_documents))
     return problems
+
+
+def _missing_documents(item: Item, available: Collection[str]) -> Iterable[Problem]:
+    folder = item.type.documents_folder
+    for spec in item.type.fields:
+        if spec.kind == "documents":
+            names = item.values.get(spec.attr, ())
+        elif spec.kind == "document-or-link" and not is_web_address(item.values.get(spec.attr, "")):
+            names = (item.values.get(spec.attr),) if item.values.get(spec.attr) else ()
+        else:
+            continue
+        for name in names:
+            if f"{folder}/{name}" not in available:
+                yield Problem(
+                    item.path,
+                    spec.name,
+                    f"'{name}' is not in content/{folder}/; add the file or fix the name",
+                )
 
 
 def _check_translation(item: Item, original: Item | None, default_lang: str) -> Iterable[Problem]:
@@ -359,78 +251,10 @@ def _check_translation(item: Item, original: Item | None, default_lang: str) -> 
         )
         return
     for spec in item.type.fields:
-        if spec.key in SHARED_WITH_TRANSLATIONS and item.values.get(
-            spec.attr
-        ) != original.values.get(spec.attr):
+        if spec.shared and item.values.get(spec.attr) != original.values.get(spec.attr):
             yield Problem(
                 item.path,
                 spec.name,
                 f"differs from the original {original.path}; leave it out and the "
                 "translation takes the original's",
             )
-
-
-def _check_references(items: list[Item], default_lang: str) -> Iterable[Problem]:
-    seen: dict[str, Item] = {}
-    for item in items:
-        if item.kind != "notices" or item.lang != default_lang:
-            continue
-        reference = item.values["reference"].casefold()
-        if reference in seen:
-            yield Problem(
-                item.path,
-                "Reference",
-                f"'{item.values['reference']}' is already the reference of {seen[reference].path}; "
-                "references must be unique",
-            )
-        else:
-            seen[reference] = item
-
-
-def _check_alert_chains(
-    items: list[Item], originals: Mapping[tuple[str, str], Item], default_lang: str
-) -> Iterable[Problem]:
-    superseded_by: dict[str, Item] = {}
-    for item in items:
-        if item.kind != "alerts" or item.lang != default_lang:
-            continue
-        for name in ("updates", "cancels"):
-            target_slug = item.values.get(name)
-            if not target_slug:
-                continue
-            field_name = name.title()
-            target = originals.get(("alerts", target_slug))
-            if target is None:
-                yield Problem(
-                    item.path,
-                    field_name,
-                    f"no alert has the Slug '{target_slug}'"
-                    + did_you_mean(
-                        target_slug, [slug for kind, slug in originals if kind == "alerts"]
-                    ),
-                )
-            elif target is item:
-                yield Problem(item.path, field_name, "an alert cannot update or cancel itself")
-            elif target.values.get("status") == "draft":
-                yield Problem(
-                    item.path,
-                    field_name,
-                    f"'{target_slug}' is a draft; publish it first, or remove {field_name}",
-                )
-            elif target.values["date"] >= item.values["date"]:
-                yield Problem(
-                    item.path,
-                    field_name,
-                    f"'{target_slug}' was published at the same time or later; Date must be after "
-                    f"its Date ({_show(target.values['date'])})",
-                )
-            elif target_slug in superseded_by:
-                yield Problem(
-                    item.path,
-                    field_name,
-                    f"'{target_slug}' is already updated or cancelled by "
-                    f"{superseded_by[target_slug].path}; "
-                    f"point this alert at '{superseded_by[target_slug].slug}' instead",
-                )
-            else:
-                superseded_by[target_slug] = item

@@ -1,6 +1,7 @@
-"""``noticeboard-new alert|notice|bin-change``: start a content file with today's date, a
-slug and every required field filled from flags, asked for (at a terminal), or marked for
-the officer to fill in (the validator then says exactly what is missing)."""
+"""``noticeboard-new alert|notice|bin-change|consultation|meeting``: start a content file
+with today's date, a slug and every required field filled from flags, asked for (at a
+terminal), or marked for the officer to fill in (the validator then says exactly what is
+missing)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from pelican.settings import read_settings
 from .checks import site_slugify
 from .london_time import LONDON
 from .placeholders import BODY, placeholder
-from .schema import ITEM_TYPES, ContentType
+from .registry import ITEM_TYPES
+from .schema import ContentType
 
-KINDS = {"alert": "alerts", "notice": "notices", "bin-change": "bin-changes"}
+# What officers type: a type's singular name ('bin-change' for content/bin-changes/).
+KINDS = {t.template.replace("_", "-"): t.folder for t in ITEM_TYPES.values()}
 ASKED = ("Title", "Summary", "Wards")
 
 

@@ -1,14 +1,22 @@
-"""The content model: which fields each type of content has and what they may hold.
+"""The content model's vocabulary: what a field and a type of content are.
 
-This is the contract of ``shared/design.md`` written as data, so that the validator,
-the officers' documentation and (later) the web editor are all generated from one place.
+The types themselves are declared in ``types/`` (one small module each) and gathered in
+``registry.py``; the content check, ``make new``, the editor, the JSON Schemas, feeds,
+lists, navigation, calendars and subscription topics are all derived from them (ADR 19).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from datetime import date, datetime
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from .items import Item, Problem
+    from .wards import Ward
 
 Kind = Literal[
     "text",
@@ -25,6 +33,8 @@ Kind = Literal[
     "polygon",
     "changes",
     "documents",
+    "url",
+    "document-or-link",
 ]
 
 SUMMARY_MAX = 300
@@ -44,6 +54,10 @@ class Field:
     default: str | None = None
     help: str = ""
     example: str = ""
+    # Data, not prose: a translation inherits the original's value and may not give another.
+    shared: bool = False
+    # Listed as a category (with its own scheme) in feeds: an alert's event, a notice's type.
+    category: bool = False
 
     @cached_property
     def key(self) -> str:
@@ -56,13 +70,103 @@ class Field:
         return self.key.replace("-", "_")
 
 
+Rule = tuple[str, str]  # (field name, what is wrong)
+
+
+def no_rules(values: Mapping[str, Any]) -> Iterable[Rule]:
+    return ()
+
+
+def no_warnings(values: Mapping[str, Any], wards: Mapping[str, Ward]) -> Iterable[Rule]:
+    return ()
+
+
+def no_site_rules(items: Sequence[Item], default_lang: str) -> Iterable[Problem]:
+    return ()
+
+
+def supersedes_nothing(item: Item) -> str | None:
+    return None
+
+
+def no_status(item: Item, now: datetime, successor: Item | None) -> str:
+    return ""
+
+
+def no_events(item: Item) -> Sequence[CalendarEvent]:
+    return ()
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    """One event an item puts in its type's calendar; iCalendar is written from this.
+
+    ``key`` tells the item's events apart and stays the same across rebuilds, so calendar
+    apps update an event (a moved or cancelled meeting) rather than add another. A ``date``
+    start is an all-day event; a ``datetime`` one is timed.
+    """
+
+    key: str
+    start: date | datetime
+    end: date | datetime | None
+    summary: str
+    description: str
+    location: str = ""
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """A type's iCalendar file of every item's events (``{folder}/calendar.ics``)."""
+
+    title: str  # "changed bin collections": the calendar is "{council}: {title}"
+    description: str
+    per_ward: bool = False  # also /wards/{ward}/{folder}.ics
+    per_item: bool = False  # also /{folder}/{slug}.ics for each current item
+    item_title: str = "{title}"  # its name there: "last day to comment on {title}"
+
+
 @dataclass(frozen=True)
 class ContentType:
-    """A type of content, identified by its folder under ``content/``."""
+    """A type of content, identified by its folder under ``content/``.
+
+    Everything particular to a type is declared here, by its own module in ``types/``:
+    its fields, its words, its templates and the small functions that give it behaviour.
+    Code elsewhere reads these and never tests which type it has.
+    """
 
     folder: str
-    label: str
+    label: str  # plural, as lists and menus say it: "Emergency alerts"
     fields: tuple[Field, ...]
+    singular: str = ""  # "Emergency alert"
+    # Its page template, and the folder of its partials: theme/templates/types/{template}/
+    # (meta.html: its line in lists; email.txt, email.html, subject.txt: its emails).
+    template: str = "page"
+    intro: str = ""  # the first line of its list page
+    nav_label: str = ""  # in the site's menu, or '' for none
+    # Its current items ("open for comments", "coming") on the home and ward pages.
+    current_heading: str = ""
+    none_current: str = ""
+    on_home: bool = True
+    urgent: bool = False  # goes to every subscriber at once, and to the banner
+    topic_detail: str = ""  # key of the field the notify manifest gives as topic_detail
+    documents: bool = False  # files under content/{folder}/documents/ that items link to
+    outputs: frozenset[str] = frozenset()  # extra outputs by name: "cap"
+    archive_by_year: bool = False  # /{folder}/archive/{year}/
+    calendar: Calendar | None = None
+    statuses: tuple[str, ...] = ()  # what status() may say, in the JSON Schema
+    current_statuses: frozenset[str] = frozenset()  # which of them are current
+    status: Callable[[Item, datetime, Item | None], str] = no_status
+    current_order: Callable[[Item], Any] | None = None  # None: newest first
+    rules: Callable[[Mapping[str, Any]], Iterable[Rule]] = no_rules
+    warnings: Callable[[Mapping[str, Any], Mapping[str, Ward]], Iterable[Rule]] = no_warnings
+    site_rules: Callable[[Sequence[Item], str], Iterable[Problem]] = no_site_rules
+    supersedes: Callable[[Item], str | None] = supersedes_nothing
+    events: Callable[[Item], Sequence[CalendarEvent]] = no_events
+    # More lists in its JSON file, made from its records: name -> (function, JSON Schema).
+    api_extras: Mapping[str, tuple[Callable[[list[dict[str, Any]]], Any], dict[str, Any]]] = (
+        dataclass_field(default_factory=dict)
+    )
 
     @cached_property
     def _by_key(self) -> dict[str, Field]:
@@ -70,6 +174,15 @@ class ContentType:
 
     def field(self, key: str) -> Field | None:
         return self._by_key.get(key)
+
+    @property
+    def json_key(self) -> str:
+        """Its list's name in its JSON file: ``bin_changes``."""
+        return self.folder.replace("-", "_")
+
+    @property
+    def documents_folder(self) -> str:
+        return f"{self.folder}/documents"
 
 
 LANG = Field(
@@ -86,6 +199,7 @@ COMMON_FIELDS: tuple[Field, ...] = (
         "Date",
         "datetime",
         required=True,
+        shared=True,
         help="Publication time (Europe/London unless it has an offset). "
         "A future date holds the item back until then.",
         example="2026-11-28 09:30",
@@ -102,6 +216,7 @@ COMMON_FIELDS: tuple[Field, ...] = (
         "Wards",
         "wards",
         required=True,
+        shared=True,
         help="Ward slugs from the wards file, separated by commas, or 'all'.",
         example="sandwich, little-stour-and-ashstone",
     ),
@@ -124,146 +239,6 @@ COMMON_FIELDS: tuple[Field, ...] = (
     ),
 )
 
-ALERT_FIELDS: tuple[Field, ...] = (
-    Field(
-        "Event",
-        "choice",
-        required=True,
-        choices=(
-            "flooding",
-            "road-closure",
-            "public-health",
-            "severe-weather",
-            "water-supply",
-            "power-outage",
-            "fire",
-            "pollution",
-            "other",
-        ),
-        help="What kind of hazard.",
-    ),
-    Field(
-        "Severity",
-        "choice",
-        required=True,
-        choices=("extreme", "severe", "moderate", "minor"),
-        help="CAP 1.2 severity.",
-    ),
-    Field(
-        "Urgency",
-        "choice",
-        default="expected",
-        choices=("immediate", "expected", "future", "past"),
-        help="CAP 1.2 urgency.",
-    ),
-    Field(
-        "Certainty",
-        "choice",
-        default="likely",
-        choices=("observed", "likely", "possible", "unlikely"),
-        help="CAP 1.2 certainty.",
-    ),
-    Field(
-        "Expires",
-        "datetime",
-        required=True,
-        help="When the alert stops applying; after it the alert leaves the banner.",
-        example="2026-11-29 18:00",
-    ),
-    Field("Onset", "datetime", help="When the hazard begins."),
-    Field("Instruction", "text", help="What residents should do, plain text."),
-    Field("Area", "text", help="A plain description of the area."),
-    Field(
-        "Polygon",
-        "polygon",
-        help="CAP polygon: 'lat,lon lat,lon ...', at least four points, first = last.",
-        example="51.27,1.33 51.28,1.35 51.26,1.36 51.27,1.33",
-    ),
-    Field("Updates", "slug-ref", help="Slug of the alert this one updates."),
-    Field("Cancels", "slug-ref", help="Slug of the alert this one cancels."),
-    Field(
-        "Exercise",
-        "yes-no",
-        default="no",
-        choices=("yes", "no"),
-        help="'yes' marks a test or exercise; never emailed as real.",
-    ),
-)
-
-NOTICE_FIELDS: tuple[Field, ...] = (
-    Field(
-        "Notice-Type",
-        "choice",
-        required=True,
-        choices=(
-            "environmental-protection",
-            "licensing",
-            "planning",
-            "traffic-regulation-order",
-            "public-spaces-protection-order",
-            "highways",
-            "elections",
-            "council-tax",
-            "housing",
-            "other",
-        ),
-        help="Which kind of statutory notice.",
-    ),
-    Field(
-        "Reference",
-        "text",
-        required=True,
-        help=f"The council's reference, unique across notices (at most {REFERENCE_MAX} "
-        "characters).",
-        example="TRO/2026/041",
-    ),
-    Field(
-        "Legislation",
-        "text",
-        required=True,
-        help="Act and section, plain text.",
-        example="Road Traffic Regulation Act 1984, section 14",
-    ),
-    Field("Effective", "date", help="Date the notice takes effect.", example="2026-12-07"),
-    Field(
-        "Respond-By",
-        "date",
-        help="Last date for representations or objections.",
-        example="2026-12-19",
-    ),
-    Field(
-        "Respond-To",
-        "text",
-        help="Where responses go: an email address, a web address or a postal address.",
-        example="licensing@example.org",
-    ),
-    Field("Location", "text", help="Address or place description."),
-    Field(
-        "Documents",
-        "documents",
-        help="File names under content/notices/documents/, separated by commas.",
-        example="tro-2026-041-plan.pdf",
-    ),
-)
-
-BIN_CHANGE_FIELDS: tuple[Field, ...] = (
-    Field(
-        "Changes",
-        "changes",
-        required=True,
-        help="'YYYY-MM-DD -> YYYY-MM-DD' pairs (usual day -> new day) separated by ';'.",
-        example="2026-12-25 -> 2026-12-27; 2026-12-26 -> 2026-12-28",
-    ),
-    Field(
-        "Services",
-        "choices",
-        default="all",
-        choices=("refuse", "recycling", "food", "garden", "all"),
-        help="Which collections move, separated by commas, or 'all'.",
-    ),
-    Field("Reason", "text", help="Why the collections move, e.g. bank holiday."),
-)
-
 PAGE_FIELDS: tuple[Field, ...] = (
     Field("Title", "text", required=True, help="Page heading."),
     Field("Summary", "summary", help="One or two sentences for search engines and lists."),
@@ -272,55 +247,16 @@ PAGE_FIELDS: tuple[Field, ...] = (
     Field("Status", "choice", default="published", choices=("published", "draft")),
 )
 
-ALERTS = ContentType("alerts", "Emergency alerts", COMMON_FIELDS + ALERT_FIELDS)
-NOTICES = ContentType("notices", "Statutory notices", COMMON_FIELDS + NOTICE_FIELDS)
-BIN_CHANGES = ContentType(
-    "bin-changes", "Bin collection changes", COMMON_FIELDS + BIN_CHANGE_FIELDS
-)
-PAGES = ContentType("pages", "Pages", PAGE_FIELDS)
-
-ITEM_TYPES: dict[str, ContentType] = {t.folder: t for t in (ALERTS, NOTICES, BIN_CHANGES)}
-ALL_TYPES: dict[str, ContentType] = {**ITEM_TYPES, PAGES.folder: PAGES}
-
-# Folder under content/ that holds notices' documents (served as files, never parsed).
-DOCUMENTS_FOLDER = "notices/documents"
+PAGES = ContentType("pages", "Pages", PAGE_FIELDS, singular="Page", template="page")
 
 # Names an item may not take because the site's own URLs use them inside a type's folder.
-RESERVED_ITEM_SLUGS = frozenset({"page", "archive", "calendar", "feed"})
+RESERVED_ITEM_SLUGS = frozenset({"page", "archive", "calendar", "feed", "documents"})
 # The top-level folders the build writes besides the types' own (a test checks that every
 # folder of a built site is a type, one of these, a page or a translation's language).
 SITE_FOLDERS = frozenset(
     {"wards", "feeds", "api", "subscriptions", "theme", "search", "admin", "pagefind"}
 )
-# Names a page may not take because they are the site's own top-level folders (and the
-# folders of translations in the languages the council publishes in most).
-RESERVED_PAGE_SLUGS = frozenset({*ITEM_TYPES, *SITE_FOLDERS, "cy", "en", "pl"})
 
 # What each language version writes itself: which item it is, and the words every listing,
 # feed, email and banner shows. A translation inherits every other field it leaves out.
 WRITTEN_BY_EACH_VERSION = frozenset({"title", "summary", "slug", "lang"})
-
-# Fields whose values are data, not prose: a translation inherits the original's, and may
-# not give another.
-SHARED_WITH_TRANSLATIONS = frozenset(
-    {
-        "date",
-        "wards",
-        "event",
-        "severity",
-        "urgency",
-        "certainty",
-        "expires",
-        "onset",
-        "polygon",
-        "updates",
-        "cancels",
-        "exercise",
-        "notice-type",
-        "reference",
-        "effective",
-        "respond-by",
-        "changes",
-        "services",
-    }
-)

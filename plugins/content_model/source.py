@@ -18,7 +18,7 @@ from .model import (
     check_source,
     with_inherited_fields,
 )
-from .schema import DOCUMENTS_FOLDER
+from .registry import ITEM_TYPES
 from .wards import Ward
 
 MARKDOWN_SUFFIX = ".md"
@@ -68,14 +68,21 @@ def display_path(path: Path) -> str:
     return shown.replace(os.sep, "/")
 
 
+def documents_folders() -> list[str]:
+    """The folders under content/ whose files items link to, served as they are."""
+    return [t.documents_folder for t in ITEM_TYPES.values() if t.documents]
+
+
 def content_files(content_dir: Path) -> Iterator[Path]:
-    """Every file under the content folder except notices' documents and hidden files, in a
+    """Every file under the content folder except types' documents and hidden files, in a
     stable order."""
-    documents = os.path.join(content_dir, DOCUMENTS_FOLDER)
+    documents = {os.path.join(content_dir, folder) for folder in documents_folders()}
     found = []
     for folder, subfolders, files in os.walk(content_dir):
         subfolders[:] = [
-            s for s in subfolders if not s.startswith(".") and os.path.join(folder, s) != documents
+            s
+            for s in subfolders
+            if not s.startswith(".") and os.path.join(folder, s) not in documents
         ]
         found += [os.path.join(folder, f) for f in files if not f.startswith(".")]
     for name in sorted(found):
@@ -153,12 +160,13 @@ def check_content(
         report.add(p for p in problems if p.field.lower() not in inherited)
         if item is not None:
             report.items.append(item)
-    documents_dir = content_dir / DOCUMENTS_FOLDER
-    documents = (
-        {p.name for p in documents_dir.iterdir() if p.is_file()}
-        if documents_dir.is_dir()
-        else set()
-    )
+    documents = {
+        f"{folder}/{path.name}"
+        for folder in documents_folders()
+        if (content_dir / folder).is_dir()
+        for path in (content_dir / folder).iterdir()
+        if path.is_file()
+    }
     report.problems.extend(check_site(report.items, documents, default_lang))
     if only is not None:
         wanted = {display_path(p) for p in only}

@@ -21,6 +21,7 @@ _HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z!]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _DOCUMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\.[A-Za-z0-9]{1,5}$")
 _CHANGE = re.compile(r"^(\S+)\s*->\s*(\S+)$")
+_WEB_ADDRESS = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
 
 
 class FieldProblem(ValueError):
@@ -173,16 +174,47 @@ def parse_changes(text: str, field: Field) -> tuple[MovedCollection, ...]:
     return tuple(sorted(moves, key=lambda m: m.usual))
 
 
-def parse_documents(text: str, field: Field) -> tuple[str, ...]:
+def parse_documents(text: str, folder: str) -> tuple[str, ...]:
+    """File names in ``content/{folder}/`` (a type's documents folder)."""
     names = split_list(text)
     for name in names:
-        if not _DOCUMENT_NAME.match(name) or ".." in name:
-            raise FieldProblem(
-                f"'{name}' is not a plain file name; give names like 'plan.pdf' of files in "
-                "content/notices/documents/"
-            )
+        _document_name(name, folder)
     _refuse_repeats(names)
     return tuple(names)
+
+
+def _document_name(name: str, folder: str) -> str:
+    if not _DOCUMENT_NAME.match(name) or ".." in name:
+        raise FieldProblem(
+            f"'{name}' is not a plain file name; give names like 'plan.pdf' of files in "
+            f"content/{folder}/"
+        )
+    return name
+
+
+def is_web_address(value: str) -> bool:
+    return bool(_WEB_ADDRESS.match(value))
+
+
+def parse_url(text: str, field: Field) -> str:
+    if not is_web_address(text):
+        raise FieldProblem(
+            f"'{text}' is not a web address; write the whole address, like https://example.org/"
+        )
+    return text
+
+
+def parse_document_or_link(text: str, folder: str) -> str:
+    """A web address, or the name of a file in ``content/{folder}/``."""
+    if text.lower().startswith(("http://", "https://")):
+        return parse_url(text, Field("", "url"))
+    try:
+        return _document_name(text, folder)
+    except FieldProblem:
+        raise FieldProblem(
+            f"'{text}' is neither a web address (https://...) nor the name of a file in "
+            f"content/{folder}/"
+        ) from None
 
 
 def _datetime(text: str, field: Field) -> Any:
@@ -207,7 +239,8 @@ def _refuse_repeats(values: list[str]) -> None:
         seen.add(value)
 
 
-# Parsers that need nothing but the text and the field; wards need the wards file.
+# Parsers that need nothing but the text and the field; wards need the wards file, and
+# documents their type's folder.
 PARSERS: dict[str, Callable[[str, Field], Any]] = {
     "text": parse_text,
     "summary": parse_summary,
@@ -221,5 +254,5 @@ PARSERS: dict[str, Callable[[str, Field], Any]] = {
     "yes-no": parse_yes_no,
     "polygon": parse_polygon,
     "changes": parse_changes,
-    "documents": parse_documents,
+    "url": parse_url,
 }

@@ -16,7 +16,7 @@ import yaml
 from pelican import signals
 from pelican.generators import Generator
 
-from plugins.content_model import WARDS
+from plugins.content_model import checked_content
 
 from .config import editor_config
 
@@ -45,7 +45,7 @@ def copy_decap(dist: Path, target: Path) -> None:
 class EditorGenerator(Generator):  # type: ignore[misc]
     def generate_output(self, writer: Any) -> None:
         backend = self.settings.get("DECAP_BACKEND") or {"name": "git-gateway", "branch": "main"}
-        config = editor_config(self.settings[WARDS], backend)
+        config = editor_config(checked_content(self.context).wards, backend)
         admin = Path(self.output_path) / "admin"
         admin.mkdir(parents=True, exist_ok=True)
         (admin / "config.yml").write_text(

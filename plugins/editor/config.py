@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from plugins.content_model.schema import ALL_TYPES, SUMMARY_MAX, ContentType, Field
+from plugins.content_model.registry import ALL_TYPES
+from plugins.content_model.schema import PAGES, SUMMARY_MAX, ContentType, Field
 
 DATE_FORMAT = "YYYY-MM-DD HH:mm"  # what the content model reads as London time
 WIDGETS = {
@@ -18,6 +19,8 @@ WIDGETS = {
     "polygon": "string",
     "changes": "string",
     "documents": "string",
+    "url": "string",
+    "document-or-link": "string",
 }
 
 
@@ -42,6 +45,8 @@ def field_config(spec: Field, ward_slugs: Iterable[str]) -> dict[str, Any]:
             f"^[^<>]{{1,{SUMMARY_MAX}}}$",
             f"Plain text, at most {SUMMARY_MAX} characters",
         ]
+    if spec.kind == "url":
+        config["pattern"] = ["^https?://\\S+$", "A web address starting https://"]
     if spec.kind in ("slug", "slug-ref"):
         config["pattern"] = [
             "^[a-z0-9]+(-[a-z0-9]+)*$",
@@ -54,6 +59,15 @@ def field_config(spec: Field, ward_slugs: Iterable[str]) -> dict[str, Any]:
 
 def collection(content_type: ContentType, ward_slugs: Iterable[str]) -> dict[str, Any]:
     slugs = list(ward_slugs)
+    documents = (
+        {
+            # Files uploaded while editing an item of this type go to its documents folder.
+            "media_folder": f"/content/{content_type.documents_folder}",
+            "public_folder": f"/{content_type.documents_folder}",
+        }
+        if content_type.documents
+        else {}
+    )
     return {
         "name": content_type.folder,
         "label": content_type.label,
@@ -61,7 +75,8 @@ def collection(content_type: ContentType, ward_slugs: Iterable[str]) -> dict[str
         "create": True,
         "extension": "md",
         "format": "pelican-meta",
-        "slug": "{{fields.Slug}}" if content_type.folder == "pages" else "{{slug}}",
+        "slug": "{{fields.Slug}}" if content_type is PAGES else "{{slug}}",
+        **documents,
         "fields": [field_config(f, slugs) for f in content_type.fields]
         + [{"label": "Text", "name": "body", "widget": "markdown"}],
     }
@@ -69,9 +84,11 @@ def collection(content_type: ContentType, ward_slugs: Iterable[str]) -> dict[str
 
 def editor_config(ward_slugs: Iterable[str], backend: dict[str, Any]) -> dict[str, Any]:
     slugs = list(ward_slugs)
+    first_documents = next(t.documents_folder for t in ALL_TYPES.values() if t.documents)
     return {
         "backend": backend,
-        "media_folder": "content/notices/documents",
-        "public_folder": "/notices/documents",
+        # Decap needs a site-wide folder too: the first type's with documents.
+        "media_folder": f"content/{first_documents}",
+        "public_folder": f"/{first_documents}",
         "collections": [collection(t, slugs) for t in ALL_TYPES.values()],
     }

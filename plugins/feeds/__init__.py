@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 from pelican import signals
 from pelican.generators import Generator
 
-from plugins.content_model import WARDS
+from plugins.content_model import checked_content
+from plugins.content_model.registry import ITEM_TYPES
 from plugins.govuk_theme.formatting import language_name
+from plugins.output_files import write_document
 
 from .entries import FeedItem, feed_item
 from .render import FeedInfo, Format, render_feed
@@ -27,11 +28,6 @@ TYPE_FEED = "feeds/{kind}.{format}.xml"
 WARD_FEED = "feeds/wards/{ward}.atom.xml"
 LANG_FEED = "feeds/{lang}/all.atom.xml"
 FEEDS_PAGE = "feeds/index.html"
-TYPE_TITLES = {
-    "alerts": "emergency alerts",
-    "notices": "statutory notices",
-    "bin-changes": "bin collection changes",
-}
 
 
 def newest_first(versions: Iterable[Any]) -> list[Any]:
@@ -42,7 +38,8 @@ def newest_first(versions: Iterable[Any]) -> list[Any]:
 class FeedsGenerator(Generator):  # type: ignore[misc]
     def generate_output(self, writer: Any) -> None:
         settings = self.settings
-        site, council, wards = settings["SITE_URL"], settings["COUNCIL_NAME"], settings[WARDS]
+        site, council = settings["SITE_URL"], settings["COUNCIL_NAME"]
+        wards = checked_content(self.context).wards
         limit = settings.get("FEED_MAX_ITEMS") or 50
         originals = newest_first(
             a for a in self.context.get("articles", []) if getattr(a, "item", None)
@@ -72,17 +69,17 @@ class FeedsGenerator(Generator):  # type: ignore[misc]
                 council,
                 lang,
             )
-            path = Path(self.output_path) / save_as
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(render_feed(kind, info, [as_feed_item(v) for v in versions[:limit]]))
+            feed = render_feed(kind, info, [as_feed_item(v) for v in versions[:limit]])
+            write_document(writer, self.context, save_as, feed)
 
         everything = (
             "everything",
-            "Emergency alerts, statutory notices and bin collection changes",
+            ", ".join(t.label for t in ITEM_TYPES.values()),
             "",
         )
         write(ALL_FEED, "atom", everything, originals)
-        for kind, title in TYPE_TITLES.items():
+        for kind, content_type in ITEM_TYPES.items():
+            title = content_type.label.lower()
             of_kind = [a for a in originals if a.item.kind == kind]
             for format_ in ("atom", "rss"):
                 write(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,28 +35,20 @@ class FeedItem:
 
     @property
     def is_alert(self) -> bool:
-        return self.item.kind == "alerts"
+        """Whether readers get its CAP fields (the types with a CAP output)."""
+        return "cap" in self.item.type.outputs
 
 
-TYPE_LABELS = {
-    "alerts": "Emergency alert",
-    "notices": "Statutory notice",
-    "bin-changes": "Bin collection change",
-}
-
-
-def categories(item: Item, wards: dict[str, Ward], site_url: str) -> tuple[Category, ...]:
-    """The item's type, its event or notice type, and its wards, each in its own scheme."""
+def categories(item: Item, wards: Mapping[str, Ward], site_url: str) -> tuple[Category, ...]:
+    """The item's type, its fields marked as categories (an alert's event and severity, a
+    notice's type), and its wards, each in its own scheme."""
     values = item.values
-
-    def category(value: str, scheme: str) -> Category:
-        return Category(value, words(value), f"{site_url}/feeds/#{scheme}")
-
-    found = [Category(item.kind, TYPE_LABELS[item.kind], f"{site_url}/feeds/#type")]
-    if item.kind == "alerts":
-        found += [category(values["event"], "event"), category(values["severity"], "severity")]
-    if item.kind == "notices":
-        found.append(category(values["notice_type"], "notice-type"))
+    found = [Category(item.kind, item.type.singular, f"{site_url}/feeds/#type")]
+    found += [
+        Category(values[spec.attr], words(values[spec.attr]), f"{site_url}/feeds/#{spec.key}")
+        for spec in item.type.fields
+        if spec.category
+    ]
     for slug in values["wards"]:
         label = "The whole district" if slug == "all" else wards[slug].name
         found.append(Category(slug, label, f"{site_url}/wards/"))
@@ -63,7 +56,7 @@ def categories(item: Item, wards: dict[str, Ward], site_url: str) -> tuple[Categ
 
 
 def feed_item(
-    item: Item, url: str, content_html: str, wards: dict[str, Ward], site_url: str
+    item: Item, url: str, content_html: str, wards: Mapping[str, Ward], site_url: str
 ) -> FeedItem:
     values = item.values
     absolute = f"{site_url}/{url}"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
@@ -18,37 +17,21 @@ from pelican import signals
 from pelican.generators import Generator
 
 from plugins.cap import CAP_SAVE_AS
-from plugins.content_model import WARDS
-from plugins.site_pages.board import Board, is_open
+from plugins.content_model import checked_content
+from plugins.content_model.registry import ITEM_TYPES
+from plugins.content_model.schema import ContentType
+from plugins.output_files import write_document
+from plugins.site_pages.board import Board
 
-from .records import (
-    Published,
-    Record,
-    alert_record,
-    bin_change_record,
-    iso,
-    moved_collections,
-    notice_json_ld,
-    notice_record,
-    ward_record,
-    ward_slugs,
-)
+from .records import Published, Record, iso, item_record, notice_json_ld, ward_record, ward_slugs
+from .schemas import api_schemas
 
 API = "api/v1"
-SCHEMAS = Path(__file__).resolve().parent / "schemas"
 PLACEHOLDERS = {"manage_url": "((manage_url))", "unsubscribe_url": "((unsubscribe_url))"}
 
 
-def superseded(item: Any) -> str | None:
-    """The id of the alert an update or cancellation replaces: it goes to that alert's
-    recipients too."""
-    target = item.values.get("updates") or item.values.get("cancels")
-    return f"alerts/{target}" if target else None
-
-
-def write_json(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+def as_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
 class Catalogue:
@@ -57,7 +40,7 @@ class Catalogue:
     def __init__(self, context: Mapping[str, Any], settings: Mapping[str, Any]) -> None:
         self.board: Board = context["board"]
         self.site = settings["SITE_URL"]
-        self.wards = settings[WARDS]
+        self.wards = checked_content(context).wards
         self.articles = {
             (a.item.kind, a.item.slug): a
             for a in context.get("articles", [])
@@ -70,66 +53,64 @@ class Catalogue:
         translations = tuple(
             (t.lang, f"{self.site}/{t.url}") for t in (article.translations if article else ())
         )
-        if item.kind == "alerts":
-            status = self.board.status(entry)
-        elif item.kind == "notices":
-            status = "open" if is_open(entry, self.board.now) else "closed"
-        else:
-            status = ""
-        return Published(item, f"{self.site}/{entry.url}", translations, status)
+        return Published(
+            item,
+            f"{self.site}/{entry.url}",
+            translations,
+            self.board.status(entry),
+            f"{self.site}/{item.type.documents_folder}",
+        )
 
-    def alerts(self) -> list[Record]:
-        return [
-            alert_record(
-                self.published(a), self.wards, f"{self.site}/{CAP_SAVE_AS.format(slug=a.item.slug)}"
-            )
-            for a in self.board.alerts
-        ]
+    def record(self, entry: Any) -> Record:
+        item = entry.item
+        cap_url = (
+            f"{self.site}/{CAP_SAVE_AS.format(slug=item.slug)}"
+            if "cap" in item.type.outputs
+            else None
+        )
+        return item_record(self.published(entry), self.wards, cap_url)
 
-    def notice(self, entry: Any) -> Record:
-        return notice_record(self.published(entry), self.wards, f"{self.site}/notices/documents")
+    def records(self, kind: str) -> list[Record]:
+        return [self.record(entry) for entry in self.board.of(kind)]
 
-    def notices(self) -> list[Record]:
-        return [self.notice(n) for n in self.board.notices]
+    def type_file(self, content_type: ContentType) -> Record:
+        """``/api/v1/{folder}.json``: the type's records, and any lists made from them."""
+        records = self.records(content_type.folder)
+        extras = {name: made(records) for name, (made, _) in content_type.api_extras.items()}
+        return {content_type.json_key: records, **extras}
 
-    def bin_changes(self) -> list[Record]:
-        return [bin_change_record(self.published(b), self.wards) for b in self.board.bin_changes]
 
-
-def published_schema(path: Path, site: str) -> Record:
-    """A schema as published: with its own absolute ``$id``, so its relative ``$ref``s
-    (``common.schema.json#/...``) resolve for any validator, wherever it is read from."""
-    schema: Record = json.loads(path.read_text(encoding="utf-8"))
-    return {"$id": f"{site}/{API}/schema/{path.name}", **schema}
+def ward_calendar_kind() -> str:
+    """The type whose calendar each ward's record points to (the first with one per ward)."""
+    return next((t.folder for t in ITEM_TYPES.values() if t.calendar and t.calendar.per_ward), "")
 
 
 class OpenDataGenerator(Generator):  # type: ignore[misc]
     def generate_output(self, writer: Any) -> None:
         catalogue = Catalogue(self.context, self.settings)
-        output = Path(self.output_path) / API
         council = {"council": self.settings["COUNCIL_NAME"], "site_url": catalogue.site}
-        write_json(output / "alerts.json", {**council, "alerts": catalogue.alerts()})
-        write_json(output / "notices.json", {**council, "notices": catalogue.notices()})
-        bin_changes = catalogue.bin_changes()
-        write_json(
-            output / "bin-changes.json",
-            {
-                **council,
-                "bin_changes": bin_changes,
-                "moved_collections": moved_collections(bin_changes),
-            },
-        )
-        write_json(
-            output / "wards.json",
+
+        def write(name: str, data: Any) -> None:
+            write_document(writer, self.context, f"{API}/{name}", as_json(data))
+
+        for content_type in ITEM_TYPES.values():
+            write(f"{content_type.folder}.json", {**council, **catalogue.type_file(content_type)})
+        calendar_kind = ward_calendar_kind()
+        write(
+            "wards.json",
             {
                 **council,
                 "local_authority_code": self.settings.get("LOCAL_AUTHORITY_CODE"),
-                "wards": [ward_record(w, catalogue.site) for w in catalogue.wards.values()],
+                "wards": [
+                    ward_record(w, catalogue.site, calendar_kind) for w in catalogue.wards.values()
+                ],
             },
         )
-        write_json(output / "notify.json", self.notify_manifest(catalogue, council))
-        for schema in sorted(SCHEMAS.glob("*.schema.json")):
-            write_json(output / "schema" / schema.name, published_schema(schema, catalogue.site))
+        write("notify.json", self.notify_manifest(catalogue, council))
+        for name, schema in api_schemas(ITEM_TYPES.values()).items():
+            # Each with its own absolute $id, so its relative $refs (common.schema.json#/...)
+            # resolve for any validator, wherever it is read from.
+            write(f"schema/{name}", {"$id": f"{catalogue.site}/{API}/schema/{name}", **schema})
 
     def notify_manifest(self, catalogue: Catalogue, council: Mapping[str, Any]) -> Record:
         """Items published in the last NOTIFY_WINDOW_DAYS with Notify: yes, each version
@@ -138,21 +119,23 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
         since = catalogue.board.now - timedelta(days=window)
         items = []
         for entry in catalogue.board.everything:
-            values = entry.item.values
+            item, values = entry.item, entry.item.values
             if not values["notify"] or values["date"] < since:
                 continue
-            article = catalogue.articles.get((entry.item.kind, entry.item.slug))
+            article = catalogue.articles.get((item.kind, item.slug))
             versions = [article, *article.translations] if article else []
+            detail = item.type.field(item.type.topic_detail)
+            supersedes = item.type.supersedes(item)
             items.append(
                 {
-                    "id": f"{entry.item.kind}/{entry.item.slug}",
+                    "id": f"{item.kind}/{item.slug}",
                     "revision": iso(values.get("modified") or values["date"]),
-                    "type": entry.item.kind,
-                    "topic_detail": values.get("event") or values.get("notice_type"),
-                    "supersedes": superseded(entry.item),
-                    "urgency": "immediate" if entry.item.kind == "alerts" else "routine",
+                    "type": item.kind,
+                    "topic_detail": values.get(detail.attr) if detail else None,
+                    "supersedes": f"{item.kind}/{supersedes}" if supersedes else None,
+                    "urgency": "immediate" if item.type.urgent else "routine",
                     "exercise": bool(values.get("exercise")),
-                    "wards": ward_slugs(entry.item, catalogue.wards),
+                    "wards": ward_slugs(item, catalogue.wards),
                     "district_wide": "all" in values["wards"],
                     "published": iso(values["date"]),
                     "versions": [self.version(v, catalogue.site) for v in versions],
@@ -190,8 +173,8 @@ def add_structured_data(generator: Any) -> None:
         if not made:
             made.append(Catalogue(generator.context, generator.settings))
         catalogue = made[0]
-        entry = catalogue.board.find("notices", article.item.slug)
-        data = notice_json_ld(catalogue.notice(entry), generator.settings["COUNCIL_NAME"])
+        entry = catalogue.board.find(article.item.kind, article.item.slug)
+        data = notice_json_ld(catalogue.record(entry), generator.settings["COUNCIL_NAME"])
         text = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
         return Markup(f'<script type="application/ld+json">{text}</script>')
 

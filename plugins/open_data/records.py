@@ -1,19 +1,24 @@
 """The JSON API's records: one plain dict per item, the same shape whatever reads it
 (the API files, a notice's JSON-LD, the notify manifest). Field names are a contract,
-documented in docs/api.md and fixed by the schemas in schemas/."""
+documented in docs/api.md: the common fields, then each of the type's own fields under
+its name (``Respond-By`` is ``respond_by``), in the shape ``schemas.py`` describes."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from plugins.content_model.items import Item
 from plugins.content_model.london_time import LONDON
-from plugins.content_model.model import Item
+from plugins.content_model.schema import COMMON_FIELDS, Field
+from plugins.content_model.values import is_web_address
 from plugins.content_model.wards import Ward
 
 Record = dict[str, Any]
+CAP_URL = "cap_url"  # the address of the item's CAP message, for types with that output
+COMMON_KEYS = frozenset(f.key for f in COMMON_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -23,7 +28,8 @@ class Published:
     item: Item
     url: str  # absolute
     translations: tuple[tuple[str, str], ...]  # (lang, absolute url)
-    status: str  # alerts: active/expired/updated/cancelled/cancellation; notices: open/closed
+    status: str  # as its type defines it (ContentType.statuses); '' for none
+    documents_url: str  # absolute address of its type's documents folder
 
 
 def iso(value: date | datetime | None) -> str | None:
@@ -58,83 +64,48 @@ def common(published: Published, wards: Mapping[str, Ward]) -> Record:
     }
 
 
-def alert_record(published: Published, wards: Mapping[str, Ward], cap_url: str) -> Record:
-    values = published.item.values
-    polygon = values.get("polygon")
-    return {
-        **common(published, wards),
-        "status": published.status,
-        "event": values["event"],
-        "severity": values["severity"],
-        "urgency": values["urgency"],
-        "certainty": values["certainty"],
-        "onset": iso(values.get("onset")),
-        "expires": iso(values["expires"]),
-        "area": values.get("area"),
-        "instruction": values.get("instruction"),
-        "polygon": [list(point) for point in polygon] if polygon else None,
-        "updates": values.get("updates"),
-        "cancels": values.get("cancels"),
-        "exercise": values["exercise"],
-        "cap_url": cap_url,
-    }
+def field_value(spec: Field, value: Any, documents_url: str) -> Any:
+    """One field's value as the API gives it."""
+    if value is None:
+        return [] if spec.kind == "documents" else None
+    if spec.kind in ("date", "datetime"):
+        return iso(value)
+    if spec.kind in ("choices",):
+        return list(value)
+    if spec.kind == "polygon":
+        return [list(point) for point in value]
+    if spec.kind == "changes":
+        return [{"usual_date": iso(m.usual), "new_date": iso(m.new)} for m in value]
+    if spec.kind == "documents":
+        return [{"name": name, "url": f"{documents_url}/{name}"} for name in value]
+    if spec.kind == "document-or-link":
+        return value if is_web_address(value) else f"{documents_url}/{value}"
+    return value
 
 
-def notice_record(published: Published, wards: Mapping[str, Ward], documents_url: str) -> Record:
-    values = published.item.values
-    return {
-        **common(published, wards),
-        "status": published.status,
-        "reference": values["reference"],
-        "notice_type": values["notice_type"],
-        "legislation": values["legislation"],
-        "effective": iso(values.get("effective")),
-        "respond_by": iso(values.get("respond_by")),
-        "location": values.get("location"),
-        "documents": [
-            {"name": name, "url": f"{documents_url}/{name}"} for name in values.get("documents", ())
-        ],
-    }
+def item_record(published: Published, wards: Mapping[str, Ward], cap_url: str | None) -> Record:
+    """The common fields, the item's status, then every field of its type's own."""
+    item = published.item
+    record = common(published, wards)
+    if item.type.statuses:
+        record["status"] = published.status
+    for spec in item.type.fields:
+        if spec.key not in COMMON_KEYS:
+            value = item.values.get(spec.attr)
+            record[spec.attr] = field_value(spec, value, published.documents_url)
+    if cap_url is not None:
+        record[CAP_URL] = cap_url
+    return record
 
 
-def bin_change_record(published: Published, wards: Mapping[str, Ward]) -> Record:
-    values = published.item.values
-    return {
-        **common(published, wards),
-        "services": list(values["services"]),
-        "reason": values.get("reason"),
-        "changes": [
-            {"usual_date": iso(m.usual), "new_date": iso(m.new)} for m in values["changes"]
-        ],
-    }
-
-
-def moved_collections(records: Sequence[Record]) -> list[Record]:
-    """Every moved collection of every bin change, by usual date: what bin apps need."""
-    moves = [
-        {
-            "usual_date": change["usual_date"],
-            "new_date": change["new_date"],
-            "services": record["services"],
-            "wards": record["wards"],
-            "district_wide": record["district_wide"],
-            "bin_change": record["id"],
-            "url": record["url"],
-        }
-        for record in records
-        for change in record["changes"]
-    ]
-    return sorted(moves, key=lambda m: (m["usual_date"], m["bin_change"]))
-
-
-def ward_record(ward: Ward, site_url: str) -> Record:
+def ward_record(ward: Ward, site_url: str, calendar_kind: str) -> Record:
     return {
         "slug": ward.slug,
         "name": ward.name,
         "gss": ward.gss,
         "url": f"{site_url}/wards/{ward.slug}/",
         "feed_url": f"{site_url}/feeds/wards/{ward.slug}.atom.xml",
-        "calendar_url": f"{site_url}/wards/{ward.slug}/bin-changes.ics",
+        "calendar_url": f"{site_url}/wards/{ward.slug}/{calendar_kind}.ics",
     }
 
 

@@ -1,7 +1,8 @@
 """Pelican plugin: the noticeboard's own pages beyond Pelican's item and list pages.
 
-Puts the ``board`` (active alerts, open notices, coming bin changes) into every
-template's context, and writes the ward pages and the notices archive by year.
+Puts the ``board`` (each type's items, statuses and current items) into every
+template's context, with the registry's ``content_types``, and writes the ward pages and
+the archives by year of the types that have one.
 """
 
 from __future__ import annotations
@@ -13,15 +14,17 @@ from typing import Any
 from pelican import signals
 from pelican.generators import Generator
 
-from plugins.content_model import BUILD_TIME, WARDS
+from plugins.content_model import checked_content
+from plugins.content_model.registry import ITEM_TYPES
+from plugins.content_model.values import is_web_address
 
 from .board import Board, Entry
 from .respond import respond_to
 
 WARDS_SAVE_AS = "wards/index.html"
 WARD_SAVE_AS = "wards/{slug}/index.html"
-ARCHIVE_SAVE_AS = "notices/archive/index.html"
-ARCHIVE_YEAR_SAVE_AS = "notices/archive/{year}/index.html"
+ARCHIVE_SAVE_AS = "{kind}/archive/index.html"
+ARCHIVE_YEAR_SAVE_AS = "{kind}/archive/{year}/index.html"
 
 
 def url_of(save_as: str) -> str:
@@ -30,17 +33,16 @@ def url_of(save_as: str) -> str:
 
 def publish_board(generator: Any) -> None:
     """After Pelican has read the articles: the board every template can use."""
-    settings = generator.settings
-    board = Board.from_entries(generator.articles, settings[BUILD_TIME], settings[WARDS])
-    generator.context["board"] = board
+    checked = checked_content(generator.context)
+    generator.context["board"] = Board.from_entries(generator.articles, checked.now, checked.wards)
 
 
 def ward_url(slug: str) -> str:
     return url_of(WARD_SAVE_AS.format(slug=slug))
 
 
-def alert_status(context: Mapping[str, Any], entry: Entry) -> str:
-    """An alert's status on the board of this build (see Board.status)."""
+def entry_status(context: Mapping[str, Any], entry: Entry) -> str:
+    """An entry's status on the board of this build (see Board.status)."""
     board: Board = context["board"]
     return board.status(entry)
 
@@ -53,18 +55,20 @@ def webcal_url(site_url: str, path: str) -> str:
 
 def add_template_helpers(generator: Any) -> None:
     """Globals, not context, so macro files import once and are cached by Jinja. The board
-    is made after this (publish_board), so ``alert_status`` finds it when a page is made."""
+    is made after this (publish_board), so ``entry_status`` finds it when a page is made."""
     generator.env.globals.update(
         SITEURL=generator.settings["SITEURL"],
         ward_url=ward_url,
-        alert_status=partial(alert_status, generator.context),
+        entry_status=partial(entry_status, generator.context),
+        content_types=ITEM_TYPES,
         respond_to=respond_to,
+        is_web_address=is_web_address,
         webcal_url=partial(webcal_url, generator.settings["SITE_URL"]),
     )
 
 
 class SitePagesGenerator(Generator):  # type: ignore[misc]
-    """Writes /wards/, /wards/{ward}/ and /notices/archive/{year}/."""
+    """Writes /wards/, /wards/{ward}/ and /{type}/archive/{year}/."""
 
     def generate_output(self, writer: Any) -> None:
         board: Board = self.context["board"]
@@ -83,21 +87,23 @@ class SitePagesGenerator(Generator):  # type: ignore[misc]
                 ward=ward,
                 ward_entries=entries,
             )
-        years = board.notices_by_year()
-        write(
-            ARCHIVE_SAVE_AS,
-            self.get_template("archive"),
-            self.context,
-            url=url_of(ARCHIVE_SAVE_AS),
-            years=years,
+        for content_type in (t for t in ITEM_TYPES.values() if t.archive_by_year):
+            self.write_archive(writer, board, content_type.folder)
+
+    def write_archive(self, writer: Any, board: Board, kind: str) -> None:
+        years = board.by_year(kind)
+        save_as = ARCHIVE_SAVE_AS.format(kind=kind)
+        context = {**self.context, "content_type": ITEM_TYPES[kind], "current_section": kind}
+        writer.write_file(
+            save_as, self.get_template("archive"), context, url=url_of(save_as), years=years
         )
-        for year, notices in years.items():
-            save_as = ARCHIVE_YEAR_SAVE_AS.format(year=year)
-            write(
+        for year, entries in years.items():
+            save_as = ARCHIVE_YEAR_SAVE_AS.format(kind=kind, year=year)
+            writer.write_file(
                 save_as,
                 self.get_template("archive_year"),
-                self.context,
-                paginated={"articles": notices},
+                context,
+                paginated={"articles": entries},
                 template_name="archive_year",
                 url=url_of(save_as),
                 year=year,

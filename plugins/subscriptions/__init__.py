@@ -2,22 +2,23 @@
 
 ``/subscriptions/shell.html``: a page of the site (header, alert banner, footer, styles)
 with markers where the backend puts its forms, so its pages look like the site's.
-``/subscriptions/options.json``: the wards, notice types and languages its forms offer.
+``/subscriptions/options.json``: the topics (one per content type), wards, notice types
+and languages its forms offer.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from pelican import signals
 from pelican.generators import Generator
 
 from plugins.cap.message import event_name
-from plugins.content_model import WARDS
-from plugins.content_model.schema import NOTICES
+from plugins.content_model import checked_content
+from plugins.content_model.registry import ITEM_TYPES
 from plugins.govuk_theme.formatting import language_name
+from plugins.output_files import write_document
 from plugins.postcodes import read_lookup
 
 SHELL_SAVE_AS = "subscriptions/shell.html"
@@ -29,13 +30,17 @@ class SubscriptionsGenerator(Generator):  # type: ignore[misc]
         writer.write_file(
             SHELL_SAVE_AS, self.get_template("subscriptions_shell"), self.context, url=""
         )
-        notice_type = NOTICES.field("notice-type")
+        notice_type = ITEM_TYPES["notices"].field("notice-type")
         languages = {self.settings.get("DEFAULT_LANG", "en")}
         for article in self.context.get("articles", []):
             languages.update(t.lang for t in article.translations)
         options = {
             "council": self.settings["COUNCIL_NAME"],
-            "wards": [{"slug": w.slug, "name": w.name} for w in self.settings[WARDS].values()],
+            "topics": subscription_topics(),
+            "wards": [
+                {"slug": w.slug, "name": w.name}
+                for w in checked_content(self.context).wards.values()
+            ],
             "notice_types": [
                 {"slug": slug, "label": event_name(slug)}
                 for slug in (notice_type.choices if notice_type else ())
@@ -45,9 +50,13 @@ class SubscriptionsGenerator(Generator):  # type: ignore[misc]
             # the forms do not ask for a postcode.
             "postcodes": read_lookup(self.settings) is not None,
         }
-        path = Path(self.output_path) / OPTIONS_SAVE_AS
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(options, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        text = json.dumps(options, ensure_ascii=False, indent=1) + "\n"
+        write_document(writer, self.context, OPTIONS_SAVE_AS, text)
+
+
+def subscription_topics() -> list[dict[str, str]]:
+    """What residents can subscribe to: one topic per type of content."""
+    return [{"slug": t.folder, "label": t.label} for t in ITEM_TYPES.values()]
 
 
 def subscriptions_generator(pelican: Any) -> type[Generator]:

@@ -14,7 +14,6 @@ from typing import Any
 
 from .addresses import AddressError, normalise_address
 
-TOPICS = ("alerts", "notices", "bin-changes")
 FREQUENCIES = ("immediate", "daily", "weekly")
 ALL_WARDS = "all"
 MAX_VALUES = 64  # more values for one field than any real form sends
@@ -59,8 +58,10 @@ class FormResult:
 
 @dataclass(frozen=True)
 class Choices:
-    """What the council offers: its wards, notice types and languages."""
+    """What the council offers: its topics (one per type of content the site publishes),
+    wards, notice types and languages."""
 
+    topics: Collection[str]
     wards: Collection[str]
     notice_types: Collection[str]
     languages: Collection[str]
@@ -87,7 +88,7 @@ def read_form(
         except AddressError as error:
             result.errors["email"] = str(error)
     topics = values("topics")
-    if not topics or not set(topics) <= set(TOPICS):
+    if not topics or not set(topics) <= set(choices.topics):
         result.errors["topics"] = "Choose what you want emails about"
     notice_types = values("notice_types")
     if not set(notice_types) <= set(choices.notice_types):

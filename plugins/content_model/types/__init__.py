@@ -1,0 +1,1 @@
+"""One module per type of content; ``registry.py`` lists them."""

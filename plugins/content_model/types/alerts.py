@@ -1,0 +1,226 @@
+"""Emergency alerts (``content/alerts/``): CAP 1.2 fields, chains of updates and
+cancellations, the banner while in force, and a CAP message each (the ``cap`` output)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from ..items import Item, Problem
+from ..schema import ALERT_TITLE_MAX, COMMON_FIELDS, ContentType, Field, Rule
+from ..values import did_you_mean
+from ..wards import Ward
+from .words import N_, shown
+
+SEVERITY_ORDER = {"extreme": 0, "severe": 1, "moderate": 2, "minor": 3}
+STATUSES = ("active", "expired", "updated", "cancelled", "cancellation")
+
+FIELDS: tuple[Field, ...] = (
+    Field(
+        "Event",
+        "choice",
+        shared=True,
+        category=True,
+        required=True,
+        choices=(
+            "flooding",
+            "road-closure",
+            "public-health",
+            "severe-weather",
+            "water-supply",
+            "power-outage",
+            "fire",
+            "pollution",
+            "other",
+        ),
+        help="What kind of hazard.",
+    ),
+    Field(
+        "Severity",
+        "choice",
+        shared=True,
+        category=True,
+        required=True,
+        choices=("extreme", "severe", "moderate", "minor"),
+        help="CAP 1.2 severity.",
+    ),
+    Field(
+        "Urgency",
+        "choice",
+        shared=True,
+        default="expected",
+        choices=("immediate", "expected", "future", "past"),
+        help="CAP 1.2 urgency.",
+    ),
+    Field(
+        "Certainty",
+        "choice",
+        shared=True,
+        default="likely",
+        choices=("observed", "likely", "possible", "unlikely"),
+        help="CAP 1.2 certainty.",
+    ),
+    Field(
+        "Expires",
+        "datetime",
+        shared=True,
+        required=True,
+        help="When the alert stops applying; after it the alert leaves the banner.",
+        example="2026-11-29 18:00",
+    ),
+    Field("Onset", "datetime", shared=True, help="When the hazard begins."),
+    Field("Instruction", "text", help="What residents should do, plain text."),
+    Field("Area", "text", help="A plain description of the area."),
+    Field(
+        "Polygon",
+        "polygon",
+        shared=True,
+        help="CAP polygon: 'lat,lon lat,lon ...', at least four points, first = last.",
+        example="51.27,1.33 51.28,1.35 51.26,1.36 51.27,1.33",
+    ),
+    Field("Updates", "slug-ref", shared=True, help="Slug of the alert this one updates."),
+    Field("Cancels", "slug-ref", shared=True, help="Slug of the alert this one cancels."),
+    Field(
+        "Exercise",
+        "yes-no",
+        shared=True,
+        default="no",
+        choices=("yes", "no"),
+        help="'yes' marks a test or exercise; never emailed as real.",
+    ),
+)
+
+
+def rules(values: Mapping[str, Any]) -> Iterable[Rule]:
+    published: datetime | None = values.get("date")
+    expires: datetime | None = values.get("expires")
+    onset: datetime | None = values.get("onset")
+    title: str = values.get("title", "")
+    if len(title) > ALERT_TITLE_MAX:
+        yield (
+            "Title",
+            f"is {len(title)} characters long; alert headlines must be {ALERT_TITLE_MAX} or fewer",
+        )
+    if title and title == values.get("summary"):
+        yield "Summary", "repeats the Title; say in a sentence what is happening and where"
+    if published and expires and expires <= published:
+        yield "Expires", f"must be after Date ({shown(published)})"
+    if onset and expires and onset >= expires:
+        yield "Onset", f"must be before Expires ({shown(expires)})"
+    if values.get("updates") and values.get("cancels"):
+        yield "Cancels", "an alert either updates or cancels another, not both; keep one"
+
+
+def warnings(values: Mapping[str, Any], wards: Mapping[str, Ward]) -> Iterable[Rule]:
+    """Emergency systems place a CAP alert on a map by ONS codes (geocodes) or a polygon;
+    a ward with neither reaches them by name only (areaDesc)."""
+    if "polygon" in values:
+        return
+    named = [wards[s] for s in values.get("wards", ()) if s in wards]
+    uncoded = [ward.name for ward in named if not ward.gss]
+    if uncoded:
+        one = len(uncoded) == 1
+        yield (
+            "Wards",
+            f"{', '.join(uncoded)} {'has' if one else 'have'} no ONS code in the wards file "
+            "and the alert has no Polygon, so emergency systems get "
+            f"{'it' if one else 'them'} by name only (CAP areaDesc: no geocode, no polygon) "
+            f"and cannot place {'it' if one else 'them'} on a map; add the codes to the wards "
+            "file, or a Polygon",
+        )
+
+
+def supersedes(item: Item) -> str | None:
+    """The slug of the alert this one updates or cancels."""
+    target: str | None = item.values.get("updates") or item.values.get("cancels")
+    return target
+
+
+def site_rules(items: Sequence[Item], default_lang: str) -> Iterable[Problem]:
+    """Updates and cancellations point at one earlier, published alert each."""
+    versions = [i for i in items if i.lang == default_lang]
+    originals: dict[str, Item] = {}
+    for version in versions:
+        originals.setdefault(version.slug, version)
+    superseded_by: dict[str, Item] = {}
+    for item in versions:
+        for name in ("updates", "cancels"):
+            target_slug = item.values.get(name)
+            if not target_slug:
+                continue
+            field_name = name.title()
+            target = originals.get(target_slug)
+            if target is None:
+                message = f"no alert has the Slug '{target_slug}'" + did_you_mean(
+                    target_slug, list(originals)
+                )
+            elif target is item:
+                message = "an alert cannot update or cancel itself"
+            elif target.values.get("status") == "draft":
+                message = f"'{target_slug}' is a draft; publish it first, or remove {field_name}"
+            elif target.values["date"] >= item.values["date"]:
+                message = (
+                    f"'{target_slug}' was published at the same time or later; Date must be "
+                    f"after its Date ({shown(target.values['date'])})"
+                )
+            elif target_slug in superseded_by:
+                message = (
+                    f"'{target_slug}' is already updated or cancelled by "
+                    f"{superseded_by[target_slug].path}; "
+                    f"point this alert at '{superseded_by[target_slug].slug}' instead"
+                )
+            else:
+                superseded_by[target_slug] = item
+                continue
+            yield Problem(item.path, field_name, message)
+
+
+def status(item: Item, now: datetime, successor: Item | None) -> str:
+    """One of STATUSES."""
+    if item.values.get("cancels"):
+        return "cancellation"
+    if successor is not None:
+        return "cancelled" if successor.values.get("cancels") == item.slug else "updated"
+    if item.values["expires"] <= now:
+        return "expired"
+    return "active"
+
+
+def in_force(item: Item, item_status: str, now: datetime) -> bool:
+    """What emergency systems polling the CAP feed must see: alerts in force, and
+    cancellations until they expire (a cancellation must reach them too)."""
+    return item_status == "active" or (
+        item_status == "cancellation" and item.values["expires"] > now
+    )
+
+
+def most_severe_first(item: Item) -> int:
+    return SEVERITY_ORDER[item.values["severity"]]
+
+
+TYPE = ContentType(
+    folder="alerts",
+    label=N_("Emergency alerts"),
+    singular=N_("Emergency alert"),
+    fields=COMMON_FIELDS + FIELDS,
+    template="alert",
+    intro=N_(
+        "Warnings about flooding, road closures, public health and other emergencies, newest first."
+    ),
+    nav_label=N_("Alerts"),
+    current_heading=N_("Emergency alerts"),
+    none_current=N_("There are no emergency alerts in force."),
+    on_home=False,  # alerts in force are in the banner at the top of every page
+    urgent=True,
+    topic_detail="event",
+    outputs=frozenset({"cap"}),
+    statuses=STATUSES,
+    current_statuses=frozenset({"active"}),
+    status=status,
+    current_order=most_severe_first,
+    rules=rules,
+    warnings=warnings,
+    site_rules=site_rules,
+    supersedes=supersedes,
+)

@@ -1,0 +1,150 @@
+"""Bin collection changes (``content/bin-changes/``): collections moved from their usual
+day, in a calendar for the district and for each ward."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from babel.dates import format_date
+
+from ..items import Item
+from ..schema import COMMON_FIELDS, Calendar, CalendarEvent, ContentType, Field
+from .words import N_, today
+
+SERVICES = ("refuse", "recycling", "food", "garden", "all")
+SERVICE_NAMES = {
+    "refuse": "Rubbish",
+    "recycling": "recycling",
+    "food": "food waste",
+    "garden": "garden waste",
+}
+
+FIELDS: tuple[Field, ...] = (
+    Field(
+        "Changes",
+        "changes",
+        shared=True,
+        required=True,
+        help="'YYYY-MM-DD -> YYYY-MM-DD' pairs (usual day -> new day) separated by ';'.",
+        example="2026-12-25 -> 2026-12-27; 2026-12-26 -> 2026-12-28",
+    ),
+    Field(
+        "Services",
+        "choices",
+        shared=True,
+        default="all",
+        choices=SERVICES,
+        help="Which collections move, separated by commas, or 'all'.",
+    ),
+    Field("Reason", "text", help="Why the collections move, e.g. bank holiday."),
+)
+
+
+def services_text(services: Sequence[str]) -> str:
+    if "all" in services:
+        return "All collections"
+    names = [SERVICE_NAMES[s] for s in services]
+    text = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return text[0].upper() + text[1:]
+
+
+def status(item: Item, now: datetime, successor: Item | None) -> str:
+    """A change matters while any of its moved collections is still to come."""
+    day = today(now)
+    coming = any(move.new >= day or move.usual >= day for move in item.values["changes"])
+    return "upcoming" if coming else "past"
+
+
+def soonest_first(item: Item) -> date:
+    first: date = min(m.usual for m in item.values["changes"])
+    return first
+
+
+def events(item: Item) -> list[CalendarEvent]:
+    """An all-day event on each new collection day, saying which day it replaces."""
+    values = item.values
+    reason = f" ({values['reason']})" if values.get("reason") else ""
+    return [
+        CalendarEvent(
+            key=move.usual.isoformat(),
+            start=move.new,
+            end=None,
+            summary=f"{services_text(values['services'])} collected today instead of "
+            + format_date(move.usual, "EEEE d MMMM y", locale="en"),
+            description=f"{values['title']}{reason}. {values['summary']}",
+        )
+        for move in values["changes"]
+    ]
+
+
+def moved_collections(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every moved collection of every bin change, by usual date: what bin apps need."""
+    moves = [
+        {
+            "usual_date": change["usual_date"],
+            "new_date": change["new_date"],
+            "services": record["services"],
+            "wards": record["wards"],
+            "district_wide": record["district_wide"],
+            "bin_change": record["id"],
+            "url": record["url"],
+        }
+        for record in records
+        for change in record["changes"]
+    ]
+    return sorted(moves, key=lambda m: (m["usual_date"], m["bin_change"]))
+
+
+COMMON = "common.schema.json#/$defs/"
+MOVED_COLLECTIONS_SCHEMA = {
+    "description": "Every moved collection of every change, by usual date.",
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": [
+            "usual_date",
+            "new_date",
+            "services",
+            "wards",
+            "district_wide",
+            "bin_change",
+            "url",
+        ],
+        "properties": {
+            "usual_date": {"$ref": COMMON + "date"},
+            "new_date": {"$ref": COMMON + "date"},
+            "services": {"type": "array", "minItems": 1, "items": {"enum": list(SERVICES)}},
+            "wards": {"type": "array", "items": {"$ref": COMMON + "slug"}},
+            "district_wide": {"type": "boolean"},
+            "bin_change": {"type": "string", "pattern": "^bin-changes/[a-z0-9-]+$"},
+            "url": {"$ref": COMMON + "url"},
+        },
+        "additionalProperties": False,
+    },
+}
+
+
+TYPE = ContentType(
+    folder="bin-changes",
+    label=N_("Bin collection changes"),
+    singular=N_("Bin collection change"),
+    fields=COMMON_FIELDS + FIELDS,
+    template="bin_change",
+    intro=N_("When bin collections move from their usual day, newest first."),
+    nav_label=N_("Bin collections"),
+    current_heading=N_("Coming changes to bin collections"),
+    none_current=N_("Collections are on their usual days."),
+    calendar=Calendar(
+        N_("changed bin collections"),
+        N_("Days when bin collections move from their usual day."),
+        per_ward=True,
+    ),
+    statuses=("upcoming", "past"),
+    current_statuses=frozenset({"upcoming"}),
+    status=status,
+    current_order=soonest_first,
+    events=events,
+    api_extras={"moved_collections": (moved_collections, MOVED_COLLECTIONS_SCHEMA)},
+)

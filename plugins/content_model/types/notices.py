@@ -1,0 +1,160 @@
+"""Statutory notices (``content/notices/``): references unique across notices, open for
+comments until Respond-By, documents, an archive by year and a calendar of last days."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from ..items import Item, Problem
+from ..london_time import LONDON
+from ..schema import COMMON_FIELDS, REFERENCE_MAX, Calendar, CalendarEvent, ContentType, Field, Rule
+from .words import N_, shown, today
+
+FIELDS: tuple[Field, ...] = (
+    Field(
+        "Notice-Type",
+        "choice",
+        shared=True,
+        category=True,
+        required=True,
+        choices=(
+            "environmental-protection",
+            "licensing",
+            "planning",
+            "traffic-regulation-order",
+            "public-spaces-protection-order",
+            "highways",
+            "elections",
+            "council-tax",
+            "housing",
+            "other",
+        ),
+        help="Which kind of statutory notice.",
+    ),
+    Field(
+        "Reference",
+        "text",
+        shared=True,
+        required=True,
+        help=f"The council's reference, unique across notices (at most {REFERENCE_MAX} "
+        "characters).",
+        example="TRO/2026/041",
+    ),
+    Field(
+        "Legislation",
+        "text",
+        required=True,
+        help="Act and section, plain text.",
+        example="Road Traffic Regulation Act 1984, section 14",
+    ),
+    Field(
+        "Effective", "date", shared=True, help="Date the notice takes effect.", example="2026-12-07"
+    ),
+    Field(
+        "Respond-By",
+        "date",
+        shared=True,
+        help="Last date for representations or objections.",
+        example="2026-12-19",
+    ),
+    Field(
+        "Respond-To",
+        "text",
+        help="Where responses go: an email address, a web address or a postal address.",
+        example="licensing@example.org",
+    ),
+    Field("Location", "text", help="Address or place description."),
+    Field(
+        "Documents",
+        "documents",
+        help="File names under content/notices/documents/, separated by commas.",
+        example="tro-2026-041-plan.pdf",
+    ),
+)
+
+
+def rules(values: Mapping[str, Any]) -> Iterable[Rule]:
+    published: datetime | None = values.get("date")
+    respond_by: date | None = values.get("respond_by")
+    reference: str = values.get("reference", "")
+    if len(reference) > REFERENCE_MAX:
+        yield "Reference", f"is longer than {REFERENCE_MAX} characters"
+    if published and respond_by and respond_by < published.astimezone(LONDON).date():
+        yield "Respond-By", f"is before Date ({shown(published)}); residents need time to respond"
+    if respond_by and not values.get("respond_to"):
+        yield (
+            "Respond-To",
+            "is needed with Respond-By: say where responses go (an email address, a web "
+            "address or a postal address)",
+        )
+
+
+def site_rules(items: Sequence[Item], default_lang: str) -> Iterable[Problem]:
+    """References are unique across notices."""
+    seen: dict[str, Item] = {}
+    for item in items:
+        if item.lang != default_lang:
+            continue
+        reference = item.values["reference"].casefold()
+        if reference in seen:
+            yield Problem(
+                item.path,
+                "Reference",
+                f"'{item.values['reference']}' is already the reference of {seen[reference].path}; "
+                "references must be unique",
+            )
+        else:
+            seen[reference] = item
+
+
+def status(item: Item, now: datetime, successor: Item | None) -> str:
+    """Open for representations until the end of its Respond-By day."""
+    respond_by: date | None = item.values.get("respond_by")
+    return "open" if respond_by is not None and respond_by >= today(now) else "closed"
+
+
+def events(item: Item) -> list[CalendarEvent]:
+    """The last day for comments, if the notice has one."""
+    values = item.values
+    if not values.get("respond_by"):
+        return []
+    where = f"\n\nSend responses to: {values['respond_to']}" if values.get("respond_to") else ""
+    return [
+        CalendarEvent(
+            key="respond-by",
+            start=values["respond_by"],
+            end=None,
+            summary=f"Last day to comment: {values['title']} ({values['reference']})",
+            description=values["summary"] + where,
+        )
+    ]
+
+
+TYPE = ContentType(
+    folder="notices",
+    label=N_("Statutory notices"),
+    singular=N_("Statutory notice"),
+    fields=COMMON_FIELDS + FIELDS,
+    template="notice",
+    intro=N_("Notices the council must publish by law, newest first."),
+    nav_label=N_("Statutory notices"),
+    current_heading=N_("Notices open for comments"),
+    none_current=N_("No notices are open for comments."),
+    topic_detail="notice-type",
+    documents=True,
+    archive_by_year=True,
+    calendar=Calendar(
+        N_("last days to comment on notices"),
+        N_("The last day to make representations or objections on each statutory notice."),
+        per_item=True,
+        item_title=N_("last day to comment on {title}"),
+    ),
+    statuses=("open", "closed"),
+    current_statuses=frozenset({"open"}),
+    status=status,
+    rules=rules,
+    site_rules=site_rules,
+    events=events,
+)

@@ -1,0 +1,310 @@
+"""One registry of content types drives everything, and the two types added on it
+(consultations and public meetings) work end to end like the others: pages, lists, ward
+pages, feeds, calendars, JSON valid against the generated schemas, and emails."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import feedparser
+import pytest
+from icalendar import Calendar
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+from plugins.content_model import registry
+from plugins.content_model.registry import ITEM_TYPES
+from plugins.content_model.schema import COMMON_FIELDS, ContentType, Field
+from plugins.editor.config import editor_config
+from plugins.open_data.schemas import api_schemas
+from plugins.subscriptions import subscription_topics
+from tests.sitebuilder import build, item, read
+from tests.test_subscriptions import World, subject, world_at
+
+NOW = "2026-11-28T12:00:00+00:00"
+PDF = b"%PDF-1.4\n%%EOF\n"
+FILES: dict[str, str | bytes] = {
+    "consultations/coming.md": item(
+        "consultations", Slug="coming", Title="Play area", Opens="2026-12-01", Closes="2027-01-31"
+    ),
+    "consultations/open.md": item(
+        "consultations", Slug="open", Title="Parking charges", Wards="middle-deal"
+    ),
+    "consultations/closed.md": item(
+        "consultations",
+        Slug="closed",
+        Title="Bus station",
+        Opens="2026-09-01",
+        Closes="2026-10-31",
+        Date="2026-09-01 09:00",
+    ),
+    "consultations/decided.md": item(
+        "consultations",
+        Slug="decided",
+        Title="Town centre plan",
+        Opens="2026-06-01",
+        Closes="2026-08-31",
+        Date="2026-06-01 09:00",
+        Outcome="The cabinet adopted the plan with more seating on the Market Square.",
+    ),
+    "meetings/planning.md": item(
+        "meetings",
+        Slug="planning",
+        Ends="2026-12-10 21:00",
+        Agenda="planning-agenda.pdf",
+        Webcast="https://www.example.org/live/planning",
+    ),
+    "meetings/council.md": item(
+        "meetings",
+        Slug="council",
+        Title="Full council",
+        Starts="2026-12-03 18:00",
+        Cancelled="yes",
+        Modified="2026-11-27 16:00",
+    ),
+    "meetings/forum.md": item(
+        "meetings",
+        Slug="forum",
+        Title="Deal area forum",
+        Starts="2026-11-18 19:00",
+        Wards="middle-deal",
+        Date="2026-11-04 09:00",
+    ),
+    "meetings/documents/planning-agenda.pdf": PDF,
+}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(tmp_path_factory.mktemp("types"), FILES, now=NOW)
+
+
+def api(site: Path, name: str) -> dict:  # type: ignore[type-arg]
+    return json.loads((site / "api" / "v1" / f"{name}.json").read_text())
+
+
+def calendar(site: Path, path: str) -> Calendar:
+    return Calendar.from_ical((site / path).read_bytes())
+
+
+# --- the registry --------------------------------------------------------------------------
+
+PETITIONS = ContentType(
+    folder="petitions",
+    label="Petitions",
+    singular="Petition",
+    fields=(
+        *COMMON_FIELDS,
+        Field("Signatures", "text", required=True, help="How many have signed."),
+        Field("Decision", "choice", choices=("debate", "response"), help="What follows."),
+    ),
+    template="petition",
+)
+
+
+@pytest.fixture
+def with_petitions(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The registry with one more type, and nothing else changed."""
+    monkeypatch.setitem(registry.ITEM_TYPES, PETITIONS.folder, PETITIONS)
+    monkeypatch.setitem(registry.ALL_TYPES, PETITIONS.folder, PETITIONS)
+    yield
+
+
+def derived() -> tuple[dict, dict, list]:  # type: ignore[type-arg]
+    return (
+        api_schemas(ITEM_TYPES.values()),
+        editor_config(["walmer"], {"name": "test-repo"}),
+        subscription_topics(),
+    )
+
+
+def test_the_schemas_the_editor_and_the_topics_follow_the_registry(with_petitions: None) -> None:
+    schemas, editor, topics = derived()
+    petitions = schemas["petitions.schema.json"]["properties"]["petitions"]["items"]
+    assert petitions["properties"]["signatures"]["type"] == "string"
+    assert petitions["properties"]["decision"]["oneOf"][0] == {
+        "description": "What follows.",
+        "enum": ["debate", "response"],
+    }
+    assert (
+        "petitions"
+        in schemas["notify.schema.json"]["properties"]["items"]["items"]["properties"]["type"][
+            "enum"
+        ]
+    )
+    assert (
+        "petitions" in schemas["common.schema.json"]["$defs"]["item"]["properties"]["id"]["pattern"]
+    )
+    collection = next(c for c in editor["collections"] if c["name"] == "petitions")
+    assert collection["folder"] == "content/petitions"
+    assert [f["name"] for f in collection["fields"]][-3:] == ["Signatures", "Decision", "body"]
+    assert {"slug": "petitions", "label": "Petitions"} in topics
+
+
+def test_a_field_changed_in_the_registry_changes_what_is_derived(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    meetings = ITEM_TYPES["meetings"]
+    before = derived()
+    venue = meetings.field("venue")
+    assert venue is not None
+    fewer = tuple(f for f in meetings.fields if f is not venue)
+    monkeypatch.setitem(registry.ITEM_TYPES, "meetings", replace(meetings, fields=fewer))
+    monkeypatch.setitem(registry.ALL_TYPES, "meetings", registry.ITEM_TYPES["meetings"])
+    schemas, editor, _ = derived()
+    record = schemas["meetings.schema.json"]["properties"]["meetings"]["items"]
+    assert (
+        "venue"
+        in before[0]["meetings.schema.json"]["properties"]["meetings"]["items"]["properties"]
+    )
+    assert "venue" not in record["properties"] and "venue" not in record["required"]
+    collection = next(c for c in editor["collections"] if c["name"] == "meetings")
+    assert "Venue" not in [f["name"] for f in collection["fields"]]
+
+
+def test_every_type_has_its_templates() -> None:
+    templates = Path(__file__).resolve().parents[1] / "theme" / "templates"
+    for content_type in ITEM_TYPES.values():
+        assert (templates / f"{content_type.template}.html").is_file(), content_type.folder
+        for part in ("meta.html", "subject.txt", "email.txt", "email.html"):
+            assert (templates / "types" / content_type.template / part).is_file(), part
+
+
+# --- consultations ---------------------------------------------------------------------------
+
+
+def test_a_consultation_is_upcoming_open_closed_or_decided(site: Path) -> None:
+    statuses = {c["slug"]: c["status"] for c in api(site, "consultations")["consultations"]}
+    assert statuses == {
+        "coming": "upcoming",
+        "open": "open",
+        "closed": "closed",
+        "decided": "decided",
+    }
+    assert "Opens soon" in read(site, "/consultations/coming/")
+    open_page = read(site, "/consultations/open/")
+    assert "Respond to" in open_page and "have-your-say/parking" in open_page
+    assert "will publish what it decided" in read(site, "/consultations/closed/")
+    decided = read(site, "/consultations/decided/")
+    assert "Outcome" in decided and "more seating on the Market Square" in decided
+
+
+def test_open_and_coming_consultations_are_on_the_home_and_ward_pages(site: Path) -> None:
+    home = read(site, "/")
+    section = home.split("Consultations you can respond to")[1].split("<h2")[0]
+    # the one closing soonest first; closed and decided ones are not current
+    assert section.index("Parking charges") < section.index("Play area")
+    assert "Bus station" not in section and "Town centre plan" not in section
+    assert "Parking charges" in read(site, "/wards/middle-deal/")
+    assert "Parking charges" not in read(site, "/wards/walmer/").split("Everything for")[0]
+
+
+def test_the_consultations_calendar_has_every_closing_day(site: Path) -> None:
+    events = {str(e["UID"]): e for e in calendar(site, "consultations/calendar.ics").walk("VEVENT")}
+    opened = events["open-closes@127.0.0.1:8000"]
+    assert opened.decoded("DTSTART").isoformat() == "2027-01-15"
+    assert str(opened["SUMMARY"]) == "Consultation closes: Parking charges"
+    assert "have-your-say/parking" in str(opened["DESCRIPTION"])
+
+
+# --- meetings --------------------------------------------------------------------------------
+
+
+def test_a_meeting_page_says_when_where_and_how_to_watch(site: Path) -> None:
+    page = read(site, "/meetings/planning/")
+    assert "Council Chamber, Dover" in page
+    assert 'href="/meetings/documents/planning-agenda.pdf"' in page
+    assert (site / "meetings" / "documents" / "planning-agenda.pdf").read_bytes() == PDF
+    assert 'href="https://www.example.org/live/planning"' in page
+    assert "This meeting has been cancelled." in read(site, "/meetings/council/")
+    assert "This meeting has taken place." in read(site, "/meetings/forum/")
+
+
+def test_the_meetings_calendar_moves_and_cancels_the_same_event(tmp_path: Path) -> None:
+    """A calendar app that subscribed before the change updates its event: same UID, a
+    higher SEQUENCE, STATUS:CANCELLED."""
+    planned = {"meetings/council.md": item("meetings", Slug="council", Starts="2026-12-03 18:00")}
+    cancelled = {
+        "meetings/council.md": item(
+            "meetings",
+            Slug="council",
+            Starts="2026-12-03 18:30",
+            Cancelled="yes",
+            Modified="2026-11-27 16:00",
+        )
+    }
+    before = calendar(build(tmp_path / "a", planned), "meetings/calendar.ics").walk("VEVENT")[0]
+    after = calendar(build(tmp_path / "b", cancelled), "meetings/calendar.ics").walk("VEVENT")[0]
+    assert before["UID"] == after["UID"] == "council-meeting@127.0.0.1:8000"
+    assert after["SEQUENCE"] > before["SEQUENCE"]
+    assert (before["STATUS"], after["STATUS"]) == ("CONFIRMED", "CANCELLED")
+    assert after.decoded("DTSTART") == datetime(2026, 12, 3, 18, 30, tzinfo=UTC)
+    assert str(after["LOCATION"]) == "Council Chamber, Dover"
+
+
+def test_coming_meetings_are_listed_soonest_first_cancellations_included(site: Path) -> None:
+    section = read(site, "/").split("Coming meetings")[1].split("<h2")[0]
+    assert section.index("Full council") < section.index("Planning committee")
+    assert "Cancelled" in section and "Deal area forum" not in section
+
+
+# --- every output ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["consultations", "meetings"])
+def test_the_new_types_are_in_lists_feeds_and_json_valid_against_their_schemas(
+    site: Path, kind: str
+) -> None:
+    assert "govuk-heading-xl" in read(site, f"/{kind}/")
+    feed = feedparser.parse((site / "feeds" / f"{kind}.atom.xml").read_bytes())
+    assert len(feed.entries) == 4 if kind == "consultations" else 3
+    assert f"/{kind}/" in read(site, "/feeds/")
+    schema_dir = site / "api" / "v1" / "schema"
+    resources = Registry().with_resources(
+        (p.name, Resource.from_contents(json.loads(p.read_text())))
+        for p in schema_dir.glob("*.json")
+    )
+    schema = json.loads((schema_dir / f"{kind}.schema.json").read_text())
+    schema.pop("$id")
+    validator = Draft202012Validator(
+        schema, registry=resources, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+    assert [e.message for e in validator.iter_errors(api(site, kind))] == []
+    nav = read(site, "/").split('class="council-nav"')[1].split("</nav>")[0]
+    assert f'href="/{kind}/"' in nav
+
+
+def test_residents_subscribe_to_the_new_types_and_get_their_emails(tmp_path: Path) -> None:
+    published = "2026-11-27 09:00"  # after the resident confirms
+    files = {
+        "meetings/council.md": item(
+            "meetings",
+            Slug="council",
+            Title="Full council",
+            Cancelled="yes",
+            Wards="walmer",
+            Date=published,
+        ),
+        "consultations/parking.md": item(
+            "consultations", Slug="parking", Wards="walmer", Date=published
+        ),
+        "notices/plan.md": item("notices", Slug="plan", Wards="walmer", Date=published),
+    }
+    world: World
+    with world_at(tmp_path, files) as world:
+        options = json.loads((world.site / "subscriptions" / "options.json").read_text())
+        assert [t["slug"] for t in options["topics"]] == list(ITEM_TYPES)
+        status, page = world.get("/subscriptions/subscribe")
+        assert status == 200 and 'value="meetings"' in page and "Public meetings" in page
+        world.subscribe("meetings@example.net", topics=["meetings", "consultations"])
+        world.clock.now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+        world.notify()
+        received = world.inbox.to("meetings@example.net")[1:]
+        assert sorted(subject(m) for m in received) == [
+            "Consultation: Parking in Deal town centre",
+            "Meeting cancelled: Full council",
+        ]
