@@ -42,8 +42,8 @@ $(NODE_STAMP): package.json package-lock.json
 	@touch $@
 
 # The theme's CSS: GOV.UK Frontend compiled with the council's brand from pelicanconf.py.
-$(CSS): $(SASS_SRC) pelicanconf.py plugins/govuk_theme/build_css.py $(NODE_STAMP) $(PY_STAMP)
-	$(PY) -m plugins.govuk_theme.build_css --settings pelicanconf.py
+$(CSS): $(SASS_SRC) pelicanconf.py noticeboard/build_css.py $(NODE_STAMP) $(PY_STAMP)
+	$(PY) -m noticeboard.build_css --settings pelicanconf.py
 
 %.mo: %.po $(PY_STAMP)
 	$(VENV)/bin/pybabel compile --use-fuzzy -i $< -o $@
@@ -54,12 +54,12 @@ html: setup
 # For a schedule (cron, systemd timer, CI): future items appear, expired alerts leave the
 # banner; only files that differ are replaced, and nothing changes when nothing is due.
 rebuild: setup
-	$(PY) -m plugins.site_pages.rebuild --settings pelicanconf.py --content $(CONTENT) --output $(OUTPUT)
+	$(PY) -m noticeboard.rebuild --settings pelicanconf.py --content $(CONTENT) --output $(OUTPUT)
 
 # Import the ONS postcode directory (NSPL or ONSPD CSV, unzipped): make postcodes NSPL=path.csv
 postcodes: $(PY_STAMP)
 	@test -n "$(NSPL)" || { echo "Give the file: make postcodes NSPL=path/to/NSPL.csv"; exit 2; }
-	$(PY) -m plugins.postcodes.importer "$(NSPL)" --settings pelicanconf.py
+	$(PY) -m noticeboard.import_postcodes "$(NSPL)" --settings pelicanconf.py
 
 # Start a new item: make new TYPE=notice TITLE="..." (asks for what is missing at a terminal)
 new: $(PY_STAMP)
@@ -110,7 +110,7 @@ test: setup system-packages lint typecheck
 
 # Build with publishconf.py, check, upload to S3 (PUBLISH_BUCKET; DRY_RUN=1 to see the plan).
 publish: setup
-	$(PY) -m plugins.publish --settings publishconf.py --content $(CONTENT)
+	$(PY) -m noticeboard.publish --settings publishconf.py --content $(CONTENT)
 
 # The Lambda bundle template.yaml points at: the backend package and its requirements.
 lambda:

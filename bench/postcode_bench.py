@@ -71,7 +71,7 @@ def main() -> int:
         command = [
             sys.executable,
             "-m",
-            "plugins.postcodes.importer",
+            "noticeboard.import_postcodes",
             str(source),
             "--settings",
             str(settings),

@@ -75,7 +75,7 @@ def test_validate_reports_on_one_file_using_the_whole_folder(tmp_path: Path) -> 
     )
     second = content / "notices" / "second.md"
 
-    result = run(PY, "-m", "plugins.content_model.cli", "--content", str(content), str(second))
+    result = run(PY, "-m", "noticeboard.validate", "--content", str(content), str(second))
 
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
@@ -87,18 +87,18 @@ def test_validate_reports_on_one_file_using_the_whole_folder(tmp_path: Path) -> 
 
 def test_validate_passes_good_content(tmp_path: Path) -> None:
     content = write_content(tmp_path, {"notices/first.md": item("notices")})
-    result = run(PY, "-m", "plugins.content_model.cli", str(content))
+    result = run(PY, "-m", "noticeboard.validate", str(content))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "1 content file checked; no problems."
 
 
 def test_the_example_content_is_valid() -> None:
-    result = run(PY, "-m", "plugins.content_model.cli", "content")
+    result = run(PY, "-m", "noticeboard.validate", "content")
     assert result.returncode == 0, result.stderr
 
 
 def test_validate_names_a_missing_file(tmp_path: Path) -> None:
-    result = run(PY, "-m", "plugins.content_model.cli", str(tmp_path / "nope.md"))
+    result = run(PY, "-m", "noticeboard.validate", str(tmp_path / "nope.md"))
     assert result.returncode == 2
     assert result.stderr.strip() == f"{tmp_path / 'nope.md'}: file: not found"
 
@@ -108,7 +108,7 @@ def test_a_new_file_is_refused_until_its_placeholders_are_replaced(tmp_path: Pat
     made = run(
         PY,
         "-m",
-        "plugins.content_model.new",
+        "noticeboard.new",
         "notice",
         "--content",
         str(content),
@@ -126,7 +126,7 @@ def test_a_new_file_is_refused_until_its_placeholders_are_replaced(tmp_path: Pat
     assert made.returncode == 0, made.stderr
     notice = content / "notices" / "road-closure-mill-lane.md"
 
-    result = run(PY, "-m", "plugins.content_model.cli", str(content))
+    result = run(PY, "-m", "noticeboard.validate", str(content))
 
     assert result.returncode == 1
     assert result.stderr.splitlines()[:2] == [
@@ -139,4 +139,4 @@ def test_a_new_file_is_refused_until_its_placeholders_are_replaced(tmp_path: Pat
     summary = next(line for line in written.splitlines() if line.startswith("Summary:"))
     written = written.replace(summary, "Summary: Mill Lane closes for a week in January.")
     notice.write_text(written.split("\n\n")[0] + "\n\nMill Lane will be closed.\n")
-    assert run(PY, "-m", "plugins.content_model.cli", str(content)).returncode == 0
+    assert run(PY, "-m", "noticeboard.validate", str(content)).returncode == 0

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
+from noticeboard.new import KINDS, draft
 from plugins.content_model.checks import site_slugify, site_wards
 from plugins.content_model.model import Source, check_source
-from plugins.content_model.new import KINDS, draft
 from plugins.content_model.registry import ALL_TYPES
 from plugins.editor import DECAP_DIST, EditorMissingError, copy_decap
 from subscriber_lambda.site_policy import EDITOR_POLICY

@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 import pytest
 
-from plugins.publish.plan import plan
+from noticeboard.publish.plan import plan
 from subscriber_lambda.adapters.inline_queue import InlineQueue
 from subscriber_lambda.adapters.sqlite_store import SqliteStore
 from subscriber_lambda.core.addresses import address_hash
@@ -77,7 +77,7 @@ def bucket() -> dict[str, dict[str, Any]]:
 def test_from_new_notice_to_residents_emailed(aws: dict[str, str], tmp_path: Path) -> None:
     content = write_content(tmp_path, {"pages/about.md": "Title: About\n\nAbout us.\n"})
     made = run(
-        "plugins.content_model.new",
+        "noticeboard.new",
         "notice",
         "--content",
         str(content),
@@ -99,7 +99,7 @@ def test_from_new_notice_to_residents_emailed(aws: dict[str, str], tmp_path: Pat
     assert notice.read_text().startswith("Title: Road closure: Mill Lane\nDate: 2026-11-28 09:00\n")
     fields = notice.read_text().split("\n\n")[0]
     notice.write_text(f"{fields}\n\nMill Lane will be closed from 11 to 15 January.\n")
-    assert run("plugins.content_model.cli", "--content", str(content), str(notice)).returncode == 0
+    assert run("noticeboard.validate", "--content", str(content), str(notice)).returncode == 0
 
     uploaded: list[str] = []
     boto3.setup_default_session()
@@ -109,7 +109,7 @@ def test_from_new_notice_to_residents_emailed(aws: dict[str, str], tmp_path: Pat
 
     events = boto3.DEFAULT_SESSION.events  # type: ignore[union-attr]
     events.register("provide-client-params.s3.PutObject", record_upload)
-    from plugins.publish.__main__ import main as publish
+    from noticeboard.publish.__main__ import main as publish
 
     try:
         assert publish(["--settings", "publishconf.py", "--content", str(content)]) == 0
@@ -166,7 +166,9 @@ def test_a_broken_file_stops_the_publish_and_changes_nothing(
     good = "Title: About\n\nAbout us.\n"
     content = write_content(tmp_path, {"pages/about.md": good})
     assert (
-        run("plugins.publish", "--settings", "publishconf.py", "--content", str(content)).returncode
+        run(
+            "noticeboard.publish", "--settings", "publishconf.py", "--content", str(content)
+        ).returncode
         == 0
     )
     before = bucket()
@@ -174,7 +176,7 @@ def test_a_broken_file_stops_the_publish_and_changes_nothing(
     (content / "notices" / "bad.md").write_text(
         "Title: Bad\nDate: 2026-11-28\nSummary: S.\nWards: atlantis\n"
     )
-    result = run("plugins.publish", "--settings", "publishconf.py", "--content", str(content))
+    result = run("noticeboard.publish", "--settings", "publishconf.py", "--content", str(content))
     assert result.returncode == 1
     assert "notices/bad.md: Wards: 'atlantis' is not a ward in the wards file" in result.stderr
     assert bucket() == before
@@ -183,7 +185,7 @@ def test_a_broken_file_stops_the_publish_and_changes_nothing(
 def test_a_dry_run_prints_the_plan_and_changes_nothing(aws: dict[str, str], tmp_path: Path) -> None:
     content = write_content(tmp_path, {"pages/about.md": "Title: About\n\nAbout us.\n"})
     result = run(
-        "plugins.publish",
+        "noticeboard.publish",
         "--settings",
         "publishconf.py",
         "--content",
@@ -226,7 +228,12 @@ def test_cloudfront_is_invalidated_for_what_changed(aws: dict[str, str], tmp_pat
     env = {"CLOUDFRONT_DISTRIBUTION_ID": distribution}
     assert (
         run(
-            "plugins.publish", "--settings", "publishconf.py", "--content", str(content), env=env
+            "noticeboard.publish",
+            "--settings",
+            "publishconf.py",
+            "--content",
+            str(content),
+            env=env,
         ).returncode
         == 0
     )

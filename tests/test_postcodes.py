@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from noticeboard.import_postcodes import read_directory
 from plugins.content_model.wards import Ward
 from plugins.postcodes.areas import postcode_areas
-from plugins.postcodes.importer import read_directory
 from plugins.postcodes.nspl import DirectoryError, normalise_postcode
 from tests.sitebuilder import ROOT, build, item, read
 from tests.test_open_data import validator
@@ -133,7 +133,7 @@ def run_import(tmp_path: Path, csv_text: str) -> subprocess.CompletedProcess[str
     command = [
         sys.executable,
         "-m",
-        "plugins.postcodes.importer",
+        "noticeboard.import_postcodes",
         str(source),
         "--settings",
         str(settings),

@@ -77,7 +77,7 @@ def session_processes(session: int) -> list[int]:
 def previewing(tmp_path: Path) -> Iterator[Preview]:
     content = write_content(tmp_path, {NOTICE: item("notices", Slug="plan")})
     port, log = free_port(), tmp_path / "preview.log"
-    command = [sys.executable, "-m", "plugins.content_model.preview", "--port", str(port)]
+    command = [sys.executable, "-m", "noticeboard.preview", "--port", str(port)]
     with log.open("wb") as out:
         process = subprocess.Popen(
             [*command, "--content", str(content), "--output", str(tmp_path / "output")],

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from plugins.site_pages.rebuild import rebuild, sync_tree
+from noticeboard.rebuild import rebuild, sync_tree
 from tests.sitebuilder import ROOT, item, write_content
 
 FILES = {
@@ -100,7 +100,7 @@ def test_on_a_schedule_it_prints_one_line(content: Path, tmp_path: Path) -> None
     command = [
         sys.executable,
         "-m",
-        "plugins.site_pages.rebuild",
+        "noticeboard.rebuild",
         "--settings",
         "pelicanconf.py",
         "--content",

@@ -90,7 +90,7 @@ def test_govuk_typography_passes_unchanged(html: str) -> None:
 def test_validate_gives_the_same_warnings_before_anything_is_built(tmp_path: Path) -> None:
     content = write_content(tmp_path, {"notices/raw.md": RAW_HTML})
     result = subprocess.run(
-        [sys.executable, "-m", "plugins.content_model.cli", str(content)],
+        [sys.executable, "-m", "noticeboard.validate", str(content)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -12,8 +12,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from plugins.govuk_theme.build_css import BrandError, check_brand_colour
-from plugins.govuk_theme.build_css import build as build_css
+from noticeboard.build_css import BrandError, check_brand_colour
+from noticeboard.build_css import build as build_css
 from plugins.govuk_theme.pagination import page_numbers
 from tests.sitebuilder import ROOT, build, item, read
 

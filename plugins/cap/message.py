@@ -19,23 +19,13 @@ from lxml import html as lxml_html
 
 from plugins.content_model.london_time import LONDON
 from plugins.content_model.model import Item
+from plugins.content_model.types.alerts import CAP_CATEGORY
 from plugins.content_model.wards import GSS_CODE, Ward
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 CAP_MIME = "application/cap+xml"
 GEOCODE_NAME = "GSS"  # ONS Government Statistical Service codes: wards, local authorities
 
-CATEGORY = {
-    "flooding": "Met",
-    "road-closure": "Transport",
-    "public-health": "Health",
-    "severe-weather": "Met",
-    "water-supply": "Infra",
-    "power-outage": "Infra",
-    "fire": "Fire",
-    "pollution": "Env",
-    "other": "Other",
-}
 _UNSAFE = re.compile(r"[\s,<&]")
 
 
@@ -156,7 +146,7 @@ def _info(
     values, words = item.values, text.item.values
     info = _sub(alert, "info")
     _sub(info, "language", cap_language(text.item.lang))
-    _sub(info, "category", CATEGORY[values["event"]])
+    _sub(info, "category", CAP_CATEGORY[values["event"]])
     _sub(info, "event", event_name(values["event"]))
     if message_type(item) == "Cancel":
         _sub(info, "responseType", "AllClear")

@@ -58,6 +58,8 @@ class Field:
     shared: bool = False
     # Listed as a category (with its own scheme) in feeds: an alert's event, a notice's type.
     category: bool = False
+    # What residents read for a choice, where its name made readable is not enough.
+    labels: tuple[tuple[str, str], ...] = ()
 
     @cached_property
     def key(self) -> str:
@@ -68,6 +70,11 @@ class Field:
     def attr(self) -> str:
         """The Python and template name: ``Respond-By`` is ``respond_by``."""
         return self.key.replace("-", "_")
+
+    def label(self, choice: str) -> str:
+        """A choice as residents read it (templates translate it): its label, or its name
+        made readable ('road-closure' is 'Road closure')."""
+        return dict(self.labels).get(choice) or choice.replace("-", " ").capitalize()
 
 
 Rule = tuple[str, str]  # (field name, what is wrong)

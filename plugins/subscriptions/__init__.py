@@ -14,7 +14,6 @@ from typing import Any
 from pelican import signals
 from pelican.generators import Generator
 
-from plugins.cap.message import event_name
 from plugins.content_model import checked_content
 from plugins.content_model.registry import ITEM_TYPES
 from plugins.govuk_theme.formatting import language_name
@@ -42,7 +41,7 @@ class SubscriptionsGenerator(Generator):  # type: ignore[misc]
                 for w in checked_content(self.context).wards.values()
             ],
             "notice_types": [
-                {"slug": slug, "label": event_name(slug)}
+                {"slug": slug, "label": notice_type.label(slug)}
                 for slug in (notice_type.choices if notice_type else ())
             ],
             "languages": [{"tag": tag, "name": language_name(tag)} for tag in sorted(languages)],

@@ -13,7 +13,25 @@ from ..values import did_you_mean
 from ..wards import Ward
 from .words import N_, shown
 
-SEVERITY_ORDER = {"extreme": 0, "severe": 1, "moderate": 2, "minor": 3}
+# Each event (the Event field's choices, in this order) and its CAP 1.2 <category>.
+CAP_CATEGORY = {
+    "flooding": "Met",
+    "road-closure": "Transport",
+    "public-health": "Health",
+    "severe-weather": "Met",
+    "water-supply": "Infra",
+    "power-outage": "Infra",
+    "fire": "Fire",
+    "pollution": "Env",
+    "other": "Other",
+}
+SEVERITIES = {
+    "extreme": N_("Extreme"),
+    "severe": N_("Severe"),
+    "moderate": N_("Moderate"),
+    "minor": N_("Minor"),
+}
+SEVERITY_ORDER = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 STATUSES = ("active", "expired", "updated", "cancelled", "cancellation")
 
 FIELDS: tuple[Field, ...] = (
@@ -23,17 +41,7 @@ FIELDS: tuple[Field, ...] = (
         shared=True,
         category=True,
         required=True,
-        choices=(
-            "flooding",
-            "road-closure",
-            "public-health",
-            "severe-weather",
-            "water-supply",
-            "power-outage",
-            "fire",
-            "pollution",
-            "other",
-        ),
+        choices=tuple(CAP_CATEGORY),
         help="What kind of hazard.",
     ),
     Field(
@@ -42,7 +50,8 @@ FIELDS: tuple[Field, ...] = (
         shared=True,
         category=True,
         required=True,
-        choices=("extreme", "severe", "moderate", "minor"),
+        choices=tuple(SEVERITIES),
+        labels=tuple(SEVERITIES.items()),
         help="CAP 1.2 severity.",
     ),
     Field(

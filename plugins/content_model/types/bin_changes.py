@@ -13,13 +13,14 @@ from ..items import Item
 from ..schema import COMMON_FIELDS, Calendar, CalendarEvent, ContentType, Field
 from .words import N_, today
 
-SERVICES = ("refuse", "recycling", "food", "garden", "all")
 SERVICE_NAMES = {
-    "refuse": "Rubbish",
-    "recycling": "recycling",
-    "food": "food waste",
-    "garden": "garden waste",
+    "refuse": N_("Rubbish"),
+    "recycling": N_("Recycling"),
+    "food": N_("Food waste"),
+    "garden": N_("Garden waste"),
+    "all": N_("All collections"),
 }
+SERVICES = tuple(SERVICE_NAMES)
 
 FIELDS: tuple[Field, ...] = (
     Field(
@@ -36,6 +37,7 @@ FIELDS: tuple[Field, ...] = (
         shared=True,
         default="all",
         choices=SERVICES,
+        labels=tuple(SERVICE_NAMES.items()),
         help="Which collections move, separated by commas, or 'all'.",
     ),
     Field("Reason", "text", help="Why the collections move, e.g. bank holiday."),
@@ -43,9 +45,10 @@ FIELDS: tuple[Field, ...] = (
 
 
 def services_text(services: Sequence[str]) -> str:
+    """'Rubbish, recycling and food waste', for calendars (in English, as they are)."""
     if "all" in services:
-        return "All collections"
-    names = [SERVICE_NAMES[s] for s in services]
+        return SERVICE_NAMES["all"]
+    names = [SERVICE_NAMES[s].lower() for s in services]
     text = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
     return text[0].upper() + text[1:]
 

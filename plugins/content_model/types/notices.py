@@ -12,6 +12,19 @@ from ..london_time import LONDON
 from ..schema import COMMON_FIELDS, REFERENCE_MAX, Calendar, CalendarEvent, ContentType, Field, Rule
 from .words import N_, shown, today
 
+NOTICE_TYPES = {
+    "environmental-protection": N_("Environmental protection"),
+    "licensing": N_("Licensing"),
+    "planning": N_("Planning"),
+    "traffic-regulation-order": N_("Traffic regulation order"),
+    "public-spaces-protection-order": N_("Public spaces protection order"),
+    "highways": N_("Highways"),
+    "elections": N_("Elections"),
+    "council-tax": N_("Council Tax"),
+    "housing": N_("Housing"),
+    "other": N_("Other"),
+}
+
 FIELDS: tuple[Field, ...] = (
     Field(
         "Notice-Type",
@@ -19,18 +32,8 @@ FIELDS: tuple[Field, ...] = (
         shared=True,
         category=True,
         required=True,
-        choices=(
-            "environmental-protection",
-            "licensing",
-            "planning",
-            "traffic-regulation-order",
-            "public-spaces-protection-order",
-            "highways",
-            "elections",
-            "council-tax",
-            "housing",
-            "other",
-        ),
+        choices=tuple(NOTICE_TYPES),
+        labels=tuple(NOTICE_TYPES.items()),
         help="Which kind of statutory notice.",
     ),
     Field(

@@ -26,8 +26,7 @@ from typing import TextIO
 from pelican.settings import read_settings
 
 from plugins.content_model.wards import Ward, load_wards
-
-from .nspl import DirectoryError, find_columns, normalise_postcode
+from plugins.postcodes.nspl import DirectoryError, find_columns, normalise_postcode
 
 PROGRESS_EVERY = 100_000
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from pelican.settings import read_settings
 
-from .checks import site_slugify
-from .london_time import LONDON
-from .placeholders import BODY, placeholder
-from .registry import ITEM_TYPES
-from .schema import ContentType
+from plugins.content_model.checks import site_slugify
+from plugins.content_model.london_time import LONDON
+from plugins.content_model.placeholders import BODY, placeholder
+from plugins.content_model.registry import ITEM_TYPES
+from plugins.content_model.schema import ContentType
 
 # What officers type: a type's singular name ('bin-change' for content/bin-changes/).
 KINDS = {t.template.replace("_", "-"): t.folder for t in ITEM_TYPES.values()}

@@ -6,7 +6,7 @@ the live one, then copied over file by file: unchanged files are left alone (sam
 same modification time), so a rebuild with nothing due changes nothing, and a build that
 fails leaves the live site as it was.
 
-    python -m plugins.site_pages.rebuild --settings pelicanconf.py --output output
+    python -m noticeboard.rebuild --settings pelicanconf.py --output output
 """
 
 from __future__ import annotations

@@ -8,10 +8,9 @@ from pathlib import Path
 
 from pelican.settings import read_settings
 
+from plugins.content_model.checks import check_site_content, print_problems
+from plugins.content_model.wards import WardsFileError
 from plugins.sanitise import text_warnings
-
-from .checks import check_site_content, print_problems
-from .wards import WardsFileError
 
 
 def main(argv: list[str] | None = None) -> int:

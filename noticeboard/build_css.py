@@ -1,6 +1,6 @@
 """Compile the theme's CSS: GOV.UK Frontend's Sass with the council's brand from the settings.
 
-Run by ``make`` during set-up (``python -m plugins.govuk_theme.build_css``), never at
+Run by ``make`` during set-up (``python -m noticeboard.build_css``), never at
 every build: the compiled CSS is build output and is not committed.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pelican.settings import read_settings
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SASS = ROOT / "node_modules" / ".bin" / "sass"
 GOVUK_JS = ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk" / "govuk-frontend.min.js"
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
