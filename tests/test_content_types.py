@@ -308,3 +308,30 @@ def test_residents_subscribe_to_the_new_types_and_get_their_emails(tmp_path: Pat
             "Consultation: Parking in Deal town centre",
             "Meeting cancelled: Full council",
         ]
+
+
+def test_every_generated_file_is_written_through_pelicans_writer(tmp_path: Path) -> None:
+    """Other plugins (and Pelican's own) see each file the build makes: feeds, calendars,
+    JSON, CAP and the forms' options are written as pages are, and its signal fires."""
+    from pelican import signals
+
+    written: set[str] = set()
+
+    def seen(path: str, context: object) -> None:
+        written.add(Path(path).relative_to(tmp_path / "output").as_posix())
+
+    signals.content_written.connect(seen)
+    try:
+        output = build(tmp_path, FILES, now=NOW)
+    finally:
+        signals.content_written.disconnect(seen)
+    copied = ("theme/", "admin/", "meetings/documents/")  # static files, copied as they are
+    made_after = {"sitemap.xml", "robots.txt"}  # listed from the finished output
+    made = {
+        p.relative_to(output).as_posix()
+        for p in output.rglob("*")
+        if p.is_file() and not p.relative_to(output).as_posix().startswith(copied)
+    }
+    assert made - made_after - written == set()
+    assert {"feeds/meetings.atom.xml", "meetings/calendar.ics", "api/v1/meetings.json"} <= written
+    assert {"admin/config.yml", "subscriptions/options.json"} <= written

@@ -17,6 +17,7 @@ from pelican import signals
 from pelican.generators import Generator
 
 from plugins.content_model import checked_content
+from plugins.output_files import write_document
 
 from .config import editor_config
 
@@ -46,12 +47,9 @@ class EditorGenerator(Generator):  # type: ignore[misc]
     def generate_output(self, writer: Any) -> None:
         backend = self.settings.get("DECAP_BACKEND") or {"name": "git-gateway", "branch": "main"}
         config = editor_config(checked_content(self.context).wards, backend)
-        admin = Path(self.output_path) / "admin"
-        admin.mkdir(parents=True, exist_ok=True)
-        (admin / "config.yml").write_text(
-            yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8"
-        )
-        copy_decap(DECAP_DIST, admin)
+        text = yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
+        write_document(writer, self.context, "admin/config.yml", text)
+        copy_decap(DECAP_DIST, Path(self.output_path) / "admin")
         writer.write_file(
             "admin/index.html", self.get_template("admin"), self.context, url="admin/"
         )

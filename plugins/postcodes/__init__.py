@@ -5,8 +5,9 @@ per outward code (CT16.json), so that it fetches only what it needs. For residen
 without JavaScript, whom the same form takes to the list of wards: the wards of each
 outward code there (``postcode_areas`` in templates), and where an outward code is split
 between wards a page saying which postcodes are in which (/wards/postcodes/{OUTWARD}/).
-The lookup itself is made by ``make postcodes`` (importer.py) from the ONS file; without
-it, ``postcode_areas`` is empty and the form says postcodes cannot be looked up yet.
+The lookup itself is made by ``make postcodes`` (noticeboard/import_postcodes.py) from
+the ONS file; without it, ``postcode_areas`` is empty and the form says postcodes cannot be
+looked up yet.
 """
 
 from __future__ import annotations
@@ -20,12 +21,15 @@ from typing import Any
 from pelican import signals
 from pelican.generators import Generator
 
+from plugins.output_files import write_document
+
 from .areas import postcode_areas
 from .nspl import outward_code
 
 POSTCODES_SAVE_AS = "api/v1/postcodes/{outward}.json"
 AREA_SAVE_AS = "wards/postcodes/{outward}/index.html"
 AREAS = "postcode_areas"
+LOOKUP = "postcode_lookup"
 
 
 def read_lookup(settings: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -55,13 +59,20 @@ def add_postcode_areas(generator: Any) -> None:
     """Once per build, into the context every generator shares."""
     if AREAS not in generator.context:
         lookup = read_lookup(generator.settings)
+        generator.context[LOOKUP] = lookup
         generator.context[AREAS] = postcode_areas(lookup["postcodes"]) if lookup else []
 
 
 class PostcodePagesGenerator(Generator):  # type: ignore[misc]
-    """Writes /wards/postcodes/{OUTWARD}/ for each outward code split between wards."""
+    """Writes /api/v1/postcodes/{OUTWARD}.json for each outward code, and
+    /wards/postcodes/{OUTWARD}/ for each one split between wards."""
 
     def generate_output(self, writer: Any) -> None:
+        lookup = self.context[LOOKUP]
+        for code, document in by_outward(lookup).items() if lookup else ():
+            text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+            save_as = POSTCODES_SAVE_AS.format(outward=code)
+            write_document(writer, self.context, save_as, text)
         for outward in self.context[AREAS]:
             if len(outward.wards) > 1:
                 save_as = AREA_SAVE_AS.format(outward=outward.code)
@@ -74,18 +85,6 @@ class PostcodePagesGenerator(Generator):  # type: ignore[misc]
                 )
 
 
-def publish_postcodes(pelican: Any) -> None:
-    lookup = read_lookup(pelican.settings)
-    if lookup is None:
-        return
-    for outward, document in by_outward(lookup).items():
-        path = Path(pelican.output_path) / POSTCODES_SAVE_AS.format(outward=outward)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            json.dumps(document, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
-        )
-
-
 def postcode_pages_generator(pelican: Any) -> type[Generator]:
     return PostcodePagesGenerator
 
@@ -93,4 +92,3 @@ def postcode_pages_generator(pelican: Any) -> type[Generator]:
 def register() -> None:
     signals.generator_init.connect(add_postcode_areas)
     signals.get_generators.connect(postcode_pages_generator)
-    signals.finalized.connect(publish_postcodes)

@@ -41,9 +41,10 @@ class SubscriptionsGenerator(Generator):  # type: ignore[misc]
                 for w in checked_content(self.context).wards.values()
             ],
             "notice_types": [
-                {"slug": slug, "label": notice_type.label(slug)}
-                for slug in (notice_type.choices if notice_type else ())
-            ],
+                {"slug": slug, "label": notice_type.label(slug)} for slug in notice_type.choices
+            ]
+            if notice_type
+            else [],
             "languages": [{"tag": tag, "name": language_name(tag)} for tag in sorted(languages)],
             # Whether the site publishes a postcode lookup (make postcodes): without one
             # the forms do not ask for a postcode.
