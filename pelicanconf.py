@@ -11,7 +11,7 @@ HERE = Path(__file__).resolve().parent
 COUNCIL_NAME = "Dover District Council"
 SITENAME = "Dover District noticeboard"
 # A short line under the header; leave empty for none.
-PHASE_BANNER = "Example site: the alerts, notices and bin changes here are made up."
+PHASE_BANNER = "Example site: everything published here is made up."
 COUNCIL_WEBSITE = "https://www.example.org/"
 CONTACT_PHONE = "01632 960 000"
 CONTACT_EMAIL = "noticeboard@example.org"

@@ -335,3 +335,17 @@ def test_every_generated_file_is_written_through_pelicans_writer(tmp_path: Path)
     assert made - made_after - written == set()
     assert {"feeds/meetings.atom.xml", "meetings/calendar.ics", "api/v1/meetings.json"} <= written
     assert {"admin/config.yml", "subscriptions/options.json"} <= written
+
+
+def test_a_meeting_page_tells_search_engines_about_the_event(site: Path) -> None:
+    def event(slug: str) -> dict:  # type: ignore[type-arg]
+        page = read(site, f"/meetings/{slug}/")
+        found = page.split('<script type="application/ld+json">')[1].split("</script>")[0]
+        return json.loads(found)  # type: ignore[no-any-return]
+
+    planning = event("planning")
+    assert planning["@type"] == "Event"
+    assert planning["startDate"] == "2026-12-10T18:30:00+00:00"
+    assert planning["eventStatus"] == "https://schema.org/EventScheduled"
+    assert [place["@type"] for place in planning["location"]] == ["Place", "VirtualLocation"]
+    assert event("council")["eventStatus"] == "https://schema.org/EventCancelled"

@@ -446,23 +446,24 @@ def test_notice_pages_carry_json_ld(site: Path) -> None:
 
 
 def test_json_ld_uses_only_what_schema_org_defines(example_site: Path, tmp_path: Path) -> None:
-    """Each notice page's JSON-LD, type-checked against schema.org's vocabulary as the
-    schema-dts package (pinned) describes it: an unknown property fails."""
+    """Each notice's and meeting's JSON-LD, type-checked against schema.org's vocabulary as
+    the schema-dts package (pinned) describes it: an unknown property fails."""
     import subprocess
 
-    blocks = [
-        json.loads(found)
-        for page in sorted(example_site.glob("notices/*/index.html"))
-        for found in re.findall(
-            r'<script type="application/ld\+json">(.*?)</script>', page.read_text(), re.S
-        )
-    ]
-    assert blocks
-    lines = ['import type { CreativeWork, WithContext } from "schema-dts";']
-    lines += [
-        f"export const notice{n}: WithContext<CreativeWork> = {json.dumps(block)};"
-        for n, block in enumerate(blocks)
-    ]
+    lines = ['import type { CreativeWork, Event, WithContext } from "schema-dts";']
+    for folder, schema_type in (("notices", "CreativeWork"), ("meetings", "Event")):
+        blocks = [
+            json.loads(found)
+            for page in sorted(example_site.glob(f"{folder}/*/index.html"))
+            for found in re.findall(
+                r'<script type="application/ld\+json">(.*?)</script>', page.read_text(), re.S
+            )
+        ]
+        assert blocks, folder
+        lines += [
+            f"export const {folder}{n}: WithContext<{schema_type}> = {json.dumps(block)};"
+            for n, block in enumerate(blocks)
+        ]
     (tmp_path / "notices.ts").write_text("\n".join(lines))
     (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
     options = {"strict": True, "noEmit": True, "moduleResolution": "node", "types": []}

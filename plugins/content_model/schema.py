@@ -170,6 +170,8 @@ class ContentType:
     site_rules: Callable[[Sequence[Item], str], Iterable[Problem]] = no_site_rules
     supersedes: Callable[[Item], str | None] = supersedes_nothing
     events: Callable[[Item], Sequence[CalendarEvent]] = no_events
+    # schema.org JSON-LD for its pages, from its API record and the council's name.
+    json_ld: Callable[[dict[str, Any], str], dict[str, Any]] | None = None
     # More lists in its JSON file, made from its records: name -> (function, JSON Schema).
     api_extras: Mapping[str, tuple[Callable[[list[dict[str, Any]]], Any], dict[str, Any]]] = (
         dataclass_field(default_factory=dict)

@@ -1,5 +1,5 @@
 """Pelican plugin: the open data API under /api/v1/, its JSON Schemas, the notify manifest
-for the subscription backend, and statutory notices' JSON-LD.
+for the subscription backend, and item pages' JSON-LD.
 
 Records are built by ``records.py`` (pure); this module gathers what Pelican read, renders
 the emails with the theme's templates and writes files.
@@ -23,7 +23,7 @@ from plugins.content_model.schema import ContentType
 from plugins.output_files import write_document
 from plugins.site_pages.board import Board
 
-from .records import Published, Record, iso, item_record, notice_json_ld, ward_record, ward_slugs
+from .records import Published, Record, iso, item_record, ward_record, ward_slugs
 from .schemas import api_schemas
 
 API = "api/v1"
@@ -165,20 +165,24 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
 
 
 def add_structured_data(generator: Any) -> None:
-    """``notice_json_ld(article)`` for notice pages: the API record as schema.org JSON-LD."""
+    """``json_ld(article)`` for item pages: the API record as schema.org JSON-LD, for the
+    types that define it (a notice's CreativeWork, a meeting's Event)."""
 
-    made: list[Catalogue] = []  # made at the first notice page, once the board exists
+    made: list[Catalogue] = []  # made at the first page that asks, once the board exists
 
-    def notice_json_ld_script(article: Any) -> Markup:
+    def json_ld_script(article: Any) -> Markup:
+        make_json_ld = article.item.type.json_ld
+        if make_json_ld is None:
+            return Markup("")
         if not made:
             made.append(Catalogue(generator.context, generator.settings))
         catalogue = made[0]
         entry = catalogue.board.find(article.item.kind, article.item.slug)
-        data = notice_json_ld(catalogue.record(entry), generator.settings["COUNCIL_NAME"])
+        data = make_json_ld(catalogue.record(entry), generator.settings["COUNCIL_NAME"])
         text = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
         return Markup(f'<script type="application/ld+json">{text}</script>')
 
-    generator.env.globals["notice_json_ld"] = notice_json_ld_script
+    generator.env.globals["json_ld"] = json_ld_script
 
 
 def open_data_generator(pelican: Any) -> type[Generator]:

@@ -96,6 +96,44 @@ def events(item: Item) -> list[CalendarEvent]:
     ]
 
 
+def json_ld(record: dict[str, Any], council: str) -> dict[str, Any]:
+    """schema.org for a meeting's page, from its API record: an Event that search engines
+    can show, moved (EventRescheduled, once Modified) or cancelled as it is."""
+    online = record["venue"].strip().lower() == "online"
+    if record["cancelled"]:
+        status = "https://schema.org/EventCancelled"
+    elif record["modified"]:
+        status = "https://schema.org/EventRescheduled"
+    else:
+        status = "https://schema.org/EventScheduled"
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "@id": record["url"],
+        "url": record["url"],
+        "name": record["title"],
+        "description": record["summary"],
+        "inLanguage": record["lang"],
+        "startDate": record["starts"],
+        "eventStatus": status,
+        "eventAttendanceMode": "https://schema.org/OnlineEventAttendanceMode"
+        if online
+        else "https://schema.org/OfflineEventAttendanceMode",
+        "organizer": {"@type": "GovernmentOrganization", "name": council},
+        "isAccessibleForFree": True,
+    }
+    if record["ends"]:
+        data["endDate"] = record["ends"]
+    location: list[dict[str, Any]] = []
+    if not online:
+        location.append({"@type": "Place", "name": record["venue"], "address": record["venue"]})
+    if record["webcast"]:
+        location.append({"@type": "VirtualLocation", "url": record["webcast"]})
+    if location:
+        data["location"] = location if len(location) > 1 else location[0]
+    return data
+
+
 TYPE = ContentType(
     folder="meetings",
     label=N_("Public meetings"),
@@ -114,4 +152,5 @@ TYPE = ContentType(
     current_order=starting_soonest_first,
     rules=rules,
     events=events,
+    json_ld=json_ld,
 )
