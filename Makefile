@@ -23,6 +23,8 @@ MO_FILES   := $(PO_FILES:.po=.mo)
 
 # The site and the subscription routes on one port, with a mail catcher: every email the
 # backend sends is written to var/outbox/ (open the .eml files to see what residents get).
+# Links in pages, feeds and emails point at that port unless SITE_URL says otherwise.
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: html
 	$(PY) -m subscriber_lambda serve --host $(HOST) --port $(PORT) --site-dir $(OUTPUT) \
 	  --capture-mail 127.0.0.1:8025

@@ -135,7 +135,7 @@ JINJA_ENVIRONMENT = {
 }
 # Interface language (gettext catalogue in theme/translations/); content has its own Lang.
 INTERFACE_LANG = "en"
-# How many of each type's current items (open notices, coming meetings...) the home page lists.
+# How many of each type's items (the newest notices, coming meetings...) the home page lists.
 HOME_CURRENT_ITEMS = 5
 
 # Safe: the output folder is cleared only after every content file has passed the checks.

@@ -11,8 +11,10 @@ manifest to the confirmed subscribers it concerns.
   doubling to 1 hour; 'failed' after 12 tries). When the mail system itself is down, the
   run stops after 3 deliveries in a row found it so, rather than wait for a timeout per
   subscriber; those are deferred, the rest not yet tried, and the next run sends them.
-- Nobody gets an item published before they confirmed. An alert that updates or cancels
-  another also goes to everyone who got that one. Exercises go to nobody unless
+- Nobody gets an item revision made before they confirmed: an item published earlier
+  reaches them when it changes (a meeting moved or cancelled: its Modified time is the
+  revision). An alert that updates or cancels another also goes to everyone who got that
+  one. Exercises go to nobody unless
   SUBSCRIBER_SEND_EXERCISES is yes.
 - Items for daily or weekly subscribers wait for their digest (``digest`` command).
 Subscribers are streamed, so memory does not grow with their number. Logs name a
@@ -178,12 +180,13 @@ def item_problem(item: Any) -> str | None:
         return "has wards that are not a list of ward slugs"
     if not isinstance(item.get("supersedes") or "", str):
         return "has a supersedes that is not an item id"
-    try:
-        published = datetime.fromisoformat(item["published"])
-    except (TypeError, ValueError):
-        return "has a published that is not a date and time"
-    if published.tzinfo is None:
-        return "has a published without a time zone"
+    for key in ("published", "revision"):
+        try:
+            moment = datetime.fromisoformat(item[key])
+        except (TypeError, ValueError):
+            return f"has a {key} that is not a date and time"
+        if moment.tzinfo is None:
+            return f"has a {key} without a time zone"
     versions = item["versions"]
     if not isinstance(versions, list) or not versions:
         return "has no versions"
@@ -391,7 +394,7 @@ class Notifier:
     def _concerns(
         self, subscriber: Subscriber, item: Mapping[str, Any], followers: set[str]
     ) -> bool:
-        if datetime.fromisoformat(item["published"]) < subscriber.confirmed_at:
+        if datetime.fromisoformat(item["revision"]) < subscriber.confirmed_at:
             return False
         if item["exercise"] and not self.send_exercises:
             return False

@@ -526,6 +526,40 @@ RULES = [
         "it out and the translation takes the original's",
     ),
     (
+        "a field on two lines is refused, not joined",
+        M,
+        "Venue: Old Hall, Deal\n" + item("meetings", Slug="twice"),
+        f"{M}: Venue: is given more than once (lines 1 and 7); keep one line",
+    ),
+    (
+        "a stray carriage return is refused",
+        M,
+        item("meetings", Slug="cr", Title="Planning\rEvent: fire"),
+        f"{M}: file: line 1 has a stray carriage return in it (often from pasted text); "
+        "retype the line",
+    ),
+    (
+        "invisible direction overrides are refused",
+        M,
+        item("meetings", Slug="rlo", Venue="Council \u202eChamber"),
+        f"{M}: Venue: contains invisible characters that change how text is shown "
+        "(direction overrides or line separators, often from pasted text); retype it as "
+        "plain text",
+    ),
+    (
+        "plain-text fields have a length limit",
+        M,
+        item("meetings", Slug="long", Venue="x" * 1001),
+        f"{M}: Venue: is 1001 characters long; keep it to 1000 or fewer",
+    ),
+    (
+        "responses cannot go to a script",
+        C,
+        item("consultations", Slug="script", Respond_To="javascript:alert(1)"),
+        f"{C}: Respond-To: is a script or data address; give an email address, a web address "
+        "(https://...) or a postal address",
+    ),
+    (
         "page slug reserved",
         "content/pages/bad.md",
         item("pages", Slug="alerts"),
@@ -646,3 +680,25 @@ def test_every_problem_in_every_file_is_reported_at_once(tmp_path: Path) -> None
 def test_the_base_fixtures_are_themselves_valid(tmp_path: Path) -> None:
     files = {f"{kind}/ok.md": item(kind) for kind in BASE}
     assert (build(tmp_path, files) / "index.html").is_file()
+
+
+def test_every_problem_of_a_file_is_reported_at_once_documents_included(tmp_path: Path) -> None:
+    bad = item("meetings", Slug="m", Agenda="agenda.pdf", Ends="2026-12-10 18:00")
+    assert problems_of(tmp_path, {**GOOD, "meetings/m.md": bad}) == [
+        f"{M.replace('bad', 'm')}: Agenda: 'agenda.pdf' is not in content/meetings/documents/; "
+        "add the file or fix the name",
+        f"{M.replace('bad', 'm')}: Ends: must be after Starts",
+    ]
+
+
+def test_a_translation_is_not_blamed_for_its_originals_problems(tmp_path: Path) -> None:
+    """The original's own problem is reported; its translation is not also told that it
+    has no original."""
+    original = item("meetings", Slug="m", Venue="")
+    welsh = "Title: Pwyllgor\nSummary: Y pwyllgor.\nSlug: m\nLang: cy\n\nGeiriau.\n"
+    assert problems_of(
+        tmp_path, {**GOOD, "meetings/m.md": original, "meetings/m.cy.md": welsh}
+    ) == [
+        "content/meetings/m.md: Venue: missing; add a line like "
+        "'Venue: Council Chamber, White Cliffs Business Park, Dover'"
+    ]

@@ -349,3 +349,93 @@ def test_a_meeting_page_tells_search_engines_about_the_event(site: Path) -> None
     assert planning["eventStatus"] == "https://schema.org/EventScheduled"
     assert [place["@type"] for place in planning["location"]] == ["Place", "VirtualLocation"]
     assert event("council")["eventStatus"] == "https://schema.org/EventCancelled"
+
+
+# --- found by trying it: changes reach residents, and say so ---------------------------------
+
+
+def test_a_change_to_an_item_published_long_ago_is_in_the_notify_manifest(tmp_path: Path) -> None:
+    """The manifest's window counts from an item's revision (Modified), not its Date: a
+    meeting announced a month ago and cancelled today is sent again."""
+    files = {
+        "meetings/forum.md": item(
+            "meetings",
+            Slug="forum",
+            Date="2026-10-20 09:00",
+            Starts="2026-12-18 19:00",
+            Cancelled="yes",
+            Modified="2026-11-28 10:00",
+        ),
+        "meetings/old.md": item("meetings", Slug="old", Date="2026-10-20 09:00"),
+    }
+    manifest = api(build(tmp_path, files, now=NOW), "notify")
+    assert [(i["id"], i["revision"]) for i in manifest["items"]] == [
+        ("meetings/forum", "2026-11-28T10:00:00+00:00")
+    ]
+    subject_line = manifest["items"][0]["versions"][0]["email"]["subject"]
+    assert subject_line == "Meeting cancelled: Planning committee"
+
+
+def test_residents_who_subscribed_after_a_meeting_was_announced_hear_it_is_cancelled(
+    tmp_path: Path,
+) -> None:
+    announced = item("meetings", Slug="council", Title="Full council", Wards="walmer")
+    with world_at(tmp_path, {"meetings/council.md": announced}) as world:  # Date 20 Nov 09:00
+        world.subscribe("late@example.net", topics=["meetings"])  # confirmed 20 Nov 12:00
+        world.clock.now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+        world.notify()
+        assert world.inbox.to("late@example.net")[1:] == []  # announced before they confirmed
+        cancelled = item(
+            "meetings",
+            Slug="council",
+            Title="Full council",
+            Wards="walmer",
+            Cancelled="yes",
+            Modified="2026-11-27 16:00",
+        )
+        world.notify(build(tmp_path / "later", {"meetings/council.md": cancelled}, now=NOW))
+        received = world.inbox.to("late@example.net")[1:]
+        assert [subject(m) for m in received] == ["Meeting cancelled: Full council"]
+        text = received[0].get_payload()[0].get_payload(decode=True).decode()
+        assert "This meeting has been cancelled." in text and "Watch online" not in text
+
+
+def test_an_outcome_written_early_is_published_only_once_the_consultation_closes(
+    tmp_path: Path,
+) -> None:
+    early = item("consultations", Slug="early", Outcome="Approved with changes.")
+    output = build(tmp_path, {"consultations/early.md": early}, now=NOW)
+    record = api(output, "consultations")["consultations"][0]
+    assert (record["status"], record["outcome"]) == ("open", None)
+    assert "Approved with changes." not in read(output, "/consultations/early/")
+    email = api(output, "notify")["items"][0]["versions"][0]["email"]
+    assert "Approved with changes." not in email["text"] + email["html"]
+    later = build(tmp_path / "later", {"consultations/early.md": early}, now="2027-01-20T12:00:00Z")
+    record = api(later, "consultations")["consultations"][0]
+    assert (record["status"], record["outcome"]) == ("decided", "Approved with changes.")
+
+
+def test_feeds_lists_and_calendars_say_what_changed(site: Path) -> None:
+    feed = feedparser.parse((site / "feeds" / "meetings.atom.xml").read_bytes())
+    assert "Cancelled: Full council" in [entry.title for entry in feed.entries]
+    page = read(site, "/meetings/")
+    listed = page[page.index('class="council-list"') :]
+    # coming meetings first, soonest first; then past ones, newest first
+    order = [listed.index(t) for t in ("Full council", "Planning committee", "Deal area forum")]
+    assert order == sorted(order)
+    one = calendar(site, "meetings/planning.ics").walk("VEVENT")
+    assert [str(e["UID"]) for e in one] == ["planning-meeting@127.0.0.1:8000"]
+    assert not (site / "meetings" / "forum.ics").exists()  # past: no calendar of its own
+    assert (site / "consultations" / "open.ics").exists()
+
+
+def test_a_cancelled_meeting_without_modified_is_published_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    build(tmp_path, {"meetings/m.md": item("meetings", Slug="m", Cancelled="yes")}, now=NOW)
+    shown = capsys.readouterr().err.replace(str(tmp_path / "content"), "content")
+    assert shown.splitlines() == [
+        "content/meetings/m.md: Cancelled: warning: the meeting is cancelled but has no "
+        "Modified line, so residents who were told about it are not emailed that it is "
+        "cancelled; add 'Modified:' with the time of the change"
+    ]

@@ -321,7 +321,7 @@ def an_item(**changes: object) -> dict[str, object]:
     version = {"lang": "en", "url": "https://x/a/", "title": "A", "summary": "S", "email": email}
     base: dict[str, object] = {
         "id": "alerts/a",
-        "revision": "r1",
+        "revision": "2026-11-28T09:00:00+00:00",
         "type": "alerts",
         "urgency": "immediate",
         "published": "2026-11-28T09:00:00+00:00",

@@ -25,6 +25,7 @@ from subscriber_lambda.core.tokens import Signer
 from subscriber_lambda.notify import Links, Notifier, load_manifest
 from subscriber_lambda.site_policy import FOREVER, SHORT
 from tests.moto_server import CREDENTIALS, moto_server
+from tests.services import free_port
 from tests.sitebuilder import ROOT, write_content
 
 NOW = "2026-11-28T09:00:00+00:00"
@@ -180,6 +181,31 @@ def test_a_broken_file_stops_the_publish_and_changes_nothing(
     assert result.returncode == 1
     assert "notices/bad.md: Wards: 'atlantis' is not a ward in the wards file" in result.stderr
     assert bucket() == before
+
+
+def test_a_bucket_that_cannot_be_reached_is_a_clear_error(tmp_path: Path) -> None:
+    content = write_content(tmp_path, {"pages/about.md": "Title: About\n\nAbout us.\n"})
+    result = run(
+        "noticeboard.publish",
+        "--settings",
+        "publishconf.py",
+        "--content",
+        str(content),
+        env={
+            "PUBLISH_BUCKET": "noticeboard-site",
+            "DRY_RUN": "1",
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_DEFAULT_REGION": "eu-west-2",
+            "AWS_MAX_ATTEMPTS": "1",
+            "NOTICEBOARD_NOW": NOW,
+        },
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "publish: s3://noticeboard-site: " in result.stderr
+    assert "check the AWS credentials, region and bucket" in result.stderr
 
 
 def test_a_dry_run_prints_the_plan_and_changes_nothing(aws: dict[str, str], tmp_path: Path) -> None:

@@ -210,7 +210,7 @@ def test_the_home_page_puts_active_alerts_first_most_severe_first(small_site: Pa
     page = read(small_site, "/")
     # both severe, so newest first
     assert banner_headlines(page) == ["Flood warning: River Stour", "Moorland fire"]
-    assert page.index("data-alert-banner") < page.index("Notices open for comments")
+    assert page.index("data-alert-banner") < page.index("Latest statutory notices")
     assert "Old storm" not in page  # expired
     assert "Flood alert: River Stour" not in page  # superseded by its update
 

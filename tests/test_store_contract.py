@@ -399,7 +399,7 @@ def test_notify_sends_each_item_once_with_either_store(store: Store) -> None:
         "items": [
             {
                 "id": "alerts/flood",
-                "revision": "r1",
+                "revision": NOW.isoformat(),
                 "type": "alerts",
                 "topic_detail": "flooding",
                 "supersedes": None,

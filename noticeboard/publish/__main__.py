@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.exceptions import BotoCoreError, ClientError
 from pelican import Pelican
 from pelican.log import console
 from pelican.settings import read_settings
@@ -104,7 +105,16 @@ def main(argv: Iterable[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="publish-") as work:
         site = Path(work) / "site"
         build(args.settings, args.content, site)  # a content problem exits here, before any upload
-        report = publish(site, bucket, dry_run, os.environ.get("CLOUDFRONT_DISTRIBUTION_ID"))
+        try:
+            report = publish(site, bucket, dry_run, os.environ.get("CLOUDFRONT_DISTRIBUTION_ID"))
+        except (BotoCoreError, ClientError) as error:
+            print(
+                f"publish: s3://{bucket}: {error}. Nothing more was changed; check the AWS "
+                "credentials, region and bucket (boto3's usual configuration), then publish "
+                "again: files already uploaded are skipped",
+                file=sys.stderr,
+            )
+            return 1
     verb = "would change" if dry_run else "published"
     counts = ", ".join(f"{n} {what}" for what, n in report.items())
     print(f"publish: {verb} s3://{bucket}: {counts}")

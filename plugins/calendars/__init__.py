@@ -52,12 +52,14 @@ class CalendarsGenerator(Generator):  # type: ignore[misc]
             write_document(writer, self.context, save_as, data)
 
         title = f"{council}: {calendar.title}"
-        write(TYPE_CALENDAR.format(kind=kind), info(title, calendar.description), list(events))
+        about = info(title, calendar.description.format(place=""))
+        write(TYPE_CALENDAR.format(kind=kind), about, list(events))
         if calendar.per_ward:
             for slug, ward in board.wards.items():
+                place = f" in {ward.name}"
                 write(
                     WARD_CALENDAR.format(ward=slug, kind=kind),
-                    info(f"{title} in {ward.name}", calendar.description),
+                    info(title + place, calendar.description.format(place=place)),
                     [e.item.slug for e in entries if e.item.affects(slug)],
                 )
         if calendar.per_item:
@@ -65,7 +67,9 @@ class CalendarsGenerator(Generator):  # type: ignore[misc]
                 item = entry.item
                 listed = Listed(item, f"{site}/{entry.url}")
                 name = calendar.item_title.format(title=item.values["title"])
-                about = info(f"{council}: {name}", calendar.description)
+                about = info(
+                    f"{council}: {name}", calendar.item_description or calendar.description
+                )
                 data = calendar_file(about, item_events(listed, host, date.min))
                 save_as = ITEM_CALENDAR.format(kind=kind, slug=item.slug)
                 write_document(writer, self.context, save_as, data)

@@ -46,6 +46,9 @@ class Source:
     metadata: Mapping[str, str]
     body: str = ""
     body_line: int = 1
+    # Keys written on more than one line, with those lines' numbers: Markdown would join
+    # the values ("Old Hall New Hall"), so the check refuses them instead.
+    repeated: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 @dataclass

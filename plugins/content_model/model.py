@@ -48,7 +48,7 @@ def with_inherited_fields(
     sees a translation's inherited dates, wards, alert, notice and bin-change fields.
     """
     originals: dict[tuple[str, str], Source] = {}
-    versions = [(source, _version_of(source, slugify, default_lang)) for source in sources]
+    versions = [(source, version_of(source, slugify, default_lang)) for source in sources]
     for source, (folder, slug, lang) in versions:
         if lang == default_lang:
             originals.setdefault((folder, slug), source)
@@ -65,7 +65,7 @@ def with_inherited_fields(
         yield replace(source, metadata={**source.metadata, **inherited}), frozenset(inherited)
 
 
-def _version_of(source: Source, slugify: Slugify, default_lang: str) -> tuple[str, str, str]:
+def version_of(source: Source, slugify: Slugify, default_lang: str) -> tuple[str, str, str]:
     """(folder, slug, lang) as written, before any checking; '' where it cannot be told."""
     metadata = source.metadata
     lang = metadata.get("lang", "").strip() or default_lang
@@ -78,9 +78,15 @@ def _version_of(source: Source, slugify: Slugify, default_lang: str) -> tuple[st
 
 
 def check_source(
-    source: Source, wards: Mapping[str, Ward], slugify: Slugify, default_lang: str
+    source: Source,
+    wards: Mapping[str, Ward],
+    slugify: Slugify,
+    default_lang: str,
+    documents: Collection[str] | None = None,
 ) -> tuple[Item | None, list[Problem]]:
-    """Check one file on its own: known folder, known fields, every value well-formed.
+    """Check one file on its own: known folder, known fields, every value well-formed, and
+    (given ``documents``: paths under content/ like ``notices/documents/plan.pdf``) every
+    document it names there.
 
     The problems returned may include warnings; the item is None only if there are others.
     """
@@ -111,6 +117,10 @@ def check_source(
             )
     values: dict[str, Any] = {}
     for spec in content_type.fields:
+        if lines := source.repeated.get(spec.key):
+            shown_lines = ", ".join(map(str, lines[:-1])) + f" and {lines[-1]}"
+            report(spec.name, f"is given more than once (lines {shown_lines}); keep one line")
+            continue
         raw = source.metadata.get(spec.key, "").strip()
         if left := placeholder_in(raw):
             wanted = f"one of: {', '.join(spec.choices)}" if spec.choices else f"the {spec.name}"
@@ -135,6 +145,9 @@ def check_source(
         report("Slug", f"'{slug}' is used by the site's own addresses; choose another Slug")
     for field_name, message in _rules_within_file(content_type, values):
         report(field_name, message)
+    if documents is not None:
+        for field_name, message in _missing_documents(content_type, values, documents):
+            report(field_name, message)
     for number, line in enumerate(source.body.splitlines(), start=source.body_line):
         if left := placeholder_in(line):
             report(TEXT, f"line {number}: " + _placeholder_left(left, "the notice itself"))
@@ -184,10 +197,12 @@ def _rules_within_file(
 
 
 def check_site(
-    items: list[Item], available_documents: Collection[str], default_lang: str
+    items: list[Item], default_lang: str, unchecked: Collection[tuple[str, str]] = ()
 ) -> list[Problem]:
-    """The rules across files: slugs, translations and documents, then each type's own
-    (``available_documents``: paths under content/, like ``notices/documents/plan.pdf``)."""
+    """The rules across files: slugs and translations, then each type's own.
+
+    ``unchecked``: (folder, slug) of originals that have problems of their own, whose
+    translations are not also told that they have no original."""
     problems: list[Problem] = []
     originals: dict[tuple[str, str], Item] = {}
     by_slug_lang: dict[tuple[str, str, str], Item] = {}
@@ -208,7 +223,7 @@ def check_site(
         if item.lang == default_lang:
             originals[(item.kind, item.slug)] = item
     for item in items:
-        if item.lang != default_lang:
+        if item.lang != default_lang and (item.kind, item.slug) not in unchecked:
             problems.extend(
                 _check_translation(item, originals.get((item.kind, item.slug)), default_lang)
             )
@@ -217,24 +232,24 @@ def check_site(
         by_type[item.kind].append(item)
     for folder, of_type in by_type.items():
         problems.extend(ALL_TYPES[folder].site_rules(of_type, default_lang))
-    for item in items:
-        problems.extend(_missing_documents(item, available_documents))
     return problems
 
 
-def _missing_documents(item: Item, available: Collection[str]) -> Iterable[Problem]:
-    folder = item.type.documents_folder
-    for spec in item.type.fields:
+def _missing_documents(
+    content_type: ContentType, values: Mapping[str, Any], available: Collection[str]
+) -> Iterable[tuple[str, str]]:
+    folder = content_type.documents_folder
+    for spec in content_type.fields:
+        value = values.get(spec.attr)
         if spec.kind == "documents":
-            names = item.values.get(spec.attr, ())
-        elif spec.kind == "document-or-link" and not is_web_address(item.values.get(spec.attr, "")):
-            names = (item.values.get(spec.attr),) if item.values.get(spec.attr) else ()
+            names = value or ()
+        elif spec.kind == "document-or-link" and value and not is_web_address(value):
+            names = (value,)
         else:
             continue
         for name in names:
             if f"{folder}/{name}" not in available:
-                yield Problem(
-                    item.path,
+                yield (
                     spec.name,
                     f"'{name}' is not in content/{folder}/; add the file or fix the name",
                 )

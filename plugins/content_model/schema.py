@@ -35,9 +35,11 @@ Kind = Literal[
     "documents",
     "url",
     "document-or-link",
+    "contact",
 ]
 
 SUMMARY_MAX = 300
+TEXT_MAX = 1000  # any other plain-text field: a venue, an instruction, an outcome
 TITLE_MAX = 200
 ALERT_TITLE_MAX = 140  # CAP headline, and the Google Public Alerts profile
 REFERENCE_MAX = 60
@@ -104,6 +106,15 @@ def no_events(item: Item) -> Sequence[CalendarEvent]:
     return ()
 
 
+def nothing_withheld(item: Item, status: str) -> frozenset[str]:
+    return frozenset()
+
+
+def its_title(item: Item) -> str:
+    title: str = item.values["title"]
+    return title
+
+
 @dataclass(frozen=True)
 class CalendarEvent:
     """One event an item puts in its type's calendar; iCalendar is written from this.
@@ -127,10 +138,11 @@ class Calendar:
     """A type's iCalendar file of every item's events (``{folder}/calendar.ics``)."""
 
     title: str  # "changed bin collections": the calendar is "{council}: {title}"
-    description: str
+    description: str  # "{place}" in it is "" here, " in {ward name}" in a ward's
     per_ward: bool = False  # also /wards/{ward}/{folder}.ics
     per_item: bool = False  # also /{folder}/{slug}.ics for each current item
     item_title: str = "{title}"  # its name there: "last day to comment on {title}"
+    item_description: str = ""  # its description there; '' for the type's
 
 
 @dataclass(frozen=True)
@@ -155,6 +167,9 @@ class ContentType:
     current_heading: str = ""
     none_current: str = ""
     on_home: bool = True
+    # The home page shows its newest items under this heading instead ('' for current).
+    latest_heading: str = ""
+    none_latest: str = ""
     urgent: bool = False  # goes to every subscriber at once, and to the banner
     topic_detail: str = ""  # key of the field the notify manifest gives as topic_detail
     documents: bool = False  # files under content/{folder}/documents/ that items link to
@@ -170,6 +185,11 @@ class ContentType:
     site_rules: Callable[[Sequence[Item], str], Iterable[Problem]] = no_site_rules
     supersedes: Callable[[Item], str | None] = supersedes_nothing
     events: Callable[[Item], Sequence[CalendarEvent]] = no_events
+    # Its title in feeds, where readers see only the title of an entry that changed.
+    headline: Callable[[Item], str] = its_title
+    # Fields (attribute names) not yet published in this status: a consultation's Outcome
+    # until it has closed.
+    withheld: Callable[[Item, str], frozenset[str]] = nothing_withheld
     # schema.org JSON-LD for its pages, from its API record and the council's name.
     json_ld: Callable[[dict[str, Any], str], dict[str, Any]] | None = None
     # More lists in its JSON file, made from its records: name -> (function, JSON Schema).

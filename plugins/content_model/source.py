@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,12 +18,14 @@ from .model import (
     Source,
     check_site,
     check_source,
+    version_of,
     with_inherited_fields,
 )
 from .registry import ITEM_TYPES
 from .wards import Ward
 
 MARKDOWN_SUFFIX = ".md"
+METADATA_KEY = re.compile(r"^[ ]{0,3}([A-Za-z0-9_-]+):")
 # Other names Markdown and Pelican's readers know: refused, so nothing is read unchecked.
 UNREAD_SUFFIXES = (".markdown", ".mdown", ".mkd", ".rst", ".html", ".htm", ".txt")
 
@@ -107,16 +111,39 @@ class MetadataReader:
         return metadata, "\n".join(body), len(lines) - len(body) + 1
 
 
+def repeated_keys(text: str) -> dict[str, tuple[int, ...]]:
+    """Metadata keys written on more than one line of the file's first block, with the
+    lines' numbers (the same pattern as Markdown's metadata reader)."""
+    lines: dict[str, list[int]] = defaultdict(list)
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            break
+        if found := METADATA_KEY.match(line):
+            lines[found.group(1).lower()].append(number)
+    return {key: tuple(numbers) for key, numbers in lines.items() if len(numbers) > 1}
+
+
 def read_source(path: Path, content_dir: Path, read_metadata: MetadataReader) -> Source | Problem:
     shown = display_path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         return Problem(shown, "file", "is not UTF-8 text; save it as UTF-8")
+    text = text.replace("\r\n", "\n")
+    if "\r" in text:  # a carriage return alone would silently start a new line (a field)
+        line = text.count("\n", 0, text.index("\r")) + 1
+        return Problem(
+            shown,
+            "file",
+            f"line {line} has a stray carriage return in it (often from pasted text); "
+            "retype the line",
+        )
     relative = path.relative_to(content_dir)
     folder = relative.parts[0] if len(relative.parts) > 1 else ""
     metadata, body, body_line = read_metadata(text)
-    return Source(shown, os.path.abspath(path), folder, metadata, body, body_line)
+    return Source(
+        shown, os.path.abspath(path), folder, metadata, body, body_line, repeated_keys(text)
+    )
 
 
 def check_content(
@@ -154,12 +181,6 @@ def check_content(
             report.problems.append(source)
         else:
             sources.append(source)
-    for source, inherited in with_inherited_fields(sources, slugify, default_lang):
-        item, problems = check_source(source, wards, slugify, default_lang)
-        # What a translation inherits is reported once, on the original it comes from.
-        report.add(p for p in problems if p.field.lower() not in inherited)
-        if item is not None:
-            report.items.append(item)
     documents = {
         f"{folder}/{path.name}"
         for folder in documents_folders()
@@ -167,7 +188,16 @@ def check_content(
         for path in (content_dir / folder).iterdir()
         if path.is_file()
     }
-    report.problems.extend(check_site(report.items, documents, default_lang))
+    unchecked: set[tuple[str, str]] = set()
+    for source, inherited in with_inherited_fields(sources, slugify, default_lang):
+        item, problems = check_source(source, wards, slugify, default_lang, documents)
+        # What a translation inherits is reported once, on the original it comes from.
+        report.add(p for p in problems if p.field.lower() not in inherited)
+        if item is not None:
+            report.items.append(item)
+        elif (version := version_of(source, slugify, default_lang))[2] == default_lang:
+            unchecked.add(version[:2])  # an original with problems of its own
+    report.problems.extend(check_site(report.items, default_lang, unchecked))
     if only is not None:
         wanted = {display_path(p) for p in only}
         report.problems = [p for p in report.problems if p.path in wanted]

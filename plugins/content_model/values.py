@@ -12,13 +12,17 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 
 from .london_time import TimeProblem, parse_date, parse_datetime
-from .schema import SUMMARY_MAX, TITLE_MAX, Field
+from .schema import SUMMARY_MAX, TEXT_MAX, TITLE_MAX, Field
 
 ALL = "all"
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _LANG_PATTERN = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 _HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z!]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Invisible characters that reorder or break text where it is shown: bidirectional
+# overrides and isolates, line and paragraph separators, and C1 controls (NEL...).
+_INVISIBLE = re.compile(r"[\x80-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_SCRIPT_ADDRESS = re.compile(r"^\s*(javascript|data|vbscript|file)\s*:", re.IGNORECASE)
 _DOCUMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\.[A-Za-z0-9]{1,5}$")
 _CHANGE = re.compile(r"^(\S+)\s*->\s*(\S+)$")
 _WEB_ADDRESS = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
@@ -48,9 +52,25 @@ def split_list(text: str) -> list[str]:
 def parse_text(text: str, field: Field) -> str:
     if _CONTROL.search(text):
         raise FieldProblem("contains control characters; retype it as plain text")
-    if field.name == "Title" and len(text) > TITLE_MAX:
-        raise FieldProblem(f"is {len(text)} characters long; keep it to {TITLE_MAX} or fewer")
+    if _INVISIBLE.search(text):
+        raise FieldProblem(
+            "contains invisible characters that change how text is shown (direction "
+            "overrides or line separators, often from pasted text); retype it as plain text"
+        )
+    limit = TITLE_MAX if field.name == "Title" else TEXT_MAX
+    if len(text) > limit:
+        raise FieldProblem(f"is {len(text)} characters long; keep it to {limit} or fewer")
     return text
+
+
+def parse_contact(text: str, field: Field) -> str:
+    """Where responses go: an email address, a web address or a postal address."""
+    if _SCRIPT_ADDRESS.match(text):
+        raise FieldProblem(
+            "is a script or data address; give an email address, a web address "
+            "(https://...) or a postal address"
+        )
+    return parse_text(text, field)
 
 
 def parse_summary(text: str, field: Field) -> str:
@@ -255,4 +275,5 @@ PARSERS: dict[str, Callable[[str, Field], Any]] = {
     "polygon": parse_polygon,
     "changes": parse_changes,
     "url": parse_url,
+    "contact": parse_contact,
 }

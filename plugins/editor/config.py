@@ -21,6 +21,7 @@ WIDGETS = {
     "documents": "string",
     "url": "string",
     "document-or-link": "string",
+    "contact": "string",
 }
 
 
@@ -46,7 +47,7 @@ def field_config(spec: Field, ward_slugs: Iterable[str]) -> dict[str, Any]:
             f"Plain text, at most {SUMMARY_MAX} characters",
         ]
     if spec.kind == "url":
-        config["pattern"] = ["^https?://\\S+$", "A web address starting https://"]
+        config["pattern"] = ["^https?://[^\\s<>\"'`]+$", "A web address starting https://"]
     if spec.kind in ("slug", "slug-ref"):
         config["pattern"] = [
             "^[a-z0-9]+(-[a-z0-9]+)*$",

@@ -64,7 +64,7 @@ def feed_item(
         item=item,
         id=absolute,
         url=absolute,
-        title=values["title"],
+        title=item.type.headline(item),
         summary=values["summary"],
         content_html=content_html,
         published=values["date"],

@@ -113,14 +113,16 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
             write(f"schema/{name}", {"$id": f"{catalogue.site}/{API}/schema/{name}", **schema})
 
     def notify_manifest(self, catalogue: Catalogue, council: Mapping[str, Any]) -> Record:
-        """Items published in the last NOTIFY_WINDOW_DAYS with Notify: yes, each version
-        (the original and each translation) with its email rendered by the theme."""
+        """Items with Notify: yes published or changed (Modified) in the last
+        NOTIFY_WINDOW_DAYS, each version (the original and each translation) with its
+        email rendered by the theme."""
         window = self.settings.get("NOTIFY_WINDOW_DAYS", 14)
         since = catalogue.board.now - timedelta(days=window)
         items = []
         for entry in catalogue.board.everything:
             item, values = entry.item, entry.item.values
-            if not values["notify"] or values["date"] < since:
+            revised = values.get("modified") or values["date"]
+            if not values["notify"] or revised < since:
                 continue
             article = catalogue.articles.get((item.kind, item.slug))
             versions = [article, *article.translations] if article else []
@@ -129,7 +131,7 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
             items.append(
                 {
                     "id": f"{item.kind}/{item.slug}",
-                    "revision": iso(values.get("modified") or values["date"]),
+                    "revision": iso(revised),
                     "type": item.kind,
                     "topic_detail": values.get(detail.attr) if detail else None,
                     "supersedes": f"{item.kind}/{supersedes}" if supersedes else None,
@@ -138,14 +140,19 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
                     "wards": ward_slugs(item, catalogue.wards),
                     "district_wide": "all" in values["wards"],
                     "published": iso(values["date"]),
-                    "versions": [self.version(v, catalogue.site) for v in versions],
+                    "versions": [
+                        self.version(v, catalogue.site, catalogue.board.status(entry))
+                        for v in versions
+                    ],
                 }
             )
         return {**council, "placeholders": PLACEHOLDERS, "window_days": window, "items": items}
 
-    def version(self, article: Any, site: str) -> Record:
+    def version(self, article: Any, site: str, status: str) -> Record:
+        """One language version's email; ``status`` is the item's (an open or a decided
+        consultation, a cancelled meeting), for the type's templates."""
         item, url = article.item, f"{site}/{article.url}"
-        values = {**self.context, "item": item, "url": url}
+        values = {**self.context, "item": item, "url": url, "status": status}
         subject = " ".join(self.env.get_template("email/subject.txt").render(values).split())
         return {
             "lang": item.lang,

@@ -89,9 +89,10 @@ def item_record(published: Published, wards: Mapping[str, Ward], cap_url: str | 
     record = common(published, wards)
     if item.type.statuses:
         record["status"] = published.status
+    withheld = item.type.withheld(item, published.status)
     for spec in item.type.fields:
         if spec.key not in COMMON_KEYS:
-            value = item.values.get(spec.attr)
+            value = None if spec.attr in withheld else item.values.get(spec.attr)
             record[spec.attr] = field_value(spec, value, published.documents_url)
     if cap_url is not None:
         record[CAP_URL] = cap_url

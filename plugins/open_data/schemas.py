@@ -40,7 +40,7 @@ POINT = {
 def value_schema(spec: Field) -> Record:
     """What one field's value looks like in a record (before null is allowed)."""
     kind = spec.kind
-    if kind in ("text", "summary"):
+    if kind in ("text", "summary", "contact"):
         return {"type": "string", "minLength": 1}
     if kind in ("datetime", "date", "url", "slug", "lang"):
         return ref(kind)
@@ -88,7 +88,9 @@ def always_present(spec: Field) -> bool:
 
 def field_schema(spec: Field) -> Record:
     schema = value_schema(spec)
-    if spec.help:
+    if spec.kind == "document-or-link":  # officers write a file name; the API gives its address
+        schema = {"description": f"The web address of the {spec.name.lower()}.", **schema}
+    elif spec.help:
         schema = {"description": spec.help, **schema}
     return schema if always_present(spec) else {"oneOf": [schema, NULL]}
 

@@ -32,9 +32,13 @@ def url_of(save_as: str) -> str:
 
 
 def publish_board(generator: Any) -> None:
-    """After Pelican has read the articles: the board every template can use."""
+    """After Pelican has read the articles: the board every template can use, and each
+    type's list page in the board's order (its current items first)."""
     checked = checked_content(generator.context)
-    generator.context["board"] = Board.from_entries(generator.articles, checked.now, checked.wards)
+    board = Board.from_entries(generator.articles, checked.now, checked.wards)
+    generator.context["board"] = board
+    for _category, articles in generator.categories:
+        articles[:] = board.current_first(articles)
 
 
 def ward_url(slug: str) -> str:

@@ -131,6 +131,16 @@ class Board:
         order = content_type.current_order
         return found if order is None else sorted(found, key=lambda e: order(e.item))
 
+    def current_first(self, entries: Sequence[Any]) -> list[Any]:
+        """A type's list as its page shows it: its current entries in its order (coming
+        meetings soonest first, alerts in force most severe first), then the others newest
+        first."""
+        if not entries:
+            return []
+        kind = entries[0].item.kind
+        current = set(map(id, self.current(kind, entries)))
+        return [*self.current(kind, entries), *(e for e in entries if id(e) not in current)]
+
     @cached_property
     def active_alerts(self) -> list[Entry]:
         """What the banner shows: current entries of the urgent types, in their order."""

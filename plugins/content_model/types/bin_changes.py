@@ -141,7 +141,7 @@ TYPE = ContentType(
     none_current=N_("Collections are on their usual days."),
     calendar=Calendar(
         N_("changed bin collections"),
-        N_("Days when bin collections move from their usual day."),
+        N_("Days when bin collections{place} move from their usual day."),
         per_ward=True,
     ),
     statuses=("upcoming", "past"),

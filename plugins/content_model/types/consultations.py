@@ -31,7 +31,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "Respond-To",
-        "text",
+        "contact",
         required=True,
         help="Where responses go: an email address, a web address or a postal address.",
         example="https://www.example.org/consultations/parking",
@@ -60,6 +60,11 @@ def status(item: Item, now: datetime, successor: Item | None) -> str:
     if day <= values["closes"]:
         return "open"
     return "decided" if values.get("outcome") else "closed"
+
+
+def withheld(item: Item, item_status: str) -> frozenset[str]:
+    """An Outcome written early stays unpublished (page, API, emails) until it closes."""
+    return frozenset() if item_status == "decided" else frozenset({"outcome"})
 
 
 def closing_soonest_first(item: Item) -> date:
@@ -93,6 +98,9 @@ TYPE = ContentType(
     calendar=Calendar(
         N_("consultations' closing dates"),
         N_("The last day to respond to each consultation."),
+        per_item=True,
+        item_title=N_("closing date of {title}"),
+        item_description=N_("The last day to respond to this consultation."),
     ),
     statuses=STATUSES,
     current_statuses=frozenset({"upcoming", "open"}),
@@ -100,4 +108,5 @@ TYPE = ContentType(
     current_order=closing_soonest_first,
     rules=rules,
     events=events,
+    withheld=withheld,
 )

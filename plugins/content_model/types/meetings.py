@@ -9,6 +9,7 @@ from typing import Any
 
 from ..items import Item
 from ..schema import COMMON_FIELDS, Calendar, CalendarEvent, ContentType, Field, Rule
+from ..wards import Ward
 from .words import N_
 
 FIELDS: tuple[Field, ...] = (
@@ -61,6 +62,17 @@ def rules(values: Mapping[str, Any]) -> Iterable[Rule]:
         yield "Ends", "must be after Starts"
 
 
+def warnings(values: Mapping[str, Any], wards: Mapping[str, Ward]) -> Iterable[Rule]:
+    """Subscribers hear of a change only through a new revision (Modified)."""
+    if values.get("cancelled") and not values.get("modified"):
+        yield (
+            "Cancelled",
+            "the meeting is cancelled but has no Modified line, so residents who were told "
+            "about it are not emailed that it is cancelled; add 'Modified:' with the time "
+            "of the change",
+        )
+
+
 def over_at(item: Item) -> datetime:
     over: datetime = item.values.get("ends") or item.values["starts"]
     return over
@@ -71,6 +83,14 @@ def status(item: Item, now: datetime, successor: Item | None) -> str:
     if over_at(item) <= now:
         return "past"
     return "cancelled" if item.values["cancelled"] else "upcoming"
+
+
+def headline(item: Item) -> str:
+    """In feeds: 'Cancelled: ...' or 'Changed: ...' once it is (Modified)."""
+    title: str = item.values["title"]
+    if item.values["cancelled"]:
+        return f"Cancelled: {title}"
+    return f"Changed: {title}" if item.values.get("modified") else title
 
 
 def starting_soonest_first(item: Item) -> datetime:
@@ -98,14 +118,15 @@ def events(item: Item) -> list[CalendarEvent]:
 
 def json_ld(record: dict[str, Any], council: str) -> dict[str, Any]:
     """schema.org for a meeting's page, from its API record: an Event that search engines
-    can show, moved (EventRescheduled, once Modified) or cancelled as it is."""
+    can show, scheduled or cancelled, in person, online or both."""
     online = record["venue"].strip().lower() == "online"
-    if record["cancelled"]:
-        status = "https://schema.org/EventCancelled"
-    elif record["modified"]:
-        status = "https://schema.org/EventRescheduled"
+    if online:
+        mode = "OnlineEventAttendanceMode"
+    elif record["webcast"]:
+        mode = "MixedEventAttendanceMode"
     else:
-        status = "https://schema.org/EventScheduled"
+        mode = "OfflineEventAttendanceMode"
+    status = "EventCancelled" if record["cancelled"] else "EventScheduled"
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Event",
@@ -115,10 +136,8 @@ def json_ld(record: dict[str, Any], council: str) -> dict[str, Any]:
         "description": record["summary"],
         "inLanguage": record["lang"],
         "startDate": record["starts"],
-        "eventStatus": status,
-        "eventAttendanceMode": "https://schema.org/OnlineEventAttendanceMode"
-        if online
-        else "https://schema.org/OfflineEventAttendanceMode",
+        "eventStatus": f"https://schema.org/{status}",
+        "eventAttendanceMode": f"https://schema.org/{mode}",
         "organizer": {"@type": "GovernmentOrganization", "name": council},
         "isAccessibleForFree": True,
     }
@@ -145,12 +164,19 @@ TYPE = ContentType(
     current_heading=N_("Coming meetings"),
     none_current=N_("No meetings are coming up."),
     documents=True,
-    calendar=Calendar(N_("public meetings"), N_("Council and committee meetings.")),
+    calendar=Calendar(
+        N_("public meetings"),
+        N_("Council and committee meetings."),
+        per_item=True,
+        item_description=N_("This meeting, kept up to date if it moves or is cancelled."),
+    ),
     statuses=STATUSES,
     current_statuses=frozenset({"upcoming", "cancelled"}),
     status=status,
     current_order=starting_soonest_first,
     rules=rules,
+    warnings=warnings,
     events=events,
+    headline=headline,
     json_ld=json_ld,
 )

@@ -64,7 +64,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "Respond-To",
-        "text",
+        "contact",
         help="Where responses go: an email address, a web address or a postal address.",
         example="licensing@example.org",
     ),
@@ -182,6 +182,9 @@ TYPE = ContentType(
     nav_label=N_("Statutory notices"),
     current_heading=N_("Notices open for comments"),
     none_current=N_("No notices are open for comments."),
+    # Residents should see every new notice, with or without a time to comment.
+    latest_heading=N_("Latest statutory notices"),
+    none_latest=N_("No notices have been published."),
     topic_detail="notice-type",
     documents=True,
     archive_by_year=True,
@@ -190,6 +193,7 @@ TYPE = ContentType(
         N_("The last day to make representations or objections on each statutory notice."),
         per_item=True,
         item_title=N_("last day to comment on {title}"),
+        item_description=N_("The last day to make representations or objections on this notice."),
     ),
     statuses=("open", "closed"),
     current_statuses=frozenset({"open"}),
