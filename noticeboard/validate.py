@@ -35,6 +35,13 @@ def main(argv: list[str] | None = None) -> int:
     if content is None:
         content = folders[0] if folders else Path("content")
     override = {"PATH": str(content.resolve())}
+    if not Path(args.settings).is_file():
+        print(
+            f"{args.settings}: file: not found; run this in the noticeboard's folder, or give "
+            "--settings PATH/pelicanconf.py",
+            file=sys.stderr,
+        )
+        return 2
     settings = read_settings(args.settings, override=override)
     missing = [p for p in files if not p.is_file()]
     if missing:

@@ -117,7 +117,27 @@ def run_serve(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def site_address(config: Config, built_for: object) -> Config:
+    """Without SITE_URL, the address the site was built for (the manifest's or the forms'
+    ``site_url``): residents' links then reach the routes that site is served with, on
+    whatever port ``make run`` used."""
+    if "SITE_URL" in os.environ or not isinstance(built_for, str):
+        return config
+    if not built_for.startswith(("http://", "https://")):
+        return config
+    return replace(config, site_url=built_for.rstrip("/"))
+
+
 def run_notify(config: Config, args: argparse.Namespace) -> int:
+    try:
+        manifest = load_manifest(args.manifest)
+    except ManifestError as error:
+        print(f"notify: {error}; nothing was sent.", file=sys.stderr)
+        return 1
+    except OSError as error:  # not there, or not readable: say so, not "run it again"
+        print(f"notify: cannot read {args.manifest}: {error}; nothing was sent.", file=sys.stderr)
+        return 1
+    config = site_address(config, manifest.get("site_url"))
     mailer = config.mailer()
     notifier = Notifier(
         store=config.store(),
@@ -130,14 +150,6 @@ def run_notify(config: Config, args: argparse.Namespace) -> int:
         send_exercises=config.send_exercises,
         progress=progress_stream(),
     )
-    try:
-        manifest = load_manifest(args.manifest)
-    except ManifestError as error:
-        print(f"notify: {error}; nothing was sent.", file=sys.stderr)
-        return 1
-    except OSError as error:  # not there, or not readable: say so, not "run it again"
-        print(f"notify: cannot read {args.manifest}: {error}; nothing was sent.", file=sys.stderr)
-        return 1
     try:
         report = notifier.run(manifest)
     except OSError as error:
@@ -186,6 +198,7 @@ def send_digests(config: Config, args: argparse.Namespace) -> int:
     from .digest import Digester
 
     site = SiteData.load(args.site_dir)
+    config = site_address(config, site.options.value().get("site_url"))
     digester = Digester(
         store=config.store(),
         mailer=config.mailer(),

@@ -26,6 +26,7 @@ from tests.sitebuilder import build, item, read
 from tests.test_subscriptions import World, subject, world_at
 
 NOW = "2026-11-28T12:00:00+00:00"
+NOW_LOCAL = "2026-11-28 11:00"  # an hour before NOW, as officers write it
 PDF = b"%PDF-1.4\n%%EOF\n"
 FILES: dict[str, str | bytes] = {
     "consultations/coming.md": item(
@@ -439,3 +440,90 @@ def test_a_cancelled_meeting_without_modified_is_published_with_a_warning(
         "Modified line, so residents who were told about it are not emailed that it is "
         "cancelled; add 'Modified:' with the time of the change"
     ]
+
+
+def test_only_changes_that_are_news_are_sent_again(tmp_path: Path) -> None:
+    """A change (a later Modified) goes to subscribers again while it matters: a coming
+    meeting moved, or any statutory notice; not the notes of a meeting that took place."""
+    old = "2026-10-20 09:00"
+    files = {
+        "meetings/past.md": item(
+            "meetings", Slug="past", Date=old, Starts="2026-11-18 19:00", Modified=NOW_LOCAL
+        ),
+        "meetings/moved.md": item("meetings", Slug="moved", Date=old, Modified=NOW_LOCAL),
+        "notices/tax.md": item("notices", Slug="tax", Date=old, Modified=NOW_LOCAL),
+    }
+    manifest = api(build(tmp_path, files, now=NOW), "notify")
+    items = {i["id"]: i for i in manifest["items"]}
+    assert set(items) == {"meetings/moved", "notices/tax"}
+    email = items["notices/tax"]["versions"][0]["email"]
+    assert email["subject"] == "Updated: Statutory notice: Planning application: 1 High Street"
+    assert "this has changed since it was first published" in email["text"]
+    moved = build(tmp_path / "first", {"meetings/moved.md": item("meetings", Slug="moved")})
+    first = api(moved, "notify")["items"][0]["versions"][0]["email"]
+    assert first["subject"] == "Public meeting: Planning committee"
+    assert "changed since" not in first["text"]
+
+
+def test_rss_readers_see_a_change_as_news(tmp_path: Path) -> None:
+    files = {"meetings/m.md": item("meetings", Slug="m", Cancelled="yes", Modified=NOW_LOCAL)}
+    feed = feedparser.parse((build(tmp_path, files) / "feeds" / "meetings.rss.xml").read_bytes())
+    entry = feed.entries[0]
+    assert entry.title == "Cancelled: Planning committee"
+    assert entry.published_parsed[:5] == (2026, 11, 28, 11, 0)
+    assert entry.id.endswith("#updated-2026-11-28T11:00:00+00:00")
+
+
+def test_notify_links_residents_to_the_address_the_site_was_built_for(tmp_path: Path) -> None:
+    """Without SITE_URL, notify's manage and unsubscribe links use the manifest's site_url:
+    ``make run PORT=8124`` then ``make notify`` links to port 8124, where the routes are."""
+    import os
+    import subprocess
+    import sys
+
+    from aiosmtpd.controller import Controller
+
+    from subscriber_lambda.adapters.sqlite_store import SqliteStore
+    from subscriber_lambda.core.addresses import address_hash
+    from subscriber_lambda.core.preferences import Preferences
+    from tests.services import free_port
+    from tests.test_subscriptions import KEY, Inbox
+
+    published = "2026-11-27 09:00"
+    files = {"meetings/m.md": item("meetings", Slug="m", Wards="walmer", Date=published)}
+    site = build(tmp_path / "site", files, now=NOW, SITE_URL="http://127.0.0.1:8124")
+    secret = tmp_path / "secret"
+    secret.write_text(KEY.hex())
+    secret.chmod(0o600)
+    store = SqliteStore(tmp_path / "db.sqlite")
+    store.save_subscriber(
+        "r@example.net",
+        address_hash("r@example.net", KEY),
+        Preferences(frozenset({"meetings"}), frozenset({"walmer"})),
+        datetime(2026, 11, 1, tzinfo=UTC),
+    )
+    store.close()
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        env = {k: v for k, v in os.environ.items() if k != "SITE_URL"}
+        env |= {
+            "SUBSCRIBER_STORE": f"sqlite:///{tmp_path / 'db.sqlite'}",
+            "SUBSCRIBER_SECRET": secret.as_uri(),
+            "SUBSCRIBER_MAILER": f"smtp://127.0.0.1:{port}",
+        }
+        manifest = str(site / "api" / "v1" / "notify.json")
+        result = subprocess.run(
+            [sys.executable, "-m", "subscriber_lambda", "notify", manifest],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        (message,) = inbox.wait_for("r@example.net", 1)
+    finally:
+        controller.stop()
+    assert message["List-Unsubscribe"].startswith("<http://127.0.0.1:8124/subscriptions/")

@@ -180,6 +180,11 @@ class ContentType:
     current_statuses: frozenset[str] = frozenset()  # which of them are current
     status: Callable[[Item, datetime, Item | None], str] = no_status
     current_order: Callable[[Item], Any] | None = None  # None: newest first
+    # The order of the others in its list, latest first (None: newest published first).
+    past_order: Callable[[Item], Any] | None = None
+    # The statuses in which a change (a later Modified) is sent to subscribers again;
+    # None for any. A past meeting's notes, say, are not news.
+    changes_notified: frozenset[str] | None = None
     rules: Callable[[Mapping[str, Any]], Iterable[Rule]] = no_rules
     warnings: Callable[[Mapping[str, Any], Mapping[str, Ward]], Iterable[Rule]] = no_warnings
     site_rules: Callable[[Sequence[Item], str], Iterable[Problem]] = no_site_rules

@@ -82,13 +82,18 @@ def render_feed(kind: Format, info: FeedInfo, items: Sequence[FeedItem]) -> byte
     for item in items:
         entry = feed.add_entry(order="append")
         entry.id(item.id)
-        entry.guid(item.id, permalink=True)
+        if kind == "rss" and item.updated != item.published:
+            # RSS has no updated time: a changed item (a cancelled meeting) is dated and
+            # identified by its change, so that readers show it as news.
+            entry.guid(f"{item.id}#updated-{item.updated.isoformat()}", permalink=False)
+        else:
+            entry.guid(item.id, permalink=True)
         entry.title(item.title)
         entry.link(href=item.url, rel="alternate", type="text/html")
         entry.summary(item.summary)
         entry.description(item.summary)
         entry.content(item.content_html, type="CDATA" if kind == "rss" else "html")
-        entry.published(item.published)
+        entry.published(item.updated if kind == "rss" else item.published)
         entry.updated(item.updated)
         for category in item.categories:
             entry.category(term=category.term, label=category.label, scheme=category.scheme)

@@ -34,6 +34,16 @@ def as_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
+def revision(item: Any, status: str) -> Any:
+    """The item's revision for subscribers: its Modified time when a change in this status
+    is news (``ContentType.changes_notified``), else its Date, already sent."""
+    modified = item.values.get("modified")
+    notified = item.type.changes_notified
+    if modified and (notified is None or status in notified):
+        return modified
+    return item.values["date"]
+
+
 class Catalogue:
     """Every published item as the API records it, made once per build."""
 
@@ -113,15 +123,16 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
             write(f"schema/{name}", {"$id": f"{catalogue.site}/{API}/schema/{name}", **schema})
 
     def notify_manifest(self, catalogue: Catalogue, council: Mapping[str, Any]) -> Record:
-        """Items with Notify: yes published or changed (Modified) in the last
-        NOTIFY_WINDOW_DAYS, each version (the original and each translation) with its
+        """Items with Notify: yes published, or changed (Modified) in a way that is news, in
+        the last NOTIFY_WINDOW_DAYS, each version (the original and each translation) with its
         email rendered by the theme."""
         window = self.settings.get("NOTIFY_WINDOW_DAYS", 14)
         since = catalogue.board.now - timedelta(days=window)
         items = []
         for entry in catalogue.board.everything:
             item, values = entry.item, entry.item.values
-            revised = values.get("modified") or values["date"]
+            status = catalogue.board.status(entry)
+            revised = revision(entry.item, status)
             if not values["notify"] or revised < since:
                 continue
             article = catalogue.articles.get((item.kind, item.slug))
@@ -141,18 +152,20 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
                     "district_wide": "all" in values["wards"],
                     "published": iso(values["date"]),
                     "versions": [
-                        self.version(v, catalogue.site, catalogue.board.status(entry))
+                        self.version(v, catalogue.site, status, revised != values["date"])
                         for v in versions
                     ],
                 }
             )
         return {**council, "placeholders": PLACEHOLDERS, "window_days": window, "items": items}
 
-    def version(self, article: Any, site: str, status: str) -> Record:
-        """One language version's email; ``status`` is the item's (an open or a decided
-        consultation, a cancelled meeting), for the type's templates."""
+    def version(self, article: Any, site: str, status: str, revised: bool) -> Record:
+        """One language version's email. For the templates: ``status``, the item's (an
+        open or a decided consultation, a cancelled meeting), and ``revised``, whether it
+        is sent again for a change."""
         item, url = article.item, f"{site}/{article.url}"
         values = {**self.context, "item": item, "url": url, "status": status}
+        values["revised"] = revised
         subject = " ".join(self.env.get_template("email/subject.txt").render(values).split())
         return {
             "lang": item.lang,

@@ -133,13 +133,17 @@ class Board:
 
     def current_first(self, entries: Sequence[Any]) -> list[Any]:
         """A type's list as its page shows it: its current entries in its order (coming
-        meetings soonest first, alerts in force most severe first), then the others newest
-        first."""
+        meetings soonest first, alerts in force most severe first), then the others latest
+        first (past meetings by when they took place, others newest published first)."""
         if not entries:
             return []
-        kind = entries[0].item.kind
-        current = set(map(id, self.current(kind, entries)))
-        return [*self.current(kind, entries), *(e for e in entries if id(e) not in current)]
+        content_type = entries[0].item.type
+        current = self.current(content_type.folder, entries)
+        chosen = set(map(id, current))
+        others = [e for e in entries if id(e) not in chosen]
+        if (order := content_type.past_order) is not None:
+            others.sort(key=lambda e: order(e.item), reverse=True)
+        return [*current, *others]
 
     @cached_property
     def active_alerts(self) -> list[Entry]:

@@ -35,6 +35,7 @@ class SubscriptionsGenerator(Generator):  # type: ignore[misc]
             languages.update(t.lang for t in article.translations)
         options = {
             "council": self.settings["COUNCIL_NAME"],
+            "site_url": self.settings["SITE_URL"],
             "topics": subscription_topics(),
             "wards": [
                 {"slug": w.slug, "name": w.name}

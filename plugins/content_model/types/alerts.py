@@ -215,7 +215,8 @@ TYPE = ContentType(
     fields=COMMON_FIELDS + FIELDS,
     template="alert",
     intro=N_(
-        "Warnings about flooding, road closures, public health and other emergencies, newest first."
+        "Warnings about flooding, road closures, public health and other emergencies: "
+        "those in force first."
     ),
     nav_label=N_("Alerts"),
     current_heading=N_("Emergency alerts"),
@@ -227,6 +228,7 @@ TYPE = ContentType(
     statuses=STATUSES,
     current_statuses=frozenset({"active"}),
     status=status,
+    changes_notified=frozenset({"active"}),
     current_order=most_severe_first,
     rules=rules,
     warnings=warnings,

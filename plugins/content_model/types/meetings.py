@@ -122,7 +122,7 @@ def json_ld(record: dict[str, Any], council: str) -> dict[str, Any]:
     online = record["venue"].strip().lower() == "online"
     if online:
         mode = "OnlineEventAttendanceMode"
-    elif record["webcast"]:
+    elif record["webcast"] and not record["cancelled"]:
         mode = "MixedEventAttendanceMode"
     else:
         mode = "OfflineEventAttendanceMode"
@@ -146,7 +146,7 @@ def json_ld(record: dict[str, Any], council: str) -> dict[str, Any]:
     location: list[dict[str, Any]] = []
     if not online:
         location.append({"@type": "Place", "name": record["venue"], "address": record["venue"]})
-    if record["webcast"]:
+    if record["webcast"] and not record["cancelled"]:
         location.append({"@type": "VirtualLocation", "url": record["webcast"]})
     if location:
         data["location"] = location if len(location) > 1 else location[0]
@@ -159,7 +159,7 @@ TYPE = ContentType(
     singular=N_("Public meeting"),
     fields=COMMON_FIELDS + FIELDS,
     template="meeting",
-    intro=N_("Council and committee meetings the public can attend or watch, newest first."),
+    intro=N_("Council and committee meetings the public can attend or watch: coming ones first."),
     nav_label=N_("Meetings"),
     current_heading=N_("Coming meetings"),
     none_current=N_("No meetings are coming up."),
@@ -173,7 +173,9 @@ TYPE = ContentType(
     statuses=STATUSES,
     current_statuses=frozenset({"upcoming", "cancelled"}),
     status=status,
+    changes_notified=frozenset({"upcoming", "cancelled"}),
     current_order=starting_soonest_first,
+    past_order=starting_soonest_first,
     rules=rules,
     warnings=warnings,
     events=events,
