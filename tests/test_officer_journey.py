@@ -50,6 +50,12 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
         yield env
 
 
+def publish(content: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``make publish``'s command on ``content``, with the publishing settings."""
+    args = ("noticeboard.publish", "--settings", "publishconf.py", "--content", str(content))
+    return run(*args, env=env)
+
+
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", *args],
@@ -110,10 +116,10 @@ def test_from_new_notice_to_residents_emailed(aws: dict[str, str], tmp_path: Pat
 
     events = boto3.DEFAULT_SESSION.events  # type: ignore[union-attr]
     events.register("provide-client-params.s3.PutObject", record_upload)
-    from noticeboard.publish.__main__ import main as publish
+    from noticeboard.publish.__main__ import main as publish_main
 
     try:
-        assert publish(["--settings", "publishconf.py", "--content", str(content)]) == 0
+        assert publish_main(["--settings", "publishconf.py", "--content", str(content)]) == 0
     finally:
         events.unregister("provide-client-params.s3.PutObject", record_upload)
     stored = bucket()
@@ -166,18 +172,13 @@ def test_a_broken_file_stops_the_publish_and_changes_nothing(
 ) -> None:
     good = "Title: About\n\nAbout us.\n"
     content = write_content(tmp_path, {"pages/about.md": good})
-    assert (
-        run(
-            "noticeboard.publish", "--settings", "publishconf.py", "--content", str(content)
-        ).returncode
-        == 0
-    )
+    assert publish(content).returncode == 0
     before = bucket()
     (content / "notices").mkdir()
     (content / "notices" / "bad.md").write_text(
         "Title: Bad\nDate: 2026-11-28\nSummary: S.\nWards: atlantis\n"
     )
-    result = run("noticeboard.publish", "--settings", "publishconf.py", "--content", str(content))
+    result = publish(content)
     assert result.returncode == 1
     assert "notices/bad.md: Wards: 'atlantis' is not a ward in the wards file" in result.stderr
     assert bucket() == before
@@ -185,12 +186,8 @@ def test_a_broken_file_stops_the_publish_and_changes_nothing(
 
 def test_a_bucket_that_cannot_be_reached_is_a_clear_error(tmp_path: Path) -> None:
     content = write_content(tmp_path, {"pages/about.md": "Title: About\n\nAbout us.\n"})
-    result = run(
-        "noticeboard.publish",
-        "--settings",
-        "publishconf.py",
-        "--content",
-        str(content),
+    result = publish(
+        content,
         env={
             "PUBLISH_BUCKET": "noticeboard-site",
             "DRY_RUN": "1",
@@ -210,14 +207,7 @@ def test_a_bucket_that_cannot_be_reached_is_a_clear_error(tmp_path: Path) -> Non
 
 def test_a_dry_run_prints_the_plan_and_changes_nothing(aws: dict[str, str], tmp_path: Path) -> None:
     content = write_content(tmp_path, {"pages/about.md": "Title: About\n\nAbout us.\n"})
-    result = run(
-        "noticeboard.publish",
-        "--settings",
-        "publishconf.py",
-        "--content",
-        str(content),
-        env={"DRY_RUN": "1"},
-    )
+    result = publish(content, env={"DRY_RUN": "1"})
     assert result.returncode == 0, result.stderr
     assert "would upload api/v1/notify.json (application/json; no-cache)" in result.stdout
     assert result.stdout.strip().splitlines()[-2].startswith("would upload api/v1/notify.json")
@@ -252,16 +242,6 @@ def test_cloudfront_is_invalidated_for_what_changed(aws: dict[str, str], tmp_pat
     )["Distribution"]["Id"]
     content = write_content(tmp_path, {"pages/about.md": "Title: About\n\nAbout us.\n"})
     env = {"CLOUDFRONT_DISTRIBUTION_ID": distribution}
-    assert (
-        run(
-            "noticeboard.publish",
-            "--settings",
-            "publishconf.py",
-            "--content",
-            str(content),
-            env=env,
-        ).returncode
-        == 0
-    )
+    assert publish(content, env=env).returncode == 0
     invalidations = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"]
     assert invalidations["Quantity"] == 1
