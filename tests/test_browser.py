@@ -88,6 +88,22 @@ def test_every_page_has_no_axe_violations(
     assert len(every_page(example_site)) > 40
 
 
+def test_on_a_phone_every_section_of_the_menu_is_in_view(browser: Browser, site_url: str) -> None:
+    """Without JavaScript too: the menu wraps, so the current section is never hidden."""
+    page, _ = open_page(
+        browser,
+        site_url + "/meetings/",
+        viewport={"width": 320, "height": 667},
+        java_script_enabled=False,
+    )
+    links = page.locator(".council-nav__link")
+    assert links.count() == len(ITEM_TYPES) + 2  # the types, "Your area" and "Search"
+    for index in range(links.count()):
+        box = links.nth(index).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 320
+    assert page.locator('.council-nav__link[aria-current="page"]').inner_text() == "Meetings"
+
+
 @pytest.mark.parametrize("width", [320, 640])  # 640 CSS pixels is a 1280px window at 200% zoom
 def test_no_horizontal_scrolling_on_small_screens(
     browser: Browser, site_url: str, width: int
