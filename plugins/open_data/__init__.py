@@ -22,6 +22,7 @@ from plugins.content_model.registry import ITEM_TYPES
 from plugins.content_model.schema import ContentType
 from plugins.output_files import write_document
 from plugins.site_pages.board import Board
+from subscriber_lambda.core.texts import fit_post, fit_text, text_length
 
 from .records import Published, Record, iso, item_record, ward_record, ward_slugs
 from .schemas import api_schemas
@@ -167,11 +168,17 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
         values = {**self.context, "item": item, "url": url, "status": status}
         values["revised"] = revised
         subject = " ".join(self.env.get_template("email/subject.txt").render(values).split())
+        short = self.env.get_template(f"types/{item.type.template}/short.txt").render(values)
+        lines = [subject, *short.splitlines()]
+        text = fit_text(lines, url)
+        length = text_length(text)
         return {
             "lang": item.lang,
             "url": url,
             "title": item.values["title"],
             "summary": item.values["summary"],
+            "text": {"body": text, "encoding": length.encoding, "segments": length.segments},
+            "post": {"body": fit_post(lines, url)},
             "email": {
                 "subject": subject,
                 "text": self.env.get_template("email/item.txt").render(

@@ -1,0 +1,113 @@
+"""Short messages: how many parts (segments) a text message costs and how long a social
+post is, each counted as its network counts, and fitting an item's lines into them.
+
+A text is sent in the GSM 03.38 7-bit alphabet when every character is in it (160
+characters in one part; 153 a part once split, the rest carrying the header that joins
+them; characters of the alphabet's extension table, such as € and {, take two), and
+otherwise in UCS-2 (70 UTF-16 code units in one part, 67 a part once split; a character
+outside the Basic Multilingual Plane, such as most emoji, takes two). So one Polish letter
+or one emoji more than halves what a part holds: counting must be exact. The alphabet is
+3GPP TS 23.038's; no well-kept Python library counts it, so it is written out here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import regex
+
+# GSM 03.38 basic character set (default alphabet), as Unicode.
+GSM_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+# The extension table: each costs an escape character and itself.
+GSM_EXTENSION = frozenset("\f^{}\\[~]|€")
+
+# Typography that has a plain equivalent in the GSM alphabet: written plainly, an English
+# text with a curly apostrophe or a dash stays in GSM-7 (twice the room), as GOV.UK Notify
+# also does. Letters are never changed: a Polish ł keeps the text in UCS-2.
+PLAIN_PUNCTUATION = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": "...",
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\t": " ",
+    }
+)
+
+SINGLE = {"GSM-7": 160, "UCS-2": 70}
+PER_PART = {"GSM-7": 153, "UCS-2": 67}
+MAX_SEGMENTS = 2  # a text's budget: headline, area and a link fit in two parts
+ELLIPSIS = "..."  # in the GSM alphabet, unlike "…"
+# A post's budget: Bluesky counts graphemes (what a reader sees as one character) and
+# allows 300, the link's whole text included; Mastodon allows 500 characters, counting
+# a link as 23. What fits the first fits both.
+POST_MAX_GRAPHEMES = 300
+GRAPHEME = regex.compile(r"\X")
+
+
+@dataclass(frozen=True)
+class TextLength:
+    encoding: str  # "GSM-7" or "UCS-2"
+    units: int  # septets, or UTF-16 code units
+    segments: int
+
+
+def text_length(text: str) -> TextLength:
+    """The encoding a text goes in, its length in that encoding's units, and its parts."""
+    if all(c in GSM_BASIC or c in GSM_EXTENSION for c in text):
+        encoding, units = "GSM-7", sum(2 if c in GSM_EXTENSION else 1 for c in text)
+    else:
+        encoding, units = "UCS-2", len(text.encode("utf-16-le")) // 2
+    if units <= SINGLE[encoding]:
+        return TextLength(encoding, units, 1 if units else 0)
+    return TextLength(encoding, units, -(-units // PER_PART[encoding]))
+
+
+def graphemes(text: str) -> int:
+    """Characters as a reader sees them: an emoji with its modifiers, a letter with its
+    combining accents, each count once (Unicode's extended grapheme clusters)."""
+    return len(GRAPHEME.findall(text))
+
+
+def fit_text(lines: Sequence[str], link: str, max_segments: int = MAX_SEGMENTS) -> str:
+    """A text message of ``lines`` and the link in at most ``max_segments`` parts (see
+    ``fit``). Typography with a plain equivalent is written plainly first."""
+    plain = [line.translate(PLAIN_PUNCTUATION) for line in lines]
+    return fit(plain, link, lambda text: text_length(text).segments <= max_segments, ELLIPSIS)
+
+
+def fit_post(lines: Sequence[str], link: str) -> str:
+    """A social post of ``lines`` and the link within every network's limit."""
+    return fit(lines, link, lambda text: graphemes(text) <= POST_MAX_GRAPHEMES, "\u2026")
+
+
+def fit(lines: Sequence[str], link: str, fits: Callable[[str], bool], ellipsis: str) -> str:
+    """``lines`` (most important first: the headline, then the area, then what to do) and
+    the link, as much as ``fits``. Lines are left out from the last; if the headline and
+    the link alone are too long, the headline is shortened. The link is always whole."""
+    kept = [line.strip() for line in lines if line.strip()]
+
+    def text(parts: Sequence[str]) -> str:
+        return "\n".join([*parts, link])
+
+    for count in range(len(kept), 0, -1):
+        if fits(text(kept[:count])):
+            return text(kept[:count])
+    headline = kept[0] if kept else ""
+    low, high = 0, len(headline)  # the longest start of the headline that fits
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(text([headline[:middle].rstrip() + ellipsis])):
+            low = middle
+        else:
+            high = middle - 1
+    return text([headline[:low].rstrip() + ellipsis]) if low else link

@@ -1,0 +1,117 @@
+"""Text messages cost what providers charge: parts counted for GSM-7 and UCS-2, and every
+item's text fits two parts, rendered at build time into the notify manifest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from subscriber_lambda.core.texts import (
+    POST_MAX_GRAPHEMES,
+    fit_post,
+    fit_text,
+    graphemes,
+    text_length,
+)
+from tests.sitebuilder import build, item
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "units", "segments"),
+    [
+        ("", "GSM-7", 0, 0),
+        ("a" * 160, "GSM-7", 160, 1),  # one part holds 160 septets
+        ("a" * 161, "GSM-7", 161, 2),  # split: 153 a part
+        ("a" * 306, "GSM-7", 306, 2),
+        ("a" * 307, "GSM-7", 307, 3),
+        ("€" * 80, "GSM-7", 160, 1),  # the extension table costs two septets
+        ("{" * 81, "GSM-7", 162, 2),
+        ("Zamknięta droga", "UCS-2", 15, 1),  # one Polish letter: UCS-2
+        ("ł" * 70, "UCS-2", 70, 1),
+        ("ł" * 71, "UCS-2", 71, 2),  # split: 67 a part
+        ("ł" * 134, "UCS-2", 134, 2),
+        ("ł" * 135, "UCS-2", 135, 3),
+        ("طريق مغلق", "UCS-2", 9, 1),  # Arabic
+        ("🌊" * 35, "UCS-2", 70, 1),  # outside the BMP: two code units each
+        ("🌊" * 36, "UCS-2", 72, 2),
+    ],
+)
+def test_parts_are_counted_as_providers_count_them(
+    text: str, encoding: str, units: int, segments: int
+) -> None:
+    length = text_length(text)
+    assert (length.encoding, length.units, length.segments) == (encoding, units, segments)
+
+
+LINK = "https://www.example.org/alerts/flood-warning-river-stour/"
+
+
+def test_a_text_keeps_what_fits_most_important_first() -> None:
+    lines = ["Severe alert: Flood warning", "Area: Sandwich", "Move to higher ground." * 20]
+    text = fit_text(lines, LINK)
+    assert text == f"Severe alert: Flood warning\nArea: Sandwich\n{LINK}"
+    assert text_length(text).segments <= 2
+
+
+def test_a_headline_too_long_is_shortened_and_the_link_kept_whole() -> None:
+    text = fit_text(["Severe alert: " + "very " * 100 + "long"], LINK)
+    assert text.endswith(f"...\n{LINK}") and text.startswith("Severe alert: very")
+    assert text_length(text).segments == 2
+
+
+def test_plain_punctuation_keeps_an_english_text_in_gsm_7() -> None:
+    typeset = "Flood warning \u2013 don\u2019t drive through \u201cflood water\u201d\u2026"
+    text = fit_text([typeset], LINK)
+    assert text.startswith('Flood warning - don\'t drive through "flood water"...')
+    assert text_length(text).encoding == "GSM-7"
+    assert text_length(fit_text(["Powódź w Sandwich"], LINK)).encoding == "UCS-2"
+
+
+def test_every_item_in_the_manifest_has_its_text_within_two_parts(tmp_path: Path) -> None:
+    files = {
+        "alerts/flood.md": item(
+            "alerts",
+            Slug="flood",
+            Instruction="Move valuables upstairs and keep away from the river. " * 6,
+        ),
+        "alerts/flood.pl.md": item(
+            "alerts",
+            Slug="flood",
+            Lang="pl",
+            Title="Ostrzeżenie powodziowe: rzeka Stour",
+            Summary="Rzeka może zalać drogi.",
+            Instruction="Przenieś cenne rzeczy na piętro. " * 2,
+        ),
+        "meetings/m.md": item("meetings", Slug="m", Date="2026-11-27 09:00"),
+    }
+    manifest = json.loads((build(tmp_path, files) / "api" / "v1" / "notify.json").read_text())
+    texts = {(i["id"], v["lang"]): v["text"] for i in manifest["items"] for v in i["versions"]}
+    assert texts[("alerts/flood", "en")] == {
+        "body": "Moderate alert: Flood alert: River Stour\nArea: Sandwich\n"
+        "Until 6pm on 30 November 2026.\nhttp://127.0.0.1:8000/alerts/flood/",
+        "encoding": "GSM-7",
+        "segments": 1,
+    }
+    polish = texts[("alerts/flood", "pl")]
+    assert (polish["encoding"], polish["segments"]) == ("UCS-2", 2)
+    assert polish["body"].endswith("\nhttp://127.0.0.1:8000/pl/alerts/flood/")
+    assert "Przenieś" not in polish["body"]  # left out: two UCS-2 parts hold 134 units
+    assert texts[("meetings/m", "en")]["body"].startswith("Public meeting: Planning committee\n")
+    for text in texts.values():
+        assert text_length(text["body"]).segments == text["segments"] <= 2
+    posts = {
+        (i["id"], v["lang"]): v["post"]["body"] for i in manifest["items"] for v in i["versions"]
+    }
+    assert posts[("alerts/flood", "pl")].startswith("Moderate alert: Ostrzeżenie powodziowe")
+    assert "Przenieś cenne rzeczy" in posts[("alerts/flood", "pl")]  # a post has more room
+    assert all(graphemes(post) <= POST_MAX_GRAPHEMES for post in posts.values())
+
+
+def test_a_post_counts_what_readers_see_as_one_character() -> None:
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # one emoji of five code points
+    assert graphemes(family) == 1 and graphemes("e\u0301") == 1
+    post = fit_post(["Flood warning " + family * 400], LINK)
+    assert graphemes(post) == POST_MAX_GRAPHEMES and post.endswith(f"\u2026\n{LINK}")
+    assert "\u2019" in fit_post(["Don\u2019t drive"], LINK)  # posts keep their typography
