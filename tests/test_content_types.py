@@ -171,7 +171,7 @@ def test_every_type_has_its_templates() -> None:
     templates = Path(__file__).resolve().parents[1] / "theme" / "templates"
     for content_type in ITEM_TYPES.values():
         assert (templates / f"{content_type.template}.html").is_file(), content_type.folder
-        for part in ("meta.html", "subject.txt", "email.txt", "email.html"):
+        for part in ("meta.html", "subject.txt", "email.txt", "email.html", "short.txt"):
             assert (templates / "types" / content_type.template / part).is_file(), part
 
 
