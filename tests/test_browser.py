@@ -101,6 +101,7 @@ def test_on_a_phone_every_section_of_the_menu_is_in_view(browser: Browser, site_
     for index in range(links.count()):
         box = links.nth(index).bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 320
+        assert box["height"] >= 24  # a target big enough to tap (WCAG 2.5.8)
     assert page.locator('.council-nav__link[aria-current="page"]').inner_text() == "Meetings"
 
 

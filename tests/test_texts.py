@@ -49,16 +49,30 @@ LINK = "https://www.example.org/alerts/flood-warning-river-stour/"
 
 
 def test_a_text_keeps_what_fits_most_important_first() -> None:
-    lines = ["Severe alert: Flood warning", "Area: Sandwich", "Move to higher ground." * 20]
+    lines = [
+        "Severe alert: Flood warning",
+        "Area: Sandwich",
+        "Move to higher ground." * 20,  # too long: left out, and the next line still kept
+        "Until 6pm on 30 November 2026.",
+    ]
     text = fit_text(lines, LINK)
-    assert text == f"Severe alert: Flood warning\nArea: Sandwich\n{LINK}"
+    assert (
+        text
+        == f"Severe alert: Flood warning\nArea: Sandwich\nUntil 6pm on 30 November 2026.\n{LINK}"
+    )
     assert text_length(text).segments <= 2
 
 
-def test_a_headline_too_long_is_shortened_and_the_link_kept_whole() -> None:
-    text = fit_text(["Severe alert: " + "very " * 100 + "long"], LINK)
-    assert text.endswith(f"...\n{LINK}") and text.startswith("Severe alert: very")
+def test_a_headline_too_long_is_shortened_at_a_word_and_the_link_kept_whole() -> None:
+    text = fit_text(["Severe alert: " + "verylong " * 40 + "end"], LINK)
+    assert text.endswith(f"verylong...\n{LINK}") and text.startswith("Severe alert: verylong")
     assert text_length(text).segments == 2
+
+
+def test_emoji_are_left_out_of_texts_so_they_keep_their_room() -> None:
+    text = fit_text(["Storm Bert returns \U0001f32c\ufe0f", "Area: Deal"], LINK)
+    assert text == f"Storm Bert returns\nArea: Deal\n{LINK}"
+    assert text_length(text).encoding == "GSM-7"
 
 
 def test_plain_punctuation_keeps_an_english_text_in_gsm_7() -> None:
@@ -112,6 +126,6 @@ def test_every_item_in_the_manifest_has_its_text_within_two_parts(tmp_path: Path
 def test_a_post_counts_what_readers_see_as_one_character() -> None:
     family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # one emoji of five code points
     assert graphemes(family) == 1 and graphemes("e\u0301") == 1
-    post = fit_post(["Flood warning " + family * 400], LINK)
-    assert graphemes(post) == POST_MAX_GRAPHEMES and post.endswith(f"\u2026\n{LINK}")
+    post = fit_post(["Flood" + f" warning {family}" * 100], LINK)
+    assert 250 < graphemes(post) <= POST_MAX_GRAPHEMES and post.endswith(f"{family}\u2026\n{LINK}")
     assert "\u2019" in fit_post(["Don\u2019t drive"], LINK)  # posts keep their typography

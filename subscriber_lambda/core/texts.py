@@ -12,6 +12,7 @@ or one emoji more than halves what a part holds: counting must be exact. The alp
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -42,6 +43,9 @@ PLAIN_PUNCTUATION = str.maketrans(
         "\t": " ",
     }
 )
+
+# What joins or styles pictographs: left out with them.
+EMOJI_JOINERS = frozenset("\u200d\ufe0e\ufe0f\u20e3")
 
 SINGLE = {"GSM-7": 160, "UCS-2": 70}
 PER_PART = {"GSM-7": 153, "UCS-2": 67}
@@ -78,10 +82,19 @@ def graphemes(text: str) -> int:
     return len(GRAPHEME.findall(text))
 
 
+def plain_text(line: str) -> str:
+    """A line as a text message writes it: typography with a plain equivalent written
+    plainly, and pictographs (emoji, symbols and their joiners) left out, since one of them
+    puts the whole text in UCS-2, halving its room."""
+    line = line.translate(PLAIN_PUNCTUATION)
+    kept = (c for c in line if unicodedata.category(c) != "So" and c not in EMOJI_JOINERS)
+    return " ".join("".join(kept).split())
+
+
 def fit_text(lines: Sequence[str], link: str, max_segments: int = MAX_SEGMENTS) -> str:
     """A text message of ``lines`` and the link in at most ``max_segments`` parts (see
-    ``fit``). Typography with a plain equivalent is written plainly first."""
-    plain = [line.translate(PLAIN_PUNCTUATION) for line in lines]
+    ``fit``), written plainly (``plain_text``)."""
+    plain = [plain_text(line) for line in lines]
     return fit(plain, link, lambda text: text_length(text).segments <= max_segments, ELLIPSIS)
 
 
@@ -91,17 +104,21 @@ def fit_post(lines: Sequence[str], link: str) -> str:
 
 
 def fit(lines: Sequence[str], link: str, fits: Callable[[str], bool], ellipsis: str) -> str:
-    """``lines`` (most important first: the headline, then the area, then what to do) and
-    the link, as much as ``fits``. Lines are left out from the last; if the headline and
-    the link alone are too long, the headline is shortened. The link is always whole."""
+    """``lines`` (most important first: the headline, then the area, what to do, when it
+    ends) and the link, as much as ``fits``: after the headline, each line is kept if it
+    still fits, in order, and left out if not. If the headline and the link alone are too
+    long, the headline is shortened at a word. The link is always whole."""
     kept = [line.strip() for line in lines if line.strip()]
 
     def text(parts: Sequence[str]) -> str:
         return "\n".join([*parts, link])
 
-    for count in range(len(kept), 0, -1):
-        if fits(text(kept[:count])):
-            return text(kept[:count])
+    if kept and fits(text(kept[:1])):
+        chosen = kept[:1]
+        for line in kept[1:]:
+            if fits(text([*chosen, line])):
+                chosen.append(line)
+        return text(chosen)
     headline = kept[0] if kept else ""
     low, high = 0, len(headline)  # the longest start of the headline that fits
     while low < high:
@@ -110,4 +127,7 @@ def fit(lines: Sequence[str], link: str, fits: Callable[[str], bool], ellipsis: 
             low = middle
         else:
             high = middle - 1
-    return text([headline[:low].rstrip() + ellipsis]) if low else link
+    start = headline[:low]
+    if low < len(headline) and " " in start.strip():  # end at a whole word
+        start = start[: start.rstrip().rfind(" ")]
+    return text([start.rstrip() + ellipsis]) if start.strip() else link
