@@ -140,3 +140,12 @@ def test_a_new_file_is_refused_until_its_placeholders_are_replaced(tmp_path: Pat
     written = written.replace(summary, "Summary: Mill Lane closes for a week in January.")
     notice.write_text(written.split("\n\n")[0] + "\n\nMill Lane will be closed.\n")
     assert run(PY, "-m", "noticeboard.validate", str(content)).returncode == 0
+
+
+def test_the_validator_outside_the_sites_folder_says_what_to_do(tmp_path: Path) -> None:
+    result = run(
+        PY, "-c", "from noticeboard.validate import main; raise SystemExit(main())", cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("pelicanconf.py: file: not found; run this in the noticeboard")

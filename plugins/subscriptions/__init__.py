@@ -18,7 +18,7 @@ from plugins.content_model import checked_content
 from plugins.content_model.registry import ITEM_TYPES
 from plugins.govuk_theme.formatting import language_name
 from plugins.output_files import write_document
-from plugins.postcodes import read_lookup
+from plugins.postcodes import LOOKUP as POSTCODE_LOOKUP
 
 SHELL_SAVE_AS = "subscriptions/shell.html"
 OPTIONS_SAVE_AS = "subscriptions/options.json"
@@ -49,7 +49,7 @@ class SubscriptionsGenerator(Generator):  # type: ignore[misc]
             "languages": [{"tag": tag, "name": language_name(tag)} for tag in sorted(languages)],
             # Whether the site publishes a postcode lookup (make postcodes): without one
             # the forms do not ask for a postcode.
-            "postcodes": read_lookup(self.settings) is not None,
+            "postcodes": self.context.get(POSTCODE_LOOKUP) is not None,
         }
         text = json.dumps(options, ensure_ascii=False, indent=1) + "\n"
         write_document(writer, self.context, OPTIONS_SAVE_AS, text)
