@@ -29,7 +29,7 @@ from .core.addresses import AddressError, address_hash, normalise_address
 from .digest import Digester
 from .mail_jobs import MailJob, MailJobs
 from .notify import Delivery, Notifier, NotifyReport
-from .ports import MailerUnavailable, Store
+from .ports import ProviderUnavailable, Store
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def worker(components: Components, event: Mapping[str, Any]) -> dict[str, list[d
     failures = []
     manifests: dict[str, dict[str, Any]] = {}
     report = NotifyReport()
-    unavailable: MailerUnavailable | None = None
+    unavailable: ProviderUnavailable | None = None
     for record in event.get("Records", []):
         if unavailable is not None:  # SES is down: leave the rest for SQS to bring back
             failures.append({"itemIdentifier": record["messageId"]})
@@ -95,7 +95,7 @@ def worker(components: Components, event: Mapping[str, Any]) -> dict[str, list[d
                 manifests[source] = {i["id"]: i for i in components.load_manifest(source)["items"]}
             again = handed_out_before(record)
             deliver_message(components, manifests[source], body["deliveries"], report, again)
-        except MailerUnavailable as error:
+        except ProviderUnavailable as error:
             unavailable = error
             failures.append({"itemIdentifier": record["messageId"]})
         except Exception:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from .core.messages import build_message
 from .notify import Clock, DeliveryCounts, Links, Outage, suppress
-from .ports import DeliveryDeferred, DeliveryRefused, Mailer, MailerUnavailable, Store, Subscriber
+from .ports import DeliveryDeferred, DeliveryRefused, Mailer, ProviderUnavailable, Store, Subscriber
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class Digester:
         for subscriber, items in self.store.digest_due(frequency):
             try:
                 self._deliver(frequency, subscriber, items, report)
-            except MailerUnavailable as error:
+            except ProviderUnavailable as error:
                 report.deferred += 1
                 if outage.failed():
                     report.stopped = str(error)

@@ -74,7 +74,7 @@ class MailJobs:
 
     def run(self, job: MailJob) -> None:
         """An address the mail system refuses for good is suppressed, and the job is done;
-        ``DeliveryDeferred`` and ``MailerUnavailable`` are raised: try the job again later."""
+        ``DeliveryDeferred`` and ``ProviderUnavailable`` are raised: try the job again later."""
         try:
             self._run(job)
         except DeliveryRefused:

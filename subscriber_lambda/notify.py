@@ -43,7 +43,7 @@ from .ports import (
     DeliveryError,
     DeliveryRefused,
     Mailer,
-    MailerUnavailable,
+    ProviderUnavailable,
     Queue,
     Store,
     Subscriber,
@@ -294,7 +294,7 @@ class Notifier:
                 self.queue.submit(lane, self.plan(items, report), worker, source)
                 for item in items:
                     self.store.mark_planned(item["id"], item["revision"], self.clock())
-        except MailerUnavailable as error:
+        except ProviderUnavailable as error:
             report.stopped = str(error)
         if self.progress:
             self.progress.write("\n")
@@ -359,11 +359,11 @@ class Notifier:
         delivery: Delivery,
     ) -> None:
         """The worker ``run`` hands its queue: deliver, and stop the run (by letting
-        MailerUnavailable out) when the mail system was unavailable too many times in a
+        ProviderUnavailable out) when the mail system was unavailable too many times in a
         row. Only the mail system's answers end a streak: skipped deliveries do not."""
         try:
             outcome = self.deliver(items, report, delivery)
-        except MailerUnavailable:
+        except ProviderUnavailable:
             if outage.failed():
                 raise
             return
@@ -408,7 +408,7 @@ class Notifier:
         """Send (or queue for a digest) one delivery. Safe to repeat: the ledger decides.
         A refused address is suppressed and a message refused for now is deferred; either
         way the caller goes on. When the mail system is unavailable the delivery is
-        deferred and MailerUnavailable raised: the caller decides whether to go on."""
+        deferred and ProviderUnavailable raised: the caller decides whether to go on."""
         found = self._found(items, delivery)
         if found is None:
             return Outcome.SKIPPED
@@ -441,7 +441,7 @@ class Notifier:
             return self._refused(subscriber, item_id, revision, report, error)
         except DeliveryDeferred as error:
             return self._deferred(subscriber, item_id, revision, report, error)
-        except MailerUnavailable as error:
+        except ProviderUnavailable as error:
             self._deferred(subscriber, item_id, revision, report, error, count_attempt=False)
             raise
         self.store.mark(subscriber.id, item_id, revision, "sent", self.clock())

@@ -1,5 +1,7 @@
-"""The backend's three ports. The core and the commands use these; adapters implement them
-(SQLite/SMTP/inline here; DynamoDB/SES/SQS for AWS)."""
+"""The backend's ports. The core and the commands use these; adapters implement them:
+the store (SQLite, DynamoDB), the queues (inline, SQS), and one delivery port per channel:
+email (SMTP, SES, GOV.UK Notify), text messages (GOV.UK Notify, Amazon SMS) and the
+council's social accounts (Bluesky, Mastodon)."""
 
 from __future__ import annotations
 
@@ -160,8 +162,8 @@ class Store(Protocol):
 
 
 class DeliveryError(Exception):
-    """A message the mail system did not take. The text never holds the address: it can
-    end up in logs, and addresses must not."""
+    """A message the provider (mail system, text provider, social network) did not take.
+    The text never holds the address: it can end up in logs, and addresses must not."""
 
     def __init__(self, reason: str, recipient: str = "") -> None:
         if recipient:
@@ -179,17 +181,70 @@ class DeliveryDeferred(DeliveryError):
     it again later."""
 
 
-class MailerUnavailable(DeliveryError):
-    """The mail system itself is not taking mail (no connection, the relay closing, a
-    refused login, throttling that outlasted the retries, a paused account, a missing
-    configuration set), or refuses something that is not about this address (our sender,
-    our message, a policy about us): every message would fail alike. Stop, and try later."""
+class ProviderUnavailable(DeliveryError):
+    """The provider itself (mail system, text provider, network) is not taking messages
+    (no connection, the relay closing, a refused login, throttling that outlasted the
+    retries, a paused account, a missing configuration set), or refuses something that
+    is not about this address (our sender, our message, a policy about us): every message
+    would fail alike. Stop, and try later."""
 
 
 class Mailer(Protocol):
+    """The email channel's port."""
+
     def send(self, message: Message) -> None:
         """Hand one message to the mail system. Raises DeliveryRefused, DeliveryDeferred or
-        MailerUnavailable if it was not accepted."""
+        ProviderUnavailable if it was not accepted."""
+
+
+@dataclass(frozen=True)
+class OptOut:
+    """A number that asked the text provider to stop (replied STOP, or is on the
+    provider's opt-out list), and when."""
+
+    number: str  # E.164, like +447700900123
+    at: datetime  # aware
+
+
+class TextSender(Protocol):
+    """The text-message channel's port."""
+
+    def send_text(self, number: str, body: str, reference: str) -> None:
+        """Send ``body`` as it is to ``number`` (E.164); ``reference`` is ours (an item id
+        or a job kind), for the provider's records, never personal. Raises
+        DeliveryRefused (not a mobile number, or the number opted out at the provider),
+        DeliveryDeferred (rate-limited for this message: try it later) or
+        ProviderUnavailable (the provider is down, or refuses our key or sender)."""
+
+    def opt_outs(self, since: datetime) -> Iterator[OptOut]:
+        """Numbers that asked the provider to stop since ``since``: replies of STOP (or
+        its usual synonyms) received, or entries of the provider's opt-out list."""
+
+
+# A post on a social network, as its adapter needs it to reply (on Bluesky its uri and
+# cid, on Mastodon its id) with its public ``url``: stored as it is, opaque to the core.
+PostRef = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Thread:
+    """Where a reply goes: the first post of the thread, and the post it answers."""
+
+    root: PostRef
+    parent: PostRef
+
+
+class SocialAccount(Protocol):
+    """The social channel's port: one of the council's own accounts."""
+
+    network: str  # "bluesky", "mastodon": the ledger's key, and what logs call it
+
+    def post(self, text: str, lang: str, reply_to: Thread | None = None) -> PostRef:
+        """Publish ``text`` (already within the network's limits; links in it made
+        links), tagged with ``lang`` (a BCP 47 tag), as a reply when ``reply_to`` is
+        given. Raises DeliveryDeferred (rate-limited: later), DeliveryRefused (the network
+        refuses this post for good: too long, a duplicate) or ProviderUnavailable (down,
+        or our credentials refused)."""
 
 
 class Queue(Protocol):

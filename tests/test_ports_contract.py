@@ -25,7 +25,7 @@ from subscriber_lambda.ports import (
     DeliveryDeferred,
     DeliveryRefused,
     Mailer,
-    MailerUnavailable,
+    ProviderUnavailable,
     Queue,
 )
 from tests.moto_server import SesFaults, moto_with_ses
@@ -127,9 +127,9 @@ def test_a_message_refused_for_now_raises_deferred(mail_system: MailSystem) -> N
 def test_a_mail_system_that_is_down_raises_unavailable(mail_system: MailSystem) -> None:
     mail_system.mailer.send(MESSAGE)  # a connection (or client) in use...
     mail_system.go_down()  # ...when the relay stops, or SES throttles past the retries
-    with pytest.raises(MailerUnavailable):
+    with pytest.raises(ProviderUnavailable):
         mail_system.mailer.send(MESSAGE)
-    with pytest.raises(MailerUnavailable):
+    with pytest.raises(ProviderUnavailable):
         mail_system.mailer.send(MESSAGE)
 
 
@@ -154,7 +154,7 @@ def test_after_a_refused_recipient_smtp_goes_on_over_the_same_connection() -> No
 
 def test_a_relay_that_is_not_there_is_unavailable_at_once() -> None:
     mailer = SmtpMailer("127.0.0.1", free_port())
-    with pytest.raises(MailerUnavailable, match="Connection refused"):
+    with pytest.raises(ProviderUnavailable, match="Connection refused"):
         mailer.send(MESSAGE)
 
 
@@ -174,7 +174,7 @@ def test_a_relay_that_is_not_there_is_unavailable_at_once() -> None:
         (554, "5.7.1 <x@example.net>: Relay access denied", DeliveryDeferred),
         (552, "5.3.4 Message size exceeds fixed limit", DeliveryDeferred),
         (554, "Transaction failed", DeliveryDeferred),
-        (421, "4.3.2 Service shutting down", MailerUnavailable),
+        (421, "4.3.2 Service shutting down", ProviderUnavailable),
     ],
 )
 def test_smtp_answers_refuse_an_address_only_when_they_are_about_it(

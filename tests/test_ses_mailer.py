@@ -14,7 +14,7 @@ from botocore.stub import Stubber
 
 from subscriber_lambda.adapters.ses_mailer import ATTEMPTS, SesMailer
 from subscriber_lambda.core.messages import Envelope, build_message
-from subscriber_lambda.ports import DeliveryRefused, MailerUnavailable
+from subscriber_lambda.ports import DeliveryRefused, ProviderUnavailable
 from tests.moto_server import CREDENTIALS, moto_with_ses
 from tests.services import free_port
 
@@ -102,7 +102,7 @@ def test_throttling_that_outlasts_the_retries_means_ses_is_unavailable(
 ) -> None:
     time = FakeTime()
     mailer = SesMailer("noticeboard", moto, max_rate=1000, clock=time.clock, sleep=time.sleep)
-    with stubbed(mailer) as stub, pytest.raises(MailerUnavailable, match="TooManyRequests"):
+    with stubbed(mailer) as stub, pytest.raises(ProviderUnavailable, match="TooManyRequests"):
         for _ in range(ATTEMPTS):
             stub.add_client_error(
                 "send_email", service_error_code="TooManyRequestsException", http_status_code=429
@@ -122,12 +122,12 @@ def test_throttling_that_outlasts_the_retries_means_ses_is_unavailable(
             "MessageRejected",
             "Email address is not verified. The following identities failed the check "
             "in region EU-WEST-2: r@example.net",
-            MailerUnavailable,
+            ProviderUnavailable,
         ),
-        ("BadRequestException", "Invalid tag value", MailerUnavailable),
-        ("SendingPausedException", "Sending is paused for this account", MailerUnavailable),
-        ("NotFoundException", "Configuration set noticeboard does not exist", MailerUnavailable),
-        ("AccountSuspendedException", "Suspended", MailerUnavailable),
+        ("BadRequestException", "Invalid tag value", ProviderUnavailable),
+        ("SendingPausedException", "Sending is paused for this account", ProviderUnavailable),
+        ("NotFoundException", "Configuration set noticeboard does not exist", ProviderUnavailable),
+        ("AccountSuspendedException", "Suspended", ProviderUnavailable),
     ],
 )
 def test_ses_refuses_an_address_only_when_its_error_is_about_the_message(
@@ -147,7 +147,7 @@ def test_no_connection_to_ses_means_it_is_unavailable() -> None:
     nowhere = {**CREDENTIALS, "endpoint_url": f"http://127.0.0.1:{free_port()}"}
     options = {**nowhere, "config": Config(retries={"max_attempts": 1}, connect_timeout=2)}
     mailer = SesMailer("noticeboard", options, max_rate=1000, sleep=lambda s: None)
-    with pytest.raises(MailerUnavailable, match="Could not connect"):
+    with pytest.raises(ProviderUnavailable, match="Could not connect"):
         mailer.send(MESSAGE)
 
 

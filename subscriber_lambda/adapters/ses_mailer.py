@@ -11,7 +11,7 @@ never sends (publish, sweep) needs no SES permission at all.
 SES's errors are sorted into the Mailer port's failures: a message rejected, or a request
 refused because of its address, is DeliveryRefused (mailboxes that bounce later arrive as
 SES events instead). Everything else is about the account or the service, so
-MailerUnavailable: throttling or a service error still failing after the retries, sending
+ProviderUnavailable: throttling or a service error still failing after the retries, sending
 paused, a missing configuration set, an identity not verified (which SES also reports as
 MessageRejected, and would otherwise suppress every address in the sandbox), no
 connection. SES never refuses one message for now, so it never raises DeliveryDeferred.
@@ -30,7 +30,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..core.messages import ITEM_HEADER
-from ..ports import DeliveryError, DeliveryRefused, MailerUnavailable
+from ..ports import DeliveryError, DeliveryRefused, ProviderUnavailable
 
 RETRYABLE = {
     "Throttling",
@@ -53,7 +53,7 @@ def classify(error: ClientError, recipient: str) -> DeliveryError:
         return DeliveryRefused(reason, recipient)
     if code == "BadRequestException" and "address" in text.lower():
         return DeliveryRefused(reason, recipient)
-    return MailerUnavailable(reason, recipient)
+    return ProviderUnavailable(reason, recipient)
 
 
 class SesMailer:
@@ -81,7 +81,7 @@ class SesMailer:
             try:
                 quota = boto3.client("ses", **self._options).get_send_quota()
             except (ClientError, BotoCoreError) as error:
-                raise MailerUnavailable(f"GetSendQuota: {error}") from error
+                raise ProviderUnavailable(f"GetSendQuota: {error}") from error
             rate = float(quota["MaxSendRate"])
         return 1.0 / rate if rate > 0 else 0.0
 
@@ -120,4 +120,4 @@ class SesMailer:
                     raise classify(error, recipient) from error
                 self._sleep(min(2**attempt * 0.2, 10.0))  # 0.2 s, 0.4 s, ... at most 10 s
             except BotoCoreError as error:  # no connection, after botocore's own retries
-                raise MailerUnavailable(str(error), recipient) from error
+                raise ProviderUnavailable(str(error), recipient) from error

@@ -15,7 +15,7 @@ The relay's answers are sorted into the Mailer port's three failures:
     tried again on later runs and given up after a dozen, but the address is kept:
     answers that would refuse every address alike must never empty the list.
 - No connection, a timeout or a dropped connection (after one reconnect), 421, a refused
-  login or STARTTLS, our sender refused: MailerUnavailable (the run stops after a few).
+  login or STARTTLS, our sender refused: ProviderUnavailable (the run stops after a few).
 
 After a refused recipient or data smtplib resets the transaction (RSET), so the same
 connection goes on to the next message.
@@ -28,7 +28,7 @@ import re
 import smtplib
 from email.message import Message
 
-from ..ports import DeliveryDeferred, DeliveryError, DeliveryRefused, MailerUnavailable
+from ..ports import DeliveryDeferred, DeliveryError, DeliveryRefused, ProviderUnavailable
 
 ENHANCED = re.compile(r"^[245]\.(\d{1,3})\.(\d{1,3})\b")
 ABOUT_THE_ADDRESS = {("2", "1"), ("4", "4")}  # besides every x.1.x: disabled, no route
@@ -40,7 +40,7 @@ def classify(code: int, text: str, recipient: str) -> DeliveryError:
     reason = f"{code} {text}".strip()
     enhanced = ENHANCED.match(text)
     if code == 421 or not 400 <= code < 600:
-        return MailerUnavailable(reason, recipient)
+        return ProviderUnavailable(reason, recipient)
     if code >= 500 and (
         (enhanced and (enhanced[1] == "1" or enhanced.groups() in ABOUT_THE_ADDRESS))
         or (not enhanced and code in REFUSED_WITHOUT_ENHANCED)
@@ -88,13 +88,13 @@ class SmtpMailer:
         except OSError as error:  # no connection, or it broke (smtplib's errors are OSErrors)
             self._drop()
             if not reused:
-                raise MailerUnavailable(f"{self._host}:{self._port}: {error}") from error
+                raise ProviderUnavailable(f"{self._host}:{self._port}: {error}") from error
             # Relays close idle connections: one fresh connection, then give up.
             try:
                 self._hand_over(message, recipient)
             except OSError as again:
                 self._drop()
-                raise MailerUnavailable(f"{self._host}:{self._port}: {again}") from again
+                raise ProviderUnavailable(f"{self._host}:{self._port}: {again}") from again
 
     def _hand_over(self, message: Message, recipient: str) -> None:
         """One try on the current connection (made if there is none). Raises a
@@ -112,11 +112,11 @@ class SmtpMailer:
         except smtplib.SMTPSenderRefused as error:  # our From: every message would be refused
             self._drop()
             reason = f"sender refused: {error.smtp_code} {_text(error.smtp_error)}"
-            raise MailerUnavailable(reason) from error
+            raise ProviderUnavailable(reason) from error
 
     def _answer(self, code: int, text: str, recipient: str) -> DeliveryError:
         failure = classify(code, text, recipient)
-        if isinstance(failure, MailerUnavailable):
+        if isinstance(failure, ProviderUnavailable):
             self._drop()
         return failure
 
