@@ -1,11 +1,15 @@
 """``python -m subscriber_lambda``: serve | notify | digest | erase | export.
 
 serve   the built site and the subscription routes on one local port
-notify  email new items of a notify manifest (a file or the published URL)
+notify  send new items of a notify manifest (a file or the published URL) by email and
+        text, and post them on the council's accounts; it prints its plan (emails, texts,
+        segments, posts) first, and with DRY_RUN=1 only that
 digest  send daily or weekly summaries (run from a schedule)
-export  print everything held about one address (JSON), for a subject access request
-erase   delete one address and everything held under it, but for a suppression (bounce
-        or complaint: only a keyed hash, kept so that the address is never mailed again)
+export  print everything held about one person, by email address or mobile number
+        (JSON), for a subject access request
+erase   delete one person (by address or number) and everything held under it, but for a
+        suppression (bounce or complaint: only a keyed hash, kept so that the address is
+        never mailed again)
 
 notify and digest exit with 0 when every email was dealt with, 75 (EX_TEMPFAIL) when some
 were deferred (run again after the time the summary gives), and 1 when they stopped
@@ -28,9 +32,20 @@ from pathlib import Path
 
 from .config import Config, ConfigError
 from .core.addresses import AddressError, address_hash, normalise_address
+from .core.phones import PhoneError, normalise_phone
 from .core.tokens import Signer
-from .notify import DeliveryCounts, Links, ManifestError, Notifier, load_manifest, progress_stream
+from .notify import (
+    DeliveryCounts,
+    Links,
+    ManifestError,
+    Notifier,
+    apply_opt_outs,
+    load_manifest,
+    progress_stream,
+)
+from .ports import Store
 from .site_data import OPTIONS, SiteData
+from .social import SocialPoster
 
 
 def now() -> datetime:
@@ -68,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for name in ("export", "erase"):
         command = commands.add_parser(name, help=f"{name} one person's data")
-        command.add_argument("email")
+        command.add_argument("email", metavar="EMAIL_OR_PHONE")
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -139,18 +154,30 @@ def run_notify(config: Config, args: argparse.Namespace) -> int:
         return 1
     config = site_address(config, manifest.get("site_url"))
     mailer = config.mailer()
+    providers = config.providers
+    store, texts, key = config.store(), providers.texts(), config.secret()
+    social = SocialPoster(store, providers.social_accounts(), providers.social_topics, now)
     notifier = Notifier(
-        store=config.store(),
+        store=store,
         mailer=mailer,
         queue=config.queue(),
-        links=Links(Signer(config.secret()), config.site_url),
+        links=Links(Signer(key), config.site_url),
         sender=config.mail_from,
         host=config.host,
         clock=now,
         send_exercises=config.send_exercises,
         progress=progress_stream(),
+        texts=texts,
+        social=social if social.accounts else None,
     )
     try:
+        if texts:
+            apply_opt_outs(store, texts, key, now())
+        plan = notifier.forecast(manifest)
+        print(plan.summary(), file=sys.stderr, flush=True)
+        if os.environ.get("DRY_RUN") not in (None, "", "0"):
+            print("notify: DRY_RUN is set; nothing was sent.", file=sys.stderr)
+            return 0
         report = notifier.run(manifest)
     except OSError as error:
         print(
@@ -232,31 +259,49 @@ def one_at_a_time(config: Config, command: str) -> Iterator[bool]:
         yield True
 
 
-def the_address(args: argparse.Namespace) -> str | None:
+def the_person(args: argparse.Namespace, store: Store, key: bytes) -> str | None:
+    """The keyed hash of the email address given, or of the address of the subscriber
+    whose mobile number was given (a number nobody has gives a hash nobody has)."""
+    typed = args.email.strip()
+    if "@" not in typed:
+        try:
+            number_hash = address_hash(normalise_phone(typed), key)
+        except PhoneError as error:
+            print(f"phone: {error}", file=sys.stderr)
+            return None
+        subscriber = store.subscriber_by_phone(number_hash)
+        return subscriber.email_hash if subscriber else number_hash
     try:
-        return normalise_address(args.email)
+        return address_hash(normalise_address(typed), key)
     except AddressError as error:
         print(f"email: {error}", file=sys.stderr)
         return None
 
 
 def run_export(config: Config, args: argparse.Namespace) -> int:
-    email = the_address(args)
-    if email is None:
-        return 2
-    email_hash = address_hash(email, config.secret())
     store = config.store()
+    email_hash = the_person(args, store, config.secret())
+    if email_hash is None:
+        return 2
     subscriber = store.subscriber_by_hash(email_hash)
+    phone = subscriber.phone if subscriber else None
     data = {
-        "email": email,
+        "email": subscriber.email if subscriber else args.email.strip(),
         "subscribed": subscriber is not None,
         "preferences": subscriber.preferences.to_dict() if subscriber else None,
         "confirmed_at": subscriber.confirmed_at.isoformat() if subscriber else None,
+        "phone": {
+            "number": phone.number,
+            "confirmed_at": phone.confirmed_at.isoformat() if phone.confirmed_at else None,
+        }
+        if phone
+        else None,
         "suppressed": store.is_suppressed(email_hash),
         "deliveries": [
             {
                 "item_id": entry.item_id,
                 "revision": entry.revision,
+                "channel": entry.channel,
                 "state": entry.state,
                 "updated_at": entry.updated_at.isoformat(),
             }
@@ -268,11 +313,10 @@ def run_export(config: Config, args: argparse.Namespace) -> int:
 
 
 def run_erase(config: Config, args: argparse.Namespace) -> int:
-    email = the_address(args)
-    if email is None:
-        return 2
-    email_hash = address_hash(email, config.secret())
     store = config.store()
+    email_hash = the_person(args, store, config.secret())
+    if email_hash is None:
+        return 2
     erased = store.delete_subscriber(email_hash)
     if erased:  # an older confirmation link must not sign the address up again
         from .web import note_change

@@ -1,6 +1,7 @@
 """Configuration by environment, one URL each, so the same code runs embedded or on AWS
 (shared/design.md): SUBSCRIBER_STORE, SUBSCRIBER_MAILER, SUBSCRIBER_QUEUE,
-SUBSCRIBER_SECRET, SITE_URL, MAIL_FROM.
+SUBSCRIBER_SECRET, SITE_URL, MAIL_FROM; the text provider and social accounts are read by
+``providers.py``.
 
 Paths in URLs. The two schemes that name local files follow two different conventions,
 each the one its URLs are known by:
@@ -40,8 +41,9 @@ import secrets
 import shlex
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, unquote_to_bytes, urlsplit
 
 from .adapters.inline_queue import InlineQueue
@@ -49,6 +51,9 @@ from .adapters.smtp_mailer import SmtpMailer
 from .adapters.sqlite_store import SqliteStore
 from .core.tokens import MIN_SECRET_BYTES
 from .ports import Mailer, Queue, Store
+
+if TYPE_CHECKING:
+    from .providers import Providers
 
 log = logging.getLogger(__name__)
 
@@ -215,6 +220,7 @@ class Config:
     # True only when SUBSCRIBER_SECRET was not set: then, and only then, a missing key
     # file is made (the default's, under var/).
     make_missing_secret: bool = False
+    environ: Mapping[str, str] = field(default_factory=dict)  # for ``providers``
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Config:
@@ -234,7 +240,15 @@ class Config:
             mail_from=env["MAIL_FROM"],
             send_exercises=env["SUBSCRIBER_SEND_EXERCISES"].lower() in ("yes", "true", "1"),
             make_missing_secret="SUBSCRIBER_SECRET" not in given,
+            environ=dict(os.environ if environ is None else environ),
         )
+
+    @property
+    def providers(self) -> Providers:
+        """The text provider and social accounts this environment configures."""
+        from .providers import Providers
+
+        return Providers(self.environ)
 
     @property
     def host(self) -> str:
@@ -274,8 +288,11 @@ class Config:
             from .adapters.ses_mailer import SesMailer  # boto3's own configuration
 
             return SesMailer(url.netloc)
+        if self.mailer_url == "notify:":
+            return self.providers.notify_mailer()
         raise ConfigError(
-            f"SUBSCRIBER_MAILER: '{self.mailer_url}' is not smtp://HOST:PORT or ses://CONFIG_SET"
+            f"SUBSCRIBER_MAILER: '{self.mailer_url}' is not smtp://HOST:PORT, ses://CONFIG_SET"
+            " or notify:"
         )
 
     def queue(self) -> Queue:

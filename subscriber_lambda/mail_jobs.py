@@ -19,16 +19,19 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
+from .core.addresses import address_hash
 from .core.messages import build_message
+from .core.phones import code_hash, new_code, stop_code
 from .core.preferences import Preferences
 from .core.tokens import Purpose, Signer
 from .notify import Links
 from .pages import Pages
-from .ports import DeliveryRefused, Mailer, Store
+from .ports import DeliveryRefused, Mailer, Phone, Store, TextSender
 
 log = logging.getLogger(__name__)
 
-SUBSCRIBE, MANAGE_LINK = "subscribe", "manage-link"
+SUBSCRIBE, MANAGE_LINK, PHONE_CODE = "subscribe", "manage-link", "phone-code"
+CODE_LIFETIME = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class MailJob:
     email: str
     email_hash: str
     preferences: dict[str, Any] | None = None
+    phone: str = ""  # E.164: for a sign-up, the number to confirm after the address
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +51,7 @@ class MailJob:
             "email": self.email,
             "email_hash": self.email_hash,
             "preferences": self.preferences,
+            "phone": self.phone,
         }
 
     @classmethod
@@ -56,6 +61,7 @@ class MailJob:
             email=str(data["email"]),
             email_hash=str(data["email_hash"]),
             preferences=data.get("preferences"),
+            phone=str(data.get("phone") or ""),
         )
 
 
@@ -71,6 +77,8 @@ class MailJobs:
     sender: str
     host: str
     clock: Callable[[], datetime]
+    texts: TextSender | None = None
+    key: bytes = b""  # keys the hashes of numbers and codes (SUBSCRIBER_SECRET)
 
     def run(self, job: MailJob) -> None:
         """An address the mail system refuses for good is suppressed, and the job is done;
@@ -88,14 +96,42 @@ class MailJobs:
         if job.kind == SUBSCRIBE and subscriber is not None:
             self._send(job, self.pages.email("already", "You already get emails from us"))
         elif job.kind == SUBSCRIBE and job.preferences is not None:
-            self._send(job, self._confirmation(job.email, job.preferences))
+            self._send(job, self._confirmation(job, job.preferences))
         elif job.kind == MANAGE_LINK and subscriber is not None:
             self._send(job, self.pages.email("manage_link", "Change the emails you get"))
+        elif job.kind == PHONE_CODE and subscriber is not None and job.phone:
+            self._send_code(subscriber.email_hash, job.phone)
 
-    def _confirmation(self, email: str, preferences: dict[str, Any]) -> dict[str, str]:
+    def _send_code(self, email_hash: str, number: str) -> None:
+        """A new code for the number, kept (hashed) with it, then sent by text. A number
+        the provider refuses for good is forgotten; the address is not at fault."""
+        if self.texts is None:
+            log.warning("phone code for %s not sent: no SUBSCRIBER_TEXTS", email_hash[:8])
+            return
+        number_hash = address_hash(number, self.key)
+        phone = Phone(number, number_hash, stop_code(self.key, number_hash), None)
+        code = new_code()
+        expires = self.clock() + CODE_LIFETIME
+        if not self.store.save_phone(
+            email_hash, phone, code_hash(self.key, number_hash, code), expires
+        ):
+            return
+        body = self.pages.text("phone_code", code=code, minutes=CODE_LIFETIME.seconds // 60)
+        try:
+            self.texts.send_text(number, body, PHONE_CODE)
+        except DeliveryRefused as error:
+            log.warning("phone code for %s refused; number forgotten: %s", email_hash[:8], error)
+            self.store.remove_phone(number_hash)
+
+    def _confirmation(self, job: MailJob, preferences: dict[str, Any]) -> dict[str, str]:
         Preferences.from_dict(preferences)  # refuse to seal choices that cannot be read back
         now = self.clock()
-        data = {"email": email, "preferences": preferences, "at": now.timestamp()}
+        data = {
+            "email": job.email,
+            "preferences": preferences,
+            "at": now.timestamp(),
+            "phone": job.phone,
+        }
         token = self.signer.make(Purpose.CONFIRM, data, now)
         link = f"{self.site_url}/subscriptions/confirm?{urlencode({'token': token})}"
         return self.pages.email(

@@ -1,5 +1,14 @@
-"""``python -m subscriber_lambda notify PATH_OR_URL``: email each new item of the notify
-manifest to the confirmed subscribers it concerns.
+"""``python -m subscriber_lambda notify PATH_OR_URL``: send each new item of the notify
+manifest to the confirmed subscribers it concerns, on each channel they chose (email, and
+text messages when a text provider is configured), and post it on the council's social
+accounts.
+
+- Deliveries are planned per (contact point, item, channel): a resident with an email
+  address and a mobile number may get an alert both ways, each once (the ledger is kept
+  per channel). Texts always go at once and never wait for a digest; each ends with the
+  number's own stop link.
+- Posts (``social``) go first, then alerts, then routine items. Each revision is posted
+  once per network, ever; an update or cancellation is a reply in its item's thread.
 
 - Alerts first, in a pass of their own, so they never wait behind routine notices.
 - Each subscriber gets an item revision at most once: the ledger row is claimed
@@ -28,17 +37,21 @@ import logging
 import sys
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from enum import Enum
 from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
+from .core.addresses import address_hash
 from .core.matching import goes_at_once, version_for, wants
 from .core.messages import Envelope, build_message
+from .core.texts import stop_line, text_length
 from .core.tokens import Purpose, Signer
 from .ports import (
+    EMAIL,
+    TEXT,
     DeliveryDeferred,
     DeliveryError,
     DeliveryRefused,
@@ -47,7 +60,9 @@ from .ports import (
     Queue,
     Store,
     Subscriber,
+    TextSender,
 )
+from .social import SocialPoster
 
 Clock = Callable[[], datetime]
 logger = logging.getLogger(__name__)
@@ -120,6 +135,12 @@ class NotifyReport(DeliveryCounts):
     queued_for_digest: int = 0
     items: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
+    texts: int = 0  # texts sent (``sent`` counts emails)
+    segments: int = 0  # the parts those texts cost
+    numbers_removed: int = 0  # refused for good by the text provider
+    posts: int = 0
+    texting: bool = False  # whether texts are configured, so the summary counts them
+    posting: bool = False  # whether social accounts are
 
     def summary(self) -> str:
         when = "retried on the next run"
@@ -128,9 +149,35 @@ class NotifyReport(DeliveryCounts):
         failed = f"{self.failed} failed"
         if self.failed:
             failed += " (deferred too often)"
-        return (
+        summary = (
             f"notify: {self.items} items; {self.counts('emails', when)}, {failed}, "
             f"{self.queued_for_digest} queued for digests"
+        )
+        if self.texting:
+            summary += (
+                f"; {self.texts} texts sent ({self.segments} segments), "
+                f"{self.numbers_removed} numbers removed (refused for good)"
+            )
+        if self.posting:
+            summary += f"; {self.posts} posts"
+        return summary
+
+
+@dataclass
+class Plan:
+    """What a run will send, counted before it sends: ``notify`` prints it first, and
+    DRY_RUN prints only it."""
+
+    items: int = 0
+    emails: int = 0
+    texts: int = 0
+    segments: int = 0
+    posts: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"notify plan: {self.items} items to send; up to {self.emails:,} emails, "
+            f"{self.texts:,} texts ({self.segments:,} segments), {self.posts} posts"
         )
 
 
@@ -255,18 +302,24 @@ class Links:
 
 @dataclass(frozen=True)
 class Delivery:
-    """One item for one subscriber: what the queue carries (the subscriber is passed along
-    in memory by the inline queue, and looked up again by workers)."""
+    """One item for one subscriber on one channel: what the queue carries (the subscriber
+    is passed along in memory by the inline queue, and looked up again by workers)."""
 
     email_hash: str
     item_id: str
+    channel: str = EMAIL
     subscriber: Subscriber | None = field(default=None, compare=False)
     # Set by ``hold``: whether its claim of the ledger row succeeded, so that sending it
     # does not claim again (a second claim would find the row taken, by this very run).
     held: bool | None = field(default=None, compare=False)
 
     def to_list(self) -> list[str]:
-        return [self.email_hash, self.item_id]
+        return [self.email_hash, self.item_id, self.channel]
+
+    @classmethod
+    def from_list(cls, values: list[str]) -> Delivery:
+        """From ``to_list``; messages queued before channels existed are emails."""
+        return cls(values[0], values[1], values[2] if len(values) > 2 else EMAIL)
 
 
 @dataclass
@@ -280,15 +333,25 @@ class Notifier:
     clock: Clock
     send_exercises: bool = False
     progress: TextIO | None = None
+    texts: TextSender | None = None
+    social: SocialPoster | None = None
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        return (EMAIL, TEXT) if self.texts else (EMAIL,)
 
     def run(self, manifest: Mapping[str, Any], source: str = "") -> NotifyReport:
-        """Plan every delivery and hand them to the queue: alerts first, in their own lane,
-        so they never wait behind routine items. Once a lane's deliveries are all handed
-        over, its items are recorded as planned. If the mail system is unavailable, the
-        run stops early with ``report.stopped`` saying why."""
+        """Post to the council's accounts, then plan every delivery and hand them to the
+        queue: alerts first, in their own lane, so they never wait behind routine items.
+        Once a lane's deliveries are all handed over, its items are recorded as planned.
+        If the mail system is unavailable, the run stops early with ``report.stopped``
+        saying why."""
         report = NotifyReport(items=len(manifest["items"]))
+        report.texting, report.posting = self.texts is not None, self.social is not None
         by_id = {item["id"]: item for item in manifest["items"]}
         worker = partial(self._work, by_id, report, Outage())
+        if self.social:
+            report.posts = self.social.post_all(manifest["items"], self.send_exercises)
         try:
             for lane, items in lanes(manifest["items"]).items():
                 self.queue.submit(lane, self.plan(items, report), worker, source)
@@ -299,6 +362,37 @@ class Notifier:
         if self.progress:
             self.progress.write("\n")
         return report
+
+    def forecast(self, manifest: Mapping[str, Any]) -> Plan:
+        """What ``run`` would send for the items no run has finished planning, counted
+        without touching the ledger: deliveries per channel, the texts' segments (each
+        text's own, stop link included), and posts."""
+        items = self.unplanned(manifest["items"])
+        plan = Plan(items=len(items))
+        segments: dict[tuple[str, str, int], int] = {}
+        for delivery in self.plan(items, NotifyReport()):
+            if delivery.channel == EMAIL:
+                plan.emails += 1
+                continue
+            subscriber, item = (
+                delivery.subscriber,
+                next(i for i in items if i["id"] == delivery.item_id),
+            )
+            assert subscriber is not None and subscriber.phone is not None
+            version = version_for(subscriber.preferences, item)
+            key = (item["id"], version["lang"], len(subscriber.phone.stop_code))
+            if key not in segments:
+                body = self.text_of(version, subscriber.phone.stop_code)
+                segments[key] = text_length(body).segments
+            plan.texts += 1
+            plan.segments += segments[key]
+        if self.social:
+            plan.posts = self.social.count_due(items, self.send_exercises)
+        return plan
+
+    def text_of(self, version: Mapping[str, Any], stop_code: str) -> str:
+        """A text as it is sent: the build's text, then the number's own stop link."""
+        return f"{version['text']['body']}\n{stop_line(self.links.site_url, stop_code)}"
 
     def unplanned(self, items: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         """The items whose current revision no run has finished planning."""
@@ -316,7 +410,9 @@ class Notifier:
         for row in self.store.overdue(before):
             item = by_id.get(row.item_id)
             if item is None or item["revision"] != row.revision:
-                self.store.mark(row.subscriber_id, row.item_id, row.revision, "failed", now)
+                self.store.mark(
+                    row.subscriber_id, row.item_id, row.revision, "failed", now, channel=row.channel
+                )
                 logger.info(
                     "%s: subscriber %s owed revision %s, no longer in the manifest; given up",
                     row.item_id,
@@ -324,7 +420,9 @@ class Notifier:
                     row.revision,
                 )
                 continue
-            owed.setdefault(lane_of(item), []).append(Delivery(row.email_hash, row.item_id))
+            owed.setdefault(lane_of(item), []).append(
+                Delivery(row.email_hash, row.item_id, row.channel)
+            )
         worker = partial(self._work, by_id, NotifyReport(), Outage())
         return sum(
             self.queue.submit(lane, iter(deliveries), worker, source)
@@ -339,8 +437,10 @@ class Notifier:
         if found is None:
             return delivery
         subscriber, item = found
-        held = self.store.claim(subscriber.id, item["id"], item["revision"], self.clock())
-        return Delivery(delivery.email_hash, delivery.item_id, subscriber, held)
+        held = self.store.claim(
+            subscriber.id, item["id"], item["revision"], self.clock(), delivery.channel
+        )
+        return Delivery(delivery.email_hash, delivery.item_id, delivery.channel, subscriber, held)
 
     def _found(
         self, items: Mapping[str, Mapping[str, Any]], delivery: Delivery
@@ -372,35 +472,47 @@ class Notifier:
 
     def plan(self, items: list[Mapping[str, Any]], report: NotifyReport) -> Iterator[Delivery]:
         """Each item's candidates from the store (on DynamoDB, one query per ward), decided
-        by the core. A subscriber who wants several items gets one email for each."""
+        by the core, channel by channel. A subscriber who wants several items gets one
+        message for each, on each channel they chose for it."""
         followers = {
-            item["id"]: self.store.recipients_of(item["supersedes"])
+            (item["id"], channel): self.store.recipients_of(item["supersedes"], channel)
             for item in items
             if item.get("supersedes")
+            for channel in self.channels
         }
         count = 0
         for item in items:
             wards = None if item["district_wide"] else item["wards"]
-            also = followers.get(item["id"], set())
+            also = {f for c in self.channels for f in followers.get((item["id"], c), set())}
             for subscriber in self.store.candidates(item["type"], wards, also):
                 count += 1
                 if self.progress and count % 1000 == 0:
                     self.progress.write(
-                        f"\r{count:,} subscribers checked, {report.sent:,} emails sent"
+                        f"\r{count:,} subscribers checked, {report.sent:,} messages sent"
                     )
-                if self._concerns(subscriber, item, also):
-                    yield Delivery(subscriber.email_hash, item["id"], subscriber)
+                for channel in self.channels:
+                    got_earlier = followers.get((item["id"], channel), set())
+                    if self._concerns(subscriber, item, got_earlier, channel):
+                        yield Delivery(subscriber.email_hash, item["id"], channel, subscriber)
 
     def _concerns(
-        self, subscriber: Subscriber, item: Mapping[str, Any], followers: set[str]
+        self,
+        subscriber: Subscriber,
+        item: Mapping[str, Any],
+        followers: set[str],
+        channel: str,
     ) -> bool:
-        if datetime.fromisoformat(item["revision"]) < subscriber.confirmed_at:
+        confirmed = subscriber.confirmed_since(channel)
+        if confirmed is None or datetime.fromisoformat(item["revision"]) < confirmed:
             return False
         if item["exercise"] and not self.send_exercises:
             return False
-        return subscriber.id in followers or wants(
-            subscriber.preferences, item, self.send_exercises
-        )
+        if channel == TEXT and "text" not in item["versions"][0]:
+            return False  # a manifest built before texts: nothing to send by text
+        if subscriber.id in followers:
+            return True
+        chosen = replace(subscriber.preferences, topics=subscriber.topics_by(channel))
+        return wants(chosen, item, self.send_exercises)
 
     def deliver(
         self, items: Mapping[str, Mapping[str, Any]], report: NotifyReport, delivery: Delivery
@@ -415,14 +527,18 @@ class Notifier:
         subscriber, item = found
         now = self.clock()
         item_id, revision = item["id"], item["revision"]
+        if delivery.channel == TEXT and (subscriber.phone is None or self.texts is None):
+            return Outcome.SKIPPED  # the number went (STOP) after this was planned
         claimed = (
             delivery.held
             if delivery.held is not None
-            else self.store.claim(subscriber.id, item_id, revision, now)
+            else self.store.claim(subscriber.id, item_id, revision, now, delivery.channel)
         )
         if not claimed:  # already sent, waiting for a digest, failed, not due, or in flight
             return Outcome.SKIPPED
         version = version_for(subscriber.preferences, item)
+        if delivery.channel == TEXT:
+            return self._text(subscriber, item, version, report)
         if not goes_at_once(subscriber.preferences, item):
             details = {
                 "title": version["title"],
@@ -448,6 +564,43 @@ class Notifier:
         report.sent += 1
         return Outcome.SENT
 
+    def _text(
+        self,
+        subscriber: Subscriber,
+        item: Mapping[str, Any],
+        version: Mapping[str, Any],
+        report: NotifyReport,
+    ) -> Outcome:
+        """Send one text. A number the provider refuses for good (not a mobile, opted out
+        there) is forgotten; the resident keeps their emails."""
+        assert subscriber.phone is not None and self.texts is not None
+        item_id, revision = item["id"], item["revision"]
+        body = self.text_of(version, subscriber.phone.stop_code)
+        try:
+            self.texts.send_text(subscriber.phone.number, body, item_id)
+        except DeliveryRefused as error:
+            self.store.mark(subscriber.id, item_id, revision, "failed", self.clock(), channel=TEXT)
+            self.store.remove_phone(subscriber.phone.number_hash)
+            report.numbers_removed += 1
+            logger.warning(
+                "%s: subscriber %s's number refused for good; removed: %s",
+                item_id,
+                subscriber.email_hash[:8],
+                error,
+            )
+            return Outcome.SUPPRESSED
+        except DeliveryDeferred as error:
+            return self._deferred(subscriber, item_id, revision, report, error, channel=TEXT)
+        except ProviderUnavailable as error:
+            self._deferred(
+                subscriber, item_id, revision, report, error, count_attempt=False, channel=TEXT
+            )
+            raise
+        self.store.mark(subscriber.id, item_id, revision, "sent", self.clock(), channel=TEXT)
+        report.texts += 1
+        report.segments += text_length(body).segments
+        return Outcome.SENT
+
     def _refused(
         self,
         subscriber: Subscriber,
@@ -470,8 +623,11 @@ class Notifier:
         report: DeliveryCounts,
         error: DeliveryError,
         count_attempt: bool = True,
+        channel: str = EMAIL,
     ) -> Outcome:
-        retry = self.store.defer(subscriber.id, item_id, revision, self.clock(), count_attempt)
+        retry = self.store.defer(
+            subscriber.id, item_id, revision, self.clock(), count_attempt, channel
+        )
         who = subscriber.email_hash[:8]
         if retry is None:
             report.failed += 1
@@ -500,6 +656,25 @@ def suppress(
     logger.warning(
         "subscriber %s refused for good; suppressed: %s", subscriber.email_hash[:8], error
     )
+
+
+OPT_OUT_LOOKBACK = timedelta(days=7)  # GOV.UK Notify keeps received texts for 7 days
+
+
+def apply_opt_outs(store: Store, texts: TextSender, key: bytes, now: datetime) -> int:
+    """Forget the numbers that asked the provider to stop (replied STOP, or are on its
+    opt-out list) since they were confirmed; returns how many. Run before each notify, so
+    a STOP takes effect before the next text."""
+    removed = 0
+    for opt_out in texts.opt_outs(now - OPT_OUT_LOOKBACK):
+        number_hash = address_hash(opt_out.number, key)
+        subscriber = store.subscriber_by_phone(number_hash)
+        phone = subscriber.phone if subscriber else None
+        if phone and (phone.confirmed_at is None or opt_out.at >= phone.confirmed_at):
+            removed += store.remove_phone(number_hash)
+    if removed:
+        logger.info("%d numbers removed: they asked the text provider to stop", removed)
+    return removed
 
 
 def progress_stream() -> TextIO | None:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 
+from .core.preferences import Choices
 from .site_data import SiteData
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -79,8 +80,9 @@ def field_error(errors: Mapping[str, str], name: str) -> dict[str, str] | None:
 
 
 class Pages:
-    def __init__(self, site: SiteData, site_url: str) -> None:
-        self.site, self.site_url = site, site_url
+    def __init__(self, site: SiteData, site_url: str, texts: bool = False) -> None:
+        """``texts``: whether the backend can send text messages, so forms offer them."""
+        self.site, self.site_url, self.texts = site, site_url, texts
         self._env = Environment(
             loader=ChoiceLoader(
                 [
@@ -100,6 +102,7 @@ class Pages:
             field_error=field_error,
             error_summary=self._error_summary,
             topic_labels=lambda: self.site.topics,
+            text_topic_labels=lambda: self.site.text_topics if self.texts else [],
             frequency_labels=FREQUENCY_LABELS,
         )
 
@@ -130,6 +133,8 @@ class Pages:
             rows.append(
                 ("Kinds of notice", named(self.site.notice_types, preferences["notice_types"]))
             )
+        if preferences.get("text_topics"):
+            rows.append(("Texts about", named(self.site.text_topics, preferences["text_topics"])))
         rows.append(("How often", named(FREQUENCY_LABELS, [preferences.get("frequency", "")])))
         if len(self.site.languages) > 1:
             rows.append(("Language", named(self.site.languages, [preferences.get("lang", "en")])))
@@ -147,6 +152,15 @@ class Pages:
     def problem(self, status: int, problem: str) -> Page:
         heading, advice = PROBLEMS[problem]
         return self.page(status, "problem.html", heading, heading=heading, advice=advice)
+
+    def choices(self) -> Choices:
+        """What the forms offer (texts only when the backend can send them)."""
+        return self.site.choices(texts=self.texts)
+
+    def text(self, template: str, **values: Any) -> str:
+        """A text message the backend sends itself (a confirmation code), one line."""
+        body = self._env.get_template(f"text/{template}.txt").render(site=self.site, **values)
+        return " ".join(body.split())
 
     def email(self, template: str, subject: str, **values: Any) -> dict[str, str]:
         """Subject, text and HTML in the notify manifest's shape."""

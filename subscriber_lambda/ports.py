@@ -18,13 +18,46 @@ if TYPE_CHECKING:
     from .mail_jobs import MailJob
 
 
+# The channels a subscriber is reached on: each is a contact point of its own, confirmed
+# on its own, with a ledger of its own (a text and an email of one item are two rows).
+EMAIL, TEXT = "email", "text"
+CHANNELS = (EMAIL, TEXT)
+
+
+@dataclass(frozen=True)
+class Phone:
+    """A subscriber's mobile number: a second contact point, confirmed by a code sent to
+    it (``confirmed_at`` None until then)."""
+
+    number: str  # E.164
+    number_hash: str
+    stop_code: str  # in every text's stop link (core.phones.stop_code)
+    confirmed_at: datetime | None
+
+
 @dataclass(frozen=True)
 class Subscriber:
+    """A resident, known by their confirmed email address (``email_hash`` keys them), with
+    what they chose and, if they gave one, their mobile number."""
+
     id: str
     email: str
     email_hash: str
     preferences: Preferences
     confirmed_at: datetime
+    phone: Phone | None = None
+
+    def confirmed_since(self, channel: str) -> datetime | None:
+        """When the contact point for ``channel`` was confirmed; None if it has none."""
+        if channel == EMAIL:
+            return self.confirmed_at
+        return self.phone.confirmed_at if self.phone else None
+
+    def topics_by(self, channel: str) -> frozenset[str]:
+        """The topics the resident wants on ``channel``."""
+        if channel == EMAIL:
+            return self.preferences.topics
+        return self.preferences.text_topics if self.phone else frozenset()
 
 
 @dataclass(frozen=True)
@@ -35,6 +68,7 @@ class LedgerEntry:
     revision: str
     state: str
     updated_at: datetime
+    channel: str = EMAIL
 
 
 @dataclass(frozen=True)
@@ -46,6 +80,7 @@ class Owed:
     email_hash: str
     item_id: str
     revision: str
+    channel: str = EMAIL
 
 
 # The rate-limit key of one address (web.py counts requests against it): it belongs to
@@ -61,6 +96,11 @@ def newest_first(entries: Iterable[LedgerEntry]) -> list[LedgerEntry]:
     return sorted(entries, key=lambda e: (e.updated_at, e.item_id, e.revision), reverse=True)
 
 
+# A post on a social network, as its adapter needs it to reply (on Bluesky its uri and
+# cid, on Mastodon its id) with its public ``url``: stored as it is, opaque to the core.
+PostRef = dict[str, str]
+
+
 class Store(Protocol):
     def save_subscriber(
         self, email: str, email_hash: str, preferences: Preferences, now: datetime
@@ -68,6 +108,30 @@ class Store(Protocol):
         """Create, or update the preferences of, a confirmed subscriber (idempotent)."""
 
     def subscriber_by_hash(self, email_hash: str) -> Subscriber | None: ...
+
+    def subscriber_by_phone(self, number_hash: str) -> Subscriber | None:
+        """The subscriber whose mobile number (confirmed or not) has this keyed hash."""
+
+    def subscriber_by_stop_code(self, stop_code: str) -> Subscriber | None:
+        """The subscriber whose texts carry this stop link."""
+
+    def save_phone(
+        self, email_hash: str, phone: Phone, code_hash: str, code_expires: datetime
+    ) -> bool:
+        """Give the subscriber this number, unconfirmed, waiting for the code whose keyed
+        hash is ``code_hash`` (a new code replaces an older one, and its attempts start
+        again). A number is one subscriber's: any other's claim on it goes. False if the
+        subscriber has gone."""
+
+    def confirm_phone(self, email_hash: str, code_hash: str, now: datetime) -> bool | None:
+        """Check a typed code: True confirms the number (from ``now``); False is a wrong
+        code, counted; None when no code is waiting, it has expired, or it has been
+        tried ``core.phones.CODE_ATTEMPTS`` times (a new code is needed)."""
+
+    def remove_phone(self, number_hash: str) -> bool:
+        """Forget a number (STOP, the provider refused it for good, the resident removed
+        it): its subscriber keeps their email. Its text ledger rows go with it. False if no
+        subscriber had it."""
 
     def subscribers(self) -> Iterator[Subscriber]:
         """Every confirmed subscriber, streamed (memory must not grow with their number)."""
@@ -89,8 +153,11 @@ class Store(Protocol):
     def deliveries_of(self, email_hash: str) -> list[LedgerEntry]:
         """The subscriber's ledger rows, newest first (empty when not subscribed)."""
 
-    def claim(self, subscriber_id: str, item_id: str, revision: str, now: datetime) -> bool:
-        """Record that this revision is about to go to this subscriber ('pending'). True if
+    def claim(
+        self, subscriber_id: str, item_id: str, revision: str, now: datetime, channel: str = EMAIL
+    ) -> bool:
+        """Record that this revision is about to go to this subscriber on ``channel``
+        ('pending'); every ledger method keys rows by channel too. True if
         it is new, was left pending by a run that stopped (its claim older than
         ``retry.CLAIM_LEASE``: a younger one is another run's, still sending), or was
         deferred and its retry time has come; False if it was sent, waits for a digest,
@@ -105,6 +172,7 @@ class Store(Protocol):
         state: str,
         now: datetime,
         details: dict[str, str] | None = None,
+        channel: str = EMAIL,
     ) -> None:
         """'sent' after the mailer accepted it, 'digest' when it waits for a digest (with
         the title, summary and url the digest lists, in the subscriber's language), or
@@ -117,6 +185,7 @@ class Store(Protocol):
         revision: str,
         now: datetime,
         count_attempt: bool = True,
+        channel: str = EMAIL,
     ) -> datetime | None:
         """The mail system refused it for now: the row becomes 'deferred' until the time
         returned (``core.retry``), or 'failed' (None) after too many attempts. When the
@@ -134,8 +203,9 @@ class Store(Protocol):
     def planned(self, revisions: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which of these (item_id, revision) pairs ``mark_planned`` has recorded."""
 
-    def recipients_of(self, item_id: str) -> set[str]:
-        """Subscribers who were sent any revision of an item (for its updates and cancels)."""
+    def recipients_of(self, item_id: str, channel: str = EMAIL) -> set[str]:
+        """Subscribers who were sent any revision of an item on ``channel`` (its updates
+        and cancels go to them there)."""
 
     def digest_due(self, frequency: str) -> Iterator[tuple[Subscriber, list[dict[str, str]]]]:
         """Subscribers of that frequency with items waiting, and those items."""
@@ -148,6 +218,21 @@ class Store(Protocol):
         """Add one to an item's count of a mail event (delivery, open, click, bounce...)."""
 
     def event_counts(self, item_tag: str) -> dict[str, int]: ...
+
+    def claim_post(self, network: str, item_id: str, revision: str, now: datetime) -> bool:
+        """Record that this revision is about to be posted on the council's account on
+        ``network``. True only the first time, ever: a post whose claim outlived its run
+        (the run died mid-post) is never made again, since it may have been made."""
+
+    def mark_post(
+        self, network: str, item_id: str, revision: str, ref: PostRef | None, now: datetime
+    ) -> None:
+        """The post was made (``ref`` says where), or, with ``ref`` None, the network did
+        not take it: the claim is released, so that a later run tries again."""
+
+    def posts_of(self, network: str, item_ids: Iterable[str]) -> list[PostRef]:
+        """The posts made on ``network`` for these items, oldest first (a thread's root,
+        then its replies)."""
 
     def hit(self, key: str, limit: int, window_seconds: int, now: datetime) -> bool:
         """Count one request against a rate limit; False when over it."""
@@ -219,11 +304,6 @@ class TextSender(Protocol):
     def opt_outs(self, since: datetime) -> Iterator[OptOut]:
         """Numbers that asked the provider to stop since ``since``: replies of STOP (or
         its usual synonyms) received, or entries of the provider's opt-out list."""
-
-
-# A post on a social network, as its adapter needs it to reply (on Bluesky its uri and
-# cid, on Mastodon its id) with its public ``url``: stored as it is, opaque to the core.
-PostRef = dict[str, str]
 
 
 @dataclass(frozen=True)

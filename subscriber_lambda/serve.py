@@ -57,9 +57,10 @@ def server(config: Config, options: ServeOptions) -> tuple[uvicorn.Server, JobRu
 
     key = config.secret()
     signer = Signer(key)
-    pages = Pages(SiteData.load(options.site_dir), config.site_url)
+    providers = config.providers
+    pages = Pages(SiteData.load(options.site_dir), config.site_url, providers.offers_texts)
 
-    def sender() -> MailJobs:  # each sender thread its own store and mail connections
+    def sender() -> MailJobs:  # each sender thread its own store, mail and text connections
         return MailJobs(
             store=config.store(),
             mailer=config.mailer(),
@@ -69,6 +70,8 @@ def server(config: Config, options: ServeOptions) -> tuple[uvicorn.Server, JobRu
             sender=config.mail_from,
             host=config.host,
             clock=options.clock,
+            texts=providers.texts(),
+            key=key,
         )
 
     jobs = SqliteJobs(config.jobs_path(), options.clock)

@@ -100,6 +100,16 @@ class SiteData:
         return [(t["slug"], t["label"]) for t in self.options.value().get("topics", [])]
 
     @property
+    def text_topics(self) -> list[tuple[str, str]]:
+        """(slug, label) of the topics that may go by text message: urgent ones, and those
+        residents need on the day (bin collection changes)."""
+        return [
+            (t["slug"], t["label"])
+            for t in self.options.value().get("topics", [])
+            if t.get("texts")
+        ]
+
+    @property
     def notice_types(self) -> list[tuple[str, str]]:
         return [(t["slug"], t["label"]) for t in self.options.value().get("notice_types", [])]
 
@@ -131,9 +141,11 @@ class SiteData:
     def page(self, title: str, content: str) -> str:
         return self.shell.value().replace(TITLE_MARK, title).replace(CONTENT_MARK, content)
 
-    def choices(self) -> Choices:
+    def choices(self, texts: bool = False) -> Choices:
+        """What the forms offer; texts only when the backend has a text provider."""
         return Choices(
             topics=[slug for slug, _ in self.topics],
+            text_topics=[slug for slug, _ in self.text_topics] if texts else [],
             wards=[slug for slug, _ in self.wards],
             notice_types=[slug for slug, _ in self.notice_types],
             languages=[tag for tag, _ in self.languages],

@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from .core.addresses import AddressError, address_hash, normalise_address
+from .core.phones import CODE_DIGITS, code_hash, masked, normalise_phone, typed_code
 from .core.postcodes import normalise_postcode
 from .core.preferences import ALL_WARDS, Choices, Preferences, read_form
 from .core.tokens import LIFETIMES, Purpose, Signer, TokenError
-from .mail_jobs import MANAGE_LINK, SUBSCRIBE, MailJob
+from .mail_jobs import MANAGE_LINK, PHONE_CODE, SUBSCRIBE, MailJob
 from .pages import Page, Pages
-from .ports import JobQueue, Store, address_limit_key
+from .ports import JobQueue, Store, Subscriber, address_limit_key
 
 LIMITS = {  # (requests, seconds) per address and per client, on forms that send email
     "address": (5, 3600),
@@ -68,6 +69,7 @@ def form_of(preferences: Preferences) -> dict[str, list[str]]:
         "notice_types": data["notice_types"],
         "lang": [data["lang"]],
         "frequency": [data["frequency"]],
+        "text_topics": data["text_topics"],
     }
 
 
@@ -79,6 +81,7 @@ class Confirmation:
     email: str
     preferences: Preferences
     issued: datetime
+    phone: str  # E.164, or '' when the sign-up gave no number
 
 
 @dataclass
@@ -114,17 +117,19 @@ class Subscriptions:
 
     def subscribe_form(self, request: Request) -> Page:
         """The form, with what a link chose ticked (a ward page's ``?wards=walmer``)."""
-        form = preselected(request.query, self.pages.site.choices())
+        form = preselected(request.query, self.pages.choices())
         return self.pages.page(200, "subscribe.html", "Get emails", form=form, errors={})
 
     def subscribe(self, request: Request) -> Page:
-        result = read_form(request.form, self.pages.site.choices())
+        result = read_form(request.form, self.pages.choices())
         if result.errors or result.preferences is None:
             return self.pages.page(
                 400, "subscribe.html", "Error: Get emails", form=request.form, errors=result.errors
             )
         email_hash = address_hash(result.email, self.key)
-        job = MailJob(SUBSCRIBE, result.email, email_hash, result.preferences.to_dict())
+        job = MailJob(
+            SUBSCRIBE, result.email, email_hash, result.preferences.to_dict(), result.phone
+        )
         return self._accepted(job, request.client)
 
     def _confirmation(self, request: Request) -> Confirmation | None:
@@ -136,6 +141,7 @@ class Subscriptions:
                 email=normalise_address(data["email"]),
                 preferences=Preferences.from_dict(data["preferences"]),
                 issued=datetime.fromtimestamp(float(data["at"]), UTC),
+                phone=normalise_phone(data["phone"]) if data.get("phone") else "",
             )
         except (TokenError, AddressError, KeyError, TypeError, ValueError, OverflowError):
             return None
@@ -163,15 +169,87 @@ class Subscriptions:
         email_hash = address_hash(found.email, self.key)
         if self.store.changed_since(email_hash, found.issued):
             return self.pages.problem(200, "link-used")
+        code_form = None
         if not self.store.is_suppressed(email_hash):
             self.store.save_subscriber(found.email, email_hash, found.preferences, self.clock())
             self.changed(email_hash)
+            if found.phone and self.pages.texts:
+                self.jobs.post(MailJob(PHONE_CODE, found.email, email_hash, phone=found.phone))
+                code_form = self.code_form(email_hash, found.phone)
         return self.pages.page(
             200,
             "confirmed.html",
             "You are subscribed",
             choices=self.pages.choices_made(found.preferences.to_dict()),
+            code_form=code_form,
         )
+
+    def code_form(self, email_hash: str, number: str) -> dict[str, str]:
+        """What the form that takes the code sent to ``number`` needs."""
+        token = self.signer.make(Purpose.CONFIRM_PHONE, {"h": email_hash}, self.clock())
+        return {"token": token, "number": masked(number), "digits": str(CODE_DIGITS)}
+
+    def _phone_subscriber(self, request: Request) -> Subscriber | None:
+        try:
+            data = self.signer.read(
+                first(request.form, "token"), Purpose.CONFIRM_PHONE, self.clock()
+            )
+            subscriber = self.store.subscriber_by_hash(str(data["h"]))
+        except (TokenError, KeyError):
+            return None
+        return subscriber if subscriber and subscriber.phone else None
+
+    def confirm_phone(self, request: Request) -> Page:
+        """The code sent by text confirms the number; ``action=resend`` sends a new one."""
+        subscriber = self._phone_subscriber(request)
+        if subscriber is None or subscriber.phone is None:
+            return self.bad_link()
+        phone = subscriber.phone
+        form = self.code_form(subscriber.email_hash, phone.number)
+        if first(request.form, "action") == "resend":
+            if self.limited(phone.number_hash, request.client):
+                return self.pages.problem(429, "too-many")
+            self.jobs.post(
+                MailJob(PHONE_CODE, subscriber.email, subscriber.email_hash, phone=phone.number)
+            )
+            return self.code_page(200, form, sent=True)
+        code = typed_code(first(request.form, "code"))
+        if len(code) != CODE_DIGITS:
+            return self.code_page(400, form, {"code": f"Enter the {CODE_DIGITS} digits we sent"})
+        checked = self.store.confirm_phone(
+            subscriber.email_hash, code_hash(self.key, phone.number_hash, code), self.clock()
+        )
+        if checked is None:
+            error = "This code has expired or been tried too often: ask for a new code"
+            return self.code_page(400, form, {"code": error})
+        if not checked:
+            return self.code_page(400, form, {"code": "That code is not right: check the text"})
+        self.changed(subscriber.email_hash)
+        return self.pages.page(200, "phone_confirmed.html", "Your number is confirmed")
+
+    def code_page(
+        self,
+        status: int,
+        form: dict[str, str],
+        errors: dict[str, str] | None = None,
+        sent: bool = False,
+    ) -> Page:
+        title = "Error: Enter the code" if errors else "Enter the code"
+        return self.pages.page(
+            status, "confirm_phone.html", title, code_form=form, errors=errors or {}, sent=sent
+        )
+
+    def stop_texts(self, request: Request) -> Page:
+        """The short link in every text: a page with a button (a link alone changes
+        nothing, so a phone's link preview cannot stop anyone's texts)."""
+        code = first(request.query, "c")
+        subscriber = self.store.subscriber_by_stop_code(code) if code.isalnum() else None
+        if request.method == "GET":
+            return self.pages.page(200, "stop_texts.html", "Stop texts", code=code)
+        if subscriber is not None and subscriber.phone is not None:
+            self.store.remove_phone(subscriber.phone.number_hash)
+            self.changed(subscriber.email_hash)
+        return self.pages.page(200, "texts_stopped.html", "Texts stopped")
 
     def changed(self, email_hash: str) -> None:
         note_change(self.store, email_hash, self.clock())
@@ -192,29 +270,65 @@ class Subscriptions:
             return self.pages.page(200, "unsubscribed.html", "You are not subscribed")
         token = first(request.query, "token")
         if request.method == "GET":
-            return self.manage_page(200, token, form_of(subscriber.preferences))
-        if first(request.form, "action") == "unsubscribe":
+            return self.manage_page(200, token, form_of(subscriber.preferences), subscriber)
+        action = first(request.form, "action")
+        if action == "unsubscribe":
             self.store.delete_subscriber(email_hash)
             self.changed(email_hash)
             return self.pages.page(200, "unsubscribed.html", "You have unsubscribed")
-        result = read_form(request.form, self.pages.site.choices(), need_email=False)
+        if action == "remove-phone" and subscriber.phone is not None:
+            self.store.remove_phone(subscriber.phone.number_hash)
+            self.changed(email_hash)
+            kept = Preferences.from_dict({**subscriber.preferences.to_dict(), "text_topics": []})
+            subscriber = self.store.save_subscriber(
+                subscriber.email, email_hash, kept, self.clock()
+            )
+            return self.manage_page(200, token, form_of(kept), subscriber, saved=True)
+        result = read_form(
+            request.form,
+            self.pages.choices(),
+            need_email=False,
+            has_phone=subscriber.phone is not None,
+        )
         if result.errors or result.preferences is None:
-            return self.manage_page(400, token, request.form, result.errors)
+            return self.manage_page(400, token, request.form, subscriber, result.errors)
+        new_number = result.phone and (
+            subscriber.phone is None or subscriber.phone.number != result.phone
+        )
+        if new_number and self.limited(address_hash(result.phone, self.key), request.client):
+            return self.pages.problem(429, "too-many")
         self.store.save_subscriber(subscriber.email, email_hash, result.preferences, self.clock())
         self.changed(email_hash)
-        return self.manage_page(200, token, form_of(result.preferences), saved=True)
+        if new_number:
+            self.jobs.post(MailJob(PHONE_CODE, subscriber.email, email_hash, phone=result.phone))
+            return self.code_page(200, self.code_form(email_hash, result.phone), sent=True)
+        saved = self.store.subscriber_by_hash(email_hash) or subscriber
+        return self.manage_page(200, token, form_of(result.preferences), saved, saved=True)
 
     def manage_page(
         self,
         status: int,
         token: str,
         form: Values,
+        subscriber: Subscriber,
         errors: Mapping[str, str] | None = None,
         saved: bool = False,
     ) -> Page:
         title = "Error: Your emails" if errors else "Your emails"
+        phone = subscriber.phone
         return self.pages.page(
-            status, "manage.html", title, form=form, errors=errors or {}, token=token, saved=saved
+            status,
+            "manage.html",
+            title,
+            form=form,
+            errors=errors or {},
+            token=token,
+            saved=saved,
+            phone=masked(phone.number) if phone else "",
+            phone_confirmed=bool(phone and phone.confirmed_at),
+            code_form=self.code_form(subscriber.email_hash, phone.number)
+            if phone and not phone.confirmed_at
+            else None,
         )
 
     def manage_link_form(self, request: Request) -> Page:
@@ -288,6 +402,8 @@ ROUTES: dict[str, dict[str, Route]] = {
         "POST": Subscriptions.manage_link,
     },
     "/subscriptions/find-area": {"GET": Subscriptions.find_area},
+    "/subscriptions/confirm-phone": {"POST": Subscriptions.confirm_phone},
+    "/subscriptions/stop": {"GET": Subscriptions.stop_texts, "POST": Subscriptions.stop_texts},
     "/subscriptions/unsubscribe": {
         "GET": Subscriptions.unsubscribe,
         "POST": Subscriptions.unsubscribe,

@@ -123,6 +123,7 @@ def test_the_address_hash_is_keyed_and_ignores_case() -> None:
 
 CHOICES = Choices(
     topics=("alerts", "notices", "bin-changes", "consultations", "meetings"),
+    text_topics=("alerts", "bin-changes"),
     wards=("walmer", "sandwich", "mill-hill"),
     notice_types=("planning", "licensing"),
     languages=("en", "pl"),

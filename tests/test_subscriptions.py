@@ -610,12 +610,14 @@ def test_export_and_erase_one_persons_data(tmp_path: Path) -> None:
         {
             "item_id": "alerts/flood",
             "revision": "r2",
+            "channel": "email",
             "state": "pending",
             "updated_at": "2026-01-02T00:00:00+00:00",
         },
         {
             "item_id": "alerts/flood",
             "revision": "r1",
+            "channel": "email",
             "state": "sent",
             "updated_at": "2026-01-01T00:01:00+00:00",
         },
@@ -626,6 +628,7 @@ def test_export_and_erase_one_persons_data(tmp_path: Path) -> None:
         "subscribed": False,
         "preferences": None,
         "confirmed_at": None,
+        "phone": None,
         "suppressed": False,
         "deliveries": [],
     }

@@ -45,7 +45,8 @@ def test_parts_are_counted_as_providers_count_them(
     assert (length.encoding, length.units, length.segments) == (encoding, units, segments)
 
 
-LINK = "https://www.example.org/alerts/flood-warning-river-stour/"
+SITE = "https://www.example.org"
+LINK = f"{SITE}/alerts/flood-warning-river-stour/"
 
 
 def test_a_text_keeps_what_fits_most_important_first() -> None:
@@ -55,7 +56,7 @@ def test_a_text_keeps_what_fits_most_important_first() -> None:
         "Move to higher ground." * 20,  # too long: left out, and the next line still kept
         "Until 6pm on 30 November 2026.",
     ]
-    text = fit_text(lines, LINK)
+    text = fit_text(lines, LINK, SITE)
     assert (
         text
         == f"Severe alert: Flood warning\nArea: Sandwich\nUntil 6pm on 30 November 2026.\n{LINK}"
@@ -64,23 +65,23 @@ def test_a_text_keeps_what_fits_most_important_first() -> None:
 
 
 def test_a_headline_too_long_is_shortened_at_a_word_and_the_link_kept_whole() -> None:
-    text = fit_text(["Severe alert: " + "verylong " * 40 + "end"], LINK)
+    text = fit_text(["Severe alert: " + "verylong " * 40 + "end"], LINK, SITE)
     assert text.endswith(f"verylong...\n{LINK}") and text.startswith("Severe alert: verylong")
     assert text_length(text).segments == 2
 
 
 def test_emoji_are_left_out_of_texts_so_they_keep_their_room() -> None:
-    text = fit_text(["Storm Bert returns \U0001f32c\ufe0f", "Area: Deal"], LINK)
+    text = fit_text(["Storm Bert returns \U0001f32c\ufe0f", "Area: Deal"], LINK, SITE)
     assert text == f"Storm Bert returns\nArea: Deal\n{LINK}"
     assert text_length(text).encoding == "GSM-7"
 
 
 def test_plain_punctuation_keeps_an_english_text_in_gsm_7() -> None:
     typeset = "Flood warning \u2013 don\u2019t drive through \u201cflood water\u201d\u2026"
-    text = fit_text([typeset], LINK)
+    text = fit_text([typeset], LINK, SITE)
     assert text.startswith('Flood warning - don\'t drive through "flood water"...')
     assert text_length(text).encoding == "GSM-7"
-    assert text_length(fit_text(["Powódź w Sandwich"], LINK)).encoding == "UCS-2"
+    assert text_length(fit_text(["Powódź w Sandwich"], LINK, SITE)).encoding == "UCS-2"
 
 
 def test_every_item_in_the_manifest_has_its_text_within_two_parts(tmp_path: Path) -> None:

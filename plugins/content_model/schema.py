@@ -171,6 +171,8 @@ class ContentType:
     latest_heading: str = ""
     none_latest: str = ""
     urgent: bool = False  # goes to every subscriber at once, and to the banner
+    # Residents may choose it by text message (urgent types always may: see by_text).
+    texts: bool = False
     topic_detail: str = ""  # key of the field the notify manifest gives as topic_detail
     documents: bool = False  # files under content/{folder}/documents/ that items link to
     outputs: frozenset[str] = frozenset()  # extra outputs by name: "cap"
@@ -205,6 +207,11 @@ class ContentType:
     @cached_property
     def _by_key(self) -> dict[str, Field]:
         return {f.key: f for f in self.fields}
+
+    @property
+    def by_text(self) -> bool:
+        """Whether residents may have it by text message: what cannot wait."""
+        return self.urgent or self.texts
 
     def field(self, key: str) -> Field | None:
         return self._by_key.get(key)

@@ -22,7 +22,13 @@ from plugins.content_model.registry import ITEM_TYPES
 from plugins.content_model.schema import ContentType
 from plugins.output_files import write_document
 from plugins.site_pages.board import Board
-from subscriber_lambda.core.texts import fit_post, fit_text, text_length
+from subscriber_lambda.core.texts import (
+    STOP_CODE_LENGTH,
+    fit_post,
+    fit_text,
+    stop_line,
+    text_length,
+)
 
 from .records import Published, Record, iso, item_record, ward_record, ward_slugs
 from .schemas import api_schemas
@@ -170,8 +176,9 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
         subject = " ".join(self.env.get_template("email/subject.txt").render(values).split())
         short = self.env.get_template(f"types/{item.type.template}/short.txt").render(values)
         lines = [subject, *short.splitlines()]
-        text = fit_text(lines, url)
-        length = text_length(text)
+        text = fit_text(lines, url, site)
+        # What residents receive: the text and its stop link (every code is as long).
+        length = text_length(f"{text}\n{stop_line(site, 'x' * STOP_CODE_LENGTH)}")
         return {
             "lang": item.lang,
             "url": url,

@@ -56,8 +56,11 @@ class SubscriptionsGenerator(Generator):  # type: ignore[misc]
 
 
 def subscription_topics() -> list[dict[str, str]]:
-    """What residents can subscribe to: one topic per type of content."""
-    return [{"slug": t.folder, "label": t.label} for t in ITEM_TYPES.values()]
+    """What residents can subscribe to: one topic per type of content, saying whether the
+    council may send it by text message."""
+    return [
+        {"slug": t.folder, "label": t.label, "texts": t.by_text} for t in ITEM_TYPES.values()
+    ]
 
 
 def subscriptions_generator(pelican: Any) -> type[Generator]:

@@ -1,18 +1,28 @@
 """The store on DynamoDB: one table, for a council (or many) that outgrows one server.
 
 Keys (PK, SK):
-- ``S#{email_hash}``, ``PROFILE``: a confirmed subscriber (address, preferences).
-- ``S#{email_hash}``, ``D#{item_id}#{revision}``: the sent-ledger; claimed with a
-  conditional write, so two workers can never both send one revision to one subscriber.
+- ``S#{email_hash}``, ``PROFILE``: a confirmed subscriber (address, preferences, and
+  their mobile number if they gave one: ``phone``, ``phone_hash``, ``stop_code``,
+  ``phone_confirmed_at``, and while a code waits ``code_hash``, ``code_expires``,
+  ``code_attempts``). ``N#{phone_hash}``, ``PHONE`` and ``Q#{stop_code}``, ``STOP`` find
+  the subscriber of a number and of a stop link.
+- ``S#{email_hash}``, ``D#{item_id}#{revision}``: the sent-ledger of emails, and
+  ``D:{channel}#{item_id}#{revision}`` that of another channel (texts); claimed with a
+  conditional write, so two workers can never both send one revision to one subscriber
+  on one channel. Rows written before channels existed are emails' already, so no
+  migration is needed.
   A row refused for now is 'deferred' (``attempts``, ``retry_after`` in UTC); one refused
   for good, or deferred too often, 'failed'.
-  Index ``GSI1`` (``I#{item_id}``) finds who was sent an item (for its updates). The
+  Index ``GSI1`` (``I#{item_id}``, or ``I#{item_id}#{channel}``) finds who was sent an
+  item on a channel (for its updates). The
   sparse index ``GSI2`` holds only the rows still to do: under ``DIGEST`` those waiting
   for a digest, under ``PENDING`` those still owed (claimed and not yet marked, or
   deferred), sorted by when they are due (the claim or the retry time, UTC), so that the
   sweeper finds the overdue ones with one query that reads nothing else.
 - ``P#{item_id}``, ``PLANNED#{revision}``: every delivery of that revision has been
   handed to the queue.
+- ``POST#{network}#{item_id}``, ``R#{revision}``: the council's post of that revision on
+  a social network (claimed, then ``posted`` with its ``ref``).
 - ``X#{email_hash}``, ``SUPPRESSED``: a suppressed address (keyed hash only).
 - ``T#{topic}`` and ``T#{topic}#W#{ward}``, ``S#{email_hash}``: memberships, so that
   "confirmed subscribers of topic T in ward W" is one query (ward ``all`` for those who
@@ -39,13 +49,46 @@ import boto3
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
+from ..core.phones import CODE_ATTEMPTS
 from ..core.preferences import Preferences
 from ..core.retry import CLAIM_LEASE, next_try, sortable
-from ..ports import LedgerEntry, Owed, Subscriber, address_limit_key, newest_first
+from ..ports import (
+    EMAIL,
+    LedgerEntry,
+    Owed,
+    Phone,
+    PostRef,
+    Subscriber,
+    address_limit_key,
+    newest_first,
+)
 
 PROFILE, SUPPRESSED, RATE, CHANGED, PLANNED = "PROFILE", "SUPPRESSED", "RATE", "CHANGED", "PLANNED"
 DIGEST, PENDING = "DIGEST", "PENDING"  # GSI2's partitions
 BATCH_GET = 100  # BatchGetItem's limit
+
+
+PHONE_ATTRIBUTES = (
+    "phone", "phone_hash", "stop_code", "phone_confirmed_at", "code_hash", "code_expires",
+    "code_attempts",
+)  # fmt: skip
+
+
+def ledger_key(subscriber_id: str, item_id: str, revision: str, channel: str) -> dict[str, str]:
+    prefix = "D#" if channel == EMAIL else f"D:{channel}#"
+    return {"PK": f"S#{subscriber_id}", "SK": f"{prefix}{item_id}#{revision}"}
+
+
+def ledger_row(sort_key: str) -> tuple[str, str, str]:
+    """(channel, item_id, revision) of a ledger row's sort key."""
+    head, _, rest = sort_key.partition("#")
+    channel = head.removeprefix("D:") if head.startswith("D:") else EMAIL
+    item_id, _, revision = rest.rpartition("#")
+    return channel, item_id, revision
+
+
+def sent_index(item_id: str, channel: str) -> str:
+    return f"I#{item_id}" if channel == EMAIL else f"I#{item_id}#{channel}"
 
 
 def _failed_condition(error: ClientError) -> bool:
@@ -85,18 +128,30 @@ class DynamoStore:
 
     @staticmethod
     def _subscriber(item: dict[str, Any]) -> Subscriber:
+        phone = None
+        if "phone" in item:
+            confirmed = item.get("phone_confirmed_at")
+            phone = Phone(
+                str(item["phone"]),
+                str(item["phone_hash"]),
+                str(item["stop_code"]),
+                datetime.fromisoformat(str(confirmed)) if confirmed else None,
+            )
         return Subscriber(
             id=str(item["email_hash"]),
             email=str(item["email"]),
             email_hash=str(item["email_hash"]),
             preferences=Preferences.from_dict(json.loads(str(item["preferences"]))),
             confirmed_at=datetime.fromisoformat(str(item["confirmed_at"])),
+            phone=phone,
         )
 
     @staticmethod
     def _memberships(email_hash: str, preferences: Preferences) -> set[tuple[str, str]]:
+        """Topic (and topic-and-ward) memberships, for emails and texts alike: the core
+        decides which channels an item goes on."""
         keys = set()
-        for topic in preferences.topics:
+        for topic in preferences.topics | preferences.text_topics:
             keys.add((f"T#{topic}", f"S#{email_hash}"))
             keys.update((f"T#{topic}#W#{ward}", f"S#{email_hash}") for ward in preferences.wards)
         return keys
@@ -167,6 +222,113 @@ class DynamoStore:
         ).get("Item")
         return self._subscriber(item) if item else None
 
+    def _by_lookup(self, key: dict[str, str]) -> Subscriber | None:
+        item = self._table.get_item(Key=key, ConsistentRead=True).get("Item")
+        return self.subscriber_by_hash(str(item["email_hash"])) if item else None
+
+    def subscriber_by_phone(self, number_hash: str) -> Subscriber | None:
+        found = self._by_lookup({"PK": f"N#{number_hash}", "SK": "PHONE"})
+        return found if found and found.phone and found.phone.number_hash == number_hash else None
+
+    def subscriber_by_stop_code(self, stop_code: str) -> Subscriber | None:
+        found = self._by_lookup({"PK": f"Q#{stop_code}", "SK": "STOP"})
+        return found if found and found.phone and found.phone.stop_code == stop_code else None
+
+    def save_phone(
+        self, email_hash: str, phone: Phone, code_hash: str, code_expires: datetime
+    ) -> bool:
+        """Lookup items first, then the profile: a half-done save leaves lookups that
+        ``subscriber_by_phone`` sees do not match, and is simply repeated."""
+        subscriber = self.subscriber_by_hash(email_hash)
+        if subscriber is None:
+            return False
+        holder = self.subscriber_by_phone(phone.number_hash)
+        if holder is not None and holder.email_hash != email_hash:
+            self.remove_phone(phone.number_hash)
+        if subscriber.phone and subscriber.phone.number_hash != phone.number_hash:
+            self.remove_phone(subscriber.phone.number_hash)
+        for key in (("N#" + phone.number_hash, "PHONE"), ("Q#" + phone.stop_code, "STOP")):
+            self._table.put_item(Item={"PK": key[0], "SK": key[1], "email_hash": email_hash})
+        try:
+            self._table.update_item(
+                Key={"PK": f"S#{email_hash}", "SK": PROFILE},
+                UpdateExpression=(
+                    "SET phone = :n, phone_hash = :h, stop_code = :s, code_hash = :c,"
+                    " code_expires = :x, code_attempts = :zero REMOVE phone_confirmed_at"
+                ),
+                ConditionExpression=Attr("PK").exists(),
+                ExpressionAttributeValues={
+                    ":n": phone.number,
+                    ":h": phone.number_hash,
+                    ":s": phone.stop_code,
+                    ":c": code_hash,
+                    ":x": sortable(code_expires),
+                    ":zero": 0,
+                },
+            )
+        except ClientError as error:
+            if _failed_condition(error):
+                return False
+            raise
+        self._forget_texts(email_hash)
+        return True
+
+    def confirm_phone(self, email_hash: str, code_hash: str, now: datetime) -> bool | None:
+        key = {"PK": f"S#{email_hash}", "SK": PROFILE}
+        live = "code_expires >= :now AND code_attempts < :most"
+        values: dict[str, Any] = {":now": sortable(now), ":most": CODE_ATTEMPTS}
+        try:  # the right code, still live: confirmed, in one conditional write
+            self._table.update_item(
+                Key=key,
+                UpdateExpression=(
+                    "SET phone_confirmed_at = :at REMOVE code_hash, code_expires, code_attempts"
+                ),
+                ConditionExpression=f"code_hash = :c AND {live}",
+                ExpressionAttributeValues={**values, ":c": code_hash, ":at": now.isoformat()},
+            )
+            return True
+        except ClientError as error:
+            if not _failed_condition(error):
+                raise
+        try:  # a live code, not this one: count the attempt
+            self._table.update_item(
+                Key=key,
+                UpdateExpression="ADD code_attempts :one",
+                ConditionExpression=f"attribute_exists(code_hash) AND {live}",
+                ExpressionAttributeValues={**values, ":one": 1},
+            )
+            return False
+        except ClientError as error:
+            if not _failed_condition(error):
+                raise
+        return None
+
+    def remove_phone(self, number_hash: str) -> bool:
+        subscriber = self.subscriber_by_phone(number_hash)
+        if subscriber is None or subscriber.phone is None:
+            return False
+        self._table.update_item(
+            Key={"PK": f"S#{subscriber.email_hash}", "SK": PROFILE},
+            UpdateExpression="REMOVE " + ", ".join(PHONE_ATTRIBUTES),
+            ConditionExpression="phone_hash = :h",
+            ExpressionAttributeValues={":h": number_hash},
+        )
+        self._forget_phone_lookups(subscriber.phone)
+        self._forget_texts(subscriber.email_hash)
+        return True
+
+    def _forget_phone_lookups(self, phone: Phone) -> None:
+        with self._table.batch_writer() as batch:
+            batch.delete_item(Key={"PK": f"N#{phone.number_hash}", "SK": "PHONE"})
+            batch.delete_item(Key={"PK": f"Q#{phone.stop_code}", "SK": "STOP"})
+            batch.delete_item(Key={"PK": f"R#{address_limit_key(phone.number_hash)}", "SK": RATE})
+
+    def _forget_texts(self, email_hash: str) -> None:
+        """The ledger rows of every channel but email (the number they went to is gone)."""
+        with self._table.batch_writer() as batch:
+            for item in self._partition(f"S#{email_hash}", "D:"):
+                batch.delete_item(Key={"PK": item["PK"], "SK": item["SK"]})
+
     def subscribers(self) -> Iterator[Subscriber]:
         items = self._pages(self._table.scan, FilterExpression=Attr("SK").eq(PROFILE))
         return (self._subscriber(item) for item in items)
@@ -182,6 +344,8 @@ class DynamoStore:
         previous = self.subscriber_by_hash(email_hash)
         if previous is not None:
             self._set_memberships(email_hash, previous.preferences, None)
+            if previous.phone is not None:
+                self._forget_phone_lookups(previous.phone)
         with self._table.batch_writer() as batch:
             for item in self._partition(f"S#{email_hash}"):
                 if item["SK"] != PROFILE:
@@ -200,20 +364,23 @@ class DynamoStore:
 
     def deliveries_of(self, email_hash: str) -> list[LedgerEntry]:
         entries = []
-        for item in self._partition(f"S#{email_hash}", "D#"):
-            item_id, _, revision = str(item["SK"]).removeprefix("D#").rpartition("#")
+        for item in self._partition(f"S#{email_hash}", "D"):
+            channel, item_id, revision = ledger_row(str(item["SK"]))
             entries.append(
                 LedgerEntry(
                     item_id,
                     revision,
                     str(item["state"]),
                     datetime.fromisoformat(str(item["updated_at"])),
+                    channel,
                 )
             )
         return newest_first(entries)
 
-    def claim(self, subscriber_id: str, item_id: str, revision: str, now: datetime) -> bool:
-        key = {"PK": f"S#{subscriber_id}", "SK": f"D#{item_id}#{revision}"}
+    def claim(
+        self, subscriber_id: str, item_id: str, revision: str, now: datetime, channel: str = EMAIL
+    ) -> bool:
+        key = ledger_key(subscriber_id, item_id, revision, channel)
         try:
             self._table.put_item(
                 Item={
@@ -282,12 +449,13 @@ class DynamoStore:
         state: str,
         now: datetime,
         details: dict[str, str] | None = None,
+        channel: str = EMAIL,
     ) -> None:
         values: dict[str, Any] = {":s": state, ":u": now.isoformat()}
         expression = "SET #state = :s, updated_at = :u"
         if state == "sent":
             expression += ", GSI1PK = :i, GSI1SK = :who REMOVE GSI2PK, GSI2SK, details"
-            values.update({":i": f"I#{item_id}", ":who": subscriber_id})
+            values.update({":i": sent_index(item_id, channel), ":who": subscriber_id})
         elif state == "failed":
             expression += " REMOVE GSI2PK, GSI2SK"
         elif state == "digest":
@@ -300,7 +468,7 @@ class DynamoStore:
                 }
             )
         self._table.update_item(
-            Key={"PK": f"S#{subscriber_id}", "SK": f"D#{item_id}#{revision}"},
+            Key=ledger_key(subscriber_id, item_id, revision, channel),
             UpdateExpression=expression,
             ExpressionAttributeNames={"#state": "state"},
             ExpressionAttributeValues=values,
@@ -313,8 +481,9 @@ class DynamoStore:
         revision: str,
         now: datetime,
         count_attempt: bool = True,
+        channel: str = EMAIL,
     ) -> datetime | None:
-        key = {"PK": f"S#{subscriber_id}", "SK": f"D#{item_id}#{revision}"}
+        key = ledger_key(subscriber_id, item_id, revision, channel)
         try:
             counted = self._table.update_item(
                 Key=key,
@@ -329,7 +498,7 @@ class DynamoStore:
             raise
         retry = next_try(int(counted["Attributes"]["attempts"]), now) if count_attempt else now
         if retry is None:
-            self.mark(subscriber_id, item_id, revision, "failed", now)
+            self.mark(subscriber_id, item_id, revision, "failed", now, channel=channel)
             return None
         self._table.update_item(
             Key=key,
@@ -357,8 +526,8 @@ class DynamoStore:
     def overdue(self, before: datetime) -> Iterator[Owed]:
         for row in self._query_index("GSI2", PENDING, due_by=sortable(before)):
             email_hash = str(row["PK"]).removeprefix("S#")
-            item_id, _, revision = str(row["SK"]).removeprefix("D#").rpartition("#")
-            yield Owed(email_hash, email_hash, item_id, revision)
+            channel, item_id, revision = ledger_row(str(row["SK"]))
+            yield Owed(email_hash, email_hash, item_id, revision, channel)
 
     def mark_planned(self, item_id: str, revision: str, now: datetime) -> None:
         self._table.put_item(Item={**self._plan_key(item_id, revision), "at": now.isoformat()})
@@ -382,14 +551,69 @@ class DynamoStore:
                 wanted = answer.get("UnprocessedKeys", {}).get(self.table_name, {})
         return found
 
-    def recipients_of(self, item_id: str) -> set[str]:
-        return {str(item["GSI1SK"]) for item in self._query_index("GSI1", f"I#{item_id}")}
+    def recipients_of(self, item_id: str, channel: str = EMAIL) -> set[str]:
+        index = sent_index(item_id, channel)
+        return {str(item["GSI1SK"]) for item in self._query_index("GSI1", index)}
+
+    def claim_post(self, network: str, item_id: str, revision: str, now: datetime) -> bool:
+        try:
+            self._table.put_item(
+                Item={
+                    "PK": f"POST#{network}#{item_id}",
+                    "SK": f"R#{revision}",
+                    "state": "pending",
+                    "updated_at": sortable(now),
+                },
+                ConditionExpression=Attr("PK").not_exists(),
+            )
+            return True
+        except ClientError as error:
+            if not _failed_condition(error):
+                raise
+        return False
+
+    def mark_post(
+        self, network: str, item_id: str, revision: str, ref: PostRef | None, now: datetime
+    ) -> None:
+        key = {"PK": f"POST#{network}#{item_id}", "SK": f"R#{revision}"}
+        if ref is None:
+            try:
+                self._table.delete_item(
+                    Key=key,
+                    ConditionExpression="#state = :pending",
+                    ExpressionAttributeNames={"#state": "state"},
+                    ExpressionAttributeValues={":pending": "pending"},
+                )
+            except ClientError as error:
+                if not _failed_condition(error):
+                    raise
+            return
+        self._table.update_item(
+            Key=key,
+            UpdateExpression="SET #state = :posted, #ref = :ref, updated_at = :now",
+            ExpressionAttributeNames={"#state": "state", "#ref": "ref"},
+            ExpressionAttributeValues={
+                ":posted": "posted",
+                ":ref": json.dumps(ref),
+                ":now": sortable(now),
+            },
+        )
+
+    def posts_of(self, network: str, item_ids: Iterable[str]) -> list[PostRef]:
+        found = [
+            row
+            for item_id in item_ids
+            for row in self._partition(f"POST#{network}#{item_id}", "R#")
+            if row.get("state") == "posted"
+        ]
+        found.sort(key=lambda row: str(row["updated_at"]))
+        return [json.loads(str(row["ref"])) for row in found]
 
     def digest_due(self, frequency: str) -> Iterator[tuple[Subscriber, list[dict[str, str]]]]:
         waiting: dict[str, list[dict[str, str]]] = defaultdict(list)
         for row in self._query_index("GSI2", DIGEST):
             subscriber_id = str(row["PK"]).removeprefix("S#")
-            item_id, _, revision = str(row["SK"]).removeprefix("D#").rpartition("#")
+            _, item_id, revision = ledger_row(str(row["SK"]))
             waiting[subscriber_id].append(
                 {**json.loads(str(row["details"])), "item_id": item_id, "revision": revision}
             )

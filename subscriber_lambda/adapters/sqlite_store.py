@@ -4,9 +4,12 @@ Each thread has its own connection to the file (SQLite connections must not be s
 between threads at once), so a server's request threads and a notify run never share
 transaction state; WAL mode lets them read while one writes.
 
-The sent-ledger is the table ``deliveries``, keyed by subscriber, item and revision: a
-row is written 'pending' before a message is handed to the mailer and 'sent' after, so a
-run that is killed half-way resends at most the one message that was in flight. A message
+A subscriber's mobile number, when they gave one, is a row of ``phones`` (its code
+waiting, or when it was confirmed). The sent-ledger is the table ``deliveries``, keyed by
+subscriber, item, revision and channel (email, text): a row is written 'pending' before
+a message is handed to the provider and 'sent' after, so a run that is killed half-way
+resends at most the one message that was in flight. The table ``posts`` is the ledger of
+the council's own social posts. A message
 the mail system refused for now is 'deferred' (with its attempts and ``retry_after``); one
 refused for good, or deferred too often, is 'failed'. The table ``planned`` records the
 item revisions whose deliveries have all been handed to the queue.
@@ -20,6 +23,7 @@ closes); copies made before then, such as backups, keep it until they are delete
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
 import sqlite3
@@ -28,9 +32,19 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
+from ..core.phones import CODE_ATTEMPTS
 from ..core.preferences import Preferences
 from ..core.retry import CLAIM_LEASE, next_try, sortable
-from ..ports import LedgerEntry, Owed, Subscriber, address_limit_key, newest_first
+from ..ports import (
+    EMAIL,
+    LedgerEntry,
+    Owed,
+    Phone,
+    PostRef,
+    Subscriber,
+    address_limit_key,
+    newest_first,
+)
 
 MIGRATIONS: list[str] = [
     # 1: subscribers, the sent-ledger (with digests' waiting items), suppressions, rate limits
@@ -125,11 +139,59 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (item_id, revision)
     );
     """,
+    # 6: contact points and channels. A subscriber may add a mobile number (confirmed by a
+    # code); the ledger is kept per channel, every earlier row being an email's; the
+    # council's own social posts have a ledger of their own.
+    """
+    CREATE TABLE phones (
+        subscriber_id INTEGER PRIMARY KEY REFERENCES subscribers(id) ON DELETE CASCADE,
+        number TEXT NOT NULL,
+        number_hash TEXT NOT NULL UNIQUE,
+        stop_code TEXT NOT NULL UNIQUE,
+        confirmed_at TEXT,
+        code_hash TEXT,
+        code_expires TEXT,
+        code_attempts INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE deliveries_6 (
+        subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+        item_id TEXT NOT NULL,
+        revision TEXT NOT NULL,
+        channel TEXT NOT NULL DEFAULT 'email',
+        state TEXT NOT NULL
+            CHECK (state IN ('pending', 'sent', 'digest', 'deferred', 'failed')),
+        details TEXT,
+        updated_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        retry_after TEXT,
+        PRIMARY KEY (subscriber_id, item_id, revision, channel)
+    );
+    INSERT INTO deliveries_6 (subscriber_id, item_id, revision, state, details, updated_at,
+                              attempts, retry_after)
+        SELECT subscriber_id, item_id, revision, state, details, updated_at, attempts,
+               retry_after FROM deliveries;
+    DROP TABLE deliveries;
+    ALTER TABLE deliveries_6 RENAME TO deliveries;
+    CREATE INDEX deliveries_by_item ON deliveries (item_id, channel, state);
+    CREATE INDEX deliveries_by_state ON deliveries (state, subscriber_id);
+    CREATE TABLE posts (
+        network TEXT NOT NULL,
+        item_id TEXT NOT NULL,
+        revision TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'posted')),
+        ref TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (network, item_id, revision)
+    );
+    """,
 ]
 
 
-SUBSCRIBER = "SELECT id, email, email_hash, preferences, confirmed_at FROM subscribers"
-LEDGER_ROW = "subscriber_id = ? AND item_id = ? AND revision = ?"
+SUBSCRIBER = """SELECT s.id, s.email, s.email_hash, s.preferences, s.confirmed_at,
+                     p.number, p.number_hash, p.stop_code, p.confirmed_at
+              FROM subscribers s LEFT JOIN phones p ON p.subscriber_id = s.id"""
+LEDGER_ROW = "subscriber_id = ? AND item_id = ? AND revision = ? AND channel = ?"
+SubscriberRow = tuple[int, str, str, str, str, str | None, str | None, str | None, str | None]
 
 
 def create_owner_only(path: Path) -> None:
@@ -205,13 +267,19 @@ class SqliteStore:
         self._connections.close()
 
     @staticmethod
-    def _subscriber(row: tuple[int, str, str, str, str]) -> Subscriber:
+    def _subscriber(row: SubscriberRow) -> Subscriber:
+        number, number_hash, stop_code, phone_confirmed = row[5:]
+        phone = None
+        if number and number_hash and stop_code:
+            confirmed = datetime.fromisoformat(phone_confirmed) if phone_confirmed else None
+            phone = Phone(number, number_hash, stop_code, confirmed)
         return Subscriber(
             id=str(row[0]),
             email=row[1],
             email_hash=row[2],
             preferences=Preferences.from_dict(json.loads(row[3])),
             confirmed_at=datetime.fromisoformat(row[4]),
+            phone=phone,
         )
 
     def save_subscriber(
@@ -236,11 +304,102 @@ class SqliteStore:
         return found
 
     def subscriber_by_hash(self, email_hash: str) -> Subscriber | None:
-        row = self._db.execute(
-            f"{SUBSCRIBER} WHERE email_hash = ?",
-            (email_hash,),
-        ).fetchone()
+        return self._one(f"{SUBSCRIBER} WHERE s.email_hash = ?", email_hash)
+
+    def _one(self, query: str, value: str) -> Subscriber | None:
+        row = self._db.execute(query, (value,)).fetchone()
         return self._subscriber(row) if row else None
+
+    def subscriber_by_phone(self, number_hash: str) -> Subscriber | None:
+        return self._one(f"{SUBSCRIBER} WHERE p.number_hash = ?", number_hash)
+
+    def subscriber_by_stop_code(self, stop_code: str) -> Subscriber | None:
+        return self._one(f"{SUBSCRIBER} WHERE p.stop_code = ?", stop_code)
+
+    def save_phone(
+        self, email_hash: str, phone: Phone, code_hash: str, code_expires: datetime
+    ) -> bool:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            row = self._db.execute(
+                "SELECT id FROM subscribers WHERE email_hash = ?", (email_hash,)
+            ).fetchone()
+            if row:
+                self._db.execute(
+                    "DELETE FROM phones WHERE number_hash = ? OR subscriber_id = ?",
+                    (phone.number_hash, row[0]),
+                )
+                self._forget_texts(row[0])
+                self._db.execute(
+                    """INSERT INTO phones (subscriber_id, number, number_hash, stop_code,
+                           confirmed_at, code_hash, code_expires)
+                       VALUES (?, ?, ?, ?, NULL, ?, ?)""",
+                    (
+                        row[0],
+                        phone.number,
+                        phone.number_hash,
+                        phone.stop_code,
+                        code_hash,
+                        sortable(code_expires),
+                    ),
+                )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return row is not None
+
+    def _forget_texts(self, subscriber_id: int) -> None:
+        self._db.execute(
+            "DELETE FROM deliveries WHERE subscriber_id = ? AND channel != ?",
+            (subscriber_id, EMAIL),
+        )
+
+    def confirm_phone(self, email_hash: str, code_hash: str, now: datetime) -> bool | None:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            row = self._db.execute(
+                """SELECT p.subscriber_id, p.code_hash, p.code_expires, p.code_attempts
+                   FROM phones p JOIN subscribers s ON s.id = p.subscriber_id
+                   WHERE s.email_hash = ?""",
+                (email_hash,),
+            ).fetchone()
+            if row is None or row[1] is None or row[2] < sortable(now) or row[3] >= CODE_ATTEMPTS:
+                result = None
+            elif hmac.compare_digest(row[1], code_hash):
+                self._db.execute(
+                    """UPDATE phones SET confirmed_at = ?, code_hash = NULL,
+                           code_expires = NULL, code_attempts = 0
+                       WHERE subscriber_id = ?""",
+                    (now.isoformat(), row[0]),
+                )
+                result = True
+            else:
+                self._db.execute(
+                    "UPDATE phones SET code_attempts = code_attempts + 1 WHERE subscriber_id = ?",
+                    (row[0],),
+                )
+                result = False
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return result
+
+    def remove_phone(self, number_hash: str) -> bool:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            row = self._db.execute(
+                "DELETE FROM phones WHERE number_hash = ? RETURNING subscriber_id",
+                (number_hash,),
+            ).fetchone()
+            if row:
+                self._forget_texts(row[0])
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return row is not None
 
     def subscribers(self) -> Iterator[Subscriber]:
         """A thousand at a time, each batch its own short query: a cursor left open across
@@ -249,7 +408,7 @@ class SqliteStore:
         locked' as soon as another process wrote to the file."""
         last = -1
         while rows := self._db.execute(
-            f"{SUBSCRIBER} WHERE id > ? ORDER BY id LIMIT 1000", (last,)
+            f"{SUBSCRIBER} WHERE s.id > ? ORDER BY s.id LIMIT 1000", (last,)
         ).fetchall():
             last = rows[-1][0]
             yield from (self._subscriber(row) for row in rows)
@@ -260,16 +419,20 @@ class SqliteStore:
         return self.subscribers()  # one small server: the core filters everyone
 
     def delete_subscriber(self, email_hash: str) -> bool:
-        """The subscriber's ledger rows go with them (ON DELETE CASCADE), and so do their
-        address's rate limit and any mail the routes have not sent them yet."""
+        """The subscriber's phone and ledger rows go with them (ON DELETE CASCADE), and so do
+        their address's and number's rate limits and any mail the routes have not sent them yet."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
+            phone = self._db.execute(
+                """SELECT p.number_hash FROM phones p JOIN subscribers s
+                   ON s.id = p.subscriber_id WHERE s.email_hash = ?""",
+                (email_hash,),
+            ).fetchone()
             deleted = self._db.execute(
                 "DELETE FROM subscribers WHERE email_hash = ?", (email_hash,)
             ).rowcount
-            self._db.execute(
-                "DELETE FROM rate_limits WHERE key = ?", (address_limit_key(email_hash),)
-            )
+            for key in (email_hash, *(phone or ())):
+                self._db.execute("DELETE FROM rate_limits WHERE key = ?", (address_limit_key(key),))
             self._db.execute("DELETE FROM mail_jobs WHERE email_hash = ?", (email_hash,))
             self._db.execute("DELETE FROM address_changes WHERE email_hash = ?", (email_hash,))
             self._db.execute("COMMIT")
@@ -280,22 +443,25 @@ class SqliteStore:
 
     def deliveries_of(self, email_hash: str) -> list[LedgerEntry]:
         rows = self._db.execute(
-            """SELECT d.item_id, d.revision, d.state, d.updated_at FROM deliveries d
-               JOIN subscribers s ON s.id = d.subscriber_id WHERE s.email_hash = ?""",
+            """SELECT d.item_id, d.revision, d.state, d.updated_at, d.channel
+               FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+               WHERE s.email_hash = ?""",
             (email_hash,),
         )
         return newest_first(
-            LedgerEntry(item_id, revision, state, datetime.fromisoformat(updated_at))
-            for item_id, revision, state, updated_at in rows
+            LedgerEntry(item_id, revision, state, datetime.fromisoformat(updated_at), channel)
+            for item_id, revision, state, updated_at, channel in rows
         )
 
-    def claim(self, subscriber_id: str, item_id: str, revision: str, now: datetime) -> bool:
-        key = (int(subscriber_id), item_id, revision)
+    def claim(
+        self, subscriber_id: str, item_id: str, revision: str, now: datetime, channel: str = EMAIL
+    ) -> bool:
+        key = (int(subscriber_id), item_id, revision, channel)
         try:
             inserted = self._db.execute(
                 """INSERT OR IGNORE INTO deliveries
-                       (subscriber_id, item_id, revision, state, updated_at)
-                   VALUES (?, ?, ?, 'pending', ?)""",
+                       (subscriber_id, item_id, revision, channel, state, updated_at)
+                   VALUES (?, ?, ?, ?, 'pending', ?)""",
                 (*key, sortable(now)),
             ).rowcount
         except sqlite3.IntegrityError:
@@ -319,7 +485,7 @@ class SqliteStore:
             )
         return False
 
-    def _claim_retry(self, key: tuple[int, str, str], now: datetime) -> bool:
+    def _claim_retry(self, key: tuple[int, str, str, str], now: datetime) -> bool:
         """A deferred row whose time has come back to 'pending', unless another run just
         did so (then that run sends it)."""
         return (
@@ -339,10 +505,10 @@ class SqliteStore:
         state: str,
         now: datetime,
         details: dict[str, str] | None = None,
+        channel: str = EMAIL,
     ) -> None:
         self._db.execute(
-            """UPDATE deliveries SET state = ?, details = ?, updated_at = ?
-               WHERE subscriber_id = ? AND item_id = ? AND revision = ?""",
+            f"UPDATE deliveries SET state = ?, details = ?, updated_at = ? WHERE {LEDGER_ROW}",
             (
                 state,
                 json.dumps(details) if details else None,
@@ -350,6 +516,7 @@ class SqliteStore:
                 int(subscriber_id),
                 item_id,
                 revision,
+                channel,
             ),
         )
 
@@ -360,8 +527,9 @@ class SqliteStore:
         revision: str,
         now: datetime,
         count_attempt: bool = True,
+        channel: str = EMAIL,
     ) -> datetime | None:
-        key = (int(subscriber_id), item_id, revision)
+        key = (int(subscriber_id), item_id, revision, channel)
         rows = self._db.execute(
             f"UPDATE deliveries SET attempts = attempts + ? WHERE {LEDGER_ROW} RETURNING attempts",
             (int(count_attempt), *key),
@@ -383,14 +551,14 @@ class SqliteStore:
     def overdue(self, before: datetime) -> Iterator[Owed]:
         rows = self._db.execute(
             """SELECT d.subscriber_id, s.email_hash, d.item_id, d.revision, d.state,
-                      d.updated_at, d.retry_after
+                      d.updated_at, d.retry_after, d.channel
                FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
                WHERE d.state IN ('pending', 'deferred')"""
         ).fetchall()
-        for subscriber_id, email_hash, item_id, revision, state, updated, retry in rows:
+        for subscriber_id, email_hash, item_id, revision, state, updated, retry, channel in rows:
             due = sortable(datetime.fromisoformat(updated)) if state == "pending" else retry
             if due <= sortable(before):
-                yield Owed(str(subscriber_id), email_hash, item_id, revision)
+                yield Owed(str(subscriber_id), email_hash, item_id, revision, channel)
 
     def mark_planned(self, item_id: str, revision: str, now: datetime) -> None:
         self._db.execute(
@@ -407,12 +575,50 @@ class SqliteStore:
             ).fetchone()
         }
 
-    def recipients_of(self, item_id: str) -> set[str]:
+    def recipients_of(self, item_id: str, channel: str = EMAIL) -> set[str]:
         rows = self._db.execute(
-            "SELECT DISTINCT subscriber_id FROM deliveries WHERE item_id = ? AND state = 'sent'",
-            (item_id,),
+            """SELECT DISTINCT subscriber_id FROM deliveries
+               WHERE item_id = ? AND channel = ? AND state = 'sent'""",
+            (item_id, channel),
         )
         return {str(row[0]) for row in rows}
+
+    def claim_post(self, network: str, item_id: str, revision: str, now: datetime) -> bool:
+        return (
+            self._db.execute(
+                """INSERT OR IGNORE INTO posts (network, item_id, revision, state, updated_at)
+                   VALUES (?, ?, ?, 'pending', ?)""",
+                (network, item_id, revision, now.isoformat()),
+            ).rowcount
+            > 0
+        )
+
+    def mark_post(
+        self, network: str, item_id: str, revision: str, ref: PostRef | None, now: datetime
+    ) -> None:
+        key = (network, item_id, revision)
+        if ref is None:
+            self._db.execute(
+                """DELETE FROM posts WHERE network = ? AND item_id = ? AND revision = ?
+                   AND state = 'pending'""",
+                key,
+            )
+            return
+        self._db.execute(
+            """UPDATE posts SET state = 'posted', ref = ?, updated_at = ?
+               WHERE network = ? AND item_id = ? AND revision = ?""",
+            (json.dumps(ref), now.isoformat(), *key),
+        )
+
+    def posts_of(self, network: str, item_ids: Iterable[str]) -> list[PostRef]:
+        wanted = list(item_ids)
+        marks = ", ".join("?" * len(wanted))
+        rows = self._db.execute(
+            f"""SELECT ref FROM posts WHERE network = ? AND state = 'posted'
+                AND item_id IN ({marks}) ORDER BY updated_at, rowid""",
+            (network, *wanted),
+        )
+        return [json.loads(row[0]) for row in rows]
 
     def digest_due(self, frequency: str) -> Iterator[tuple[Subscriber, list[dict[str, str]]]]:
         ids = [
@@ -425,15 +631,12 @@ class SqliteStore:
             )
         ]
         for subscriber_id in ids:
-            row = self._db.execute(
-                f"{SUBSCRIBER} WHERE id = ?",
-                (subscriber_id,),
-            ).fetchone()
+            row = self._db.execute(f"{SUBSCRIBER} WHERE s.id = ?", (subscriber_id,)).fetchone()
             items = [
                 {**json.loads(details), "item_id": item_id, "revision": revision}
                 for item_id, revision, details in self._db.execute(
                     """SELECT item_id, revision, details FROM deliveries
-                       WHERE subscriber_id = ? AND state = 'digest'
+                       WHERE subscriber_id = ? AND state = 'digest' AND channel = 'email'
                        ORDER BY updated_at, item_id""",
                     (subscriber_id,),
                 )

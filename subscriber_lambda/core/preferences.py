@@ -1,9 +1,11 @@
 """What a subscriber wants, and reading it from the subscribe and manage forms.
 
-Form fields (shared/design.md): ``email``; ``topics`` (repeatable: alerts, notices,
-bin-changes); ``notice_types`` (repeatable, optional: only these kinds of notice);
+Form fields (shared/design.md): ``email``; ``topics`` (repeatable: one per type of content
+the site publishes); ``notice_types`` (repeatable, optional: only these kinds of notice);
 ``wards`` (repeatable ward slugs, or ``all``) or ``postcode``; ``lang``; ``frequency``
-(immediate, daily, weekly; alerts always go at once).
+(immediate, daily, weekly; alerts always go at once); optional ``phone`` (a mobile) with
+``text_topics`` (repeatable: the topics wanted by text, of those the council sends by
+text; texts always go at once).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .addresses import AddressError, normalise_address
+from .phones import PhoneError, normalise_phone
 
 FREQUENCIES = ("immediate", "daily", "weekly")
 ALL_WARDS = "all"
@@ -26,6 +29,7 @@ class Preferences:
     lang: str = "en"
     frequency: str = "immediate"
     notice_types: frozenset[str] = field(default_factory=frozenset)  # empty: every type
+    text_topics: frozenset[str] = field(default_factory=frozenset)  # by text, if a phone
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -34,6 +38,7 @@ class Preferences:
             "lang": self.lang,
             "frequency": self.frequency,
             "notice_types": sorted(self.notice_types),
+            "text_topics": sorted(self.text_topics),
         }
 
     @classmethod
@@ -44,14 +49,17 @@ class Preferences:
             lang=data.get("lang", "en"),
             frequency=data.get("frequency", "immediate"),
             notice_types=frozenset(data.get("notice_types", ())),
+            text_topics=frozenset(data.get("text_topics", ())),
         )
 
 
 @dataclass
 class FormResult:
-    """Either an address and preferences, or errors by field name (in form order)."""
+    """Either an address (and a mobile number, if one was given) and preferences, or
+    errors by field name (in form order)."""
 
     email: str = ""
+    phone: str = ""  # E.164
     preferences: Preferences | None = None
     errors: dict[str, str] = field(default_factory=dict)
 
@@ -59,9 +67,11 @@ class FormResult:
 @dataclass(frozen=True)
 class Choices:
     """What the council offers: its topics (one per type of content the site publishes),
-    wards, notice types and languages."""
+    those of them it sends by text (none when it sends no texts), wards, notice types and
+    languages."""
 
     topics: Collection[str]
+    text_topics: Collection[str]
     wards: Collection[str]
     notice_types: Collection[str]
     languages: Collection[str]
@@ -70,9 +80,13 @@ class Choices:
 
 
 def read_form(
-    form: Mapping[str, Sequence[str]], choices: Choices, need_email: bool = True
+    form: Mapping[str, Sequence[str]],
+    choices: Choices,
+    need_email: bool = True,
+    has_phone: bool = False,
 ) -> FormResult:
-    """Check every field; every problem is reported at once, each beside its field."""
+    """Check every field; every problem is reported at once, each beside its field.
+    ``has_phone``: the resident already gave a number, so texts need no new one."""
     result = FormResult()
 
     def values(name: str) -> list[str]:
@@ -103,11 +117,39 @@ def read_form(
     frequency = next(iter(values("frequency")), "immediate")
     if frequency not in FREQUENCIES:
         result.errors["frequency"] = "Choose how often you want emails"
+    text_topics = _texts(values, choices, result, has_phone) if choices.text_topics else []
     if not result.errors:
         result.preferences = Preferences(
-            frozenset(topics), frozenset(wards), lang, frequency, frozenset(notice_types)
+            frozenset(topics),
+            frozenset(wards),
+            lang,
+            frequency,
+            frozenset(notice_types),
+            frozenset(text_topics),
         )
     return result
+
+
+def _texts(
+    values: Callable[[str], list[str]], choices: Choices, result: FormResult, has_phone: bool
+) -> list[str]:
+    """The optional mobile number and what it is for: both, or neither."""
+    typed = next(iter(values("phone")), "")
+    text_topics = values("text_topics")
+    if not set(text_topics) <= set(choices.text_topics):
+        result.errors["text_topics"] = "Choose what you want texts about from the list"
+        return []
+    if typed:
+        try:
+            result.phone = normalise_phone(typed)
+        except PhoneError as error:
+            result.errors["phone"] = str(error)
+            return []
+        if not text_topics:
+            result.errors["text_topics"] = "Choose what you want texts about"
+    elif text_topics and not has_phone:
+        result.errors["phone"] = "Enter your mobile phone number, or untick the texts"
+    return text_topics
 
 
 def _wards(chosen: list[str], postcode: str, choices: Choices, errors: dict[str, str]) -> set[str]:

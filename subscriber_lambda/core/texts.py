@@ -56,6 +56,13 @@ ELLIPSIS = "..."  # in the GSM alphabet, unlike "…"
 # a link as 23. What fits the first fits both.
 POST_MAX_GRAPHEMES = 300
 GRAPHEME = regex.compile(r"\X")
+STOP_PATH = "/subscriptions/stop?c="  # the route of a text's stop link (web.py)
+STOP_CODE_LENGTH = 12  # characters of the code in it (core.phones.stop_code)
+
+
+def stop_line(site_url: str, code: str) -> str:
+    """The last line of every text: the number's own short link that stops texts."""
+    return f"Stop texts: {site_url.rstrip('/')}{STOP_PATH}{code}"
 
 
 @dataclass(frozen=True)
@@ -91,11 +98,19 @@ def plain_text(line: str) -> str:
     return " ".join("".join(kept).split())
 
 
-def fit_text(lines: Sequence[str], link: str, max_segments: int = MAX_SEGMENTS) -> str:
-    """A text message of ``lines`` and the link in at most ``max_segments`` parts (see
-    ``fit``), written plainly (``plain_text``)."""
+def fit_text(
+    lines: Sequence[str], link: str, site_url: str, max_segments: int = MAX_SEGMENTS
+) -> str:
+    """A text message of ``lines`` and the link, written plainly (``plain_text``), that
+    fits in at most ``max_segments`` parts (see ``fit``) once the backend adds the stop
+    link of the site at ``site_url`` (``stop_line``; every code is as long)."""
     plain = [plain_text(line) for line in lines]
-    return fit(plain, link, lambda text: text_length(text).segments <= max_segments, ELLIPSIS)
+    reserve = "\n" + stop_line(site_url, "x" * STOP_CODE_LENGTH)
+
+    def fits(text: str) -> bool:
+        return text_length(text + reserve).segments <= max_segments
+
+    return fit(plain, link, fits, ELLIPSIS)
 
 
 def fit_post(lines: Sequence[str], link: str) -> str:

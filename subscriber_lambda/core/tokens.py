@@ -34,6 +34,7 @@ class Purpose(StrEnum):
     CONFIRM = "confirm"
     MANAGE = "manage"
     UNSUBSCRIBE = "unsubscribe"
+    CONFIRM_PHONE = "confirm-phone"  # the form that takes the code sent by text
 
 
 # Tokens that carry personal data, and are therefore encrypted rather than only signed.
@@ -46,6 +47,7 @@ LIFETIMES: dict[Purpose, timedelta | None] = {
     Purpose.CONFIRM: timedelta(days=7),
     Purpose.MANAGE: timedelta(days=7),
     Purpose.UNSUBSCRIBE: None,
+    Purpose.CONFIRM_PHONE: timedelta(days=1),
 }
 
 

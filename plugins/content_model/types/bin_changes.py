@@ -135,6 +135,7 @@ TYPE = ContentType(
     singular=N_("Bin collection change"),
     fields=COMMON_FIELDS + FIELDS,
     template="bin_change",
+    texts=True,  # a collection moved tomorrow is worth a text
     intro=N_("When bin collections move from their usual day: coming changes first."),
     nav_label=N_("Bin collections"),
     current_heading=N_("Coming changes to bin collections"),
