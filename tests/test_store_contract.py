@@ -15,9 +15,10 @@ import pytest
 
 from subscriber_lambda.adapters.dynamodb_store import DynamoStore
 from subscriber_lambda.adapters.sqlite_store import SqliteStore
+from subscriber_lambda.core.phones import CODE_ATTEMPTS
 from subscriber_lambda.core.preferences import Preferences
 from subscriber_lambda.core.retry import CLAIM_LEASE, MAX_ATTEMPTS
-from subscriber_lambda.ports import Store, address_limit_key
+from subscriber_lambda.ports import EMAIL, TEXT, Phone, Store, address_limit_key
 from tests.dynamodb_local import CREDENTIALS, dynamodb_local
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -472,3 +473,124 @@ def test_candidates_include_everyone_an_item_may_concern(store: Store) -> None:
         assert names("alerts", ["mill-hill"]) == {"b", "d"}
         store.delete_subscriber("hash-b")
         assert names("alerts", None) == {"a", "d"}
+
+
+# --- contact points and channels ------------------------------------------------------------
+
+TEXTS = Preferences(
+    frozenset({"notices"}), frozenset({"walmer"}), text_topics=frozenset({"alerts"})
+)
+
+
+def a_phone(number: str = "+447400900123", confirmed_at: datetime | None = None) -> Phone:
+    return Phone(number, f"n-{number[-3:]}", f"stop{number[-3:]}", confirmed_at)
+
+
+def test_a_number_waits_for_its_code_then_is_confirmed(store: Store) -> None:
+    store.save_subscriber("a@example.net", "hash-a", TEXTS, NOW)
+    assert store.save_phone("hash-a", a_phone(), "code-1", NOW + timedelta(minutes=30))
+    waiting = store.subscriber_by_hash("hash-a")
+    assert waiting is not None and waiting.phone == a_phone()
+    assert waiting.confirmed_since(TEXT) is None  # nothing by text until the code
+    assert store.subscriber_by_phone("n-123") == waiting
+    assert store.subscriber_by_stop_code("stop123") == waiting
+    assert store.confirm_phone("hash-a", "wrong", NOW) is False
+    assert store.confirm_phone("hash-a", "code-1", NOW + timedelta(minutes=1)) is True
+    confirmed = store.subscriber_by_hash("hash-a")
+    assert confirmed is not None and confirmed.phone is not None
+    assert confirmed.phone.confirmed_at == NOW + timedelta(minutes=1)
+    assert confirmed.topics_by(TEXT) == {"alerts"} and confirmed.topics_by(EMAIL) == {"notices"}
+    assert store.confirm_phone("hash-a", "code-1", NOW) is None  # used: no code waits
+    assert store.save_phone("hash-gone", a_phone("+447400900999"), "c", NOW) is False
+
+
+def test_a_code_expires_and_allows_few_attempts(store: Store) -> None:
+    store.save_subscriber("a@example.net", "hash-a", TEXTS, NOW)
+    store.save_phone("hash-a", a_phone(), "code-1", NOW + timedelta(minutes=30))
+    assert store.confirm_phone("hash-a", "code-1", NOW + timedelta(minutes=31)) is None
+    store.save_phone("hash-a", a_phone(), "code-2", NOW + timedelta(minutes=30))
+    for _ in range(CODE_ATTEMPTS):
+        assert store.confirm_phone("hash-a", "guess", NOW) is False
+    assert store.confirm_phone("hash-a", "code-2", NOW) is None  # too many guesses
+    store.save_phone("hash-a", a_phone(), "code-3", NOW + timedelta(minutes=30))
+    assert store.confirm_phone("hash-a", "code-3", NOW) is True  # a new code starts again
+
+
+def test_a_number_belongs_to_one_subscriber(store: Store) -> None:
+    store.save_subscriber("a@example.net", "hash-a", TEXTS, NOW)
+    store.save_subscriber("b@example.net", "hash-b", TEXTS, NOW)
+    store.save_phone("hash-a", a_phone(), "c", NOW + timedelta(minutes=30))
+    store.save_phone("hash-b", a_phone(), "c", NOW + timedelta(minutes=30))
+    a, b = store.subscriber_by_hash("hash-a"), store.subscriber_by_hash("hash-b")
+    assert a is not None and a.phone is None
+    assert b is not None and b.phone == a_phone()
+    assert store.subscriber_by_phone("n-123") == b
+
+
+def test_the_ledger_is_kept_per_channel(store: Store) -> None:
+    subscriber = store.save_subscriber("a@example.net", "hash-a", TEXTS, NOW)
+    store.save_phone("hash-a", a_phone(), "c", NOW + timedelta(minutes=30))
+    assert store.claim(subscriber.id, "alerts/x", "r1", NOW, EMAIL)
+    assert store.claim(subscriber.id, "alerts/x", "r1", NOW, TEXT)  # a row of its own
+    assert not store.claim(subscriber.id, "alerts/x", "r1", NOW, TEXT)
+    store.mark(subscriber.id, "alerts/x", "r1", "sent", NOW, channel=TEXT)
+    assert store.recipients_of("alerts/x", TEXT) == {subscriber.id}
+    assert store.recipients_of("alerts/x", EMAIL) == set()  # the email is still pending
+    assert store.defer(subscriber.id, "alerts/x", "r1", NOW, channel=EMAIL) is not None
+    assert [(e.channel, e.state) for e in store.deliveries_of("hash-a")] == [
+        ("email", "deferred"),
+        ("text", "sent"),
+    ] or [(e.channel, e.state) for e in store.deliveries_of("hash-a")] == [
+        ("text", "sent"),
+        ("email", "deferred"),
+    ]
+    owed = list(store.overdue(NOW + timedelta(hours=2)))
+    assert [(o.item_id, o.channel) for o in owed] == [("alerts/x", EMAIL)]
+
+
+def test_removing_a_number_keeps_the_email_and_forgets_the_texts(
+    store: Store, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    subscriber = store.save_subscriber("a@example.net", "hash-a", TEXTS, NOW)
+    store.save_phone("hash-a", a_phone(), "c", NOW + timedelta(minutes=30))
+    for channel in (EMAIL, TEXT):
+        store.claim(subscriber.id, "alerts/x", "r1", NOW, channel)
+        store.mark(subscriber.id, "alerts/x", "r1", "sent", NOW, channel=channel)
+    store.hit(address_limit_key("n-123"), 5, 3600, NOW)
+    assert store.remove_phone("n-123") is True
+    assert store.remove_phone("n-123") is False
+    kept = store.subscriber_by_hash("hash-a")
+    assert kept is not None and kept.phone is None and kept.email == "a@example.net"
+    assert [e.channel for e in store.deliveries_of("hash-a")] == [EMAIL]
+    assert store.subscriber_by_phone("n-123") is None
+    assert store.subscriber_by_stop_code("stop123") is None
+    assert [row for row in everything_in(store, tmp_path, request) if "n-123" in row] == []
+
+
+def test_erasing_a_subscriber_forgets_their_number(
+    store: Store, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    subscriber = store.save_subscriber("a@example.net", "hash-a", TEXTS, NOW)
+    store.save_phone("hash-a", a_phone(), "c", NOW + timedelta(minutes=30))
+    store.claim(subscriber.id, "alerts/x", "r1", NOW, TEXT)
+    store.hit(address_limit_key("n-123"), 5, 3600, NOW)
+    assert store.delete_subscriber("hash-a")
+    left = everything_in(store, tmp_path, request)
+    assert [row for row in left if "n-123" in row or "stop123" in row or "+44" in row] == []
+
+
+def test_a_post_is_claimed_once_ever_and_threads_are_kept(store: Store) -> None:
+    assert store.claim_post("bluesky", "alerts/x", "r1", NOW)
+    assert not store.claim_post("bluesky", "alerts/x", "r1", NOW)  # in flight or made
+    assert store.claim_post("mastodon", "alerts/x", "r1", NOW)  # another network
+    store.mark_post("bluesky", "alerts/x", "r1", {"uri": "at://1", "url": "u1"}, NOW)
+    store.mark_post("mastodon", "alerts/x", "r1", None, NOW)  # not taken: released
+    assert store.claim_post("mastodon", "alerts/x", "r1", NOW)
+    assert store.claim_post("bluesky", "alerts/y", "r1", NOW)
+    store.mark_post("bluesky", "alerts/y", "r1", {"uri": "at://2", "url": "u2"}, NOW + timedelta(1))
+    store.mark_post("bluesky", "alerts/y", "r1", None, NOW)  # a late release changes nothing
+    assert store.posts_of("bluesky", ["alerts/x", "alerts/y"]) == [
+        {"uri": "at://1", "url": "u1"},
+        {"uri": "at://2", "url": "u2"},
+    ]
+    assert store.posts_of("mastodon", ["alerts/x"]) == []

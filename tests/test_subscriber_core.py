@@ -14,6 +14,7 @@ import pytest
 from subscriber_lambda.core.addresses import AddressError, address_hash, normalise_address
 from subscriber_lambda.core.matching import goes_at_once, version_for, wants
 from subscriber_lambda.core.messages import Envelope, HeaderInjection, build_message
+from subscriber_lambda.core.phones import code_hash, masked, new_code, stop_code, typed_code
 from subscriber_lambda.core.preferences import Choices, Preferences, read_form
 from subscriber_lambda.core.tokens import Purpose, Signer, TokenError
 
@@ -381,3 +382,65 @@ def test_a_client_is_an_ipv4_address_or_an_ipv6_64(address: str, key: str) -> No
     from subscriber_lambda.core.clients import client_key
 
     assert client_key(address) == key
+
+
+# --- mobile numbers -------------------------------------------------------------------------
+
+FORM = {"email": ["a@example.org"], "topics": ["alerts"], "wards": ["walmer"]}
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("07400 900123", "+447400900123"),
+        ("+44 (0)7400 900-123", "+447400900123"),
+        ("0044 7400 900123", "+447400900123"),
+        ("+48 512 345 678", "+48512345678"),  # a Polish mobile, in international form
+    ],
+)
+def test_a_mobile_number_is_stored_in_e164(typed: str, stored: str) -> None:
+    result = read_form({**FORM, "phone": [typed], "text_topics": ["alerts"]}, CHOICES)
+    assert result.errors == {} and result.phone == stored
+    assert result.preferences is not None and result.preferences.text_topics == {"alerts"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("01304 821199", "texts cannot go to a landline"),
+        ("07400 9001", "Enter a real mobile phone number"),
+        ("not a number", "Enter a mobile phone number"),
+        ("0" * 80, "Enter a mobile phone number"),
+    ],
+)
+def test_a_number_that_cannot_take_texts_is_explained(typed: str, says: str) -> None:
+    result = read_form({**FORM, "phone": [typed], "text_topics": ["alerts"]}, CHOICES)
+    assert says in result.errors["phone"] and result.preferences is None
+
+
+def test_texts_need_both_a_number_and_a_topic_sent_by_text() -> None:
+    no_number = read_form({**FORM, "text_topics": ["alerts"]}, CHOICES)
+    assert "Enter your mobile phone number" in no_number.errors["phone"]
+    no_topic = read_form({**FORM, "phone": ["07400 900123"]}, CHOICES)
+    assert no_topic.errors["text_topics"] == "Choose what you want texts about"
+    not_by_text = read_form({**FORM, "phone": ["07400900123"], "text_topics": ["notices"]}, CHOICES)
+    assert "from the list" in not_by_text.errors["text_topics"]
+    kept = read_form({**FORM, "text_topics": ["alerts"]}, CHOICES, has_phone=True)
+    assert kept.errors == {} and kept.phone == ""
+
+
+def test_without_a_text_provider_the_form_ignores_texts() -> None:
+    choices = Choices(**{**CHOICES.__dict__, "text_topics": ()})
+    result = read_form({**FORM, "phone": ["07400 900123"], "text_topics": ["alerts"]}, choices)
+    assert result.errors == {} and result.phone == ""
+    assert result.preferences is not None and result.preferences.text_topics == frozenset()
+
+
+def test_codes_and_stop_codes_are_keyed_and_short() -> None:
+    code = new_code()
+    assert len(code) == 6 and code.isdigit()
+    assert code_hash(b"k" * 32, "n", code) != code_hash(b"j" * 32, "n", code)
+    assert typed_code(" 123 456 ") == "123456"
+    stop = stop_code(b"k" * 32, "number-hash")
+    assert len(stop) == 12 and stop.isalnum() and stop == stop_code(b"k" * 32, "number-hash")
+    assert masked("+447400900123") == "\u2022\u2022\u2022\u2022 123"

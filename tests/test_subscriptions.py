@@ -802,3 +802,35 @@ def test_on_aws_the_signing_key_comes_from_an_ssm_secure_string(
         )
         with pytest.raises(ConfigError, match="the SSM parameter /noticeboard/short holds 16"):
             Config.from_environment({"SUBSCRIBER_SECRET": "ssm:///noticeboard/short"}).secret()
+
+
+def test_the_ledger_keeps_every_row_when_it_learns_channels(tmp_path: Path) -> None:
+    """Migration 6 rebuilds the ledger with a channel; every row before it was an email's."""
+    import sqlite3
+
+    before = sqlite3.connect(tmp_path / "db.sqlite", isolation_level=None)
+    for number, script in enumerate(MIGRATIONS[:5], start=1):
+        before.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+    before.executescript(
+        """INSERT INTO subscribers VALUES (7, 'd@example.net', 'hash-d', '{"topics": ["notices"],
+               "wards": ["all"], "frequency": "daily"}', 'daily', '2026-11-01T00:00:00+00:00');
+           INSERT INTO deliveries VALUES (7, 'alerts/x', 'r1', 'sent', NULL, '2026-11-02', 0,
+               NULL);
+           INSERT INTO deliveries VALUES (7, 'alerts/y', 'r1', 'deferred', NULL, '2026-11-02', 2,
+               '2026-11-02T00:05:00.000000Z');
+           INSERT INTO deliveries VALUES (7, 'notices/m', 'r1', 'digest',
+               '{"title": "M", "summary": "S", "url": "https://x/m/"}', '2026-11-02', 0, NULL);"""
+    )
+    before.close()
+    store = SqliteStore(tmp_path / "db.sqlite")
+    assert store.claim("7", "alerts/x", "r1", datetime(2026, 11, 28, tzinfo=UTC)) is False
+    assert store.recipients_of("alerts/x") == {"7"}
+    assert [(e.item_id, e.state, e.channel) for e in store.deliveries_of("hash-d")] == [
+        ("notices/m", "digest", "email"),
+        ("alerts/y", "deferred", "email"),
+        ("alerts/x", "sent", "email"),
+    ]
+    subscriber = store.subscriber_by_hash("hash-d")
+    assert subscriber is not None and subscriber.phone is None
+    assert subscriber.preferences.text_topics == frozenset()
+    assert next(items for _, items in store.digest_due("daily"))[0]["title"] == "M"

@@ -395,6 +395,9 @@ class SqliteStore:
             ).fetchone()
             if row:
                 self._forget_texts(row[0])
+                self._db.execute(
+                    "DELETE FROM rate_limits WHERE key = ?", (address_limit_key(number_hash),)
+                )
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
