@@ -314,15 +314,25 @@ class Thread:
     parent: PostRef
 
 
+@dataclass(frozen=True)
+class PostKey:
+    """What makes a post the same post when it is asked for again: its item revision."""
+
+    name: str  # unique per item revision, like "alerts/flood@2026-11-28T09:00:00+00:00"
+    at: datetime  # the revision's time
+
+
 class SocialAccount(Protocol):
     """The social channel's port: one of the council's own accounts."""
 
     network: str  # "bluesky", "mastodon": the ledger's key, and what logs call it
 
-    def post(self, text: str, lang: str, reply_to: Thread | None = None) -> PostRef:
+    def post(self, text: str, lang: str, key: PostKey, reply_to: Thread | None = None) -> PostRef:
         """Publish ``text`` (already within the network's limits; links in it made
         links), tagged with ``lang`` (a BCP 47 tag), as a reply when ``reply_to`` is
-        given. Raises DeliveryDeferred (rate-limited: later), DeliveryRefused (the network
+        given. Asked again with the same ``key`` (a retry after a lost answer), it makes
+        no second post, by the network's own means (a record key, an idempotency key).
+        Raises DeliveryDeferred (rate-limited: later), DeliveryRefused (the network
         refuses this post for good: too long, a duplicate) or ProviderUnavailable (down,
         or our credentials refused)."""
 

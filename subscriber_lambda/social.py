@@ -2,11 +2,12 @@
 network and item revision, ever; an update or cancellation is a reply in its thread.
 
 - **Never twice.** Each post's ledger row is claimed before the network is asked, and a
-  claim is only released when the network clearly did not take the post (it refused, was
-  rate-limited or down). A run that dies between posting and recording leaves the claim,
-  so the post is not made again: a missing post is better than a double one on a public
-  account. The adapters add the networks' own guards where they have them (Mastodon's
-  Idempotency-Key).
+  claim is released only when the network did not answer with the post (it refused, was
+  rate-limited or down, or the answer was lost). A retry then asks with the same
+  ``PostKey``, and the adapters make that the same post by the networks' own means: on
+  Bluesky a record key derived from it (``putRecord`` writes the same record again), on
+  Mastodon its Idempotency-Key. A run that dies between posting and recording leaves the
+  claim, so the post is not asked for again.
 - **Threads.** An item's posts, and those of the item it updates or cancels
   (``supersedes``), are one thread: the first is the root, each later one answers the
   newest.
@@ -28,6 +29,7 @@ from typing import Any
 from .ports import (
     DeliveryDeferred,
     DeliveryRefused,
+    PostKey,
     ProviderUnavailable,
     SocialAccount,
     Store,
@@ -94,7 +96,8 @@ class SocialPoster:
         reply_to = Thread(earlier[0], earlier[-1]) if earlier else None
         version = item["versions"][0]
         try:
-            ref = account.post(version["post"]["body"], version["lang"], reply_to)
+            key = PostKey(f"{item_id}@{revision}", datetime.fromisoformat(revision))
+            ref = account.post(version["post"]["body"], version["lang"], key, reply_to)
         except DeliveryRefused as error:
             self.store.mark_post(network, item_id, revision, None, self.clock())
             logger.error("%s: %s refused the post: %s", item_id, network, error)

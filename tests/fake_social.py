@@ -8,19 +8,19 @@ serves what the official clients call, as the servers document it:
 
 Bluesky (XRPC, errors as ``{"error": Name, "message": ...}``):
 ``com.atproto.server.createSession`` / ``refreshSession`` / ``describeServer``,
-``app.bsky.actor.getProfile`` and ``com.atproto.repo.createRecord``. Tokens are
-unsigned JWTs with a real ``exp``, because the SDK reads it to decide when to refresh; an
-expired one gets 400 ``ExpiredToken``, an unknown one 401 ``InvalidToken``, a wrong
-password 401 ``AuthenticationRequired``; a post over 300 graphemes 400 ``InvalidRequest``.
+``app.bsky.actor.getProfile``, ``com.atproto.repo.createRecord`` and ``putRecord``
+(which writes the record under its key again). Tokens are unsigned JWTs with a real
+``exp``, because the SDK reads it to decide when to refresh; an expired one gets 400
+``ExpiredToken``, an unknown one 401 ``InvalidToken``, a wrong password 401
+``AuthenticationRequired``; a post over 300 graphemes 400 ``InvalidRequest``.
 
 Mastodon: ``POST /api/v1/statuses`` (form or JSON) honouring ``Idempotency-Key`` and
 refusing over 500 characters with 422, and ``/api/v1/instance`` / ``/api/v2/instance``.
 A wrong token gets 401 ``{"error": "The access token is invalid"}``.
 
-Tests read what was posted (``bluesky_posts``, ``mastodon_posts``, ``requests``) and make
-the next requests fail (``fail_next``), hang (``delay_next``), or be posted with their
-answer lost (``lose_next_answer``).
-"""
+Tests read what was posted (``bluesky_posts``, ``mastodon_posts``, ``requests``) and
+make the next requests fail (``fail_next``), hang (``delay_next``), or be posted with
+their answer lost (``lose_next_answer``)."""
 
 from __future__ import annotations
 
@@ -307,7 +307,7 @@ class Handler(BaseHTTPRequestHandler):
         if nsid == "app.bsky.actor.getProfile":
             self._answer(200, {"did": DID, "handle": HANDLE})
             return
-        if nsid == "com.atproto.repo.createRecord" and method == "POST":
+        if nsid in ("com.atproto.repo.createRecord", "com.atproto.repo.putRecord"):
             self._create_record(self._body(), injected)
             return
         self._answer(501, {"error": "MethodNotImplemented", "message": "Method Not Implemented"})
@@ -324,10 +324,13 @@ class Handler(BaseHTTPRequestHandler):
         if len(regex.findall(r"\X", text)) > 300:
             self._error("bluesky", 400)
             return
-        rkey = f"3l{self.server.state.next_serial():011d}"
+        rkey = body.get("rkey") or f"3l{self.server.state.next_serial():011d}"
         uri = f"at://{DID}/app.bsky.feed.post/{rkey}"
         cid = fake_cid(json.dumps(record, sort_keys=True).encode())
-        self.server.state.bluesky_posts.append({**body, "uri": uri, "cid": cid})
+        posts = self.server.state.bluesky_posts
+        with self.server.state._lock:  # putRecord writes the record under its key again
+            posts[:] = [post for post in posts if post["uri"] != uri]
+            posts.append({**body, "uri": uri, "cid": cid})
         if injected is not None:  # the post was made, but its answer is lost
             self._error("bluesky", injected.status)
             return

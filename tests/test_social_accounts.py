@@ -5,18 +5,21 @@ become the port's errors. Loopback only, with timeouts of a few seconds at most.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from subscriber_lambda.adapters.bluesky import BlueskyAccount, link_facets
+from subscriber_lambda.adapters.bluesky import BlueskyAccount, link_facets, record_key
 from subscriber_lambda.adapters.mastodon import MastodonAccount
 from subscriber_lambda.ports import (
     DeliveryDeferred,
     DeliveryRefused,
+    PostKey,
     PostRef,
     ProviderUnavailable,
     SocialAccount,
@@ -31,6 +34,15 @@ from tests.fake_social import (
     stop_fake_social,
 )
 from tests.services import free_port
+
+KEYS = itertools.count()
+START = datetime(2026, 11, 28, 9, tzinfo=UTC)
+
+
+def post_key() -> PostKey:
+    """A new item revision's key."""
+    n = next(KEYS)
+    return PostKey(f"alerts/item-{n}@r{n}", START + timedelta(minutes=n))
 
 
 @dataclass(frozen=True)
@@ -124,7 +136,7 @@ def account(network: Network, fake_social: FakeSocial) -> SocialAccount:
 def test_a_post_has_the_text_and_language(
     account: SocialAccount, network: Network, fake_social: FakeSocial
 ) -> None:
-    ref = account.post("Bin collections are a day late this week.", "en-GB")
+    ref = account.post("Bin collections are a day late this week.", "en-GB", post_key())
 
     assert account.network == network.name
     assert network.sent(fake_social) == [
@@ -148,7 +160,7 @@ def test_a_post_has_the_text_and_language(
 def test_a_welsh_post_is_tagged_welsh(
     account: SocialAccount, network: Network, fake_social: FakeSocial
 ) -> None:
-    account.post("Mae casgliadau biniau diwrnod yn hwyr.", "cy")
+    account.post("Mae casgliadau biniau diwrnod yn hwyr.", "cy", post_key())
 
     assert network.sent(fake_social)[0].lang == "cy"
 
@@ -159,7 +171,7 @@ def test_bluesky_links_are_facets_counted_in_utf8_bytes(fake_social: FakeSocial)
         "Map (https://example.gov.uk/map?area=3&x=1) and http://old.example.org/a_(b)"
     )
     account = BlueskyAccount(HANDLE, APP_PASSWORD, fake_social.url, timeout=5.0)
-    account.post(text, "cy")
+    account.post(text, "cy", post_key())
 
     facets = fake_social.bluesky_posts[0]["record"]["facets"]
     data = text.encode("utf-8")
@@ -191,9 +203,11 @@ def test_text_without_links_has_no_facets() -> None:
 def test_a_reply_names_its_thread(
     account: SocialAccount, network: Network, fake_social: FakeSocial
 ) -> None:
-    first = account.post("Road closed.", "en")
-    second = account.post("Update: diversion in place.", "en", Thread(root=first, parent=first))
-    account.post("Road open again.", "en", Thread(root=first, parent=second))
+    first = account.post("Road closed.", "en", post_key())
+    second = account.post(
+        "Update: diversion in place.", "en", post_key(), Thread(root=first, parent=first)
+    )
+    account.post("Road open again.", "en", post_key(), Thread(root=first, parent=second))
 
     sent = network.sent(fake_social)
     assert [s.parent for s in sent] == [None, network.parent_of(first), network.parent_of(second)]
@@ -210,12 +224,12 @@ def test_a_reply_names_its_thread(
 def test_rate_limited_is_deferred(
     account: SocialAccount, network: Network, fake_social: FakeSocial
 ) -> None:
-    account.post("First.", "en")
+    account.post("First.", "en", post_key())
     fake_social.fail_next(network.name, 429)
 
     with pytest.raises(DeliveryDeferred):
-        account.post("Second.", "en")
-    account.post("Second.", "en")  # later, it goes
+        account.post("Second.", "en", post_key())
+    account.post("Second.", "en", post_key())  # later, it goes
 
     assert [s.text for s in network.sent(fake_social)] == ["First.", "Second."]
 
@@ -230,7 +244,7 @@ def test_refused_credentials_make_the_provider_unavailable(
         fake_social.fail_next(network.name, status)
 
     with pytest.raises(ProviderUnavailable) as caught:
-        account.post("Hello.", "en")
+        account.post("Hello.", "en", post_key())
 
     assert wrong not in str(caught.value)
     assert network.secret not in str(caught.value)
@@ -241,11 +255,11 @@ def test_refused_credentials_make_the_provider_unavailable(
 def test_server_errors_make_the_provider_unavailable(
     account: SocialAccount, network: Network, fake_social: FakeSocial, status: int
 ) -> None:
-    account.post("First.", "en")
+    account.post("First.", "en", post_key())
     fake_social.fail_next(network.name, status)
 
     with pytest.raises(ProviderUnavailable) as caught:
-        account.post("Second.", "en")
+        account.post("Second.", "en", post_key())
     assert network.secret not in str(caught.value)
 
 
@@ -253,7 +267,7 @@ def test_server_down_makes_the_provider_unavailable(network: Network) -> None:
     account = network.make(f"http://127.0.0.1:{free_port()}", network.secret, 2.0)
 
     with pytest.raises(ProviderUnavailable) as caught:
-        account.post("Hello.", "en")
+        account.post("Hello.", "en", post_key())
     assert network.secret not in str(caught.value)
 
 
@@ -263,7 +277,7 @@ def test_a_slow_server_times_out_as_unavailable(network: Network, fake_social: F
 
     started = time.monotonic()
     with pytest.raises(ProviderUnavailable):
-        account.post("Hello.", "en")
+        account.post("Hello.", "en", post_key())
     assert time.monotonic() - started < 1.9
 
 
@@ -271,7 +285,7 @@ def test_a_post_too_long_is_refused(
     account: SocialAccount, network: Network, fake_social: FakeSocial
 ) -> None:
     with pytest.raises(DeliveryRefused) as caught:
-        account.post("a" * network.too_long, "en")
+        account.post("a" * network.too_long, "en", post_key())
 
     assert network.sent(fake_social) == []
     assert "300" in str(caught.value) or "500" in str(caught.value)
@@ -280,11 +294,11 @@ def test_a_post_too_long_is_refused(
 def test_an_invalid_post_is_refused(
     account: SocialAccount, network: Network, fake_social: FakeSocial
 ) -> None:
-    account.post("First.", "en")  # logged in
+    account.post("First.", "en", post_key())  # logged in
     fake_social.fail_next(network.name, network.invalid_status)
 
     with pytest.raises(DeliveryRefused):
-        account.post("Second.", "en")
+        account.post("Second.", "en", post_key())
 
 
 # --- Bluesky's session -----------------------------------------------------------------
@@ -300,10 +314,10 @@ def test_bluesky_logs_in_once_for_several_posts(
 ) -> None:
     assert fake_social.requests == []  # nothing at construction
     for n in range(3):
-        bluesky.post(f"Post {n}.", "en")
+        bluesky.post(f"Post {n}.", "en", post_key())
 
     assert fake_social.calls("com.atproto.server.createSession") == 1
-    assert fake_social.calls("com.atproto.repo.createRecord") == 3
+    assert fake_social.calls("com.atproto.repo.putRecord") == 3
     assert bluesky.logins == 1
 
 
@@ -311,8 +325,8 @@ def test_bluesky_refreshes_a_token_about_to_expire(
     bluesky: BlueskyAccount, fake_social: FakeSocial
 ) -> None:
     fake_social.access_ttl = 60  # inside the SDK's 15 minutes' margin: it refreshes first
-    bluesky.post("One.", "en")
-    bluesky.post("Two.", "en")
+    bluesky.post("One.", "en", post_key())
+    bluesky.post("Two.", "en", post_key())
 
     assert fake_social.calls("com.atproto.server.createSession") == 1
     assert fake_social.calls("com.atproto.server.refreshSession") >= 1
@@ -323,9 +337,9 @@ def test_bluesky_refreshes_a_token_about_to_expire(
 def test_bluesky_logs_in_again_when_its_session_is_refused(
     bluesky: BlueskyAccount, fake_social: FakeSocial, lose: str
 ) -> None:
-    bluesky.post("One.", "en")
+    bluesky.post("One.", "en", post_key())
     getattr(fake_social, lose)()
-    bluesky.post("Two.", "en")
+    bluesky.post("Two.", "en", post_key())
 
     assert fake_social.calls("com.atproto.server.createSession") == 2
     assert [p["record"]["text"] for p in fake_social.bluesky_posts] == ["One.", "Two."]
@@ -333,38 +347,49 @@ def test_bluesky_logs_in_again_when_its_session_is_refused(
 
 def test_bluesky_password_changed_since_login_is_unavailable(fake_social: FakeSocial) -> None:
     account = BlueskyAccount(HANDLE, APP_PASSWORD, fake_social.url, timeout=5.0)
-    account.post("One.", "en")
+    account.post("One.", "en", post_key())
     fake_social.revoke_sessions()
     fake_social.fail_next("bluesky", 401, count=2)  # the post, then the new login
 
     with pytest.raises(ProviderUnavailable) as caught:
-        account.post("Two.", "en")
+        account.post("Two.", "en", post_key())
     assert APP_PASSWORD not in str(caught.value)
 
 
-# --- Mastodon's idempotency ------------------------------------------------------------
+# --- never twice ------------------------------------------------------------------
 
 
-def test_mastodon_retry_after_a_lost_answer_posts_once(fake_social: FakeSocial) -> None:
-    account = MastodonAccount(fake_social.url, ACCESS_TOKEN, timeout=5.0)
-    fake_social.lose_next_answer("mastodon", 502)
-
+def test_a_retry_after_a_lost_answer_posts_once(
+    network: Network, account: SocialAccount, fake_social: FakeSocial
+) -> None:
+    """The post was made but its answer lost: asked again with the same key, the network
+    makes no second post (Bluesky: the same record key; Mastodon: the Idempotency-Key)."""
+    account.post("Logged in.", "en", post_key())
+    fake_social.lose_next_answer(network.name, 502)
+    same = post_key()
     with pytest.raises(ProviderUnavailable):
-        account.post("Flood warning lifted.", "en")
-    ref = account.post("Flood warning lifted.", "en")
+        account.post("Flood warning lifted.", "en", same)
+    ref = account.post("Flood warning lifted.", "en", same)
 
-    assert len(fake_social.mastodon_posts) == 1
-    assert ref["id"] == fake_social.mastodon_posts[0]["id"]
-    assert fake_social.mastodon_posts[0]["idempotency_key"]
+    sent = network.sent(fake_social)
+    assert [post.text for post in sent] == ["Logged in.", "Flood warning lifted."]
+    assert ref["url"]
 
 
-def test_mastodon_different_posts_have_different_keys(fake_social: FakeSocial) -> None:
-    account = MastodonAccount(fake_social.url, ACCESS_TOKEN, timeout=5.0)
-    assert fake_social.requests == []  # no version check at construction
-    first = account.post("Same words.", "en")
-    account.post("Same words.", "en", Thread(root=first, parent=first))
-    account.post("Same words.", "cy")
+def test_different_revisions_are_different_posts_even_in_the_same_words(
+    network: Network, account: SocialAccount, fake_social: FakeSocial
+) -> None:
+    assert fake_social.requests == []  # no version check or login at construction
+    first = account.post("Same words.", "en", post_key())
+    account.post("Same words.", "en", post_key(), Thread(root=first, parent=first))
+    account.post("Same words.", "cy", post_key())
+    assert len(network.sent(fake_social)) == 3
 
-    keys = {s["idempotency_key"] for s in fake_social.mastodon_posts}
-    assert len(keys) == 3
-    assert fake_social.calls("/api/v1/statuses") == 3
+
+def test_a_bluesky_record_key_is_a_tid_of_the_revisions_time() -> None:
+    key = PostKey("alerts/flood@2026-11-28T09:00:00+00:00", datetime(2026, 11, 28, 9, tzinfo=UTC))
+    rkey = record_key(key)
+    assert len(rkey) == 13 and rkey[0] in "234567abcdefghij"  # the top bit is 0
+    assert rkey == record_key(key) != record_key(PostKey("alerts/other@x", key.at))
+    later = record_key(PostKey(key.name, key.at + timedelta(seconds=1)))
+    assert later > rkey  # sorts by time, as TIDs do

@@ -1,17 +1,20 @@
 """The council's Bluesky account, through the official AT Protocol SDK (``atproto``).
 
-One post is one ``app.bsky.feed.post`` record created in the account's repository
-(``com.atproto.repo.createRecord``). The session is made lazily, on the first post, with
-the account's app password (``com.atproto.server.createSession``) and then kept: the
-network limits session creation (30 in 5 minutes, 300 a day per account), so a run that
-posts several items must not log in for each. The SDK refreshes the access token itself
-before it expires (``refreshSession``); when the server refuses the token anyway (it was
-revoked, or the refresh token has expired too) the account logs in once more and tries
-the post again.
+One post is one ``app.bsky.feed.post`` record written in the account's repository with
+``com.atproto.repo.putRecord`` under a record key (a TID) derived from the post's
+``PostKey``, with ``createdAt`` the revision's time: asked again (a retry after a lost
+answer), it writes the same record under the same key, so a post is never made twice.
 
-Bluesky makes nothing a link by itself: a link is a *facet*, a range of the text given in
-UTF-8 byte offsets. Every http(s) address in the text gets one, so the link in an alert
-can be followed.
+The session is made lazily, on the first post, with the account's app password
+(``com.atproto.server.createSession``) and then kept: the network limits session
+creation (30 in 5 minutes, 300 a day per account), so a run that posts several items
+must not log in for each. The SDK refreshes the access token itself before it expires
+(``refreshSession``); when the server refuses the token anyway (it was revoked, or the
+refresh token has expired too) the account logs in once more and tries the post again.
+
+Bluesky makes nothing a link by itself: a link is a *facet*, a range of the text given
+in UTF-8 byte offsets. Every http(s) address in the text gets one, so the link in an
+alert can be followed.
 
 Errors are sorted into the port's failures by what the PDS answers (XRPC errors are
 ``{"error": Name, "message": ...}`` with an HTTP status): 429 is throttling, so later;
@@ -23,9 +26,10 @@ password never appears in an error's text.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 import httpx
@@ -42,6 +46,7 @@ from ..ports import (
     DeliveryDeferred,
     DeliveryError,
     DeliveryRefused,
+    PostKey,
     PostRef,
     ProviderUnavailable,
     Thread,
@@ -50,6 +55,7 @@ from ..ports import (
 log = logging.getLogger(__name__)
 
 POST_COLLECTION = "app.bsky.feed.post"
+TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"  # base32-sortable, the AT Protocol's
 TIMEOUT = 20.0  # seconds, for each request: a Lambda must not hang on a slow PDS
 
 # What the PDS says when the access (or refresh) token is no longer good: log in again.
@@ -59,6 +65,16 @@ TOKEN_ERRORS = {"ExpiredToken", "InvalidToken"}
 # Bluesky's own app does, so "see https://example.gov.uk/bins." links without the dot.
 LINK = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
 TRAILING = ".,;:!?'\""
+
+
+def record_key(key: PostKey) -> str:
+    """A TID (the record keys posts have: 53 bits of microseconds since 1970 and a 10-bit
+    clock id, in 13 base32-sortable characters) made from the post's key, so that the
+    same item revision always has the same record key."""
+    micros = int(key.at.timestamp() * 1_000_000)
+    clock_id = int.from_bytes(hashlib.sha256(key.name.encode("utf-8")).digest()[:2]) & 0x3FF
+    value = (micros << 10) | clock_id
+    return "".join(TID_ALPHABET[(value >> (5 * shift)) & 31] for shift in reversed(range(13)))
 
 
 def link_facets(text: str) -> list[dict[str, Any]]:
@@ -175,12 +191,14 @@ class BlueskyAccount:
 
     # --- posting ---------------------------------------------------------------------
 
-    def _record(self, text: str, lang: str, reply_to: Thread | None) -> dict[str, Any]:
+    def _record(
+        self, text: str, lang: str, key: PostKey, reply_to: Thread | None
+    ) -> dict[str, Any]:
         record: dict[str, Any] = {
             "$type": POST_COLLECTION,
             "text": text,
             "langs": [lang],
-            "createdAt": datetime.now(UTC)
+            "createdAt": key.at.astimezone(UTC)
             .isoformat(timespec="milliseconds")
             .replace("+00:00", "Z"),
         }
@@ -194,10 +212,10 @@ class BlueskyAccount:
             }
         return record
 
-    def _create(self, client: Client, record: dict[str, Any]) -> PostRef:
-        response = client.com.atproto.repo.create_record(
-            models.ComAtprotoRepoCreateRecord.Data(
-                repo=self._did, collection=POST_COLLECTION, record=record
+    def _create(self, client: Client, record: dict[str, Any], rkey: str) -> PostRef:
+        response = client.com.atproto.repo.put_record(
+            models.ComAtprotoRepoPutRecord.Data(
+                repo=self._did, collection=POST_COLLECTION, rkey=rkey, record=record
             )
         )
         uri, cid = str(response.uri), str(response.cid)
@@ -208,14 +226,14 @@ class BlueskyAccount:
             "url": f"https://bsky.app/profile/{self._handle}/post/{rkey}",
         }
 
-    def post(self, text: str, lang: str, reply_to: Thread | None = None) -> PostRef:
+    def post(self, text: str, lang: str, key: PostKey, reply_to: Thread | None = None) -> PostRef:
         """Publish ``text`` on the account (see the port). Logs in on the first post, and
         once more if the server has stopped taking the session's token."""
-        record = self._record(text, lang, reply_to)
+        record, rkey = self._record(text, lang, key, reply_to), record_key(key)
         fresh = self._client is None
         client = self._client or self._login()
         try:
-            ref = self._create(client, record)
+            ref = self._create(client, record, rkey)
         except (AtProtocolError, httpx.HTTPError) as error:
             if fresh or not self._is_token_refused(error):
                 raise self._classify(error, "post") from None
@@ -223,7 +241,7 @@ class BlueskyAccount:
             self._client = None
             client = self._login()
             try:
-                ref = self._create(client, record)
+                ref = self._create(client, record, rkey)
             except (AtProtocolError, httpx.HTTPError) as again:
                 raise self._classify(again, "post") from None
         log.info("bluesky: posted %s", ref["uri"])

@@ -23,7 +23,6 @@ never appears in an error's text.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 
 import requests
@@ -39,6 +38,7 @@ from ..ports import (
     DeliveryDeferred,
     DeliveryError,
     DeliveryRefused,
+    PostKey,
     PostRef,
     ProviderUnavailable,
     Thread,
@@ -49,10 +49,9 @@ log = logging.getLogger(__name__)
 TIMEOUT = 20.0  # seconds, for each request
 
 
-def idempotency_key(text: str, lang: str, in_reply_to_id: str | None) -> str:
-    """The same post (same words, language and parent) always gets the same key."""
-    material = json.dumps([text, lang, in_reply_to_id or ""], ensure_ascii=False)
-    return "noticeboard-" + hashlib.sha256(material.encode("utf-8")).hexdigest()[:40]
+def idempotency_key(key: PostKey) -> str:
+    """The same item revision always gets the same key (Mastodon keeps keys an hour)."""
+    return "noticeboard-" + hashlib.sha256(key.name.encode("utf-8")).hexdigest()[:40]
 
 
 def mastodon_language(lang: str) -> str:
@@ -94,9 +93,9 @@ class MastodonAccount:
             return ProviderUnavailable(text)
         return ProviderUnavailable(self._scrub(f"Mastodon: {type(error).__name__}: {error}"))
 
-    def post(self, text: str, lang: str, reply_to: Thread | None = None) -> PostRef:
-        """Publish ``text`` on the account (see the port), at most once per hour for the
-        same words in the same place."""
+    def post(self, text: str, lang: str, key: PostKey, reply_to: Thread | None = None) -> PostRef:
+        """Publish ``text`` on the account (see the port): asked again within the hour
+        with the same ``key``, Mastodon answers with the first post."""
         parent = reply_to.parent["id"] if reply_to is not None else None
         try:
             status = self._api.status_post(
@@ -104,7 +103,7 @@ class MastodonAccount:
                 in_reply_to_id=parent,
                 visibility="public",
                 language=mastodon_language(lang),
-                idempotency_key=idempotency_key(text, lang, parent),
+                idempotency_key=idempotency_key(key),
             )
         except MastodonError as error:
             raise self._classify(error) from None
