@@ -4,8 +4,9 @@ needs it, keeps it for the container's life, then calls the handler in ``aws_lam
 
 Environment: SUBSCRIBER_STORE=dynamodb://TABLE, SUBSCRIBER_MAILER=ses://CONFIGURATION_SET,
 ALERT_QUEUE_URL, ROUTINE_QUEUE_URL, SUBSCRIBER_SECRET=ssm:///PARAMETER, SITE_URL,
-MAIL_FROM, SITE_BUCKET (the site's files: the page shell, form options, postcodes) and
-NOTIFY_MANIFEST (s3://bucket/api/v1/notify.json, for the sweeper).
+MAIL_FROM, SITE_BUCKET (the site's files: the page shell, form options, postcodes),
+NOTIFY_MANIFEST (s3://bucket/api/v1/notify.json, for the sweeper), and the text provider
+and social accounts (``providers.py``: SUBSCRIBER_TEXTS=sms-voice:, SOCIAL_*).
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from .digest import Digester
 from .mail_jobs import MailJobs
 from .notify import Links, Notifier, load_manifest
 from .pages import Pages
-from .ports import Mailer, Store
+from .ports import Mailer, Store, TextSender
 from .site_data import OPTIONS, SHELL, SiteData
+from .social import SocialPoster
 from .web import Subscriptions
 
 
@@ -79,6 +81,10 @@ class FromEnvironment:
         return self.config.mailer()
 
     @cached_property
+    def texts(self) -> TextSender | None:
+        return self.config.providers.texts()
+
+    @cached_property
     def site(self) -> SiteData:
         return site_files(SiteBucket(os.environ["SITE_BUCKET"]))
 
@@ -104,12 +110,23 @@ class FromEnvironment:
             config.host,
             self.clock,
             config.send_exercises,
+            texts=self.texts,
+            social=self.social,
         )
+
+    @cached_property
+    def social(self) -> SocialPoster | None:
+        """Posting is the publishing function's (the workers never post)."""
+        providers = self.config.providers
+        accounts = providers.social_accounts()
+        if not accounts:
+            return None
+        return SocialPoster(self.store, accounts, providers.social_topics, self.clock)
 
     @cached_property
     def mail_jobs(self) -> MailJobs:
         config = self.config
-        pages = Pages(self.site, config.site_url)
+        pages = Pages(self.site, config.site_url, config.providers.offers_texts)
         return MailJobs(
             self.store,
             self.mailer,
@@ -119,6 +136,8 @@ class FromEnvironment:
             config.mail_from,
             config.host,
             self.clock,
+            texts=self.texts,
+            key=self.key,
         )
 
     @cached_property
@@ -148,7 +167,8 @@ def http_app() -> Mangum:
 
     config = Config.from_environment()
     key = config.secret()
-    pages = Pages(site_files(SiteBucket(os.environ["SITE_BUCKET"])), config.site_url)
+    site = site_files(SiteBucket(os.environ["SITE_BUCKET"]))
+    pages = Pages(site, config.site_url, config.providers.offers_texts)
     jobs = SqsJobs(os.environ["ROUTINE_QUEUE_URL"])
     subscriptions = Subscriptions(config.store(), jobs, Signer(key), pages, key, now)
     return Mangum(create_app(subscriptions, config.site_url, None), lifespan="off")

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from .core.addresses import AddressError, address_hash, normalise_address
 from .digest import Digester
 from .mail_jobs import MailJob, MailJobs
-from .notify import Delivery, Notifier, NotifyReport
+from .notify import Delivery, Notifier, NotifyReport, apply_opt_outs
 from .ports import ProviderUnavailable, Store
 
 logger = logging.getLogger(__name__)
@@ -71,7 +71,10 @@ def publish(components: Components, event: Mapping[str, Any]) -> dict[str, int]:
     for record in event.get("Records", []):
         bucket, key = record["s3"]["bucket"]["name"], record["s3"]["object"]["key"]
         source = f"s3://{bucket}/{key}"
-        report = components.notifier.run(components.load_manifest(source), source)
+        notifier = components.notifier
+        if notifier.texts:  # a STOP takes effect before the next text
+            apply_opt_outs(components.store, notifier.texts, components.key, components.clock())
+        report = notifier.run(components.load_manifest(source), source)
         planned += report.items
     return {"items": planned}
 
@@ -122,7 +125,7 @@ def deliver_message(
     """One message's deliveries. A message SQS brings back ``again`` has its deliveries
     claimed in the ledger first: should SQS give up on it (the dead-letter queue), the
     ledger still shows them owed, and the sweeper sends them."""
-    deliveries = [Delivery(email_hash, item_id) for email_hash, item_id in listed]
+    deliveries = [Delivery.from_list(values) for values in listed]
     if again:
         deliveries = [components.notifier.hold(items, delivery) for delivery in deliveries]
     for delivery in deliveries:

@@ -16,6 +16,7 @@ from subscriber_lambda.core.matching import goes_at_once, version_for, wants
 from subscriber_lambda.core.messages import Envelope, HeaderInjection, build_message
 from subscriber_lambda.core.phones import code_hash, masked, new_code, stop_code, typed_code
 from subscriber_lambda.core.preferences import Choices, Preferences, read_form
+from subscriber_lambda.core.texts import STOP_CODE_LENGTH
 from subscriber_lambda.core.tokens import Purpose, Signer, TokenError
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -442,5 +443,9 @@ def test_codes_and_stop_codes_are_keyed_and_short() -> None:
     assert code_hash(b"k" * 32, "n", code) != code_hash(b"j" * 32, "n", code)
     assert typed_code(" 123 456 ") == "123456"
     stop = stop_code(b"k" * 32, "number-hash")
-    assert len(stop) == 12 and stop.isalnum() and stop == stop_code(b"k" * 32, "number-hash")
+    assert (
+        len(stop) == STOP_CODE_LENGTH
+        and stop.isalnum()
+        and stop == stop_code(b"k" * 32, "number-hash")
+    )
     assert masked("+447400900123") == "\u2022\u2022\u2022\u2022 123"

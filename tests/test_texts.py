@@ -10,9 +10,11 @@ import pytest
 
 from subscriber_lambda.core.texts import (
     POST_MAX_GRAPHEMES,
+    STOP_CODE_LENGTH,
     fit_post,
     fit_text,
     graphemes,
+    stop_line,
     text_length,
 )
 from tests.sitebuilder import build, item
@@ -81,7 +83,19 @@ def test_plain_punctuation_keeps_an_english_text_in_gsm_7() -> None:
     text = fit_text([typeset], LINK, SITE)
     assert text.startswith('Flood warning - don\'t drive through "flood water"...')
     assert text_length(text).encoding == "GSM-7"
-    assert text_length(fit_text(["Powódź w Sandwich"], LINK, SITE)).encoding == "UCS-2"
+    polish = fit_text(["Powódź w Sandwich"], f"{SITE}/pl/alerts/flood/", SITE)
+    assert polish.startswith("Powódź w Sandwich\n") and text_length(polish).encoding == "UCS-2"
+
+
+def test_a_text_leaves_room_for_the_stop_link_the_backend_adds() -> None:
+    lines = ["Severe flood warning: River Stour", "Area: Sandwich", "Leave now. " * 17]
+    text = fit_text(lines, LINK, SITE)
+    sent = f"{text}\n{stop_line(SITE, 'abcdefghij')}"
+    assert text_length(sent).segments == 2 and text_length(text).segments <= 2
+    assert "Leave now" not in text  # it would not have fitted beside the stop link
+    assert stop_line(SITE, "abcdefghij") == (
+        "Stop: https://www.example.org/subscriptions/stop?c=abcdefghij"
+    )
 
 
 def test_every_item_in_the_manifest_has_its_text_within_two_parts(tmp_path: Path) -> None:
@@ -107,15 +121,16 @@ def test_every_item_in_the_manifest_has_its_text_within_two_parts(tmp_path: Path
         "body": "Moderate alert: Flood alert: River Stour\nArea: Sandwich\n"
         "Until 6pm on 30 November 2026.\nhttp://127.0.0.1:8000/alerts/flood/",
         "encoding": "GSM-7",
-        "segments": 1,
+        "segments": 2,  # with the stop link
     }
     polish = texts[("alerts/flood", "pl")]
     assert (polish["encoding"], polish["segments"]) == ("UCS-2", 2)
     assert polish["body"].endswith("\nhttp://127.0.0.1:8000/pl/alerts/flood/")
     assert "Przenieś" not in polish["body"]  # left out: two UCS-2 parts hold 134 units
     assert texts[("meetings/m", "en")]["body"].startswith("Public meeting: Planning committee\n")
+    stop = stop_line("http://127.0.0.1:8000", "x" * STOP_CODE_LENGTH)
     for text in texts.values():
-        assert text_length(text["body"]).segments == text["segments"] <= 2
+        assert text_length(f"{text['body']}\n{stop}").segments == text["segments"] <= 2
     posts = {
         (i["id"], v["lang"]): v["post"]["body"] for i in manifest["items"] for v in i["versions"]
     }

@@ -16,7 +16,7 @@ import secrets
 
 import phonenumbers
 
-from .texts import STOP_CODE_LENGTH  # base32 characters (60 bits): short, too many to guess
+from .texts import STOP_CODE_LENGTH  # base32 characters: short, too many to guess
 
 DEFAULT_REGION = "GB"
 MOBILE_TYPES = {

@@ -57,12 +57,12 @@ ELLIPSIS = "..."  # in the GSM alphabet, unlike "…"
 POST_MAX_GRAPHEMES = 300
 GRAPHEME = regex.compile(r"\X")
 STOP_PATH = "/subscriptions/stop?c="  # the route of a text's stop link (web.py)
-STOP_CODE_LENGTH = 12  # characters of the code in it (core.phones.stop_code)
+STOP_CODE_LENGTH = 10  # characters (50 bits) of the code in it (core.phones.stop_code)
 
 
 def stop_line(site_url: str, code: str) -> str:
     """The last line of every text: the number's own short link that stops texts."""
-    return f"Stop texts: {site_url.rstrip('/')}{STOP_PATH}{code}"
+    return f"Stop: {site_url.rstrip('/')}{STOP_PATH}{code}"
 
 
 @dataclass(frozen=True)
@@ -135,14 +135,14 @@ def fit(lines: Sequence[str], link: str, fits: Callable[[str], bool], ellipsis: 
                 chosen.append(line)
         return text(chosen)
     headline = kept[0] if kept else ""
-    low, high = 0, len(headline)  # the longest start of the headline that fits
-    while low < high:
-        middle = (low + high + 1) // 2
-        if fits(text([headline[:middle].rstrip() + ellipsis])):
-            low = middle
-        else:
-            high = middle - 1
-    start = headline[:low]
-    if low < len(headline) and " " in start.strip():  # end at a whole word
-        start = start[: start.rstrip().rfind(" ")]
-    return text([start.rstrip() + ellipsis]) if start.strip() else link
+    # The longest start of the headline that fits, ending at a word if any does. Each is
+    # tried, longest first: whether one fits is not monotonic in its length (a shorter
+    # start may leave out the one letter that made the whole text UCS-2, and have twice
+    # the room).
+    words = [m.end() for m in regex.finditer(r"\S+", headline)][:-1]
+    letters = range(len(headline) - 1, 0, -1)
+    for end in [*reversed(words), *letters]:
+        shortened = headline[:end].rstrip() + ellipsis
+        if fits(text([shortened])):
+            return text([shortened])
+    return link
