@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from .core.addresses import AddressError, address_hash, normalise_address
 from .digest import Digester
 from .mail_jobs import MailJob, MailJobs
-from .notify import Delivery, Notifier, NotifyReport, apply_opt_outs
+from .notify import Delivery, Notifier, NotifyReport
 from .ports import ProviderUnavailable, Store
 
 logger = logging.getLogger(__name__)
@@ -71,10 +71,7 @@ def publish(components: Components, event: Mapping[str, Any]) -> dict[str, int]:
     for record in event.get("Records", []):
         bucket, key = record["s3"]["bucket"]["name"], record["s3"]["object"]["key"]
         source = f"s3://{bucket}/{key}"
-        notifier = components.notifier
-        if notifier.texts:  # a STOP takes effect before the next text
-            apply_opt_outs(components.store, notifier.texts, components.key, components.clock())
-        report = notifier.run(components.load_manifest(source), source)
+        report = components.notifier.run(components.load_manifest(source), source)
         planned += report.items
     return {"items": planned}
 
