@@ -13,11 +13,13 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 from notifications_python_client.errors import HTTPError
 
 from subscriber_lambda.adapters.govuk_notify import NotifyTexts, e164, is_stop
 from subscriber_lambda.adapters.govuk_notify import classify as classify_notify
 from subscriber_lambda.adapters.sms_voice import AmazonTexts
+from subscriber_lambda.adapters.sms_voice import classify as classify_sms
 from subscriber_lambda.ports import (
     DeliveryDeferred,
     DeliveryRefused,
@@ -368,3 +370,52 @@ def test_an_opt_out_list_aws_does_not_know_makes_it_unavailable(sms: FakeSmsVoic
     texts = AmazonTexts(client=sms_client(sms), opt_out_list="Noticeboard")
     with pytest.raises(ProviderUnavailable, match="ResourceNotFoundException"):
         list(texts.opt_outs(T0))
+
+
+def aws_error(code: str, message: str, **extra: Any) -> ClientError:
+    response: Any = {"Error": {"Code": code, "Message": message}, **extra}
+    return ClientError(response, "SendTextMessage")
+
+
+@pytest.mark.parametrize(
+    ("error", "failure"),
+    [
+        (
+            aws_error(
+                "ValidationException",
+                "Invalid",
+                Reason="INVALID_PARAMETER",
+                Fields=[{"Name": "DestinationPhoneNumber", "Message": "Invalid"}],
+            ),
+            DeliveryRefused,
+        ),
+        (
+            aws_error("ValidationException", "Blocked", Reason="DESTINATION_COUNTRY_BLOCKED"),
+            DeliveryRefused,
+        ),
+        (
+            aws_error(
+                "ConflictException", "Opted out", Reason="DESTINATION_PHONE_NUMBER_OPTED_OUT"
+            ),
+            DeliveryRefused,
+        ),
+        (
+            aws_error("ValidationException", "Bad body", Reason="MISSING_PARAMETER"),
+            ProviderUnavailable,
+        ),
+        (
+            aws_error("ValidationException", "Not registered", Reason="SENDER_ID_NOT_REGISTERED"),
+            ProviderUnavailable,
+        ),
+        (aws_error("ConflictException", "Busy", Reason="RESOURCE_NOT_ACTIVE"), ProviderUnavailable),
+        (aws_error("ThrottlingException", "Slow down"), DeliveryDeferred),
+        (aws_error("ServiceQuotaExceededException", "Spend limit"), DeliveryDeferred),
+        (aws_error("AccessDeniedException", "No"), ProviderUnavailable),
+        (aws_error("ResourceNotFoundException", "No such pool"), ProviderUnavailable),
+        (aws_error("InternalServerException", "Oops"), ProviderUnavailable),
+    ],
+)
+def test_amazon_errors_are_sorted_by_code_and_reason(
+    error: ClientError, failure: type[Exception]
+) -> None:
+    assert type(classify_sms(error, NUMBER)) is failure
