@@ -1,6 +1,6 @@
-"""The mailer and queue contracts, run against both sets of adapters: SMTP (aiosmtpd on
-127.0.0.1) and SES (moto's server, with SES's refusals and throttling added); the inline
-queue and SQS (moto's server)."""
+"""The mailer and queue contracts, run against every adapter: SMTP (aiosmtpd on
+127.0.0.1), SES (moto's server, with SES's refusals and throttling added) and GOV.UK Notify
+(tests/fake_notify.py); the inline queue and SQS (moto's server)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import boto3
 import pytest
 from aiosmtpd.controller import Controller
 
+from subscriber_lambda.adapters.govuk_notify import NotifyMailer
 from subscriber_lambda.adapters.inline_queue import InlineQueue
 from subscriber_lambda.adapters.ses_mailer import SesMailer
 from subscriber_lambda.adapters.smtp_mailer import SmtpMailer, classify
@@ -28,6 +29,7 @@ from subscriber_lambda.ports import (
     ProviderUnavailable,
     Queue,
 )
+from tests.fake_notify import API_KEY, EMAIL_TEMPLATE, fake_notify
 from tests.moto_server import SesFaults, moto_with_ses
 from tests.services import free_port
 from tests.test_subscriptions import Inbox
@@ -61,9 +63,18 @@ class MailSystem:
     go_down: Callable[[], None]
 
 
-@pytest.fixture(params=["smtp", "ses"])
+@pytest.fixture(params=["smtp", "ses", "notify"])
 def mail_system(request: pytest.FixtureRequest) -> Iterator[MailSystem]:
-    if request.param == "smtp":
+    if request.param == "notify":
+        with fake_notify() as notify:
+            yield MailSystem(
+                NotifyMailer(API_KEY, EMAIL_TEMPLATE, base_url=notify.url),
+                lambda: len(notify.sent("email")),
+                notify.invalid.add,  # answered "email_address Not a valid email address"
+                None,  # Notify takes or refuses each message; later failures are callbacks
+                notify.stop,
+            )
+    elif request.param == "smtp":
         inbox, port = Inbox(), free_port()
         controller = Controller(inbox, hostname="127.0.0.1", port=port)
         controller.start()
@@ -114,7 +125,7 @@ def test_an_address_refused_for_good_raises_refused_and_the_next_message_goes(
 
 def test_a_message_refused_for_now_raises_deferred(mail_system: MailSystem) -> None:
     if mail_system.defer is None:
-        pytest.skip("SES takes or rejects each message at once; later bounces are events")
+        pytest.skip("SES and Notify take or refuse each message at once; bounces come later")
     mail_system.defer("busy@example.net")
     with pytest.raises(DeliveryDeferred) as deferred:
         mail_system.mailer.send(message_to("busy@example.net"))
@@ -131,6 +142,26 @@ def test_a_mail_system_that_is_down_raises_unavailable(mail_system: MailSystem) 
         mail_system.mailer.send(MESSAGE)
     with pytest.raises(ProviderUnavailable):
         mail_system.mailer.send(MESSAGE)
+
+
+def test_notify_gets_the_subject_plain_text_and_item_but_not_the_html() -> None:
+    message = build_message(
+        {"subject": "Flood: Ynys Môn", "text": "Move to higher ground £", "html": "<p>x</p>"},
+        Envelope("C <noticeboard@example.org>", "r@example.net", "https://x/m", "https://x/u", "x"),
+        datetime(2026, 11, 28, tzinfo=UTC),
+        item_id="alerts/flood-riverside",
+    )
+    with fake_notify() as notify:
+        NotifyMailer(API_KEY, EMAIL_TEMPLATE, base_url=notify.url).send(message)
+        NotifyMailer(API_KEY, EMAIL_TEMPLATE, base_url=notify.url).send(MESSAGE)
+        first, second = notify.sent("email")
+    assert (first.to, first.template_id) == ("r@example.net", EMAIL_TEMPLATE)
+    assert first.personalisation == {
+        "subject": "Flood: Ynys Môn",
+        "body": "Move to higher ground £",
+    }
+    assert first.reference == "alerts/flood-riverside"
+    assert second.reference is None  # no item, no reference
 
 
 def test_after_a_refused_recipient_smtp_goes_on_over_the_same_connection() -> None:
