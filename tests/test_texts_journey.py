@@ -1,0 +1,279 @@
+"""A resident who wants alerts by text, end to end on the embedded default: the subscribe
+form over HTTP, the confirmation email through SMTP, the code by text through the GOV.UK
+Notify client to the local Notify stand-in, ``python -m subscriber_lambda notify`` as a
+council runs it, and the council's Bluesky and Mastodon accounts on the local stand-in."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from subscriber_lambda.adapters.sqlite_store import SqliteStore
+from subscriber_lambda.core.texts import text_length
+from tests.fake_notify import API_KEY, SMS_TEMPLATE, FakeNotify, fake_notify
+from tests.fake_social import (
+    ACCESS_TOKEN,
+    APP_PASSWORD,
+    HANDLE,
+    FakeSocial,
+    start_fake_social,
+    stop_fake_social,
+)
+from tests.http_server import backend_environment, running
+from tests.services import free_port
+from tests.sitebuilder import build, item
+from tests.test_subscriptions import KEY, Inbox, body, confirmation_link, fetch
+
+LONDON = ZoneInfo("Europe/London")
+NUMBER = "+447400900123"
+# Items are published an hour ago and residents signed up before that: posts are made only
+# for items revised within the last day, and notify runs on the real clock.
+NOW = datetime.now(UTC).replace(second=0, microsecond=0)
+
+
+def local(moment: datetime) -> str:
+    return moment.astimezone(LONDON).strftime("%Y-%m-%d %H:%M")
+
+
+def alert(slug: str, minutes_ago: int, **fields: str) -> str:
+    return item(
+        "alerts",
+        Slug=slug,
+        Wards="walmer",
+        Date=local(NOW - timedelta(minutes=minutes_ago)),
+        Expires=local(NOW + timedelta(days=2)),
+        **fields,
+    )
+
+
+FLOOD = {"alerts/flood.md": alert("flood", 60, Title="Flood warning: Walmer seafront")}
+UPDATED = {
+    **FLOOD,
+    "alerts/flood-update.md": alert(
+        "flood-update", 30, Title="Flood warning extended: Walmer seafront", Updates="flood"
+    ),
+}
+STORM = {**UPDATED, "alerts/storm.md": alert("storm", 10, Title="Storm warning: Walmer")}
+
+
+@dataclass
+class Journey:
+    tmp: Path
+    base: str
+    inbox: Inbox
+    notify_api: FakeNotify
+    social: FakeSocial
+    env: dict[str, str]
+
+    def post(self, path: str, fields: dict[str, Any]) -> tuple[int, str]:
+        import urllib.request
+        from urllib.parse import urlencode
+
+        request = urllib.request.Request(
+            self.base + path,
+            data=urlencode(fields, doseq=True).encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        return fetch(request)
+
+    def get(self, url: str) -> tuple[int, str]:
+        import urllib.request
+
+        return fetch(urllib.request.Request(url if url.startswith("http") else self.base + url))
+
+    def publish(self, files: dict[str, str]) -> Path:
+        """The officer's commit, built as the site is built."""
+        return build(self.tmp / "site", files, now=NOW.isoformat())
+
+    def notify(self, site: Path, **env: str) -> subprocess.CompletedProcess[str]:
+        manifest = site / "api" / "v1" / "notify.json"
+        return subprocess.run(
+            [sys.executable, "-m", "subscriber_lambda", "notify", str(manifest)],
+            env={**os.environ, **self.env, "SITE_URL": self.base, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    def texts(self) -> list[str]:
+        """The alert texts the provider took (codes left out)."""
+        return [
+            a.personalisation["body"]
+            for a in self.notify_api.sent("sms")
+            if a.reference != "phone-code"
+        ]
+
+    def wait_for_code(self) -> str:
+        import time
+
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            codes = [a for a in self.notify_api.sent("sms") if a.reference == "phone-code"]
+            if codes:
+                found = re.search(r"\b(\d{6})\b", codes[-1].personalisation["body"])
+                assert found is not None
+                return found.group(1)
+            time.sleep(0.05)
+        raise AssertionError("no code was texted")
+
+
+def secret_file(folder: Path, name: str, value: str) -> str:
+    path = folder / name
+    path.write_text(value + "\n")
+    path.chmod(0o600)
+    return path.as_uri()
+
+
+@pytest.fixture
+def journey(tmp_path: Path) -> Iterator[Journey]:
+    site = build(tmp_path / "site", FLOOD, now=NOW.isoformat())
+    inbox = Inbox()
+    smtp_port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    social, social_server, social_thread = start_fake_social()
+    var = tmp_path / "var"
+    env = backend_environment(var, KEY, smtp_port)
+    try:
+        with fake_notify() as notify_api:
+            env.update(
+                {
+                    "SUBSCRIBER_TEXTS": "notify:",
+                    "NOTIFY_API_KEY": secret_file(var, "notify-key", API_KEY),
+                    "NOTIFY_SMS_TEMPLATE": SMS_TEMPLATE,
+                    "NOTIFY_BASE_URL": notify_api.url,
+                    "SOCIAL_BLUESKY": social.url.replace("http://", f"http://{HANDLE}@"),
+                    "SOCIAL_BLUESKY_PASSWORD": secret_file(var, "bluesky", APP_PASSWORD),
+                    "SOCIAL_MASTODON": social.url,
+                    "SOCIAL_MASTODON_TOKEN": secret_file(var, "mastodon", ACCESS_TOKEN),
+                }
+            )
+            signed_up = lambda: NOW - timedelta(hours=2)  # noqa: E731
+            with running(site, env, signed_up) as base:
+                yield Journey(tmp_path, base, inbox, notify_api, social, env)
+    finally:
+        stop_fake_social(social_server, social_thread)
+        controller.stop()
+
+
+def sign_up_for_texts(journey: Journey, email: str = "resident@example.net") -> None:
+    status, page = journey.post(
+        "/subscriptions/subscribe",
+        {
+            "email": email,
+            "topics": ["alerts"],
+            "wards": ["walmer"],
+            "frequency": "immediate",
+            "phone": "07400 900 123",
+            "text_topics": ["alerts"],
+        },
+    )
+    assert status == 200, page
+    link = confirmation_link(journey.inbox.wait_for(email, 1)[0])
+    status, page = journey.get(link)
+    token = re.search(r'name="token" value="([^"]+)"', page)
+    assert token is not None
+    status, page = journey.post("/subscriptions/confirm", {"token": html.unescape(token.group(1))})
+    assert status == 200 and "Confirm your mobile number" in page
+    assert "\u2022\u2022\u2022\u2022 123" in page and NUMBER not in page
+    phone_token = re.search(
+        r'action="/subscriptions/confirm-phone"[^>]*>\s*<input type="hidden" name="token" '
+        r'value="([^"]+)"',
+        page,
+    )
+    assert phone_token is not None
+    code = journey.wait_for_code()
+    wrong = "000000" if code != "000000" else "111111"
+    fields = {"token": html.unescape(phone_token.group(1))}
+    status, page = journey.post("/subscriptions/confirm-phone", {**fields, "code": wrong})
+    assert status == 400 and "That code is not right" in page
+    status, page = journey.post("/subscriptions/confirm-phone", {**fields, "code": code})
+    assert status == 200 and "Your number is confirmed" in page
+
+
+def test_a_resident_gets_each_alert_once_by_text_and_the_council_posts_it_once(
+    journey: Journey,
+) -> None:
+    sign_up_for_texts(journey)
+    code_text = journey.notify_api.sent("sms")[0]
+    assert code_text.to == NUMBER and code_text.template_id == SMS_TEMPLATE
+
+    run = journey.notify(journey.publish(FLOOD))
+    assert run.returncode == 0, run.stderr
+    assert "notify plan: 1 items to send; up to 1 emails, 1 texts (2 segments), 2 posts" in (
+        run.stderr
+    )
+    assert "1 emails sent" in run.stdout and "1 texts sent (2 segments)" in run.stdout
+    assert "2 posts" in run.stdout
+    (text,) = journey.texts()
+    assert text.startswith("Moderate alert: Flood warning: Walmer seafront\n")
+    assert f"\nhttp://127.0.0.1:8000/alerts/flood/\nStop: {journey.base}/subscriptions/stop?c=" in (
+        text
+    )
+    assert text_length(text).segments <= 2
+    assert len(journey.inbox.to("resident@example.net")) == 2  # the confirmation, the alert
+    (bluesky,) = journey.social.bluesky_posts
+    (mastodon,) = journey.social.mastodon_posts
+    assert "Flood warning: Walmer seafront" in bluesky["record"]["text"]
+    assert bluesky["record"]["langs"] == ["en"] and mastodon["language"] == "en"
+
+    # The warning is extended: one more text, and a reply in each network's thread.
+    run = journey.notify(journey.publish(UPDATED))
+    assert run.returncode == 0, run.stderr
+    assert len(journey.texts()) == 2 and "extended" in journey.texts()[1]
+    root, reply = journey.social.bluesky_posts
+    assert reply["record"]["reply"]["root"]["uri"] == root["uri"]
+    first, second = journey.social.mastodon_posts
+    assert second["in_reply_to_id"] == first["id"]
+
+    # Running notify again sends and posts nothing.
+    again = journey.notify(journey.publish(UPDATED))
+    assert again.returncode == 0, again.stderr
+    assert "notify plan: 0 items to send" in again.stderr
+    assert "0 texts sent" in again.stdout and "0 posts" in again.stdout
+    assert len(journey.texts()) == 2 and len(journey.social.bluesky_posts) == 2
+    assert len(journey.social.mastodon_posts) == 2
+
+    # The resident replies STOP: the next alert comes by email only.
+    journey.notify_api.receive(NUMBER.lstrip("+"), "Stop")
+    run = journey.notify(journey.publish(STORM))
+    assert run.returncode == 0, run.stderr
+    assert len(journey.texts()) == 2
+    assert "Storm warning" in body(journey.inbox.to("resident@example.net")[-1], "plain")
+    store = SqliteStore(journey.tmp / "var" / "subscribers.db")
+    try:
+        (resident,) = list(store.subscribers())
+        assert resident.phone is None and resident.preferences.text_topics == {"alerts"}
+    finally:
+        store.close()
+
+
+def test_the_stop_link_in_a_text_stops_texts_and_keeps_emails(journey: Journey) -> None:
+    sign_up_for_texts(journey)
+    journey.notify(journey.publish(FLOOD))
+    (text,) = journey.texts()
+    link = text.rsplit("Stop: ", 1)[1]
+    status, page = journey.get(link)  # a phone's link preview changes nothing
+    assert status == 200 and "Stop texts" in page
+    run = journey.notify(journey.publish(UPDATED), DRY_RUN="1")
+    assert "up to 1 emails, 1 texts" in run.stderr and "DRY_RUN" in run.stderr
+    assert len(journey.texts()) == 1 and len(journey.social.bluesky_posts) == 1
+    status, page = journey.post(link.removeprefix(journey.base), {})
+    assert status == 200 and "Texts stopped" in page
+    run = journey.notify(journey.publish(UPDATED))
+    assert run.returncode == 0, run.stderr
+    assert len(journey.texts()) == 1
+    assert "extended" in body(journey.inbox.to("resident@example.net")[-1], "plain")
