@@ -111,7 +111,6 @@ class FromEnvironment:
             self.clock,
             config.send_exercises,
             texts=self.texts,
-            social=self.social,
         )
 
     @cached_property

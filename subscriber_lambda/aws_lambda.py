@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -30,6 +31,7 @@ from .digest import Digester
 from .mail_jobs import MailJob, MailJobs
 from .notify import Delivery, Notifier, NotifyReport
 from .ports import ProviderUnavailable, Store
+from .social import SocialPoster
 
 logger = logging.getLogger(__name__)
 
@@ -65,13 +67,18 @@ class Components(Protocol):
     @property
     def load_manifest(self) -> Callable[[str], dict[str, Any]]: ...
 
+    @property
+    def social(self) -> SocialPoster | None:
+        """The council's accounts: only the publishing function posts."""
+
 
 def publish(components: Components, event: Mapping[str, Any]) -> dict[str, int]:
     planned = 0
     for record in event.get("Records", []):
         bucket, key = record["s3"]["bucket"]["name"], record["s3"]["object"]["key"]
         source = f"s3://{bucket}/{key}"
-        report = components.notifier.run(components.load_manifest(source), source)
+        notifier = replace(components.notifier, social=components.social)
+        report = notifier.run(components.load_manifest(source), source)
         planned += report.items
     return {"items": planned}
 

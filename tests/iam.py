@@ -277,6 +277,15 @@ def _sesv2(call: Call) -> list[Need]:
     return [Need(action, resource, context) for action in actions for resource in resources]
 
 
+def _sms_voice(call: Call) -> list[Need]:
+    """End User Messaging SMS authorises a text against the origination identity and
+    configuration set it names, and against "*" when it names neither."""
+    assert call.operation == "SendTextMessage", call.operation
+    named = [call.params.get(key) for key in ("OriginationIdentity", "ConfigurationSetName")]
+    resources = [str(value) for value in named if value] or ["*"]
+    return [Need("sms-voice:SendTextMessage", resource) for resource in resources]
+
+
 NEEDS: dict[str, Callable[[Call], list[Need]]] = {
     "dynamodb": _dynamodb,
     "s3": _s3,
@@ -284,6 +293,7 @@ NEEDS: dict[str, Callable[[Call], list[Need]]] = {
     "ssm": _ssm,
     "ses": _ses,
     "sesv2": _sesv2,
+    "pinpoint-sms-voice-v2": _sms_voice,
 }
 
 

@@ -42,6 +42,7 @@ from subscriber_lambda.notify import Links, Notifier
 from subscriber_lambda.pages import Pages
 from subscriber_lambda.ports import Mailer
 from subscriber_lambda.site_data import OPTIONS, POSTCODES, SHELL, SiteData
+from subscriber_lambda.social import SocialPoster
 from subscriber_lambda.web import Subscriptions
 from tests.aws_calls import recorded_calls, tally
 from tests.aws_events import FORM, api_event, s3_created, sns, sqs_event, sqs_record
@@ -99,6 +100,7 @@ class Built:
     key: bytes
     load_manifest: Callable[[str], dict[str, Any]]
     clock: Callable[[], datetime] = lambda: NOW
+    social: SocialPoster | None = None
 
 
 class World:

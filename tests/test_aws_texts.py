@@ -102,10 +102,10 @@ class TextsWorld(World):
     def components(self, mailer: Any = None, now: Any = NOW) -> Built:
         built = super().components(mailer or self.outbox, now)
         poster = SocialPoster(self.store, self.social_accounts, frozenset({"alerts"}), built.clock)
-        notifier = replace(built.notifier, texts=self.texts, social=poster)
+        notifier = replace(built.notifier, texts=self.texts)
         pages = Pages(SiteData.load(self.site), "https://n.example.org", texts=True)
         jobs = replace(built.mail_jobs, pages=pages, texts=self.texts, key=KEY)
-        return replace(built, notifier=notifier, mail_jobs=jobs)
+        return replace(built, notifier=notifier, mail_jobs=jobs, social=poster)
 
     def http(self, store: Any = None, now: datetime = NOW) -> Mangum:
         pages = Pages(

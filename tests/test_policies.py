@@ -27,13 +27,24 @@ import pytest
 from subscriber_lambda import aws_entry
 from subscriber_lambda.adapters.dynamodb_store import DynamoStore
 from subscriber_lambda.core.addresses import address_hash
+from subscriber_lambda.core.phones import stop_code
 from subscriber_lambda.core.preferences import Preferences
 from subscriber_lambda.core.tokens import Purpose, Signer
-from subscriber_lambda.mail_jobs import SUBSCRIBE, MailJob
+from subscriber_lambda.mail_jobs import PHONE_CODE, SUBSCRIBE, MailJob
+from subscriber_lambda.ports import Phone
 from subscriber_lambda.site_data import OPTIONS, POSTCODES, SHELL
 from tests.aws_calls import Call, recorded_calls
 from tests.aws_events import FORM, api_event, s3_created, sns, sqs_event, sqs_record
 from tests.dynamodb_local import dynamodb_local
+from tests.fake_sms_voice import FakeSmsVoice, fake_sms_voice
+from tests.fake_social import (
+    ACCESS_TOKEN,
+    APP_PASSWORD,
+    HANDLE,
+    FakeSocial,
+    start_fake_social,
+    stop_fake_social,
+)
 from tests.iam import ACCOUNT, Deployment, Statement, functions, needs
 from tests.moto_server import CREDENTIALS, SesFaults, moto_server
 from tests.sitebuilder import build, item
@@ -72,24 +83,44 @@ class Services:
     dynamodb: str
     moto: str
     site: Path
+    sms: FakeSmsVoice
+    social: FakeSocial
+
+    @property
+    def parameters(self) -> dict[str, str]:
+        """The template's parameters, with texts and both social accounts configured
+        (the stand-ins speak http on loopback: the template's pattern is for councils)."""
+        return {
+            **PARAMETERS,
+            "Texts": "sms-voice:",
+            "SocialBluesky": self.social.url.replace("http://", f"http://{HANDLE}@"),
+            "SocialMastodon": self.social.url,
+        }
 
 
 @pytest.fixture(scope="module")
 def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
+    recent = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M")  # posted
     files = {
-        "alerts/flood.md": item("alerts", Slug="flood", Wards="walmer", Date="2026-11-27 09:00"),
+        "alerts/flood.md": item("alerts", Slug="flood", Wards="walmer", Date=recent),
         "notices/plan.md": item("notices", Slug="plan", Wards="walmer", Date="2026-11-26 09:00"),
     }
-    site = build(tmp_path_factory.mktemp("policy-site"), files, now="2026-11-28T12:00:00+00:00")
-    with dynamodb_local() as dynamodb, moto_server() as moto:
+    site = build(tmp_path_factory.mktemp("policy-site"), files, now=datetime.now(UTC).isoformat())
+    social, social_server, social_thread = start_fake_social()
+    with dynamodb_local() as dynamodb, moto_server() as moto, fake_sms_voice() as sms:
         options = {"endpoint_url": moto, **CREDENTIALS}
-        boto3.client("ssm", **options).put_parameter(
-            Name=f"/{SECRET}", Value=KEY.hex(), Type="SecureString"
-        )
+        ssm = boto3.client("ssm", **options)
+        ssm.put_parameter(Name=f"/{SECRET}", Value=KEY.hex(), Type="SecureString")
+        for name, value in (
+            ("bluesky-app-password", APP_PASSWORD),
+            ("mastodon-token", ACCESS_TOKEN),
+        ):
+            ssm.put_parameter(Name=f"/noticeboard/social/{name}", Value=value, Type="SecureString")
         sesv2 = boto3.client("sesv2", **options)
         sesv2.create_email_identity(EmailIdentity="example.org")
         sesv2.create_configuration_set(ConfigurationSetName="noticeboard")
-        yield Services(dynamodb, moto, site)
+        yield Services(dynamodb, moto, site, sms, social)
+    stop_fake_social(social_server, social_thread)
 
 
 @dataclass
@@ -101,16 +132,26 @@ class Stack:
     bucket: str
     queues: dict[str, str]
     manifest: dict[str, Any]
+    social: FakeSocial
 
     def revision(self, item_id: str) -> str:
         """The item's revision in the manifest the stack holds."""
         return str(next(i["revision"] for i in self.manifest["items"] if i["id"] == item_id))
 
-    def subscribe(self, address: str, frequency: str = "immediate") -> str:
+    def subscribe(self, address: str, frequency: str = "immediate", number: str = "") -> str:
+        """A confirmed subscriber (with a confirmed mobile number, if ``number``)."""
         email_hash = address_hash(address, KEY)
         topics = frozenset({"alerts", "notices"})
-        preferences = Preferences(topics, frozenset({"walmer"}), frequency=frequency)
+        texts = frozenset({"alerts"} if number else ())
+        preferences = Preferences(
+            topics, frozenset({"walmer"}), frequency=frequency, text_topics=texts
+        )
         self.store.save_subscriber(address, email_hash, preferences, CONFIRMED)
+        if number:
+            number_hash = address_hash(number, KEY)
+            phone = Phone(number, number_hash, stop_code(KEY, number_hash), None)
+            self.store.save_phone(email_hash, phone, "code", CONFIRMED + timedelta(hours=1))
+            self.store.confirm_phone(email_hash, "code", CONFIRMED)
         return email_hash
 
 
@@ -136,9 +177,9 @@ def deploy(services: Services) -> Stack:
     s3.put_object(Bucket=bucket, Key=POSTCODES.format(outward="CT14"), Body=json.dumps(lookup))
     refs = {"SubscribersTable": table, "SiteBucket": bucket, **queues}
     attributes["SubscribersTable.Arn"] = f"arn:aws:dynamodb:eu-west-2:{ACCOUNT}:table/{table}"
-    deployment = Deployment(name, PARAMETERS, refs, attributes)
+    deployment = Deployment(name, services.parameters, refs, attributes)
     manifest = json.loads((services.site / MANIFEST).read_text(encoding="utf-8"))
-    return Stack(deployment, store, bucket, queues, manifest)
+    return Stack(deployment, store, bucket, queues, manifest, services.social)
 
 
 # --- representative events for each handler (made before the calls are recorded) --------
@@ -178,18 +219,25 @@ def ses_refusing(address: str) -> None:
 
 
 def worker_events(stack: Stack) -> list[dict[str, Any]]:
-    """Deliveries (sent, waiting for a digest, refused: the address is suppressed) and a
-    confirmation email."""
+    """Deliveries (sent, waiting for a digest, refused: the address is suppressed; a text),
+    a confirmation email and a code by text."""
     ses_refusing("refused@example.net")
     source = f"s3://{stack.bucket}/{MANIFEST}"
+    texting = stack.subscribe("texts@example.net", number="+447400900123")
     deliveries = [
         [stack.subscribe("now@example.net"), "alerts/flood"],
         [stack.subscribe("daily@example.net", "daily"), "notices/plan"],
         [stack.subscribe("refused@example.net"), "alerts/flood"],
+        [texting, "alerts/flood", "text"],
     ]
     wanted = Preferences(frozenset({"alerts"}), frozenset({"walmer"})).to_dict()
     job = MailJob(SUBSCRIBE, "new@example.net", address_hash("new@example.net", KEY), wanted)
-    bodies = [{"source": source, "deliveries": deliveries}, {"job": job.to_dict()}]
+    code = MailJob(PHONE_CODE, "texts@example.net", texting, phone="+447400900124")
+    bodies = [
+        {"source": source, "deliveries": deliveries},
+        {"job": job.to_dict()},
+        {"job": code.to_dict()},
+    ]
     return [sqs_event(sqs_record(str(n), json.dumps(b)) for n, b in enumerate(bodies))]
 
 
@@ -219,8 +267,12 @@ def digest_events(stack: Stack) -> list[dict[str, Any]]:
 
 
 def publish_events(stack: Stack) -> list[dict[str, Any]]:
+    """A new alert: planned, and posted on Bluesky; Mastodon is down this time (its claim
+    on the post is released), and posts at the second event."""
     stack.subscribe("r@example.net")
-    return [s3_created(stack.bucket, MANIFEST)]
+    social = stack.social
+    social.fail_next("mastodon", 503)
+    return [s3_created(stack.bucket, MANIFEST)] * 2
 
 
 def sweep_events(stack: Stack) -> list[dict[str, Any]]:
@@ -272,6 +324,7 @@ def run_function(
         **stack.deployment.environment(function),
         "AWS_ENDPOINT_URL": services.moto,
         "AWS_ENDPOINT_URL_DYNAMODB": services.dynamodb,
+        "AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2": services.sms.url,
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
         "AWS_DEFAULT_REGION": "eu-west-2",
