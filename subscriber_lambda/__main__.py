@@ -279,8 +279,9 @@ def the_person(args: argparse.Namespace, store: Store, key: bytes) -> str | None
 
 
 def run_export(config: Config, args: argparse.Namespace) -> int:
+    key = config.secret()  # first: without it, nothing is made, not even the store
     store = config.store()
-    email_hash = the_person(args, store, config.secret())
+    email_hash = the_person(args, store, key)
     if email_hash is None:
         return 2
     subscriber = store.subscriber_by_hash(email_hash)
@@ -313,8 +314,9 @@ def run_export(config: Config, args: argparse.Namespace) -> int:
 
 
 def run_erase(config: Config, args: argparse.Namespace) -> int:
+    key = config.secret()  # first: without it, nothing is made, not even the store
     store = config.store()
-    email_hash = the_person(args, store, config.secret())
+    email_hash = the_person(args, store, key)
     if email_hash is None:
         return 2
     erased = store.delete_subscriber(email_hash)

@@ -173,12 +173,16 @@ class Plan:
     texts: int = 0
     segments: int = 0
     posts: int = 0
+    texting: bool = False  # whether texts are configured, so the plan counts them
+    posting: bool = False
 
     def summary(self) -> str:
-        return (
-            f"notify plan: {self.items} items to send; up to {self.emails:,} emails, "
-            f"{self.texts:,} texts ({self.segments:,} segments), {self.posts} posts"
-        )
+        summary = f"notify plan: {self.items} items to send; up to {self.emails:,} emails"
+        if self.texting:
+            summary += f", {self.texts:,} texts ({self.segments:,} segments)"
+        if self.posting:
+            summary += f", {self.posts} posts"
+        return summary
 
 
 def lane_of(item: Mapping[str, Any]) -> str:
@@ -368,7 +372,7 @@ class Notifier:
         without touching the ledger: deliveries per channel, the texts' segments (each
         text's own, stop link included), and posts."""
         items = self.unplanned(manifest["items"])
-        plan = Plan(items=len(items))
+        plan = Plan(len(items), texting=self.texts is not None, posting=self.social is not None)
         segments: dict[tuple[str, str, int], int] = {}
         for delivery in self.plan(items, NotifyReport()):
             if delivery.channel == EMAIL:
