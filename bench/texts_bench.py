@@ -65,7 +65,7 @@ from subscriber_lambda.notify import Links, Notifier
 SITE = "https://noticeboard.dover.gov.uk"
 
 def version(lang, title, area, instruction):
-    url = f"{SITE}/{'' if lang == 'en' else lang + '/'}alerts/flood-warning-river-stour/"
+    url = f"{SITE}/{'' if lang == 'en' else lang + '/'}alerts/flood-stour/"
     text = fit_text([title, area, instruction], url, SITE)
     sent = text_length(text + "\\n" + stop_line(SITE, "x" * STOP_CODE_LENGTH))
     return {"lang": lang, "url": url, "title": title, "summary": title,

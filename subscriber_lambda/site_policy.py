@@ -14,6 +14,14 @@ from pathlib import PurePosixPath
 
 MANIFEST = "api/v1/notify.json"
 SUBSCRIPTIONS = "subscriptions/"
+STOP_TEXTS = "s"  # the stop link in texts (core.texts.STOP_PATH), the one route at the root
+
+
+def is_route(path: str) -> bool:
+    """Whether a path is the subscription backend's (its links carry tokens or codes)."""
+    relative = path.lstrip("/")
+    return relative.startswith(SUBSCRIPTIONS) or relative == STOP_TEXTS
+
 
 # Pagefind names its index files by their content's hash: they can be cached for ever.
 FINGERPRINTED = re.compile(r"^pagefind/.*[._-][0-9a-f]{8,}\.[a-z_]+$")
@@ -129,9 +137,7 @@ def security_headers(path: str, https: bool) -> dict[str, str]:
         # the site itself ('no-referrer' would make browsers send 'Origin: null' with the
         # forms, which the cross-site check refuses).
         "Referrer-Policy": (
-            "strict-origin"
-            if path.lstrip("/").startswith(SUBSCRIPTIONS)
-            else "strict-origin-when-cross-origin"
+            "strict-origin" if is_route(path) else "strict-origin-when-cross-origin"
         ),
         "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
         "Cross-Origin-Opener-Policy": "same-origin",

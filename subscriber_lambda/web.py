@@ -403,7 +403,8 @@ ROUTES: dict[str, dict[str, Route]] = {
     },
     "/subscriptions/find-area": {"GET": Subscriptions.find_area},
     "/subscriptions/confirm-phone": {"POST": Subscriptions.confirm_phone},
-    "/subscriptions/stop": {"GET": Subscriptions.stop_texts, "POST": Subscriptions.stop_texts},
+    # The stop link in every text: at the root, as short as a link can be (ADR 21).
+    "/s": {"GET": Subscriptions.stop_texts, "POST": Subscriptions.stop_texts},
     "/subscriptions/unsubscribe": {
         "GET": Subscriptions.unsubscribe,
         "POST": Subscriptions.unsubscribe,

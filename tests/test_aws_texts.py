@@ -189,9 +189,7 @@ def test_texts_and_posts_through_the_aws_handlers(
     publish(components, world.s3_event())
     world.drain(components, "alerts")
     alerts = [t for t in sms.sent if t.context.get("reference") == "alerts/flood"]
-    assert len(alerts) == 1 and "Stop: https://n.example.org/subscriptions/stop?c=" in (
-        alerts[0].body
-    )
+    assert len(alerts) == 1 and "Stop: https://n.example.org/s?c=" in (alerts[0].body)
     assert len(social.bluesky_posts) == 1 and len(social.mastodon_posts) == 1
 
     world.publish_site(UPDATED)

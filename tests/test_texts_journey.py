@@ -220,9 +220,7 @@ def test_a_resident_gets_each_alert_once_by_text_and_the_council_posts_it_once(
     assert "2 posts" in run.stdout
     (text,) = journey.texts()
     assert text.startswith("Moderate alert: Flood warning: Walmer seafront\n")
-    assert f"\nhttp://127.0.0.1:8000/alerts/flood/\nStop: {journey.base}/subscriptions/stop?c=" in (
-        text
-    )
+    assert f"\nhttp://127.0.0.1:8000/alerts/flood/\nStop: {journey.base}/s?c=" in (text)
     assert text_length(text).segments <= 2
     assert len(journey.inbox.to("resident@example.net")) == 2  # the confirmation, the alert
     (bluesky,) = journey.social.bluesky_posts

@@ -8,6 +8,7 @@ the emails with the theme's templates and writes files.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from subscriber_lambda.core.texts import (
     STOP_CODE_LENGTH,
     fit_post,
     fit_text,
+    plain_text,
     stop_line,
     text_length,
 )
@@ -35,6 +37,8 @@ from .schemas import api_schemas
 
 API = "api/v1"
 PLACEHOLDERS = {"manage_url": "((manage_url))", "unsubscribe_url": "((unsubscribe_url))"}
+
+logger = logging.getLogger(__name__)
 
 
 def as_json(data: Any) -> str:
@@ -177,6 +181,14 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
         short = self.env.get_template(f"types/{item.type.template}/short.txt").render(values)
         lines = [subject, *short.splitlines()]
         text = fit_text(lines, url, site)
+        if not text.startswith(plain_text(subject)):
+            logger.warning(
+                "%s: its text message has room for only %r beside its link and the stop link"
+                " (two parts hold 306 plain characters, or 134 with letters such as ł or ŵ);"
+                " shorten the Title or the Slug",
+                item.path,
+                text.splitlines()[0],
+            )
         # What residents receive: the text and its stop link (every code is as long).
         length = text_length(f"{text}\n{stop_line(site, 'x' * STOP_CODE_LENGTH)}")
         return {

@@ -55,12 +55,10 @@ class SubscriptionsGenerator(Generator):  # type: ignore[misc]
         write_document(writer, self.context, OPTIONS_SAVE_AS, text)
 
 
-def subscription_topics() -> list[dict[str, str]]:
+def subscription_topics() -> list[dict[str, str | bool]]:
     """What residents can subscribe to: one topic per type of content, saying whether the
     council may send it by text message."""
-    return [
-        {"slug": t.folder, "label": t.label, "texts": t.by_text} for t in ITEM_TYPES.values()
-    ]
+    return [{"slug": t.folder, "label": t.label, "texts": t.by_text} for t in ITEM_TYPES.values()]
 
 
 def subscriptions_generator(pelican: Any) -> type[Generator]:

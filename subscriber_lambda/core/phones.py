@@ -69,7 +69,7 @@ def typed_code(typed: str) -> str:
 
 
 def stop_code(key: bytes, number_hash: str) -> str:
-    """The code in a number's stop link (``/subscriptions/stop/CODE``): derived from the
+    """The code in a number's stop link (``/s?c=CODE``): derived from the
     number's keyed hash, so every text to that number carries the same short link and
     nothing else needs keeping."""
     digest = hmac.new(key, f"stop\0{number_hash}".encode(), hashlib.sha256).digest()

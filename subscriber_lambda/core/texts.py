@@ -56,7 +56,9 @@ ELLIPSIS = "..."  # in the GSM alphabet, unlike "…"
 # a link as 23. What fits the first fits both.
 POST_MAX_GRAPHEMES = 300
 GRAPHEME = regex.compile(r"\X")
-STOP_PATH = "/subscriptions/stop?c="  # the route of a text's stop link (web.py)
+# The route of a text's stop link (web.py): at the site's root, so that a text in UCS-2
+# (134 characters in two parts) still has room for a headline beside two links.
+STOP_PATH = "/s?c="
 STOP_CODE_LENGTH = 10  # characters (50 bits) of the code in it (core.phones.stop_code)
 
 
@@ -135,13 +137,14 @@ def fit(lines: Sequence[str], link: str, fits: Callable[[str], bool], ellipsis: 
                 chosen.append(line)
         return text(chosen)
     headline = kept[0] if kept else ""
-    # The longest start of the headline that fits, ending at a word if any does. Each is
-    # tried, longest first: whether one fits is not monotonic in its length (a shorter
-    # start may leave out the one letter that made the whole text UCS-2, and have twice
-    # the room).
+    # The longest start of the headline that fits, ending at a word. Each is tried,
+    # longest first: whether one fits is not monotonic in its length (a shorter start may
+    # leave out the one letter that made the whole text UCS-2, and have twice the room).
+    # A headline of one word may be cut inside it; a longer one never is: half a word
+    # ("Powa...") says nothing.
     words = [m.end() for m in regex.finditer(r"\S+", headline)][:-1]
-    letters = range(len(headline) - 1, 0, -1)
-    for end in [*reversed(words), *letters]:
+    ends = reversed(words) if words else range(len(headline) - 1, 0, -1)
+    for end in ends:
         shortened = headline[:end].rstrip() + ellipsis
         if fits(text([shortened])):
             return text([shortened])
