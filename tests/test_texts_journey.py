@@ -21,7 +21,10 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from subscriber_lambda.adapters.sqlite_store import SqliteStore
+from subscriber_lambda.core.addresses import address_hash
 from subscriber_lambda.core.texts import text_length
+from subscriber_lambda.core.tokens import Purpose, Signer
+from subscriber_lambda.ports import Subscriber
 from tests.fake_notify import API_KEY, SMS_TEMPLATE, FakeNotify, fake_notify
 from tests.fake_social import (
     ACCESS_TOKEN,
@@ -116,18 +119,19 @@ class Journey:
             if a.reference != "phone-code"
         ]
 
-    def wait_for_code(self) -> str:
+    def wait_for_code(self, count: int = 1) -> str:
+        """The code in the ``count``th code texted, once it has been."""
         import time
 
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             codes = [a for a in self.notify_api.sent("sms") if a.reference == "phone-code"]
-            if codes:
-                found = re.search(r"\b(\d{6})\b", codes[-1].personalisation["body"])
+            if len(codes) >= count:
+                found = re.search(r"\b(\d{6})\b", codes[count - 1].personalisation["body"])
                 assert found is not None
                 return found.group(1)
             time.sleep(0.05)
-        raise AssertionError("no code was texted")
+        raise AssertionError(f"no code number {count} was texted")
 
 
 def secret_file(folder: Path, name: str, value: str) -> str:
@@ -275,3 +279,86 @@ def test_the_stop_link_in_a_text_stops_texts_and_keeps_emails(journey: Journey) 
     assert run.returncode == 0, run.stderr
     assert len(journey.texts()) == 1
     assert "extended" in body(journey.inbox.to("resident@example.net")[-1], "plain")
+
+
+def manage_link(journey: Journey, email: str = "resident@example.net") -> str:
+    token = Signer(KEY).make(
+        Purpose.MANAGE, {"h": address_hash(email, KEY)}, NOW - timedelta(hours=2)
+    )
+    return f"/subscriptions/manage?token={token}"
+
+
+def stored(journey: Journey) -> Subscriber:
+    store = SqliteStore(journey.tmp / "var" / "subscribers.db")
+    try:
+        (resident,) = list(store.subscribers())
+        return resident
+    finally:
+        store.close()
+
+
+def test_the_manage_page_changes_what_comes_by_text_and_the_number(journey: Journey) -> None:
+    sign_up_for_texts(journey)
+    link = manage_link(journey)
+    status, page = journey.get(link)
+    assert status == 200 and "Texts now go to \u2022\u2022\u2022\u2022 123" in page
+    assert NUMBER not in page and "07400" not in page
+
+    fields = {"action": "update", "topics": ["alerts"], "wards": ["walmer"], "lang": "en"}
+    status, page = journey.post(link, {**fields, "frequency": "immediate"})
+    assert status == 200 and "Your choices are saved" in page
+    assert stored(journey).preferences.text_topics == frozenset()  # no texts ticked
+
+    status, page = journey.post(link, {**fields, "text_topics": ["alerts"], "phone": "12"})
+    assert status == 400 and "Enter a real mobile phone number" in page
+
+    # A new number: a code goes to it, and texts wait for it.
+    new = {**fields, "text_topics": ["alerts"], "phone": "07400 900 456"}
+    status, page = journey.post(link, new)
+    assert status == 200 and "Confirm your mobile number" in page
+    journey.wait_for_code(2)
+    assert journey.notify_api.sent("sms")[-1].to == "+447400900456"
+    resident = stored(journey)
+    assert resident.phone is not None and resident.phone.number == "+447400900456"
+    assert resident.phone.confirmed_at is None
+    status, page = journey.get(link)
+    assert "waiting for its code" in page and "Confirm my number" in page
+
+    status, page = journey.post(link, {"action": "remove-phone"})
+    assert status == 200 and "Your choices are saved" in page
+    resident = stored(journey)
+    assert resident.phone is None and resident.preferences.text_topics == frozenset()
+
+
+def test_a_code_is_locked_after_five_wrong_tries_and_a_new_one_works(journey: Journey) -> None:
+    status, _ = journey.post(
+        "/subscriptions/subscribe",
+        {
+            "email": "guess@example.net",
+            "topics": ["alerts"],
+            "wards": ["walmer"],
+            "phone": "07400 900 789",
+            "text_topics": ["alerts"],
+        },
+    )
+    link = confirmation_link(journey.inbox.wait_for("guess@example.net", 1)[0])
+    _, page = journey.get(link)
+    token = re.search(r'name="token" value="([^"]+)"', page)
+    assert token is not None
+    _, page = journey.post("/subscriptions/confirm", {"token": html.unescape(token.group(1))})
+    form_token = re.findall(r'name="token" value="([^"]+)"', page)[0]
+    fields = {"token": html.unescape(form_token)}
+    code = journey.wait_for_code()
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(5):
+        status, page = journey.post("/subscriptions/confirm-phone", {**fields, "code": wrong})
+        assert status == 400 and "That code is not right" in page
+    status, page = journey.post("/subscriptions/confirm-phone", {**fields, "code": code})
+    assert status == 400 and "tried too often" in page  # even the right one, now
+    status, page = journey.post("/subscriptions/confirm-phone", {**fields, "action": "resend"})
+    assert status == 200 and "We are sending a new code" in page
+    new_code = journey.wait_for_code(2)
+    status, page = journey.post("/subscriptions/confirm-phone", {**fields, "code": new_code})
+    assert status == 200 and "Your number is confirmed" in page
+    status, _ = journey.post("/subscriptions/confirm-phone", {"code": new_code})
+    assert status == 400  # no token: a bad link, whatever the code
