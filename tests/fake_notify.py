@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 import phonenumbers
 
-from tests.services import free_port
+from tests.services import free_port, serve_on_loopback, stop_serving
 
 SERVICE_ID = "26785a09-ab16-4eb0-8407-a37497a57506"
 SECRET = "3d844edf-8d35-48ac-975b-e847b4f122b0"  # a made-up key for the stand-in only
@@ -137,17 +137,12 @@ class FakeNotify:
             return [a for a in self.accepted if a.kind == kind]
 
     def start(self) -> None:
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), _Handler)
-        server.daemon_threads = True
-        server.fake = self  # type: ignore[attr-defined]
-        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-        self._server = server
+        self._server = serve_on_loopback(self.port, _Handler, self)
 
     def stop(self) -> None:
         """Stop listening: later requests find no server (connection refused)."""
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            stop_serving(self._server)
             self._server = None
 
     # --- the API ---------------------------------------------------------------------

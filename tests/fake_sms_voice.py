@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.services import free_port
+from tests.services import free_port, serve_on_loopback, stop_serving
 
 TARGET_PREFIX = "PinpointSMSVoiceV2."
 E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
@@ -89,16 +89,12 @@ class FakeSmsVoice:
             self.opt_out_lists.setdefault(list_name, {})[number] = at or datetime.now(UTC)
 
     def start(self) -> None:
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), _Handler)
-        server.daemon_threads = True
-        server.fake = self  # type: ignore[attr-defined]
-        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-        self._server = server
+        self._server = serve_on_loopback(self.port, _Handler, self)
 
     def stop(self) -> None:
+        """Stop listening: later requests find no server (connection refused)."""
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            stop_serving(self._server)
             self._server = None
 
     # --- the API ---------------------------------------------------------------------

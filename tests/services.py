@@ -4,7 +4,9 @@ server to listen."""
 from __future__ import annotations
 
 import socket
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -23,3 +25,21 @@ def wait_for_port(port: int, what: str, seconds: float = 20) -> None:
                 return
         time.sleep(0.05)
     pytest.fail(f"{what} did not start on 127.0.0.1:{port}")
+
+
+def serve_on_loopback(
+    port: int, handler: type[BaseHTTPRequestHandler], owner: object
+) -> ThreadingHTTPServer:
+    """A stand-in's HTTP server on 127.0.0.1:``port``, serving in a thread of its own;
+    handlers find ``owner`` (the stand-in's state) as ``self.server.fake``."""
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server.daemon_threads = True
+    server.fake = owner  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    return server
+
+
+def stop_serving(server: ThreadingHTTPServer) -> None:
+    """Stop listening: later requests find no server (connection refused)."""
+    server.shutdown()
+    server.server_close()
