@@ -121,7 +121,7 @@ class MailJobs:
             self.texts.send_text(number, body, PHONE_CODE)
         except DeliveryRefused as error:
             log.warning("phone code for %s refused; number forgotten: %s", email_hash[:8], error)
-            self.store.remove_phone(number_hash)
+            self.store.remove_phone(email_hash)
 
     def _confirmation(self, job: MailJob, preferences: dict[str, Any]) -> dict[str, str]:
         Preferences.from_dict(preferences)  # refuse to seal choices that cannot be read back

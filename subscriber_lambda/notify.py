@@ -584,7 +584,7 @@ class Notifier:
             self.texts.send_text(subscriber.phone.number, body, item_id)
         except DeliveryRefused as error:
             self.store.mark(subscriber.id, item_id, revision, "failed", self.clock(), channel=TEXT)
-            self.store.remove_phone(subscriber.phone.number_hash)
+            self.store.remove_phone(subscriber.email_hash)
             report.numbers_removed += 1
             logger.warning(
                 "%s: subscriber %s's number refused for good; removed: %s",
@@ -672,10 +672,12 @@ def apply_opt_outs(store: Store, texts: TextSender, key: bytes, now: datetime) -
     removed = 0
     for opt_out in texts.opt_outs(now - OPT_OUT_LOOKBACK):
         number_hash = address_hash(opt_out.number, key)
-        subscriber = store.subscriber_by_phone(number_hash)
-        phone = subscriber.phone if subscriber else None
-        if phone and (phone.confirmed_at is None or opt_out.at >= phone.confirmed_at):
-            removed += store.remove_phone(number_hash)
+        subscriber = store.subscriber_by_phone(number_hash)  # who confirmed it
+        if subscriber is None or subscriber.phone is None:
+            continue
+        confirmed = subscriber.phone.confirmed_at
+        if confirmed is None or opt_out.at >= confirmed:  # not a STOP from before it
+            removed += store.remove_phone(subscriber.email_hash)
     if removed:
         logger.info("%d numbers removed: they asked the text provider to stop", removed)
     return removed

@@ -110,28 +110,30 @@ class Store(Protocol):
     def subscriber_by_hash(self, email_hash: str) -> Subscriber | None: ...
 
     def subscriber_by_phone(self, number_hash: str) -> Subscriber | None:
-        """The subscriber whose mobile number (confirmed or not) has this keyed hash."""
+        """The subscriber who confirmed the mobile number with this keyed hash."""
 
     def subscriber_by_stop_code(self, stop_code: str) -> Subscriber | None:
-        """The subscriber whose texts carry this stop link."""
+        """The subscriber whose texts carry this stop link (their confirmed number's)."""
 
     def save_phone(
         self, email_hash: str, phone: Phone, code_hash: str, code_expires: datetime
     ) -> bool:
         """Give the subscriber this number, unconfirmed, waiting for the code whose keyed
         hash is ``code_hash`` (a new code replaces an older one, and its attempts start
-        again). A number is one subscriber's: any other's claim on it goes. False if the
-        subscriber has gone."""
+        again; a new number replaces their old one, and the old one's text ledger). Anyone
+        else who confirmed the number keeps it until this code is typed: typing a
+        stranger's number takes nothing from them. False if the subscriber has gone."""
 
     def confirm_phone(self, email_hash: str, code_hash: str, now: datetime) -> bool | None:
-        """Check a typed code: True confirms the number (from ``now``); False is a wrong
-        code, counted; None when no code is waiting, it has expired, or it has been
-        tried ``core.phones.CODE_ATTEMPTS`` times (a new code is needed)."""
+        """Check a typed code: True confirms the number (from ``now``), and takes it from
+        any other subscriber (the phone is in this resident's hand); False is a wrong code,
+        counted; None when no code is waiting, it has expired, or it has been tried
+        ``core.phones.CODE_ATTEMPTS`` times (a new code is needed)."""
 
-    def remove_phone(self, number_hash: str) -> bool:
-        """Forget a number (STOP, the provider refused it for good, the resident removed
-        it): its subscriber keeps their email. Its text ledger rows go with it. False if no
-        subscriber had it."""
+    def remove_phone(self, email_hash: str) -> bool:
+        """Forget the subscriber's number, confirmed or not (STOP, the provider refused
+        it for good, the resident removed it): they keep their email. Its text ledger
+        rows and its rate-limit window go with it. False if they had none."""
 
     def subscribers(self) -> Iterator[Subscriber]:
         """Every confirmed subscriber, streamed (memory must not grow with their number)."""

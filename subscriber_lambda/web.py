@@ -206,6 +206,8 @@ class Subscriptions:
             return self.bad_link()
         phone = subscriber.phone
         form = self.code_form(subscriber.email_hash, phone.number)
+        if phone.confirmed_at is not None:  # an older form, used again: nothing to do
+            return self.pages.page(200, "phone_confirmed.html", "Your number is confirmed")
         if first(request.form, "action") == "resend":
             if self.limited(phone.number_hash, request.client):
                 return self.pages.problem(429, "too-many")
@@ -247,7 +249,7 @@ class Subscriptions:
         if request.method == "GET":
             return self.pages.page(200, "stop_texts.html", "Stop texts", code=code)
         if subscriber is not None and subscriber.phone is not None:
-            self.store.remove_phone(subscriber.phone.number_hash)
+            self.store.remove_phone(subscriber.email_hash)
             self.changed(subscriber.email_hash)
         return self.pages.page(200, "texts_stopped.html", "Texts stopped")
 
@@ -277,7 +279,7 @@ class Subscriptions:
             self.changed(email_hash)
             return self.pages.page(200, "unsubscribed.html", "You have unsubscribed")
         if action == "remove-phone" and subscriber.phone is not None:
-            self.store.remove_phone(subscriber.phone.number_hash)
+            self.store.remove_phone(email_hash)
             self.changed(email_hash)
             kept = Preferences.from_dict({**subscriber.preferences.to_dict(), "text_topics": []})
             subscriber = self.store.save_subscriber(

@@ -492,8 +492,8 @@ def test_a_number_waits_for_its_code_then_is_confirmed(store: Store) -> None:
     waiting = store.subscriber_by_hash("hash-a")
     assert waiting is not None and waiting.phone == a_phone()
     assert waiting.confirmed_since(TEXT) is None  # nothing by text until the code
-    assert store.subscriber_by_phone("n-123") == waiting
-    assert store.subscriber_by_stop_code("stop123") == waiting
+    assert store.subscriber_by_phone("n-123") is None  # not theirs until then
+    assert store.subscriber_by_stop_code("stop123") is None
     assert store.confirm_phone("hash-a", "wrong", NOW) is False
     assert store.confirm_phone("hash-a", "code-1", NOW + timedelta(minutes=1)) is True
     confirmed = store.subscriber_by_hash("hash-a")
@@ -516,15 +516,21 @@ def test_a_code_expires_and_allows_few_attempts(store: Store) -> None:
     assert store.confirm_phone("hash-a", "code-3", NOW) is True  # a new code starts again
 
 
-def test_a_number_belongs_to_one_subscriber(store: Store) -> None:
+def test_a_number_belongs_to_whoever_typed_its_code(store: Store) -> None:
     store.save_subscriber("a@example.net", "hash-a", TEXTS, NOW)
     store.save_subscriber("b@example.net", "hash-b", TEXTS, NOW)
-    store.save_phone("hash-a", a_phone(), "c", NOW + timedelta(minutes=30))
-    store.save_phone("hash-b", a_phone(), "c", NOW + timedelta(minutes=30))
+    store.save_phone("hash-a", a_phone(), "code-a", NOW + timedelta(minutes=30))
+    assert store.confirm_phone("hash-a", "code-a", NOW)
+    # Someone types a's number: a keeps it, and its stop link, until the code is typed.
+    store.save_phone("hash-b", a_phone(), "code-b", NOW + timedelta(minutes=30))
+    a = store.subscriber_by_hash("hash-a")
+    assert a is not None and a.phone is not None and a.phone.confirmed_at == NOW
+    assert store.subscriber_by_phone("n-123") == a == store.subscriber_by_stop_code("stop123")
+    assert store.confirm_phone("hash-b", "code-b", NOW + timedelta(minutes=1))
     a, b = store.subscriber_by_hash("hash-a"), store.subscriber_by_hash("hash-b")
     assert a is not None and a.phone is None
-    assert b is not None and b.phone == a_phone()
-    assert store.subscriber_by_phone("n-123") == b
+    assert b is not None and b.phone is not None and b.phone.confirmed_at is not None
+    assert store.subscriber_by_phone("n-123") == b == store.subscriber_by_stop_code("stop123")
 
 
 def test_the_ledger_is_kept_per_channel(store: Store) -> None:
@@ -553,12 +559,13 @@ def test_removing_a_number_keeps_the_email_and_forgets_the_texts(
 ) -> None:
     subscriber = store.save_subscriber("a@example.net", "hash-a", TEXTS, NOW)
     store.save_phone("hash-a", a_phone(), "c", NOW + timedelta(minutes=30))
+    store.confirm_phone("hash-a", "c", NOW)
     for channel in (EMAIL, TEXT):
         store.claim(subscriber.id, "alerts/x", "r1", NOW, channel)
         store.mark(subscriber.id, "alerts/x", "r1", "sent", NOW, channel=channel)
     store.hit(address_limit_key("n-123"), 5, 3600, NOW)
-    assert store.remove_phone("n-123") is True
-    assert store.remove_phone("n-123") is False
+    assert store.remove_phone("hash-a") is True
+    assert store.remove_phone("hash-a") is False
     kept = store.subscriber_by_hash("hash-a")
     assert kept is not None and kept.phone is None and kept.email == "a@example.net"
     assert [e.channel for e in store.deliveries_of("hash-a")] == [EMAIL]
@@ -572,6 +579,7 @@ def test_erasing_a_subscriber_forgets_their_number(
 ) -> None:
     subscriber = store.save_subscriber("a@example.net", "hash-a", TEXTS, NOW)
     store.save_phone("hash-a", a_phone(), "c", NOW + timedelta(minutes=30))
+    store.confirm_phone("hash-a", "c", NOW)
     store.claim(subscriber.id, "alerts/x", "r1", NOW, TEXT)
     store.hit(address_limit_key("n-123"), 5, 3600, NOW)
     assert store.delete_subscriber("hash-a")

@@ -5,7 +5,8 @@ Keys (PK, SK):
   their mobile number if they gave one: ``phone``, ``phone_hash``, ``stop_code``,
   ``phone_confirmed_at``, and while a code waits ``code_hash``, ``code_expires``,
   ``code_attempts``). ``N#{phone_hash}``, ``PHONE`` and ``Q#{stop_code}``, ``STOP`` find
-  the subscriber of a number and of a stop link.
+  the subscriber who confirmed a number, and that of a stop link (written when the code
+  is typed, so that typing a stranger's number takes nothing from them).
 - ``S#{email_hash}``, ``D#{item_id}#{revision}``: the sent-ledger of emails, and
   ``D:{channel}#{item_id}#{revision}`` that of another channel (texts); claimed with a
   conditional write, so two workers can never both send one revision to one subscriber
@@ -228,27 +229,26 @@ class DynamoStore:
 
     def subscriber_by_phone(self, number_hash: str) -> Subscriber | None:
         found = self._by_lookup({"PK": f"N#{number_hash}", "SK": "PHONE"})
-        return found if found and found.phone and found.phone.number_hash == number_hash else None
+        phone = found.phone if found else None
+        confirmed = phone and phone.confirmed_at and phone.number_hash == number_hash
+        return found if confirmed else None
 
     def subscriber_by_stop_code(self, stop_code: str) -> Subscriber | None:
         found = self._by_lookup({"PK": f"Q#{stop_code}", "SK": "STOP"})
-        return found if found and found.phone and found.phone.stop_code == stop_code else None
+        phone = found.phone if found else None
+        confirmed = phone and phone.confirmed_at and phone.stop_code == stop_code
+        return found if confirmed else None
 
     def save_phone(
         self, email_hash: str, phone: Phone, code_hash: str, code_expires: datetime
     ) -> bool:
-        """Lookup items first, then the profile: a half-done save leaves lookups that
-        ``subscriber_by_phone`` sees do not match, and is simply repeated."""
+        """On the profile only: the lookups by number and stop code are written when the
+        code is typed (``confirm_phone``), so whoever confirmed the number keeps it."""
         subscriber = self.subscriber_by_hash(email_hash)
         if subscriber is None:
             return False
-        holder = self.subscriber_by_phone(phone.number_hash)
-        if holder is not None and holder.email_hash != email_hash:
-            self.remove_phone(phone.number_hash)
         if subscriber.phone and subscriber.phone.number_hash != phone.number_hash:
-            self.remove_phone(subscriber.phone.number_hash)
-        for key in (("N#" + phone.number_hash, "PHONE"), ("Q#" + phone.stop_code, "STOP")):
-            self._table.put_item(Item={"PK": key[0], "SK": key[1], "email_hash": email_hash})
+            self.remove_phone(email_hash)
         try:
             self._table.update_item(
                 Key={"PK": f"S#{email_hash}", "SK": PROFILE},
@@ -286,10 +286,12 @@ class DynamoStore:
                 ConditionExpression=f"code_hash = :c AND {live}",
                 ExpressionAttributeValues={**values, ":c": code_hash, ":at": now.isoformat()},
             )
-            return True
         except ClientError as error:
             if not _failed_condition(error):
                 raise
+        else:
+            self._take_number(email_hash)
+            return True
         try:  # a live code, not this one: count the attempt
             self._table.update_item(
                 Key=key,
@@ -303,18 +305,37 @@ class DynamoStore:
                 raise
         return None
 
-    def remove_phone(self, number_hash: str) -> bool:
-        subscriber = self.subscriber_by_phone(number_hash)
+    def _take_number(self, email_hash: str) -> None:
+        """The number just confirmed is this subscriber's: the lookups point here, and
+        whoever confirmed it before loses it."""
+        subscriber = self.subscriber_by_hash(email_hash)
+        assert subscriber is not None and subscriber.phone is not None
+        phone = subscriber.phone
+        holder = self.subscriber_by_phone(phone.number_hash)
+        if holder is not None and holder.email_hash != email_hash:
+            self.remove_phone(holder.email_hash)
+        for key in (("N#" + phone.number_hash, "PHONE"), ("Q#" + phone.stop_code, "STOP")):
+            self._table.put_item(Item={"PK": key[0], "SK": key[1], "email_hash": email_hash})
+
+    def remove_phone(self, email_hash: str) -> bool:
+        subscriber = self.subscriber_by_hash(email_hash)
         if subscriber is None or subscriber.phone is None:
             return False
-        self._table.update_item(
-            Key={"PK": f"S#{subscriber.email_hash}", "SK": PROFILE},
-            UpdateExpression="REMOVE " + ", ".join(PHONE_ATTRIBUTES),
-            ConditionExpression="phone_hash = :h",
-            ExpressionAttributeValues={":h": number_hash},
-        )
-        self._forget_phone_lookups(subscriber.phone)
-        self._forget_texts(subscriber.email_hash)
+        phone = subscriber.phone
+        try:
+            self._table.update_item(
+                Key={"PK": f"S#{email_hash}", "SK": PROFILE},
+                UpdateExpression="REMOVE " + ", ".join(PHONE_ATTRIBUTES),
+                ConditionExpression="phone_hash = :h",
+                ExpressionAttributeValues={":h": phone.number_hash},
+            )
+        except ClientError as error:
+            if _failed_condition(error):
+                return False  # changed meanwhile: that change stands
+            raise
+        if self.subscriber_by_phone(phone.number_hash) is None:  # the lookups were ours
+            self._forget_phone_lookups(phone)
+        self._forget_texts(email_hash)
         return True
 
     def _forget_phone_lookups(self, phone: Phone) -> None:

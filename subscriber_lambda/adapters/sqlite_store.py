@@ -140,19 +140,22 @@ MIGRATIONS: list[str] = [
     );
     """,
     # 6: contact points and channels. A subscriber may add a mobile number (confirmed by a
-    # code); the ledger is kept per channel, every earlier row being an email's; the
-    # council's own social posts have a ledger of their own.
+    # code; a confirmed number is one subscriber's); the ledger is kept per channel, every
+    # earlier row being an email's; the council's own social posts have a ledger of their own.
     """
     CREATE TABLE phones (
         subscriber_id INTEGER PRIMARY KEY REFERENCES subscribers(id) ON DELETE CASCADE,
         number TEXT NOT NULL,
-        number_hash TEXT NOT NULL UNIQUE,
-        stop_code TEXT NOT NULL UNIQUE,
+        number_hash TEXT NOT NULL,
+        stop_code TEXT NOT NULL,
         confirmed_at TEXT,
         code_hash TEXT,
         code_expires TEXT,
         code_attempts INTEGER NOT NULL DEFAULT 0
     );
+    CREATE UNIQUE INDEX phones_confirmed ON phones (number_hash) WHERE confirmed_at IS NOT NULL;
+    CREATE INDEX phones_by_number ON phones (number_hash);
+    CREATE INDEX phones_by_stop_code ON phones (stop_code);
     CREATE TABLE deliveries_6 (
         subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
         item_id TEXT NOT NULL,
@@ -311,10 +314,14 @@ class SqliteStore:
         return self._subscriber(row) if row else None
 
     def subscriber_by_phone(self, number_hash: str) -> Subscriber | None:
-        return self._one(f"{SUBSCRIBER} WHERE p.number_hash = ?", number_hash)
+        return self._one(
+            f"{SUBSCRIBER} WHERE p.number_hash = ? AND p.confirmed_at IS NOT NULL", number_hash
+        )
 
     def subscriber_by_stop_code(self, stop_code: str) -> Subscriber | None:
-        return self._one(f"{SUBSCRIBER} WHERE p.stop_code = ?", stop_code)
+        return self._one(
+            f"{SUBSCRIBER} WHERE p.stop_code = ? AND p.confirmed_at IS NOT NULL", stop_code
+        )
 
     def save_phone(
         self, email_hash: str, phone: Phone, code_hash: str, code_expires: datetime
@@ -325,10 +332,7 @@ class SqliteStore:
                 "SELECT id FROM subscribers WHERE email_hash = ?", (email_hash,)
             ).fetchone()
             if row:
-                self._db.execute(
-                    "DELETE FROM phones WHERE number_hash = ? OR subscriber_id = ?",
-                    (phone.number_hash, row[0]),
-                )
+                self._db.execute("DELETE FROM phones WHERE subscriber_id = ?", (row[0],))
                 self._forget_texts(row[0])
                 self._db.execute(
                     """INSERT INTO phones (subscriber_id, number, number_hash, stop_code,
@@ -367,6 +371,15 @@ class SqliteStore:
             if row is None or row[1] is None or row[2] < sortable(now) or row[3] >= CODE_ATTEMPTS:
                 result = None
             elif hmac.compare_digest(row[1], code_hash):
+                # The code proves the phone is in this resident's hand: any other
+                # subscriber's claim on the number goes.
+                for (other,) in self._db.execute(
+                    """DELETE FROM phones WHERE subscriber_id != ? AND number_hash =
+                           (SELECT number_hash FROM phones WHERE subscriber_id = ?)
+                       RETURNING subscriber_id""",
+                    (row[0], row[0]),
+                ).fetchall():
+                    self._forget_texts(other)
                 self._db.execute(
                     """UPDATE phones SET confirmed_at = ?, code_hash = NULL,
                            code_expires = NULL, code_attempts = 0
@@ -386,17 +399,19 @@ class SqliteStore:
             raise
         return result
 
-    def remove_phone(self, number_hash: str) -> bool:
+    def remove_phone(self, email_hash: str) -> bool:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             row = self._db.execute(
-                "DELETE FROM phones WHERE number_hash = ? RETURNING subscriber_id",
-                (number_hash,),
+                """DELETE FROM phones WHERE subscriber_id =
+                       (SELECT id FROM subscribers WHERE email_hash = ?)
+                   RETURNING subscriber_id, number_hash""",
+                (email_hash,),
             ).fetchone()
             if row:
                 self._forget_texts(row[0])
                 self._db.execute(
-                    "DELETE FROM rate_limits WHERE key = ?", (address_limit_key(number_hash),)
+                    "DELETE FROM rate_limits WHERE key = ?", (address_limit_key(row[1]),)
                 )
             self._db.execute("COMMIT")
         except BaseException:
