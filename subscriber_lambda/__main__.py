@@ -43,7 +43,7 @@ from .notify import (
     load_manifest,
     progress_stream,
 )
-from .ports import Store
+from .ports import DeliveryError, Store, TextSender
 from .site_data import OPTIONS, SiteData
 from .social import SocialPoster
 
@@ -171,13 +171,13 @@ def run_notify(config: Config, args: argparse.Namespace) -> int:
         social=social if social.accounts else None,
     )
     try:
-        if texts:
-            apply_opt_outs(store, texts, key, now())
         plan = notifier.forecast(manifest)
         print(plan.summary(), file=sys.stderr, flush=True)
         if os.environ.get("DRY_RUN") not in (None, "", "0"):
-            print("notify: DRY_RUN is set; nothing was sent.", file=sys.stderr)
+            print("notify: DRY_RUN is set; nothing was sent or changed.", file=sys.stderr)
             return 0
+        if texts:
+            read_opt_outs(store, texts, key)
         report = notifier.run(manifest)
     except OSError as error:
         print(
@@ -189,6 +189,19 @@ def run_notify(config: Config, args: argparse.Namespace) -> int:
         if close:
             close()
     return finish("notify", report.summary(), report)
+
+
+def read_opt_outs(store: Store, texts: TextSender, key: bytes) -> None:
+    """The numbers that replied STOP are forgotten before texts go; if the provider cannot
+    say which, the run goes on (emails and posts must not wait for it) and says so."""
+    try:
+        apply_opt_outs(store, texts, key, now())
+    except DeliveryError as error:
+        print(
+            f"notify: could not read who replied STOP ({error}); sending anyway. Texts to a"
+            " number that opted out at the provider are refused there, and it is forgotten.",
+            file=sys.stderr,
+        )
 
 
 def finish(command: str, summary: str, report: DeliveryCounts) -> int:

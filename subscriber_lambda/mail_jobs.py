@@ -21,12 +21,12 @@ from urllib.parse import urlencode
 
 from .core.addresses import address_hash
 from .core.messages import build_message
-from .core.phones import code_hash, new_code, stop_code
+from .core.phones import CODES_PER_HOUR, code_hash, new_code, stop_code
 from .core.preferences import Preferences
 from .core.tokens import Purpose, Signer
 from .notify import Links
 from .pages import Pages
-from .ports import DeliveryRefused, Mailer, Phone, Store, TextSender
+from .ports import DeliveryRefused, Mailer, Phone, Store, TextSender, address_limit_key
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +109,10 @@ class MailJobs:
             log.warning("phone code for %s not sent: no SUBSCRIBER_TEXTS", email_hash[:8])
             return
         number_hash = address_hash(number, self.key)
+        now = self.clock()
+        if not self.store.hit(address_limit_key(number_hash), CODES_PER_HOUR, 3600, now):
+            log.warning("phone code for %s not sent: too many for its number", email_hash[:8])
+            return
         phone = Phone(number, number_hash, stop_code(self.key, number_hash), None)
         code = new_code()
         expires = self.clock() + CODE_LIFETIME
@@ -121,7 +125,7 @@ class MailJobs:
             self.texts.send_text(number, body, PHONE_CODE)
         except DeliveryRefused as error:
             log.warning("phone code for %s refused; number forgotten: %s", email_hash[:8], error)
-            self.store.remove_phone(email_hash)
+            self.store.drop_waiting_phone(email_hash)
 
     def _confirmation(self, job: MailJob, preferences: dict[str, Any]) -> dict[str, str]:
         Preferences.from_dict(preferences)  # refuse to seal choices that cannot be read back

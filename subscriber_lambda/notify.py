@@ -177,12 +177,20 @@ class Plan:
     posting: bool = False
 
     def summary(self) -> str:
-        summary = f"notify plan: {self.items} items to send; up to {self.emails:,} emails"
+        summary = (
+            f"notify plan: {counted(self.items, 'new or changed item')}; "
+            f"up to {counted(self.emails, 'email')}"
+        )
         if self.texting:
-            summary += f", {self.texts:,} texts ({self.segments:,} segments)"
+            summary += f", {counted(self.texts, 'text')} ({counted(self.segments, 'segment')})"
         if self.posting:
-            summary += f", {self.posts} posts"
+            summary += f", {counted(self.posts, 'post')}"
         return summary
+
+
+def counted(number: int, noun: str) -> str:
+    """'1 text', '2 texts', '1,204 emails'."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def lane_of(item: Mapping[str, Any]) -> str:

@@ -59,6 +59,11 @@ PROBLEMS = {
         "This form was sent from another website",
         "Use the form on this website instead.",
     ),
+    "no-code": (
+        "There is no code waiting for your number",
+        "We could not text that number, or it has been removed. Check the number and add it"
+        " again from the link to change your choices in any of our emails.",
+    ),
     "server-error": ("Sorry, there is a problem with the service", "Try again later."),
     "busy": ("Sorry, the service is busy", "Try again in a minute."),
 }
@@ -73,6 +78,16 @@ class Page:
 def choice_items(options: list[tuple[str, str]], chosen: list[str]) -> list[dict[str, Any]]:
     """Checkbox or radio items from (value, label) pairs, ticked where chosen."""
     return [{"value": value, "text": label, "checked": value in chosen} for value, label in options]
+
+
+def number_hint(phone: str = "", waiting: str = "") -> str:
+    """What the form says about the resident's numbers (each already masked)."""
+    if not phone and not waiting:
+        return "For a number from abroad, include the country code, like +48"
+    now = f"Texts go to {phone}. " if phone else ""
+    if waiting:
+        now += f"{waiting} is waiting for its code. "
+    return now + "Leave this empty to keep it as it is."
 
 
 def field_error(errors: Mapping[str, str], name: str) -> dict[str, str] | None:
@@ -100,6 +115,7 @@ class Pages:
         self._env.globals.update(
             items=choice_items,
             field_error=field_error,
+            number_hint=number_hint,
             error_summary=self._error_summary,
             topic_labels=lambda: self.site.topics,
             text_topic_labels=lambda: self.site.text_topics if self.texts else [],

@@ -26,8 +26,8 @@ CHANNELS = (EMAIL, TEXT)
 
 @dataclass(frozen=True)
 class Phone:
-    """A subscriber's mobile number: a second contact point, confirmed by a code sent to
-    it (``confirmed_at`` None until then)."""
+    """A mobile number: a subscriber's second contact point once confirmed by the code
+    sent to it (``confirmed_at``), or one waiting for its code (``confirmed_at`` None)."""
 
     number: str  # E.164
     number_hash: str
@@ -38,7 +38,8 @@ class Phone:
 @dataclass(frozen=True)
 class Subscriber:
     """A resident, known by their confirmed email address (``email_hash`` keys them), with
-    what they chose and, if they gave one, their mobile number."""
+    what they chose and, if they gave one, their confirmed mobile number (``phone``) and a
+    number waiting for its code (``waiting_phone``: a new one, or their first)."""
 
     id: str
     email: str
@@ -46,6 +47,7 @@ class Subscriber:
     preferences: Preferences
     confirmed_at: datetime
     phone: Phone | None = None
+    waiting_phone: Phone | None = None
 
     def confirmed_since(self, channel: str) -> datetime | None:
         """When the contact point for ``channel`` was confirmed; None if it has none."""
@@ -118,22 +120,28 @@ class Store(Protocol):
     def save_phone(
         self, email_hash: str, phone: Phone, code_hash: str, code_expires: datetime
     ) -> bool:
-        """Give the subscriber this number, unconfirmed, waiting for the code whose keyed
-        hash is ``code_hash`` (a new code replaces an older one, and its attempts start
-        again; a new number replaces their old one, and the old one's text ledger). Anyone
-        else who confirmed the number keeps it until this code is typed: typing a
-        stranger's number takes nothing from them. False if the subscriber has gone."""
+        """Keep this number as the subscriber's waiting one, for the code whose keyed hash
+        is ``code_hash`` (replacing any number or code waiting before; its attempts start
+        again). Nothing else changes until the code is typed: their confirmed number keeps
+        its texts, and so does anyone else's (typing a stranger's number takes nothing from
+        them). False if the subscriber has gone."""
+
+    def drop_waiting_phone(self, email_hash: str) -> None:
+        """Forget the number waiting for its code (the provider refused to text it)."""
 
     def confirm_phone(self, email_hash: str, code_hash: str, now: datetime) -> bool | None:
-        """Check a typed code: True confirms the number (from ``now``), and takes it from
-        any other subscriber (the phone is in this resident's hand); False is a wrong code,
+        """Check a typed code: True makes the waiting number the subscriber's (confirmed
+        at ``now``), replacing their old one (and its text ledger), and takes it from any
+        other subscriber (the phone is in this resident's hand); False is a wrong code,
         counted; None when no code is waiting, it has expired, or it has been tried
         ``core.phones.CODE_ATTEMPTS`` times (a new code is needed)."""
 
     def remove_phone(self, email_hash: str) -> bool:
-        """Forget the subscriber's number, confirmed or not (STOP, the provider refused
-        it for good, the resident removed it): they keep their email. Its text ledger
-        rows and its rate-limit window go with it. False if they had none."""
+        """Stop texts to the subscriber (STOP, the provider refused their number for good,
+        they asked): their numbers, confirmed and waiting, their text ledger and their
+        text topics go; they keep their emails. The numbers' rate-limit windows stay until
+        they expire, so removing and adding a number again sends no more codes. False if
+        they had no number."""
 
     def subscribers(self) -> Iterator[Subscriber]:
         """Every confirmed subscriber, streamed (memory must not grow with their number)."""

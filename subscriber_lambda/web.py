@@ -97,14 +97,14 @@ class Subscriptions:
         return self.pages.problem(400, "bad-link")
 
     def limited(self, address_key: str, client: str) -> bool:
-        now = self.clock()
-        for key, (count, window) in (
-            (address_limit_key(address_key), LIMITS["address"]),
-            ("client:" + client, LIMITS["client"]),
-        ):
-            if not self.store.hit(key, count, window, now):
-                return True
-        return False
+        """Over the limit of requests that send email, for this address or this client."""
+        count, window = LIMITS["address"]
+        over = not self.store.hit(address_limit_key(address_key), count, window, self.clock())
+        return over or self.client_limited(client)
+
+    def client_limited(self, client: str) -> bool:
+        count, window = LIMITS["client"]
+        return not self.store.hit("client:" + client, count, window, self.clock())
 
     def _accepted(self, job: MailJob, client: str) -> Page:
         """The one page every accepted sign-up and manage-link request gets."""
@@ -194,32 +194,34 @@ class Subscriptions:
             data = self.signer.read(
                 first(request.form, "token"), Purpose.CONFIRM_PHONE, self.clock()
             )
-            subscriber = self.store.subscriber_by_hash(str(data["h"]))
-        except (TokenError, KeyError):
+        except TokenError:
             return None
-        return subscriber if subscriber and subscriber.phone else None
+        return self.store.subscriber_by_hash(str(data.get("h")))
 
     def confirm_phone(self, request: Request) -> Page:
-        """The code sent by text confirms the number; ``action=resend`` sends a new one."""
+        """The code sent by text confirms the number waiting for it; ``action=resend``
+        sends a new code (the job limits codes per number: ``mail_jobs``)."""
         subscriber = self._phone_subscriber(request)
-        if subscriber is None or subscriber.phone is None:
+        if subscriber is None:
             return self.bad_link()
-        phone = subscriber.phone
-        form = self.code_form(subscriber.email_hash, phone.number)
-        if phone.confirmed_at is not None:  # an older form, used again: nothing to do
-            return self.pages.page(200, "phone_confirmed.html", "Your number is confirmed")
+        waiting = subscriber.waiting_phone
+        if waiting is None:  # confirmed with an earlier form, or the number was refused
+            if subscriber.phone is not None:
+                return self.pages.page(200, "phone_confirmed.html", "Your number is confirmed")
+            return self.pages.problem(400, "no-code")
+        form = self.code_form(subscriber.email_hash, waiting.number)
         if first(request.form, "action") == "resend":
-            if self.limited(phone.number_hash, request.client):
+            if self.client_limited(request.client):
                 return self.pages.problem(429, "too-many")
             self.jobs.post(
-                MailJob(PHONE_CODE, subscriber.email, subscriber.email_hash, phone=phone.number)
+                MailJob(PHONE_CODE, subscriber.email, subscriber.email_hash, phone=waiting.number)
             )
             return self.code_page(200, form, sent=True)
         code = typed_code(first(request.form, "code"))
         if len(code) != CODE_DIGITS:
             return self.code_page(400, form, {"code": f"Enter the {CODE_DIGITS} digits we sent"})
         checked = self.store.confirm_phone(
-            subscriber.email_hash, code_hash(self.key, phone.number_hash, code), self.clock()
+            subscriber.email_hash, code_hash(self.key, waiting.number_hash, code), self.clock()
         )
         if checked is None:
             error = "This code has expired or been tried too often: ask for a new code"
@@ -248,7 +250,7 @@ class Subscriptions:
         subscriber = self.store.subscriber_by_stop_code(code) if code.isalnum() else None
         if request.method == "GET":
             return self.pages.page(200, "stop_texts.html", "Stop texts", code=code)
-        if subscriber is not None and subscriber.phone is not None:
+        if subscriber is not None:
             self.store.remove_phone(subscriber.email_hash)
             self.changed(subscriber.email_hash)
         return self.pages.page(200, "texts_stopped.html", "Texts stopped")
@@ -278,30 +280,23 @@ class Subscriptions:
             self.store.delete_subscriber(email_hash)
             self.changed(email_hash)
             return self.pages.page(200, "unsubscribed.html", "You have unsubscribed")
-        if action == "remove-phone" and subscriber.phone is not None:
+        if action == "remove-phone":
             self.store.remove_phone(email_hash)
             self.changed(email_hash)
-            kept = Preferences.from_dict({**subscriber.preferences.to_dict(), "text_topics": []})
-            subscriber = self.store.save_subscriber(
-                subscriber.email, email_hash, kept, self.clock()
-            )
-            return self.manage_page(200, token, form_of(kept), subscriber, saved=True)
+            kept = self.store.subscriber_by_hash(email_hash) or subscriber
+            return self.manage_page(200, token, form_of(kept.preferences), kept, saved=True)
+        numbers = {p.number for p in (subscriber.phone, subscriber.waiting_phone) if p}
         result = read_form(
-            request.form,
-            self.pages.choices(),
-            need_email=False,
-            has_phone=subscriber.phone is not None,
+            request.form, self.pages.choices(), need_email=False, has_phone=bool(numbers)
         )
         if result.errors or result.preferences is None:
             return self.manage_page(400, token, request.form, subscriber, result.errors)
-        new_number = result.phone and (
-            subscriber.phone is None or subscriber.phone.number != result.phone
-        )
-        if new_number and self.limited(address_hash(result.phone, self.key), request.client):
+        if result.phone and result.phone not in numbers and self.client_limited(request.client):
             return self.pages.problem(429, "too-many")
         self.store.save_subscriber(subscriber.email, email_hash, result.preferences, self.clock())
         self.changed(email_hash)
-        if new_number:
+        if result.phone and result.phone not in numbers:  # a new number: texts go to the
+            # confirmed one, if any, until the code sent to this one is typed
             self.jobs.post(MailJob(PHONE_CODE, subscriber.email, email_hash, phone=result.phone))
             return self.code_page(200, self.code_form(email_hash, result.phone), sent=True)
         saved = self.store.subscriber_by_hash(email_hash) or subscriber
@@ -317,7 +312,7 @@ class Subscriptions:
         saved: bool = False,
     ) -> Page:
         title = "Error: Your emails" if errors else "Your emails"
-        phone = subscriber.phone
+        phone, waiting = subscriber.phone, subscriber.waiting_phone
         return self.pages.page(
             status,
             "manage.html",
@@ -327,10 +322,8 @@ class Subscriptions:
             token=token,
             saved=saved,
             phone=masked(phone.number) if phone else "",
-            phone_confirmed=bool(phone and phone.confirmed_at),
-            code_form=self.code_form(subscriber.email_hash, phone.number)
-            if phone and not phone.confirmed_at
-            else None,
+            waiting=masked(waiting.number) if waiting else "",
+            code_form=self.code_form(subscriber.email_hash, waiting.number) if waiting else None,
         )
 
     def manage_link_form(self, request: Request) -> Page:

@@ -175,7 +175,7 @@ def test_texts_and_posts_through_the_aws_handlers(
     link = re.search(r"/subscriptions/confirm\?token=(\S+)", confirmation)
     assert link is not None
     page = call(app, "/subscriptions/confirm", {"token": link.group(1)})
-    assert "Confirm your mobile number" in page
+    assert "Now confirm your mobile number" in page
     world.drain(components, "routine")  # the code, by text
     (code_text,) = sms.sent
     assert code_text.number == NUMBER and code_text.message_type == "TRANSACTIONAL"

@@ -164,7 +164,7 @@ def test_a_relay_that_is_down_stops_the_run_at_once_and_the_next_run_sends_every
         "0 suppressed, 0 failed, 0 queued for digests\n"
     )
     assert stopped.err == (
-        "notify plan: 4 items to send; up to 8 emails\n"
+        "notify plan: 4 new or changed items; up to 8 emails\n"
         f"notify: stopped: the mail system is unavailable: 127.0.0.1:{port}: "
         "[Errno 111] Connection refused. Run it again: nothing sent is sent twice.\n"
     )

@@ -490,16 +490,18 @@ def test_a_number_waits_for_its_code_then_is_confirmed(store: Store) -> None:
     store.save_subscriber("a@example.net", "hash-a", TEXTS, NOW)
     assert store.save_phone("hash-a", a_phone(), "code-1", NOW + timedelta(minutes=30))
     waiting = store.subscriber_by_hash("hash-a")
-    assert waiting is not None and waiting.phone == a_phone()
+    assert waiting is not None and waiting.waiting_phone == a_phone() and waiting.phone is None
     assert waiting.confirmed_since(TEXT) is None  # nothing by text until the code
     assert store.subscriber_by_phone("n-123") is None  # not theirs until then
     assert store.subscriber_by_stop_code("stop123") is None
     assert store.confirm_phone("hash-a", "wrong", NOW) is False
     assert store.confirm_phone("hash-a", "code-1", NOW + timedelta(minutes=1)) is True
     confirmed = store.subscriber_by_hash("hash-a")
-    assert confirmed is not None and confirmed.phone is not None
-    assert confirmed.phone.confirmed_at == NOW + timedelta(minutes=1)
+    assert confirmed is not None and confirmed.waiting_phone is None
+    assert confirmed.phone == a_phone(confirmed_at=NOW + timedelta(minutes=1))
     assert confirmed.topics_by(TEXT) == {"alerts"} and confirmed.topics_by(EMAIL) == {"notices"}
+    assert store.subscriber_by_phone("n-123") == confirmed
+    assert store.subscriber_by_stop_code("stop123") == confirmed
     assert store.confirm_phone("hash-a", "code-1", NOW) is None  # used: no code waits
     assert store.save_phone("hash-gone", a_phone("+447400900999"), "c", NOW) is False
 
@@ -516,6 +518,28 @@ def test_a_code_expires_and_allows_few_attempts(store: Store) -> None:
     assert store.confirm_phone("hash-a", "code-3", NOW) is True  # a new code starts again
 
 
+def test_a_new_number_waits_while_texts_go_to_the_old_one(store: Store) -> None:
+    subscriber = store.save_subscriber("a@example.net", "hash-a", TEXTS, NOW)
+    store.save_phone("hash-a", a_phone(), "code-1", NOW + timedelta(minutes=30))
+    store.confirm_phone("hash-a", "code-1", NOW)
+    store.claim(subscriber.id, "alerts/x", "r1", NOW, TEXT)
+    store.mark(subscriber.id, "alerts/x", "r1", "sent", NOW, channel=TEXT)
+    store.save_phone("hash-a", a_phone("+447400900456"), "code-2", NOW + timedelta(minutes=30))
+    both = store.subscriber_by_hash("hash-a")
+    assert both is not None and both.phone == a_phone(confirmed_at=NOW)
+    assert both.waiting_phone == a_phone("+447400900456")
+    store.drop_waiting_phone("hash-a")  # the provider refused the new one
+    dropped = store.subscriber_by_hash("hash-a")
+    assert dropped is not None and dropped.waiting_phone is None and dropped.phone is not None
+    store.save_phone("hash-a", a_phone("+447400900456"), "code-3", NOW + timedelta(minutes=30))
+    assert store.confirm_phone("hash-a", "code-3", NOW)
+    moved = store.subscriber_by_hash("hash-a")
+    assert moved is not None and moved.phone == a_phone("+447400900456", NOW)
+    assert store.subscriber_by_phone("n-123") is None  # the old number is nobody's
+    assert store.subscriber_by_phone("n-456") == moved == store.subscriber_by_stop_code("stop456")
+    assert [e.channel for e in store.deliveries_of("hash-a")] == []  # the old number's texts
+
+
 def test_a_number_belongs_to_whoever_typed_its_code(store: Store) -> None:
     store.save_subscriber("a@example.net", "hash-a", TEXTS, NOW)
     store.save_subscriber("b@example.net", "hash-b", TEXTS, NOW)
@@ -528,7 +552,7 @@ def test_a_number_belongs_to_whoever_typed_its_code(store: Store) -> None:
     assert store.subscriber_by_phone("n-123") == a == store.subscriber_by_stop_code("stop123")
     assert store.confirm_phone("hash-b", "code-b", NOW + timedelta(minutes=1))
     a, b = store.subscriber_by_hash("hash-a"), store.subscriber_by_hash("hash-b")
-    assert a is not None and a.phone is None
+    assert a is not None and a.phone is None and a.preferences.text_topics == frozenset()
     assert b is not None and b.phone is not None and b.phone.confirmed_at is not None
     assert store.subscriber_by_phone("n-123") == b == store.subscriber_by_stop_code("stop123")
 
@@ -568,10 +592,14 @@ def test_removing_a_number_keeps_the_email_and_forgets_the_texts(
     assert store.remove_phone("hash-a") is False
     kept = store.subscriber_by_hash("hash-a")
     assert kept is not None and kept.phone is None and kept.email == "a@example.net"
+    assert kept.preferences.text_topics == frozenset() and kept.preferences.topics == {"notices"}
     assert [e.channel for e in store.deliveries_of("hash-a")] == [EMAIL]
     assert store.subscriber_by_phone("n-123") is None
     assert store.subscriber_by_stop_code("stop123") is None
-    assert [row for row in everything_in(store, tmp_path, request) if "n-123" in row] == []
+    # Only the number's rate-limit window stays, until it expires: removing a number and
+    # adding it again sends no more codes.
+    left = [row for row in everything_in(store, tmp_path, request) if "n-123" in row]
+    assert len(left) == 1 and "address:n-123" in left[0]
 
 
 def test_erasing_a_subscriber_forgets_their_number(

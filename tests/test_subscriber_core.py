@@ -442,6 +442,9 @@ def test_codes_and_stop_codes_are_keyed_and_short() -> None:
     assert len(code) == 6 and code.isdigit()
     assert code_hash(b"k" * 32, "n", code) != code_hash(b"j" * 32, "n", code)
     assert typed_code(" 123 456 ") == "123456"
+    assert typed_code("\u0664\u0668\u0669-\u0669\u0668\u0669") == "489989"  # Arabic-Indic
+    assert typed_code("\uff14\uff18\uff19\uff19\uff18\uff19") == "489989"  # full width
+    assert typed_code("\u00b2" * 6) == ""  # superscripts are not digits of a code
     stop = stop_code(b"k" * 32, "number-hash")
     assert (
         len(stop) == STOP_CODE_LENGTH

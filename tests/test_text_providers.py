@@ -246,7 +246,9 @@ def test_numbers_notify_gives_become_e164(given: str, expected: str | None) -> N
         ("end", True),
         ("cancel", True),
         ("please stop", False),
-        ("Stop sending me bin reminders", False),
+        ("Stop sending me these", True),  # a reply that starts with STOP asks to stop
+        ("STOP texts please", True),
+        ("Ending soon?", False),
         ("", False),
     ],
 )

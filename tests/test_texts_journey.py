@@ -22,6 +22,7 @@ from aiosmtpd.controller import Controller
 
 from subscriber_lambda.adapters.sqlite_store import SqliteStore
 from subscriber_lambda.core.addresses import address_hash
+from subscriber_lambda.core.phones import CODES_PER_HOUR
 from subscriber_lambda.core.texts import text_length
 from subscriber_lambda.core.tokens import Purpose, Signer
 from subscriber_lambda.ports import Subscriber
@@ -191,7 +192,7 @@ def sign_up_for_texts(journey: Journey, email: str = "resident@example.net") -> 
     token = re.search(r'name="token" value="([^"]+)"', page)
     assert token is not None
     status, page = journey.post("/subscriptions/confirm", {"token": html.unescape(token.group(1))})
-    assert status == 200 and "Confirm your mobile number" in page
+    assert status == 200 and "Now confirm your mobile number" in page
     assert "\u2022\u2022\u2022\u2022 123" in page and NUMBER not in page
     phone_token = re.search(
         r'action="/subscriptions/confirm-phone"[^>]*>\s*<input type="hidden" name="token" '
@@ -217,7 +218,7 @@ def test_a_resident_gets_each_alert_once_by_text_and_the_council_posts_it_once(
 
     run = journey.notify(journey.publish(FLOOD))
     assert run.returncode == 0, run.stderr
-    assert "notify plan: 1 items to send; up to 1 emails, 1 texts (2 segments), 2 posts" in (
+    assert "notify plan: 1 new or changed item; up to 1 email, 1 text (2 segments), 2 posts" in (
         run.stderr
     )
     assert "1 emails sent" in run.stdout and "1 texts sent (2 segments)" in run.stdout
@@ -244,23 +245,35 @@ def test_a_resident_gets_each_alert_once_by_text_and_the_council_posts_it_once(
     # Running notify again sends and posts nothing.
     again = journey.notify(journey.publish(UPDATED))
     assert again.returncode == 0, again.stderr
-    assert "notify plan: 0 items to send" in again.stderr
+    assert "notify plan: 0 new or changed items" in again.stderr
     assert "0 texts sent" in again.stdout and "0 posts" in again.stdout
     assert len(journey.texts()) == 2 and len(journey.social.bluesky_posts) == 2
     assert len(journey.social.mastodon_posts) == 2
 
     # The resident replies STOP: the next alert comes by email only.
-    journey.notify_api.receive(NUMBER.lstrip("+"), "Stop")
+    journey.notify_api.receive(NUMBER.lstrip("+"), "STOP texts please")
     run = journey.notify(journey.publish(STORM))
     assert run.returncode == 0, run.stderr
     assert len(journey.texts()) == 2
     assert "Storm warning" in body(journey.inbox.to("resident@example.net")[-1], "plain")
-    store = SqliteStore(journey.tmp / "var" / "subscribers.db")
-    try:
-        (resident,) = list(store.subscribers())
-        assert resident.phone is None and resident.preferences.text_topics == {"alerts"}
-    finally:
-        store.close()
+    resident = stored(journey)
+    assert resident.phone is None and resident.preferences.text_topics == frozenset()
+    # ...and can still change their emails.
+    fields = {"action": "update", "topics": ["alerts", "notices"], "wards": ["walmer"]}
+    status, page = journey.post(manage_link(journey), {**fields, "frequency": "immediate"})
+    assert status == 200 and "Your choices are saved" in page
+
+
+def test_emails_and_posts_go_when_the_text_provider_cannot_say_who_replied_stop(
+    journey: Journey,
+) -> None:
+    sign_up_for_texts(journey)
+    journey.notify_api.fail_next(1, 503)  # reading received texts fails; sending works
+    run = journey.notify(journey.publish(FLOOD))
+    assert run.returncode == 0, run.stderr
+    assert "could not read who replied STOP" in run.stderr
+    assert len(journey.texts()) == 1 and len(journey.social.mastodon_posts) == 1
+    assert len(journey.inbox.to("resident@example.net")) == 2
 
 
 def test_the_stop_link_in_a_text_stops_texts_and_keeps_emails(journey: Journey) -> None:
@@ -271,7 +284,7 @@ def test_the_stop_link_in_a_text_stops_texts_and_keeps_emails(journey: Journey) 
     status, page = journey.get(link)  # a phone's link preview changes nothing
     assert status == 200 and "Stop texts" in page
     run = journey.notify(journey.publish(UPDATED), DRY_RUN="1")
-    assert "up to 1 emails, 1 texts" in run.stderr and "DRY_RUN" in run.stderr
+    assert "up to 1 email, 1 text" in run.stderr and "DRY_RUN" in run.stderr
     assert len(journey.texts()) == 1 and len(journey.social.bluesky_posts) == 1
     status, page = journey.post(link.removeprefix(journey.base), {})
     assert status == 200 and "Texts stopped" in page
@@ -301,7 +314,7 @@ def test_the_manage_page_changes_what_comes_by_text_and_the_number(journey: Jour
     sign_up_for_texts(journey)
     link = manage_link(journey)
     status, page = journey.get(link)
-    assert status == 200 and "Texts now go to \u2022\u2022\u2022\u2022 123" in page
+    assert status == 200 and "Texts go to \u2022\u2022\u2022\u2022 123" in page
     assert NUMBER not in page and "07400" not in page
 
     fields = {"action": "update", "topics": ["alerts"], "wards": ["walmer"], "lang": "en"}
@@ -312,22 +325,24 @@ def test_the_manage_page_changes_what_comes_by_text_and_the_number(journey: Jour
     status, page = journey.post(link, {**fields, "text_topics": ["alerts"], "phone": "12"})
     assert status == 400 and "Enter a real mobile phone number" in page
 
-    # A new number: a code goes to it, and texts wait for it.
+    # A new number: a code goes to it, and texts go to the old one until it is typed.
     new = {**fields, "text_topics": ["alerts"], "phone": "07400 900 456"}
     status, page = journey.post(link, new)
     assert status == 200 and "Confirm your mobile number" in page
     journey.wait_for_code(2)
     assert journey.notify_api.sent("sms")[-1].to == "+447400900456"
     resident = stored(journey)
-    assert resident.phone is not None and resident.phone.number == "+447400900456"
-    assert resident.phone.confirmed_at is None
+    assert resident.phone is not None and resident.phone.number == NUMBER
+    assert resident.waiting_phone is not None
+    assert resident.waiting_phone.number == "+447400900456"
     status, page = journey.get(link)
-    assert "waiting for its code" in page and "Confirm my number" in page
+    assert "456 is waiting for its code" in page and "Confirm my number" in page
 
     status, page = journey.post(link, {"action": "remove-phone"})
     assert status == 200 and "Your choices are saved" in page
     resident = stored(journey)
-    assert resident.phone is None and resident.preferences.text_topics == frozenset()
+    assert resident.phone is None and resident.waiting_phone is None
+    assert resident.preferences.text_topics == frozenset()
 
 
 def test_a_code_is_locked_after_five_wrong_tries_and_a_new_one_works(journey: Journey) -> None:
@@ -362,3 +377,40 @@ def test_a_code_is_locked_after_five_wrong_tries_and_a_new_one_works(journey: Jo
     assert status == 200 and "Your number is confirmed" in page
     status, _ = journey.post("/subscriptions/confirm-phone", {"code": new_code})
     assert status == 400  # no token: a bad link, whatever the code
+
+
+def sign_up_without_the_code(journey: Journey, email: str, phone: str) -> None:
+    fields = {"email": email, "topics": ["alerts"], "wards": ["walmer"], "phone": phone}
+    status, _ = journey.post("/subscriptions/subscribe", {**fields, "text_topics": ["alerts"]})
+    assert status == 200
+    _, page = journey.get(confirmation_link(journey.inbox.wait_for(email, 1)[0]))
+    token = re.search(r'name="token" value="([^"]+)"', page)
+    assert token is not None
+    status, _ = journey.post("/subscriptions/confirm", {"token": html.unescape(token.group(1))})
+    assert status == 200
+
+
+def test_someone_typing_a_residents_number_takes_nothing_from_them(journey: Journey) -> None:
+    sign_up_for_texts(journey)
+    sign_up_without_the_code(journey, "someone@example.net", "07400 900 123")
+    journey.wait_for_code(2)  # the resident's phone gets a code they did not ask for...
+    run = journey.notify(journey.publish(FLOOD))
+    assert run.returncode == 0, run.stderr
+    (text,) = journey.texts()  # ...and still gets the alert
+    assert journey.notify_api.sent("sms")[-1].to == NUMBER and "Flood warning" in text
+
+
+def test_codes_to_one_number_are_limited_however_they_are_asked_for(journey: Journey) -> None:
+    for n in range(7):
+        sign_up_without_the_code(journey, f"r{n}@example.net", "07400 900 555")
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + 20  # until the sender threads have done every job
+    while time.monotonic() < deadline:
+        with sqlite3.connect(journey.tmp / "var" / "subscribers.db") as db:
+            if db.execute("SELECT count(*) FROM mail_jobs").fetchone()[0] == 0:
+                break
+        time.sleep(0.1)
+    codes = [a for a in journey.notify_api.sent("sms") if a.reference == "phone-code"]
+    assert len(codes) == CODES_PER_HOUR == 5

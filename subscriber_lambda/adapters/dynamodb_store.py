@@ -1,9 +1,10 @@
 """The store on DynamoDB: one table, for a council (or many) that outgrows one server.
 
 Keys (PK, SK):
-- ``S#{email_hash}``, ``PROFILE``: a confirmed subscriber (address, preferences, and
-  their mobile number if they gave one: ``phone``, ``phone_hash``, ``stop_code``,
-  ``phone_confirmed_at``, and while a code waits ``code_hash``, ``code_expires``,
+- ``S#{email_hash}``, ``PROFILE``: a confirmed subscriber (address, preferences; their
+  confirmed mobile number: ``phone``, ``phone_hash``, ``stop_code``,
+  ``phone_confirmed_at``; a number waiting for its code: ``waiting_phone``,
+  ``waiting_phone_hash``, ``waiting_stop_code``, ``code_hash``, ``code_expires``,
   ``code_attempts``). ``N#{phone_hash}``, ``PHONE`` and ``Q#{stop_code}``, ``STOP`` find
   the subscriber who confirmed a number, and that of a stop link (written when the code
   is typed, so that typing a stranger's number takes nothing from them).
@@ -69,8 +70,9 @@ DIGEST, PENDING = "DIGEST", "PENDING"  # GSI2's partitions
 BATCH_GET = 100  # BatchGetItem's limit
 
 
-PHONE_ATTRIBUTES = (
-    "phone", "phone_hash", "stop_code", "phone_confirmed_at", "code_hash", "code_expires",
+CONFIRMED_PHONE = ("phone", "phone_hash", "stop_code", "phone_confirmed_at")
+WAITING_PHONE = (
+    "waiting_phone", "waiting_phone_hash", "waiting_stop_code", "code_hash", "code_expires",
     "code_attempts",
 )  # fmt: skip
 
@@ -129,14 +131,18 @@ class DynamoStore:
 
     @staticmethod
     def _subscriber(item: dict[str, Any]) -> Subscriber:
-        phone = None
+        phone = waiting = None
         if "phone" in item:
-            confirmed = item.get("phone_confirmed_at")
+            confirmed = datetime.fromisoformat(str(item["phone_confirmed_at"]))
             phone = Phone(
-                str(item["phone"]),
-                str(item["phone_hash"]),
-                str(item["stop_code"]),
-                datetime.fromisoformat(str(confirmed)) if confirmed else None,
+                str(item["phone"]), str(item["phone_hash"]), str(item["stop_code"]), confirmed
+            )
+        if "waiting_phone" in item:
+            waiting = Phone(
+                str(item["waiting_phone"]),
+                str(item["waiting_phone_hash"]),
+                str(item["waiting_stop_code"]),
+                None,
             )
         return Subscriber(
             id=str(item["email_hash"]),
@@ -145,6 +151,7 @@ class DynamoStore:
             preferences=Preferences.from_dict(json.loads(str(item["preferences"]))),
             confirmed_at=datetime.fromisoformat(str(item["confirmed_at"])),
             phone=phone,
+            waiting_phone=waiting,
         )
 
     @staticmethod
@@ -230,31 +237,24 @@ class DynamoStore:
     def subscriber_by_phone(self, number_hash: str) -> Subscriber | None:
         found = self._by_lookup({"PK": f"N#{number_hash}", "SK": "PHONE"})
         phone = found.phone if found else None
-        confirmed = phone and phone.confirmed_at and phone.number_hash == number_hash
-        return found if confirmed else None
+        return found if phone and phone.number_hash == number_hash else None
 
     def subscriber_by_stop_code(self, stop_code: str) -> Subscriber | None:
         found = self._by_lookup({"PK": f"Q#{stop_code}", "SK": "STOP"})
         phone = found.phone if found else None
-        confirmed = phone and phone.confirmed_at and phone.stop_code == stop_code
-        return found if confirmed else None
+        return found if phone and phone.stop_code == stop_code else None
 
     def save_phone(
         self, email_hash: str, phone: Phone, code_hash: str, code_expires: datetime
     ) -> bool:
-        """On the profile only: the lookups by number and stop code are written when the
-        code is typed (``confirm_phone``), so whoever confirmed the number keeps it."""
-        subscriber = self.subscriber_by_hash(email_hash)
-        if subscriber is None:
-            return False
-        if subscriber.phone and subscriber.phone.number_hash != phone.number_hash:
-            self.remove_phone(email_hash)
+        """On the profile only: the lookups by number and stop code change when the code
+        is typed (``confirm_phone``)."""
         try:
             self._table.update_item(
                 Key={"PK": f"S#{email_hash}", "SK": PROFILE},
                 UpdateExpression=(
-                    "SET phone = :n, phone_hash = :h, stop_code = :s, code_hash = :c,"
-                    " code_expires = :x, code_attempts = :zero REMOVE phone_confirmed_at"
+                    "SET waiting_phone = :n, waiting_phone_hash = :h, waiting_stop_code = :s,"
+                    " code_hash = :c, code_expires = :x, code_attempts = :zero"
                 ),
                 ConditionExpression=Attr("PK").exists(),
                 ExpressionAttributeValues={
@@ -270,27 +270,40 @@ class DynamoStore:
             if _failed_condition(error):
                 return False
             raise
-        self._forget_texts(email_hash)
         return True
+
+    def drop_waiting_phone(self, email_hash: str) -> None:
+        try:
+            self._table.update_item(
+                Key={"PK": f"S#{email_hash}", "SK": PROFILE},
+                UpdateExpression="REMOVE " + ", ".join(WAITING_PHONE),
+                ConditionExpression=Attr("PK").exists(),
+            )
+        except ClientError as error:
+            if not _failed_condition(error):
+                raise
 
     def confirm_phone(self, email_hash: str, code_hash: str, now: datetime) -> bool | None:
         key = {"PK": f"S#{email_hash}", "SK": PROFILE}
         live = "code_expires >= :now AND code_attempts < :most"
         values: dict[str, Any] = {":now": sortable(now), ":most": CODE_ATTEMPTS}
-        try:  # the right code, still live: confirmed, in one conditional write
-            self._table.update_item(
+        try:  # the right code, still live: the waiting number is theirs, in one write
+            answer = self._table.update_item(
                 Key=key,
                 UpdateExpression=(
-                    "SET phone_confirmed_at = :at REMOVE code_hash, code_expires, code_attempts"
+                    "SET phone = waiting_phone, phone_hash = waiting_phone_hash,"
+                    " stop_code = waiting_stop_code, phone_confirmed_at = :at"
+                    " REMOVE " + ", ".join(WAITING_PHONE)
                 ),
                 ConditionExpression=f"code_hash = :c AND {live}",
                 ExpressionAttributeValues={**values, ":c": code_hash, ":at": now.isoformat()},
+                ReturnValues="ALL_OLD",
             )
         except ClientError as error:
             if not _failed_condition(error):
                 raise
         else:
-            self._take_number(email_hash)
+            self._take_number(email_hash, answer["Attributes"])
             return True
         try:  # a live code, not this one: count the attempt
             self._table.update_item(
@@ -305,44 +318,43 @@ class DynamoStore:
                 raise
         return None
 
-    def _take_number(self, email_hash: str) -> None:
-        """The number just confirmed is this subscriber's: the lookups point here, and
-        whoever confirmed it before loses it."""
-        subscriber = self.subscriber_by_hash(email_hash)
-        assert subscriber is not None and subscriber.phone is not None
-        phone = subscriber.phone
-        holder = self.subscriber_by_phone(phone.number_hash)
+    def _take_number(self, email_hash: str, before: dict[str, Any]) -> None:
+        """The number just confirmed is this subscriber's: whoever confirmed it before
+        loses it, this subscriber's old number's lookups and texts go, and the lookups
+        point here."""
+        number_hash, stop_code = str(before["waiting_phone_hash"]), str(before["waiting_stop_code"])
+        holder = self.subscriber_by_phone(number_hash)
         if holder is not None and holder.email_hash != email_hash:
             self.remove_phone(holder.email_hash)
-        for key in (("N#" + phone.number_hash, "PHONE"), ("Q#" + phone.stop_code, "STOP")):
-            self._table.put_item(Item={"PK": key[0], "SK": key[1], "email_hash": email_hash})
+        old = self._subscriber(before).phone
+        if old is not None and old.number_hash != number_hash:
+            self._forget_phone_lookups(old)
+            self._forget_texts(email_hash)
+        for pk, sk in (("N#" + number_hash, "PHONE"), ("Q#" + stop_code, "STOP")):
+            self._table.put_item(Item={"PK": pk, "SK": sk, "email_hash": email_hash})
 
     def remove_phone(self, email_hash: str) -> bool:
         subscriber = self.subscriber_by_hash(email_hash)
-        if subscriber is None or subscriber.phone is None:
+        if subscriber is None or (subscriber.phone is None and subscriber.waiting_phone is None):
             return False
-        phone = subscriber.phone
-        try:
-            self._table.update_item(
-                Key={"PK": f"S#{email_hash}", "SK": PROFILE},
-                UpdateExpression="REMOVE " + ", ".join(PHONE_ATTRIBUTES),
-                ConditionExpression="phone_hash = :h",
-                ExpressionAttributeValues={":h": phone.number_hash},
-            )
-        except ClientError as error:
-            if _failed_condition(error):
-                return False  # changed meanwhile: that change stands
-            raise
-        if self.subscriber_by_phone(phone.number_hash) is None:  # the lookups were ours
-            self._forget_phone_lookups(phone)
+        kept = Preferences.from_dict({**subscriber.preferences.to_dict(), "text_topics": []})
+        self._table.update_item(
+            Key={"PK": f"S#{email_hash}", "SK": PROFILE},
+            UpdateExpression="SET preferences = :p REMOVE "
+            + ", ".join((*CONFIRMED_PHONE, *WAITING_PHONE)),
+            ExpressionAttributeValues={":p": json.dumps(kept.to_dict())},
+        )
+        self._set_memberships(email_hash, subscriber.preferences, kept)
+        if subscriber.phone is not None:
+            self._forget_phone_lookups(subscriber.phone)
         self._forget_texts(email_hash)
         return True
 
     def _forget_phone_lookups(self, phone: Phone) -> None:
+        """The lookups of a number its subscriber no longer has."""
         with self._table.batch_writer() as batch:
             batch.delete_item(Key={"PK": f"N#{phone.number_hash}", "SK": "PHONE"})
             batch.delete_item(Key={"PK": f"Q#{phone.stop_code}", "SK": "STOP"})
-            batch.delete_item(Key={"PK": f"R#{address_limit_key(phone.number_hash)}", "SK": RATE})
 
     def _forget_texts(self, email_hash: str) -> None:
         """The ledger rows of every channel but email (the number they went to is gone)."""
@@ -367,6 +379,11 @@ class DynamoStore:
             self._set_memberships(email_hash, previous.preferences, None)
             if previous.phone is not None:
                 self._forget_phone_lookups(previous.phone)
+            with self._table.batch_writer() as batch:
+                for phone in (previous.phone, previous.waiting_phone):
+                    if phone is not None:
+                        limit = address_limit_key(phone.number_hash)
+                        batch.delete_item(Key={"PK": f"R#{limit}", "SK": RATE})
         with self._table.batch_writer() as batch:
             for item in self._partition(f"S#{email_hash}"):
                 if item["SK"] != PROFILE:

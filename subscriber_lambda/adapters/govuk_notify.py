@@ -107,7 +107,8 @@ def e164(number: str) -> str | None:
 
 
 def is_stop(content: str) -> bool:
-    return content.strip().rstrip(".!").strip().casefold() in STOP_WORDS
+    words = content.casefold().replace(".", " ").replace("!", " ").split()
+    return bool(words) and words[0] in STOP_WORDS  # "Stop", "STOP texts please"
 
 
 def _client(api_key: str, base_url: str | None) -> Any:

@@ -29,6 +29,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -139,23 +140,27 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (item_id, revision)
     );
     """,
-    # 6: contact points and channels. A subscriber may add a mobile number (confirmed by a
-    # code; a confirmed number is one subscriber's); the ledger is kept per channel, every
-    # earlier row being an email's; the council's own social posts have a ledger of their own.
+    # 6: contact points and channels. A subscriber may add a mobile number: it waits in
+    # phone_codes for its code, then is theirs in phones (one subscriber's, and their old
+    # number's until then); the ledger is kept per channel, every earlier row being an
+    # email's; the council's own social posts have a ledger of their own.
     """
     CREATE TABLE phones (
         subscriber_id INTEGER PRIMARY KEY REFERENCES subscribers(id) ON DELETE CASCADE,
         number TEXT NOT NULL,
+        number_hash TEXT NOT NULL UNIQUE,
+        stop_code TEXT NOT NULL UNIQUE,
+        confirmed_at TEXT NOT NULL
+    );
+    CREATE TABLE phone_codes (
+        subscriber_id INTEGER PRIMARY KEY REFERENCES subscribers(id) ON DELETE CASCADE,
+        number TEXT NOT NULL,
         number_hash TEXT NOT NULL,
         stop_code TEXT NOT NULL,
-        confirmed_at TEXT,
-        code_hash TEXT,
-        code_expires TEXT,
+        code_hash TEXT NOT NULL,
+        code_expires TEXT NOT NULL,
         code_attempts INTEGER NOT NULL DEFAULT 0
     );
-    CREATE UNIQUE INDEX phones_confirmed ON phones (number_hash) WHERE confirmed_at IS NOT NULL;
-    CREATE INDEX phones_by_number ON phones (number_hash);
-    CREATE INDEX phones_by_stop_code ON phones (stop_code);
     CREATE TABLE deliveries_6 (
         subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
         item_id TEXT NOT NULL,
@@ -191,10 +196,25 @@ MIGRATIONS: list[str] = [
 
 
 SUBSCRIBER = """SELECT s.id, s.email, s.email_hash, s.preferences, s.confirmed_at,
-                     p.number, p.number_hash, p.stop_code, p.confirmed_at
-              FROM subscribers s LEFT JOIN phones p ON p.subscriber_id = s.id"""
+                     p.number, p.number_hash, p.stop_code, p.confirmed_at,
+                     w.number, w.number_hash, w.stop_code
+              FROM subscribers s LEFT JOIN phones p ON p.subscriber_id = s.id
+              LEFT JOIN phone_codes w ON w.subscriber_id = s.id"""
 LEDGER_ROW = "subscriber_id = ? AND item_id = ? AND revision = ? AND channel = ?"
-SubscriberRow = tuple[int, str, str, str, str, str | None, str | None, str | None, str | None]
+SubscriberRow = tuple[int, str, str, str, str, *tuple[str | None, ...]]
+
+
+@contextmanager
+def immediate(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write transaction, taken at once (BEGIN IMMEDIATE): committed when the block ends
+    (a return from inside it included), rolled back if it raises."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def create_owner_only(path: Path) -> None:
@@ -271,11 +291,12 @@ class SqliteStore:
 
     @staticmethod
     def _subscriber(row: SubscriberRow) -> Subscriber:
-        number, number_hash, stop_code, phone_confirmed = row[5:]
-        phone = None
-        if number and number_hash and stop_code:
-            confirmed = datetime.fromisoformat(phone_confirmed) if phone_confirmed else None
-            phone = Phone(number, number_hash, stop_code, confirmed)
+        number, number_hash, stop_code, confirmed, waiting, waiting_hash, waiting_stop = row[5:]
+        phone = waiting_phone = None
+        if number and number_hash and stop_code and confirmed:
+            phone = Phone(number, number_hash, stop_code, datetime.fromisoformat(confirmed))
+        if waiting and waiting_hash and waiting_stop:
+            waiting_phone = Phone(waiting, waiting_hash, waiting_stop, None)
         return Subscriber(
             id=str(row[0]),
             email=row[1],
@@ -283,6 +304,7 @@ class SqliteStore:
             preferences=Preferences.from_dict(json.loads(row[3])),
             confirmed_at=datetime.fromisoformat(row[4]),
             phone=phone,
+            waiting_phone=waiting_phone,
         )
 
     def save_subscriber(
@@ -314,30 +336,23 @@ class SqliteStore:
         return self._subscriber(row) if row else None
 
     def subscriber_by_phone(self, number_hash: str) -> Subscriber | None:
-        return self._one(
-            f"{SUBSCRIBER} WHERE p.number_hash = ? AND p.confirmed_at IS NOT NULL", number_hash
-        )
+        return self._one(f"{SUBSCRIBER} WHERE p.number_hash = ?", number_hash)
 
     def subscriber_by_stop_code(self, stop_code: str) -> Subscriber | None:
-        return self._one(
-            f"{SUBSCRIBER} WHERE p.stop_code = ? AND p.confirmed_at IS NOT NULL", stop_code
-        )
+        return self._one(f"{SUBSCRIBER} WHERE p.stop_code = ?", stop_code)
 
     def save_phone(
         self, email_hash: str, phone: Phone, code_hash: str, code_expires: datetime
     ) -> bool:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            row = self._db.execute(
+        with immediate(self._db) as db:
+            row = db.execute(
                 "SELECT id FROM subscribers WHERE email_hash = ?", (email_hash,)
             ).fetchone()
             if row:
-                self._db.execute("DELETE FROM phones WHERE subscriber_id = ?", (row[0],))
-                self._forget_texts(row[0])
-                self._db.execute(
-                    """INSERT INTO phones (subscriber_id, number, number_hash, stop_code,
-                           confirmed_at, code_hash, code_expires)
-                       VALUES (?, ?, ?, ?, NULL, ?, ?)""",
+                db.execute(
+                    """INSERT OR REPLACE INTO phone_codes (subscriber_id, number, number_hash,
+                           stop_code, code_hash, code_expires, code_attempts)
+                       VALUES (?, ?, ?, ?, ?, ?, 0)""",
                     (
                         row[0],
                         phone.number,
@@ -347,11 +362,14 @@ class SqliteStore:
                         sortable(code_expires),
                     ),
                 )
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
         return row is not None
+
+    def drop_waiting_phone(self, email_hash: str) -> None:
+        self._db.execute(
+            """DELETE FROM phone_codes WHERE subscriber_id =
+                   (SELECT id FROM subscribers WHERE email_hash = ?)""",
+            (email_hash,),
+        )
 
     def _forget_texts(self, subscriber_id: int) -> None:
         self._db.execute(
@@ -360,64 +378,67 @@ class SqliteStore:
         )
 
     def confirm_phone(self, email_hash: str, code_hash: str, now: datetime) -> bool | None:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            row = self._db.execute(
-                """SELECT p.subscriber_id, p.code_hash, p.code_expires, p.code_attempts
-                   FROM phones p JOIN subscribers s ON s.id = p.subscriber_id
+        with immediate(self._db) as db:
+            row = db.execute(
+                """SELECT w.subscriber_id, w.code_hash, w.code_expires, w.code_attempts,
+                          w.number, w.number_hash, w.stop_code
+                   FROM phone_codes w JOIN subscribers s ON s.id = w.subscriber_id
                    WHERE s.email_hash = ?""",
                 (email_hash,),
             ).fetchone()
-            if row is None or row[1] is None or row[2] < sortable(now) or row[3] >= CODE_ATTEMPTS:
-                result = None
-            elif hmac.compare_digest(row[1], code_hash):
-                # The code proves the phone is in this resident's hand: any other
-                # subscriber's claim on the number goes.
-                for (other,) in self._db.execute(
-                    """DELETE FROM phones WHERE subscriber_id != ? AND number_hash =
-                           (SELECT number_hash FROM phones WHERE subscriber_id = ?)
-                       RETURNING subscriber_id""",
-                    (row[0], row[0]),
-                ).fetchall():
-                    self._forget_texts(other)
-                self._db.execute(
-                    """UPDATE phones SET confirmed_at = ?, code_hash = NULL,
-                           code_expires = NULL, code_attempts = 0
+            if row is None or row[2] < sortable(now) or row[3] >= CODE_ATTEMPTS:
+                return None
+            subscriber_id, typed = row[0], hmac.compare_digest(row[1], code_hash)
+            if not typed:
+                db.execute(
+                    """UPDATE phone_codes SET code_attempts = code_attempts + 1
                        WHERE subscriber_id = ?""",
-                    (now.isoformat(), row[0]),
+                    (subscriber_id,),
                 )
-                result = True
-            else:
-                self._db.execute(
-                    "UPDATE phones SET code_attempts = code_attempts + 1 WHERE subscriber_id = ?",
-                    (row[0],),
-                )
-                result = False
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        return result
+                return False
+            # The code proves the phone is in this resident's hand: it replaces their old
+            # number, and any other subscriber's claim on it goes.
+            for (holder,) in db.execute(
+                """DELETE FROM phones WHERE subscriber_id = ? OR number_hash = ?
+                   RETURNING subscriber_id""",
+                (subscriber_id, row[5]),
+            ).fetchall():
+                self._forget_texts(holder)
+                if holder != subscriber_id:
+                    self._clear_text_topics(holder)
+            db.execute(
+                """INSERT INTO phones (subscriber_id, number, number_hash, stop_code,
+                       confirmed_at) VALUES (?, ?, ?, ?, ?)""",
+                (subscriber_id, row[4], row[5], row[6], now.isoformat()),
+            )
+            db.execute("DELETE FROM phone_codes WHERE subscriber_id = ?", (subscriber_id,))
+        return True
+
+    def _clear_text_topics(self, subscriber_id: int) -> None:
+        row = self._db.execute(
+            "SELECT preferences FROM subscribers WHERE id = ?", (subscriber_id,)
+        ).fetchone()
+        if row:
+            kept = {**json.loads(row[0]), "text_topics": []}
+            self._db.execute(
+                "UPDATE subscribers SET preferences = ? WHERE id = ?",
+                (json.dumps(kept), subscriber_id),
+            )
 
     def remove_phone(self, email_hash: str) -> bool:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            row = self._db.execute(
-                """DELETE FROM phones WHERE subscriber_id =
-                       (SELECT id FROM subscribers WHERE email_hash = ?)
-                   RETURNING subscriber_id, number_hash""",
-                (email_hash,),
+        with immediate(self._db) as db:
+            row = db.execute(
+                "SELECT id FROM subscribers WHERE email_hash = ?", (email_hash,)
             ).fetchone()
-            if row:
-                self._forget_texts(row[0])
-                self._db.execute(
-                    "DELETE FROM rate_limits WHERE key = ?", (address_limit_key(row[1]),)
-                )
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        return row is not None
+            if row is None:
+                return False
+            removed = db.execute("DELETE FROM phones WHERE subscriber_id = ?", (row[0],)).rowcount
+            removed += db.execute(
+                "DELETE FROM phone_codes WHERE subscriber_id = ?", (row[0],)
+            ).rowcount
+            self._forget_texts(row[0])
+            self._clear_text_topics(row[0])
+        return removed > 0
 
     def subscribers(self) -> Iterator[Subscriber]:
         """A thousand at a time, each batch its own short query: a cursor left open across
@@ -437,26 +458,24 @@ class SqliteStore:
         return self.subscribers()  # one small server: the core filters everyone
 
     def delete_subscriber(self, email_hash: str) -> bool:
-        """The subscriber's phone and ledger rows go with them (ON DELETE CASCADE), and so do
-        their address's and number's rate limits and any mail the routes have not sent them yet."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            phone = self._db.execute(
+        """The subscriber's numbers and ledger rows go with them (ON DELETE CASCADE), and so do
+        their address's and numbers' rate limits and any mail the routes have not sent
+        them yet."""
+        with immediate(self._db) as db:
+            numbers = db.execute(
                 """SELECT p.number_hash FROM phones p JOIN subscribers s
-                   ON s.id = p.subscriber_id WHERE s.email_hash = ?""",
-                (email_hash,),
-            ).fetchone()
-            deleted = self._db.execute(
+                       ON s.id = p.subscriber_id WHERE s.email_hash = ?
+                   UNION SELECT w.number_hash FROM phone_codes w JOIN subscribers s
+                       ON s.id = w.subscriber_id WHERE s.email_hash = ?""",
+                (email_hash, email_hash),
+            ).fetchall()
+            deleted = db.execute(
                 "DELETE FROM subscribers WHERE email_hash = ?", (email_hash,)
             ).rowcount
-            for key in (email_hash, *(phone or ())):
-                self._db.execute("DELETE FROM rate_limits WHERE key = ?", (address_limit_key(key),))
-            self._db.execute("DELETE FROM mail_jobs WHERE email_hash = ?", (email_hash,))
-            self._db.execute("DELETE FROM address_changes WHERE email_hash = ?", (email_hash,))
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
+            for key in (email_hash, *(number for (number,) in numbers)):
+                db.execute("DELETE FROM rate_limits WHERE key = ?", (address_limit_key(key),))
+            db.execute("DELETE FROM mail_jobs WHERE email_hash = ?", (email_hash,))
+            db.execute("DELETE FROM address_changes WHERE email_hash = ?", (email_hash,))
         return deleted > 0
 
     def deliveries_of(self, email_hash: str) -> list[LedgerEntry]:
@@ -705,13 +724,12 @@ class SqliteStore:
 
     def hit(self, key: str, limit: int, window_seconds: int, now: datetime) -> bool:
         moment = now.timestamp()
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            row = self._db.execute(
+        with immediate(self._db) as db:
+            row = db.execute(
                 "SELECT window_start, count FROM rate_limits WHERE key = ?", (key,)
             ).fetchone()
             if row is None or moment - row[0] >= window_seconds:
-                self._db.execute(
+                db.execute(
                     "INSERT OR REPLACE INTO rate_limits (key, window_start, count) "
                     "VALUES (?, ?, 1)",
                     (key, moment),
@@ -720,11 +738,5 @@ class SqliteStore:
             else:
                 allowed = row[1] < limit
                 if allowed:
-                    self._db.execute(
-                        "UPDATE rate_limits SET count = count + 1 WHERE key = ?", (key,)
-                    )
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
+                    db.execute("UPDATE rate_limits SET count = count + 1 WHERE key = ?", (key,))
         return allowed

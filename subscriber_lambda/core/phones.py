@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+import unicodedata
 
 import phonenumbers
 
@@ -26,6 +27,7 @@ MOBILE_TYPES = {
 MAX_TYPED = 40  # longer than any number written with spaces and a country code
 CODE_DIGITS = 6
 CODE_ATTEMPTS = 5  # wrong codes before a number needs a new code
+CODES_PER_HOUR = 5  # texted to one number, however they were asked for (codes cost money)
 
 
 class PhoneError(ValueError):
@@ -36,13 +38,13 @@ def normalise_phone(typed: str) -> str:
     """The mobile number in E.164, or PhoneError saying what to fix."""
     typed = typed.strip()
     if len(typed) > MAX_TYPED:
-        raise PhoneError("Enter a mobile phone number, like 07700 900 982")
+        raise PhoneError("Enter a mobile phone number, like 07123 456 789")
     try:
         number = phonenumbers.parse(typed, DEFAULT_REGION)
     except phonenumbers.NumberParseException:
-        raise PhoneError("Enter a mobile phone number, like 07700 900 982") from None
+        raise PhoneError("Enter a mobile phone number, like 07123 456 789") from None
     if not phonenumbers.is_valid_number(number):
-        raise PhoneError("Enter a real mobile phone number, like 07700 900 982, or +48 for abroad")
+        raise PhoneError("Enter a real mobile phone number, like 07123 456 789, or +48 for abroad")
     if phonenumbers.number_type(number) not in MOBILE_TYPES:
         raise PhoneError("Enter a mobile phone number: texts cannot go to a landline")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -64,8 +66,11 @@ def code_hash(key: bytes, number_hash: str, code: str) -> str:
 
 
 def typed_code(typed: str) -> str:
-    """The digits of a typed code (residents type spaces, or copy a dash)."""
-    return "".join(c for c in typed if c.isdigit())[: CODE_DIGITS + 1]
+    """The digits of a typed code, as 0-9: residents type spaces or copy a dash, and a
+    phone set to Arabic or to a Far Eastern language types Arabic-Indic or full-width
+    digits."""
+    digits = (unicodedata.decimal(c, None) for c in typed[:MAX_TYPED])
+    return "".join(str(d) for d in digits if d is not None)[: CODE_DIGITS + 1]
 
 
 def stop_code(key: bytes, number_hash: str) -> str:

@@ -131,11 +131,7 @@ def fit(lines: Sequence[str], link: str, fits: Callable[[str], bool], ellipsis: 
         return "\n".join([*parts, link])
 
     if kept and fits(text(kept[:1])):
-        chosen = kept[:1]
-        for line in kept[1:]:
-            if fits(text([*chosen, line])):
-                chosen.append(line)
-        return text(chosen)
+        return text(with_what_fits(kept[:1], kept[1:], text, fits))
     headline = kept[0] if kept else ""
     # The longest start of the headline that fits, ending at a word. Each is tried,
     # longest first: whether one fits is not monotonic in its length (a shorter start may
@@ -146,6 +142,19 @@ def fit(lines: Sequence[str], link: str, fits: Callable[[str], bool], ellipsis: 
     ends = reversed(words) if words else range(len(headline) - 1, 0, -1)
     for end in ends:
         shortened = headline[:end].rstrip() + ellipsis
-        if fits(text([shortened])):
-            return text([shortened])
+        if fits(text([shortened])):  # a shorter headline may leave room for more
+            return text(with_what_fits([shortened], kept[1:], text, fits))
     return link
+
+
+def with_what_fits(
+    chosen: list[str],
+    lines: Sequence[str],
+    text: Callable[[Sequence[str]], str],
+    fits: Callable[[str], bool],
+) -> list[str]:
+    """``chosen``, then each of ``lines`` that still fits, in order."""
+    for line in lines:
+        if fits(text([*chosen, line])):
+            chosen = [*chosen, line]
+    return chosen
