@@ -198,8 +198,8 @@ def read_opt_outs(store: Store, texts: TextSender, key: bytes) -> None:
         apply_opt_outs(store, texts, key, now())
     except DeliveryError as error:
         print(
-            f"notify: could not read who replied STOP ({error}); sending anyway. Texts to a"
-            " number that opted out at the provider are refused there, and it is forgotten.",
+            f"notify: could not read who replied STOP ({error}); sending anyway. Numbers"
+            " that replied STOP since the last run get texts until a run reads them.",
             file=sys.stderr,
         )
 
@@ -299,6 +299,7 @@ def run_export(config: Config, args: argparse.Namespace) -> int:
         return 2
     subscriber = store.subscriber_by_hash(email_hash)
     phone = subscriber.phone if subscriber else None
+    waiting = subscriber.waiting_phone if subscriber else None
     data = {
         "email": subscriber.email if subscriber else args.email.strip(),
         "subscribed": subscriber is not None,
@@ -310,6 +311,7 @@ def run_export(config: Config, args: argparse.Namespace) -> int:
         }
         if phone
         else None,
+        "number_waiting_for_its_code": waiting.number if waiting else None,
         "suppressed": store.is_suppressed(email_hash),
         "deliveries": [
             {

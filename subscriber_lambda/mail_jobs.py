@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 from .core.addresses import address_hash
 from .core.messages import build_message
-from .core.phones import CODES_PER_HOUR, code_hash, new_code, stop_code
+from .core.phones import CODE_WINDOW, CODES_PER_HOUR, code_hash, new_code, stop_code
 from .core.preferences import Preferences
 from .core.tokens import Purpose, Signer
 from .notify import Links
@@ -109,9 +109,10 @@ class MailJobs:
             log.warning("phone code for %s not sent: no SUBSCRIBER_TEXTS", email_hash[:8])
             return
         number_hash = address_hash(number, self.key)
-        now = self.clock()
-        if not self.store.hit(address_limit_key(number_hash), CODES_PER_HOUR, 3600, now):
+        limit = address_limit_key(number_hash)
+        if self.store.used(limit, CODE_WINDOW, self.clock()) >= CODES_PER_HOUR:
             log.warning("phone code for %s not sent: too many for its number", email_hash[:8])
+            self.store.drop_waiting_phone(email_hash)
             return
         phone = Phone(number, number_hash, stop_code(self.key, number_hash), None)
         code = new_code()
@@ -126,6 +127,9 @@ class MailJobs:
         except DeliveryRefused as error:
             log.warning("phone code for %s refused; number forgotten: %s", email_hash[:8], error)
             self.store.drop_waiting_phone(email_hash)
+            return
+        # Counted once sent: a job retried while the provider was down costs nothing.
+        self.store.hit(limit, CODES_PER_HOUR, CODE_WINDOW, self.clock())
 
     def _confirmation(self, job: MailJob, preferences: dict[str, Any]) -> dict[str, str]:
         Preferences.from_dict(preferences)  # refuse to seal choices that cannot be read back

@@ -61,8 +61,9 @@ PROBLEMS = {
     ),
     "no-code": (
         "There is no code waiting for your number",
-        "We could not text that number, or it has been removed. Check the number and add it"
-        " again from the link to change your choices in any of our emails.",
+        "If you have just subscribed, wait a minute and try again. Otherwise we could not"
+        " text that number, or it has been removed: check the number and add it again from"
+        " the link to change your choices in any of our emails.",
     ),
     "server-error": ("Sorry, there is a problem with the service", "Try again later."),
     "busy": ("Sorry, the service is busy", "Try again in a minute."),

@@ -127,7 +127,8 @@ class Store(Protocol):
         them). False if the subscriber has gone."""
 
     def drop_waiting_phone(self, email_hash: str) -> None:
-        """Forget the number waiting for its code (the provider refused to text it)."""
+        """Forget the number waiting for its code (the provider refused to text it, or it
+        has had too many codes); without a confirmed number, the text topics go too."""
 
     def confirm_phone(self, email_hash: str, code_hash: str, now: datetime) -> bool | None:
         """Check a typed code: True makes the waiting number the subscriber's (confirmed
@@ -246,6 +247,10 @@ class Store(Protocol):
 
     def hit(self, key: str, limit: int, window_seconds: int, now: datetime) -> bool:
         """Count one request against a rate limit; False when over it."""
+
+    def used(self, key: str, window_seconds: int, now: datetime) -> int:
+        """How many requests ``hit`` has counted in the key's current window (0 when it
+        has none, or it has ended), counting nothing."""
 
     def note_change(self, email_hash: str, now: datetime, keep_until: datetime) -> None:
         """Record that an address's subscription changed (confirmed, changed, ended) at

@@ -12,11 +12,19 @@ follow links change nothing, and a confirmation link confirms once.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from .core.addresses import AddressError, address_hash, normalise_address
-from .core.phones import CODE_DIGITS, code_hash, masked, normalise_phone, typed_code
+from .core.phones import (
+    CODE_DIGITS,
+    CODE_WINDOW,
+    CODES_PER_HOUR,
+    code_hash,
+    masked,
+    normalise_phone,
+    typed_code,
+)
 from .core.postcodes import normalise_postcode
 from .core.preferences import ALL_WARDS, Choices, Preferences, read_form
 from .core.tokens import LIFETIMES, Purpose, Signer, TokenError
@@ -29,6 +37,10 @@ LIMITS = {  # (requests, seconds) per address and per client, on forms that send
     "client": (30, 3600),
 }
 Values = Mapping[str, list[str]]
+CODES_SPENT = (
+    f"We have texted this number {CODES_PER_HOUR} codes in the last hour. Wait an hour,"
+    " then ask for a new code"
+)
 
 
 @dataclass(frozen=True)
@@ -169,20 +181,31 @@ class Subscriptions:
         email_hash = address_hash(found.email, self.key)
         if self.store.changed_since(email_hash, found.issued):
             return self.pages.problem(200, "link-used")
-        code_form = None
+        code_form, preferences = None, found.preferences
+        texting = bool(found.phone and self.pages.texts)
+        codes_spent = texting and not self.codes_left(found.phone)
+        if codes_spent:  # no code can go now: no texts until they add the number again
+            preferences = replace(preferences, text_topics=frozenset())
         if not self.store.is_suppressed(email_hash):
-            self.store.save_subscriber(found.email, email_hash, found.preferences, self.clock())
+            self.store.save_subscriber(found.email, email_hash, preferences, self.clock())
             self.changed(email_hash)
-            if found.phone and self.pages.texts:
+            if texting and not codes_spent:
                 self.jobs.post(MailJob(PHONE_CODE, found.email, email_hash, phone=found.phone))
                 code_form = self.code_form(email_hash, found.phone)
         return self.pages.page(
             200,
             "confirmed.html",
             "You are subscribed",
-            choices=self.pages.choices_made(found.preferences.to_dict()),
+            choices=self.pages.choices_made(preferences.to_dict()),
             code_form=code_form,
+            codes_spent=codes_spent,
         )
+
+    def codes_left(self, number: str) -> bool:
+        """Whether the number may be texted another code this hour (``mail_jobs`` counts
+        the codes sent; this says so before one is asked for)."""
+        key = address_limit_key(address_hash(number, self.key))
+        return self.store.used(key, CODE_WINDOW, self.clock()) < CODES_PER_HOUR
 
     def code_form(self, email_hash: str, number: str) -> dict[str, str]:
         """What the form that takes the code sent to ``number`` needs."""
@@ -213,6 +236,8 @@ class Subscriptions:
         if first(request.form, "action") == "resend":
             if self.client_limited(request.client):
                 return self.pages.problem(429, "too-many")
+            if not self.codes_left(waiting.number):
+                return self.code_page(429, form, {"code": CODES_SPENT})
             self.jobs.post(
                 MailJob(PHONE_CODE, subscriber.email, subscriber.email_hash, phone=waiting.number)
             )
@@ -291,8 +316,12 @@ class Subscriptions:
         )
         if result.errors or result.preferences is None:
             return self.manage_page(400, token, request.form, subscriber, result.errors)
-        if result.phone and result.phone not in numbers and self.client_limited(request.client):
-            return self.pages.problem(429, "too-many")
+        if result.phone and result.phone not in numbers:
+            if self.client_limited(request.client):
+                return self.pages.problem(429, "too-many")
+            if not self.codes_left(result.phone):
+                errors = {"phone": CODES_SPENT}
+                return self.manage_page(429, token, request.form, subscriber, errors)
         self.store.save_subscriber(subscriber.email, email_hash, result.preferences, self.clock())
         self.changed(email_hash)
         if result.phone and result.phone not in numbers:  # a new number: texts go to the

@@ -531,6 +531,7 @@ def test_a_new_number_waits_while_texts_go_to_the_old_one(store: Store) -> None:
     store.drop_waiting_phone("hash-a")  # the provider refused the new one
     dropped = store.subscriber_by_hash("hash-a")
     assert dropped is not None and dropped.waiting_phone is None and dropped.phone is not None
+    assert dropped.preferences.text_topics == {"alerts"}  # texts go on to the old one
     store.save_phone("hash-a", a_phone("+447400900456"), "code-3", NOW + timedelta(minutes=30))
     assert store.confirm_phone("hash-a", "code-3", NOW)
     moved = store.subscriber_by_hash("hash-a")
@@ -630,3 +631,21 @@ def test_a_post_is_claimed_once_ever_and_threads_are_kept(store: Store) -> None:
         {"uri": "at://2", "url": "u2"},
     ]
     assert store.posts_of("mastodon", ["alerts/x"]) == []
+
+
+def test_a_first_number_refused_takes_the_text_topics_with_it(store: Store) -> None:
+    store.save_subscriber("a@example.net", "hash-a", TEXTS, NOW)
+    store.save_phone("hash-a", a_phone(), "code-1", NOW + timedelta(minutes=30))
+    store.drop_waiting_phone("hash-a")
+    left = store.subscriber_by_hash("hash-a")
+    assert left is not None and left.phone is None and left.waiting_phone is None
+    assert left.preferences.text_topics == frozenset() and left.preferences.topics == {"notices"}
+    store.drop_waiting_phone("hash-nobody")  # nothing to do
+
+
+def test_a_window_is_read_without_counting(store: Store) -> None:
+    assert store.used("address:n-1", 3600, NOW) == 0
+    for _ in range(3):
+        store.hit("address:n-1", 5, 3600, NOW)
+    assert store.used("address:n-1", 3600, NOW + timedelta(minutes=59)) == 3
+    assert store.used("address:n-1", 3600, NOW + timedelta(minutes=61)) == 0

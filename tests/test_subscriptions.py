@@ -629,6 +629,7 @@ def test_export_and_erase_one_persons_data(tmp_path: Path) -> None:
         "preferences": None,
         "confirmed_at": None,
         "phone": None,
+        "number_waiting_for_its_code": None,
         "suppressed": False,
         "deliveries": [],
     }

@@ -166,7 +166,7 @@ def journey(tmp_path: Path) -> Iterator[Journey]:
                     "SOCIAL_MASTODON_TOKEN": secret_file(var, "mastodon", ACCESS_TOKEN),
                 }
             )
-            signed_up = lambda: NOW - timedelta(hours=2)  # noqa: E731
+            signed_up = lambda: datetime.now(UTC) - timedelta(hours=2)  # noqa: E731
             with running(site, env, signed_up) as base:
                 yield Journey(tmp_path, base, inbox, notify_api, social, env)
     finally:
@@ -379,15 +379,31 @@ def test_a_code_is_locked_after_five_wrong_tries_and_a_new_one_works(journey: Jo
     assert status == 400  # no token: a bad link, whatever the code
 
 
-def sign_up_without_the_code(journey: Journey, email: str, phone: str) -> None:
+def sign_up_without_the_code(journey: Journey, email: str, phone: str) -> str:
+    """Subscribe and confirm the address; the page that follows."""
     fields = {"email": email, "topics": ["alerts"], "wards": ["walmer"], "phone": phone}
     status, _ = journey.post("/subscriptions/subscribe", {**fields, "text_topics": ["alerts"]})
     assert status == 200
     _, page = journey.get(confirmation_link(journey.inbox.wait_for(email, 1)[0]))
     token = re.search(r'name="token" value="([^"]+)"', page)
     assert token is not None
-    status, _ = journey.post("/subscriptions/confirm", {"token": html.unescape(token.group(1))})
+    status, page = journey.post("/subscriptions/confirm", {"token": html.unescape(token.group(1))})
     assert status == 200
+    return page
+
+
+def jobs_done(journey: Journey) -> None:
+    """Wait until the sender threads have done every mail job (codes included)."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with sqlite3.connect(journey.tmp / "var" / "subscribers.db") as db:
+            if db.execute("SELECT count(*) FROM mail_jobs").fetchone()[0] == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError("mail jobs left undone")
 
 
 def test_someone_typing_a_residents_number_takes_nothing_from_them(journey: Journey) -> None:
@@ -401,16 +417,34 @@ def test_someone_typing_a_residents_number_takes_nothing_from_them(journey: Jour
 
 
 def test_codes_to_one_number_are_limited_however_they_are_asked_for(journey: Journey) -> None:
-    for n in range(7):
-        sign_up_without_the_code(journey, f"r{n}@example.net", "07400 900 555")
-    import sqlite3
-    import time
-
-    deadline = time.monotonic() + 20  # until the sender threads have done every job
-    while time.monotonic() < deadline:
-        with sqlite3.connect(journey.tmp / "var" / "subscribers.db") as db:
-            if db.execute("SELECT count(*) FROM mail_jobs").fetchone()[0] == 0:
-                break
-        time.sleep(0.1)
+    pages = []
+    for n in range(CODES_PER_HOUR + 2):
+        pages.append(sign_up_without_the_code(journey, f"r{n}@example.net", "07400 900 555"))
+        jobs_done(journey)
     codes = [a for a in journey.notify_api.sent("sms") if a.reference == "phone-code"]
     assert len(codes) == CODES_PER_HOUR == 5
+    assert "Now confirm your mobile number" in pages[4]
+    assert "too many codes in the last hour" in pages[5] and "Confirm my number" not in pages[5]
+    resident = stored_by(journey, "r5@example.net")
+    assert resident.waiting_phone is None and resident.preferences.text_topics == frozenset()
+
+
+def test_codes_the_provider_did_not_take_are_not_counted(journey: Journey) -> None:
+    journey.notify_api.fail_next(1, 429)  # the job is tried again 5 seconds later
+    sign_up_without_the_code(journey, "first@example.net", "07400 900 666")
+    jobs_done(journey)
+    for n in range(CODES_PER_HOUR - 1):
+        sign_up_without_the_code(journey, f"r{n}@example.net", "07400 900 666")
+        jobs_done(journey)
+    codes = [a for a in journey.notify_api.sent("sms") if a.reference == "phone-code"]
+    assert len(codes) == CODES_PER_HOUR  # the refused attempts cost none of the five
+
+
+def stored_by(journey: Journey, email: str) -> Subscriber:
+    store = SqliteStore(journey.tmp / "var" / "subscribers.db")
+    try:
+        found = store.subscriber_by_hash(address_hash(email, KEY))
+        assert found is not None
+        return found
+    finally:
+        store.close()

@@ -273,15 +273,16 @@ class DynamoStore:
         return True
 
     def drop_waiting_phone(self, email_hash: str) -> None:
-        try:
+        subscriber = self.subscriber_by_hash(email_hash)
+        if subscriber is None:
+            return
+        if subscriber.phone is not None:
             self._table.update_item(
                 Key={"PK": f"S#{email_hash}", "SK": PROFILE},
                 UpdateExpression="REMOVE " + ", ".join(WAITING_PHONE),
-                ConditionExpression=Attr("PK").exists(),
             )
-        except ClientError as error:
-            if not _failed_condition(error):
-                raise
+            return
+        self.remove_phone(email_hash)  # the waiting number was all they had
 
     def confirm_phone(self, email_hash: str, code_hash: str, now: datetime) -> bool | None:
         key = {"PK": f"S#{email_hash}", "SK": PROFILE}
@@ -701,6 +702,13 @@ class DynamoStore:
             Key={"PK": f"S#{email_hash}", "SK": CHANGED}, ConsistentRead=True
         ).get("Item")
         return item is not None and int(item["changed_at"]) >= int(moment.timestamp() * 1_000_000)
+
+    def used(self, key: str, window_seconds: int, now: datetime) -> int:
+        item = self._table.get_item(Key={"PK": f"R#{key}", "SK": RATE}, ConsistentRead=True).get(
+            "Item"
+        )
+        started = int(item["window_start"]) if item else 0
+        return int(item["count"]) if item and started > int(now.timestamp()) - window_seconds else 0
 
     def hit(self, key: str, limit: int, window_seconds: int, now: datetime) -> bool:
         moment = int(now.timestamp())

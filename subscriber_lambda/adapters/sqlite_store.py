@@ -365,11 +365,17 @@ class SqliteStore:
         return row is not None
 
     def drop_waiting_phone(self, email_hash: str) -> None:
-        self._db.execute(
-            """DELETE FROM phone_codes WHERE subscriber_id =
-                   (SELECT id FROM subscribers WHERE email_hash = ?)""",
-            (email_hash,),
-        )
+        with immediate(self._db) as db:
+            row = db.execute(
+                """SELECT s.id, p.number FROM subscribers s
+                   LEFT JOIN phones p ON p.subscriber_id = s.id WHERE s.email_hash = ?""",
+                (email_hash,),
+            ).fetchone()
+            if row is None:
+                return
+            db.execute("DELETE FROM phone_codes WHERE subscriber_id = ?", (row[0],))
+            if row[1] is None:
+                self._clear_text_topics(row[0])
 
     def _forget_texts(self, subscriber_id: int) -> None:
         self._db.execute(
@@ -721,6 +727,12 @@ class SqliteStore:
             "SELECT changed_at FROM address_changes WHERE email_hash = ?", (email_hash,)
         ).fetchone()
         return row is not None and row[0] >= moment.timestamp()
+
+    def used(self, key: str, window_seconds: int, now: datetime) -> int:
+        row = self._db.execute(
+            "SELECT window_start, count FROM rate_limits WHERE key = ?", (key,)
+        ).fetchone()
+        return int(row[1]) if row and now.timestamp() - row[0] < window_seconds else 0
 
     def hit(self, key: str, limit: int, window_seconds: int, now: datetime) -> bool:
         moment = now.timestamp()

@@ -28,6 +28,7 @@ MAX_TYPED = 40  # longer than any number written with spaces and a country code
 CODE_DIGITS = 6
 CODE_ATTEMPTS = 5  # wrong codes before a number needs a new code
 CODES_PER_HOUR = 5  # texted to one number, however they were asked for (codes cost money)
+CODE_WINDOW = 3600  # seconds: the hour those are counted in
 
 
 class PhoneError(ValueError):
