@@ -132,7 +132,7 @@ def test_every_item_in_the_manifest_has_its_text_within_two_parts(tmp_path: Path
     posts = {
         (i["id"], v["lang"]): v["post"]["body"] for i in manifest["items"] for v in i["versions"]
     }
-    assert posts[("alerts/flood", "pl")].startswith("Moderate alert: Ostrzeżenie powodziowe")
+    assert posts[("alerts/flood", "pl")].startswith("Umiarkowany alert: Ostrzeżenie powodziowe")
     assert "Przenieś cenne rzeczy" in posts[("alerts/flood", "pl")]  # a post has more room
     assert all(graphemes(post) <= POST_MAX_GRAPHEMES for post in posts.values())
 

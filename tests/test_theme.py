@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 
 from noticeboard.build_css import BrandError, check_brand_colour
 from noticeboard.build_css import build as build_css
@@ -73,8 +72,8 @@ def write_catalogue(folder: Path, lang: str, messages: dict[str, str]) -> Path:
         catalogue.add(msgid, msgstr)
     target = folder / lang / "LC_MESSAGES"
     target.mkdir(parents=True)
-    with (target / "messages.mo").open("wb") as handle:
-        write_mo(handle, catalogue)
+    with (target / "messages.po").open("wb") as handle:
+        write_po(handle, catalogue)
     return folder
 
 

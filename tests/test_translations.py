@@ -49,21 +49,22 @@ def words(page: str) -> str:
 
 
 def test_an_alerts_translation_shows_the_originals_severity_expiry_and_wards(site: Path) -> None:
+    """...in its own language: the interface text and dates are Polish."""
     page = words(read(site, "/pl/alerts/river/"))
-    assert "Moderate alert in force until 6pm on 30 November 2026" in page
-    assert "Wards Sandwich" in page and "Area The Quay" in page
+    assert "Umiarkowany alert obowiązuje do 30 listopada 2026, 18:00" in page
+    assert "Okręgi wyborcze Sandwich" in page and "Obszar The Quay" in page
     assert "Trzymaj się z dala od rzeki." in page
 
 
 def test_a_notices_translation_shows_the_originals_reference_and_deadline(site: Path) -> None:
     page = words(read(site, "/pl/notices/plan/"))
-    assert "Reference DOV/26/00001" in page
-    assert "Respond by 19 December 2026 (open for comments)" in page
+    assert "Numer referencyjny DOV/26/00001" in page
+    assert "Termin zgłaszania uwag 19 grudnia 2026 (można zgłaszać uwagi)" in page
 
 
 def test_a_bin_changes_translation_shows_the_originals_new_days(site: Path) -> None:
     page = words(read(site, "/pl/bin-changes/xmas/"))
-    assert "Friday 25 December 2026 Saturday 26 December 2026" in page
+    assert "piątek 25 grudnia 2026 sobota 26 grudnia 2026" in page
 
 
 def test_cap_gives_the_translation_its_own_words_and_the_originals_data(site: Path) -> None:

@@ -1,8 +1,9 @@
 """Pelican plugin: the GOV.UK Design System in Pelican's Jinja environment.
 
 Loads the govuk-frontend-jinja macros (``{% from "govuk_frontend_jinja/components/..." %}``),
-installs the interface gettext catalogue for INTERFACE_LANG (Babel, theme/translations/)
-and adds the date and ward filters the templates use.
+installs interface text in the language of each page written (``interface``: an item's
+page speaks its own language; every other page INTERFACE_LANG), and adds the date and
+ward filters the templates use.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from babel.support import NullTranslations, Translations
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from pelican import signals
+from pelican.writers import Writer
 
 from . import formatting
+from .interface import SPEAKING, InterfaceText, direction, language_of, speaking
 from .pagination import pagination_items
 from .rendering import SHARED_BYTECODE, EntryCache, Fragments, LazyModule, component_globals
 
@@ -22,11 +24,18 @@ RENDERED = "NOTICEBOARD_RENDERED"
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "theme" / "translations"
 
 
-def interface_translations(
-    lang: str, directory: Path = TRANSLATIONS_DIR
-) -> Translations | NullTranslations:
-    """The catalogue for ``lang``, or none (the English source text) when there is none."""
-    return Translations.load(str(directory), [lang.replace("-", "_")], domain="messages")
+class SpeakingWriter(Writer):  # type: ignore[misc]
+    """Pelican's writer, writing each page in its interface language (``language_of``
+    its ``article`` or ``page``)."""
+
+    def write_file(self, name: str, template: Any, context: Any, *args: Any, **kwargs: Any) -> Any:
+        content = kwargs.get("article") or kwargs.get("page")
+        with speaking(language_of(getattr(content, "lang", None), self.settings)):
+            return super().write_file(name, template, context, *args, **kwargs)
+
+
+def speaking_writer(pelican: Any) -> type[Writer]:
+    return SpeakingWriter
 
 
 def configure_environment(generator: Any) -> None:
@@ -40,21 +49,24 @@ def configure_environment(generator: Any) -> None:
     env.bytecode_cache = SHARED_BYTECODE
     # Rendered once per build, shared by all generators: Pelican's settings are per build.
     rendered = generator.settings.setdefault(RENDERED, {})
-    lang = generator.settings.get("INTERFACE_LANG", "en")
     directory = Path(generator.settings.get("INTERFACE_TRANSLATIONS") or TRANSLATIONS_DIR)
-    translations = interface_translations(lang, directory)
-    env.install_gettext_translations(translations, newstyle=True)
-    gettext = translations.gettext
+    SPEAKING.set(generator.settings.get("INTERFACE_LANG", "en"))  # outside any page
+    text = InterfaceText(directory)
+    env.install_gettext_callables(text.gettext, text.ngettext, newstyle=True)
     env.filters.update(
-        london_date=lambda moment: formatting.london_date(moment, lang),
-        london_datetime=lambda moment: formatting.london_datetime(moment, lang, gettext),
-        london_weekday_date=lambda day: formatting.london_weekday_date(day, lang),
-        london_time=lambda moment: formatting.london_time(moment, gettext),
+        london_date=lambda moment: formatting.london_date(moment, SPEAKING.get()),
+        london_datetime=lambda moment: formatting.london_datetime(
+            moment, SPEAKING.get(), text.gettext
+        ),
+        london_weekday_date=lambda day: formatting.london_weekday_date(day, SPEAKING.get()),
+        london_time=lambda moment: formatting.london_time(moment, SPEAKING.get(), text.gettext),
         iso=formatting.iso,
         language_name=formatting.language_name,
     )
     env.globals.update(
         component_globals(env),
+        page_language=SPEAKING.get,
+        page_direction=lambda: direction(SPEAKING.get()),
         pagination_items=pagination_items,
         fragment=Fragments(env, generator.context, rendered),
         listed=EntryCache(env, "partials/macros.html", "list_entry", rendered),
@@ -68,5 +80,6 @@ def forget_rendered(pelican: Any) -> None:
 
 
 def register() -> None:
+    signals.get_writer.connect(speaking_writer)
     signals.generator_init.connect(configure_environment)
     signals.finalized.connect(forget_rendered)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 
 from plugins.content_model.london_time import LONDON
 
@@ -16,13 +16,13 @@ from plugins.content_model.london_time import LONDON
 def london_date(moment: date | datetime, locale: str = "en") -> str:
     """'28 November 2026' (a datetime is first moved to London time)."""
     day = moment.astimezone(LONDON).date() if isinstance(moment, datetime) else moment
-    return format_date(day, "d MMMM y", locale=locale)
+    return format_date(day, "d MMMM y", locale=locale.replace("-", "_"))
 
 
 @lru_cache(maxsize=65536)
 def london_weekday_date(day: date, locale: str = "en") -> str:
     """'Friday 25 December 2026', for collection days."""
-    return format_date(day, "EEEE d MMMM y", locale=locale)
+    return format_date(day, "EEEE d MMMM y", locale=locale.replace("-", "_"))
 
 
 Gettext = Callable[[str], str]
@@ -32,9 +32,12 @@ def _untranslated(text: str) -> str:
     return text
 
 
-def london_time(moment: datetime, gettext: Gettext = _untranslated) -> str:
-    """'9:30am', 'midday' or 'midnight', as GOV.UK writes times."""
+def london_time(moment: datetime, locale: str = "en", gettext: Gettext = _untranslated) -> str:
+    """'9:30am', 'midday' or 'midnight', as GOV.UK writes times in English; in another
+    language, as that language writes them (CLDR's short time: '09:30', '9:30 م')."""
     local = moment.astimezone(LONDON)
+    if locale.split("-")[0] != "en":
+        return format_time(local, "short", locale=locale.replace("-", "_"))
     if (local.hour, local.minute) == (12, 0):
         return gettext("midday")
     if (local.hour, local.minute) == (0, 0):
@@ -48,7 +51,7 @@ def london_time(moment: datetime, gettext: Gettext = _untranslated) -> str:
 def london_datetime(moment: datetime, locale: str = "en", gettext: Gettext = _untranslated) -> str:
     """'9:30am on 28 November 2026'."""
     return gettext("%(time)s on %(date)s") % {
-        "time": london_time(moment, gettext),
+        "time": london_time(moment, locale, gettext),
         "date": london_date(moment, locale),
     }
 

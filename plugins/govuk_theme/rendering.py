@@ -14,6 +14,8 @@ from jinja2 import BytecodeCache, Environment
 from jinja2.bccache import Bucket
 from markupsafe import Markup
 
+from .interface import SPEAKING
+
 # GOV.UK Frontend components the theme uses, made Jinja globals so that no page pays for
 # importing them on every render. Name -> folder under govuk_frontend_jinja/components/.
 COMPONENTS = {
@@ -80,7 +82,8 @@ class LazyModule:
 
 
 class Fragments:
-    """``fragment(name, **values)``: a partial template rendered once per set of values.
+    """``fragment(name, **values)``: a partial template rendered once per set of values
+    and interface language.
 
     ``done`` is shared by every generator of one build (Pelican gives each its own Jinja
     environment, all configured alike, and one context).
@@ -92,7 +95,7 @@ class Fragments:
         self._env, self._context, self._done = env, context, done
 
     def __call__(self, name: str, **values: Any) -> Markup:
-        key = ("fragment", name, tuple(sorted(values.items())))
+        key = ("fragment", SPEAKING.get(), name, tuple(sorted(values.items())))
         if key not in self._done:
             html = self._env.get_template(name).render({**self._context, **values})
             self._done[key] = Markup(html)
@@ -110,7 +113,7 @@ class EntryCache:
 
     def __call__(self, entry: Any, heading_level: int = 3, show_type: bool = False) -> Markup:
         item = entry.item
-        key = ("entry", item.kind, item.slug, item.lang, heading_level, show_type)
+        key = ("entry", SPEAKING.get(), item.kind, item.slug, item.lang, heading_level, show_type)
         if key not in self._done:
             macro = getattr(self._env.get_template(self._template).module, self._macro)
             self._done[key] = Markup(macro(entry, heading_level, show_type))

@@ -21,6 +21,7 @@ from plugins.cap import CAP_SAVE_AS
 from plugins.content_model import checked_content
 from plugins.content_model.registry import ITEM_TYPES
 from plugins.content_model.schema import ContentType
+from plugins.govuk_theme.interface import language_of, speaking
 from plugins.output_files import write_document
 from plugins.site_pages.board import Board
 from subscriber_lambda.core.texts import (
@@ -171,9 +172,14 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
         return {**council, "placeholders": PLACEHOLDERS, "window_days": window, "items": items}
 
     def version(self, article: Any, site: str, status: str, revised: bool) -> Record:
-        """One language version's email. For the templates: ``status``, the item's (an
-        open or a decided consultation, a cancelled meeting), and ``revised``, whether it
-        is sent again for a change."""
+        """One language version's email, text and post, in its own language (interface
+        text included). For the templates: ``status``, the item's (an open or a decided
+        consultation, a cancelled meeting), and ``revised``, whether it is sent again for
+        a change."""
+        with speaking(language_of(article.item.lang, self.settings)):
+            return self._version(article, site, status, revised)
+
+    def _version(self, article: Any, site: str, status: str, revised: bool) -> Record:
         item, url = article.item, f"{site}/{article.url}"
         values = {**self.context, "item": item, "url": url, "status": status}
         values["revised"] = revised
