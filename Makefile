@@ -16,9 +16,8 @@ NODE_STAMP := node_modules/.installed
 CSS        := theme/static/build/noticeboard.css
 SASS_SRC   := $(wildcard theme/sass/*.scss)
 PO_FILES   := $(wildcard theme/translations/*/LC_MESSAGES/messages.po)
-MO_FILES   := $(PO_FILES:.po=.mo)
 
-.PHONY: run test html rebuild postcodes validate notify digest lambda publish new preview serve lint typecheck translations extract-messages \
+.PHONY: run test html rebuild postcodes validate notify digest lambda publish new preview serve lint typecheck extract-messages \
         bench clean setup system-packages browser-deps
 
 # The site and the subscription routes on one port, with a mail catcher: every email the
@@ -29,7 +28,7 @@ run: html
 	$(PY) -m subscriber_lambda serve --host $(HOST) --port $(PORT) --site-dir $(OUTPUT) \
 	  --capture-mail 127.0.0.1:8025
 
-setup: $(PY_STAMP) $(NODE_STAMP) $(CSS) $(MO_FILES)
+setup: $(PY_STAMP) $(NODE_STAMP) $(CSS)
 
 $(PY_STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ is needed: install python3 and python3-venv"; exit 1; }
@@ -46,9 +45,6 @@ $(NODE_STAMP): package.json package-lock.json
 # The theme's CSS: GOV.UK Frontend compiled with the council's brand from pelicanconf.py.
 $(CSS): $(SASS_SRC) pelicanconf.py noticeboard/build_css.py $(NODE_STAMP) $(PY_STAMP)
 	$(PY) -m noticeboard.build_css --settings pelicanconf.py
-
-%.mo: %.po $(PY_STAMP)
-	$(VENV)/bin/pybabel compile --use-fuzzy -i $< -o $@
 
 html: setup
 	$(PY) -m pelican $(CONTENT) -s pelicanconf.py -o $(OUTPUT) --fatal errors
@@ -91,7 +87,6 @@ extract-messages: $(PY_STAMP)
 	  --project "Council noticeboard" -o theme/translations/messages.pot theme/templates plugins
 	@for po in $(PO_FILES); do $(VENV)/bin/pybabel update -i theme/translations/messages.pot -o $$po; done
 
-translations: $(MO_FILES)
 
 # Debian packages the tests drive: Chromium (browser tests) and Java (the Nu HTML Checker).
 system-packages:

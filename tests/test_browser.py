@@ -679,3 +679,38 @@ def test_what_a_subscription_step_says_is_in_the_first_screen_of_a_phone(
     panel = page.locator(".govuk-panel").bounding_box()
     assert panel is not None and panel["y"] + panel["height"] < 667
     context.close()
+
+
+# What each shipped language's alert page says of the alert's area, and its direction.
+TRANSLATED = {
+    "cy": ("Ardal", "ltr"),
+    "pl": ("Obszar", "ltr"),
+    "ro": ("Zona", "ltr"),
+    "ar": ("المنطقة", "rtl"),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(TRANSLATED))
+def test_a_translated_alert_reads_in_its_language_with_a_switcher(
+    browser: Browser, site_url: str, lang: str
+) -> None:
+    area, direction = TRANSLATED[lang]
+    page, response = open_page(
+        browser,
+        f"{site_url}/{lang}/alerts/bird-flu-deal-beach/",
+        viewport={"width": 375, "height": 800},
+    )
+    assert response.status == 200
+    html = page.locator("html")
+    assert (html.get_attribute("lang"), html.get_attribute("dir")) == (lang, direction)
+    assert page.locator(".govuk-summary-list__key", has_text=area).count() == 1
+    assert page.locator("link[rel=alternate][hreflang]").count() == len(TRANSLATED) + 1
+    switcher = page.locator(".council-languages")
+    assert switcher.locator("[aria-current=true]").get_attribute("lang") == lang
+    assert axe_violations(page) == []
+    assert not has_horizontal_scroll(page)
+    switcher.locator("a[hreflang=en]").click()
+    page.wait_for_url(f"{site_url}/alerts/bird-flu-deal-beach/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator(".govuk-summary-list__key", has_text="Area").count() == 1
+    page.context.close()

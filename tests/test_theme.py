@@ -165,3 +165,45 @@ def test_long_lists_link_a_few_pages_not_all(
     current: int, total: int, expected: list[int | None]
 ) -> None:
     assert page_numbers(current, total) == expected
+
+
+SHIPPED = ("cy", "pl", "ro", "ar")
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)s|\{[a-z_]+\}")
+
+
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_a_shipped_catalogue_has_every_message_the_site_uses(lang: str) -> None:
+    """Complete, with its placeholders, and saying who translated it and that a council
+    should have it reviewed."""
+    path = ROOT / "theme" / "translations" / lang / "LC_MESSAGES" / "messages.po"
+    text = path.read_text(encoding="utf-8")
+    assert "machine assistance" in text and "should have it reviewed" in text
+    with path.open("rb") as handle:
+        catalogue = read_po(handle)
+    translated = {
+        (m.id if isinstance(m.id, str) else m.id[0]): m
+        for m in catalogue
+        if m.id
+        and not m.fuzzy
+        and all(str(s).strip() for s in (m.string if isinstance(m.string, tuple) else [m.string]))
+    }
+    missing = sorted(template_messages() - set(translated))
+    assert not missing, f"{lang}: untranslated {missing[:5]}: run 'make extract-messages'"
+    for msgid, message in translated.items():
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        wanted = set(PLACEHOLDER.findall(" ".join(ids)))
+        for string in strings:
+            assert set(PLACEHOLDER.findall(string)) == wanted, f"{lang}: {msgid!r}"
+
+
+def test_a_message_a_catalogue_lacks_reads_in_english(tmp_path: Path) -> None:
+    translations = write_catalogue(tmp_path / "translations", "cy", {"Reference": "Cyfeirnod"})
+    output = build(
+        tmp_path / "site",
+        {"notices/plan.md": item("notices", Slug="plan")},
+        INTERFACE_LANG="cy",
+        INTERFACE_TRANSLATIONS=str(translations),
+    )
+    html = read(output, "/notices/plan/")
+    assert "Cyfeirnod" in html and "Skip to main content" in html  # English, not a key
