@@ -85,7 +85,7 @@ digest: $(PY_STAMP)
 extract-messages: $(PY_STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k N_ -k gettext -k ngettext:1,2 \
 	  --project "Council noticeboard" -o theme/translations/messages.pot theme/templates plugins
-	@for po in $(PO_FILES); do $(VENV)/bin/pybabel update -i theme/translations/messages.pot -o $$po; done
+	$(VENV)/bin/pybabel update --ignore-obsolete -i theme/translations/messages.pot -d theme/translations
 
 
 # Debian packages the tests drive: Chromium (browser tests) and Java (the Nu HTML Checker).

@@ -88,3 +88,29 @@ def test_the_language_feed_and_the_notify_manifest_carry_every_translation(site:
         "notices/plan": ["en", "pl"],
         "bin-changes/xmas": ["en", "pl"],
     }
+
+
+# Each shipped language's feed title: the example site has an alert in every one.
+SHIPPED = {
+    "en": "Everything (English)",
+    "cy": "Popeth (Cymraeg)",
+    "pl": "Wszystko (polski)",
+    "ro": "Tot (română)",
+    "ar": "كل شيء (العربية)",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(SHIPPED))
+def test_each_languages_feed_is_titled_in_that_language(example_site: Path, lang: str) -> None:
+    feed = feedparser.parse((example_site / "feeds" / lang / "all.atom.xml").read_bytes())
+    assert feed.feed.title == f"Dover District Council: {SHIPPED[lang]}"
+    assert feed.feed.get("language", lang) == lang
+    assert any(e.link.endswith("/alerts/bird-flu-deal-beach/") for e in feed.entries)
+
+
+def test_cap_keeps_one_info_per_language(example_site: Path) -> None:
+    message = etree.parse(str(example_site / "alerts" / "bird-flu-deal-beach.cap.xml"))
+    languages = [
+        info.findtext(f"{{{CAP_NS}}}language") for info in message.iter(f"{{{CAP_NS}}}info")
+    ]
+    assert sorted(languages) == ["ar", "cy", "en-GB", "pl", "ro"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from pelican import signals
@@ -17,7 +18,10 @@ from pelican.generators import Generator
 
 from plugins.content_model import checked_content
 from plugins.content_model.registry import ITEM_TYPES
+from plugins.content_model.types.words import N_
+from plugins.govuk_theme import TRANSLATIONS_DIR
 from plugins.govuk_theme.formatting import language_name
+from plugins.govuk_theme.interface import catalogue
 from plugins.output_files import write_document
 
 from .entries import FeedItem, feed_item
@@ -27,6 +31,9 @@ ALL_FEED = "feeds/all.atom.xml"
 TYPE_FEED = "feeds/{kind}.{format}.xml"
 WARD_FEED = "feeds/wards/{ward}.atom.xml"
 LANG_FEED = "feeds/{lang}/all.atom.xml"
+# A language's feed's title and subtitle, in that language.
+LANG_FEED_TITLE = N_("Everything (%(language)s)")
+LANG_FEED_SUBTITLE = N_("Everything published in this language")
 FEEDS_PAGE = "feeds/index.html"
 
 
@@ -105,9 +112,14 @@ class FeedsGenerator(Generator):  # type: ignore[misc]
             v for a in originals for v in (a, *a.translations) if getattr(v, "item", None)
         ):
             by_lang[version.item.lang].append(version)
+        translations = Path(self.settings.get("INTERFACE_TRANSLATIONS") or TRANSLATIONS_DIR)
         for lang, versions in sorted(by_lang.items()):
-            name = language_name(lang)
-            about = (f"in {name}", f"Everything published in {name}", "")
+            gettext = catalogue(translations, lang).gettext  # each feed in its own language
+            about = (
+                gettext(LANG_FEED_TITLE) % {"language": language_name(lang)},
+                gettext(LANG_FEED_SUBTITLE),
+                "",
+            )
             write(LANG_FEED.format(lang=lang), "atom", about, newest_first(versions), lang)
         writer.write_file(
             FEEDS_PAGE,
