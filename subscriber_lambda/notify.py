@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .core.addresses import address_hash
-from .core.matching import goes_at_once, version_for, wants
+from .core.matching import goes_at_once, not_translated, version_for, wants
 from .core.messages import Envelope, build_message
 from .core.texts import stop_line, text_length
 from .core.tokens import Purpose, Signer
@@ -560,8 +560,11 @@ class Notifier:
             self.store.mark(subscriber.id, item_id, revision, "digest", now, details)
             report.queued_for_digest += 1
             return Outcome.QUEUED
-        envelope = self.links.envelope(
-            subscriber.email, subscriber.email_hash, self.sender, self.host, now
+        envelope = replace(
+            self.links.envelope(
+                subscriber.email, subscriber.email_hash, self.sender, self.host, now
+            ),
+            not_translated=not_translated(subscriber.preferences, item, version),
         )
         try:
             self.mailer.send(build_message(version["email"], envelope, now, item_id))

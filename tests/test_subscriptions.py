@@ -304,12 +304,30 @@ def test_language_district_and_topics(world: World) -> None:
     )
     world.clock.now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
     world.notify()
-    subjects = sorted(subject(m) for m in world.inbox.to("polish@example.net")[1:])
-    assert subjects == [
+    emails = {subject(m): m for m in world.inbox.to("polish@example.net")[1:]}
+    assert sorted(emails) == [
         "Bin collections: Bank holiday collections",
-        "Moderate alert: Alarm powodziowy w Walmer",
         "Statutory notice: Planning application: 1 High Street",
+        "Umiarkowany alert: Alarm powodziowy w Walmer",  # the Polish version, in Polish
     ]
+    # Without a Polish version: the English one, saying so in Polish at the top.
+    polish_line = "To nie zostało jeszcze przetłumaczone na Twój język, dlatego jest po angielsku."
+    notice = emails["Statutory notice: Planning application: 1 High Street"]
+    assert body(notice, "plain").startswith(polish_line + "\r\n\r\nStatutory notice:")
+    assert f'<p style="margin:0 0 16px;" dir="auto">{polish_line}</p>' in body(notice, "html")
+    alert = emails["Umiarkowany alert: Alarm powodziowy w Walmer"]
+    assert polish_line not in body(alert, "plain") and "((" not in body(alert, "plain")
+
+
+def test_a_resident_whose_language_an_alert_lacks_gets_english_saying_so(world: World) -> None:
+    world.subscribe("arabic@example.net", lang="ar")
+    world.clock.now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    world.notify()
+    (alert,) = world.inbox.to("arabic@example.net")[1:]
+    assert subject(alert) == "Moderate alert: Flood alert: River Stour"
+    assert body(alert, "plain").startswith(
+        "لم تُترجم هذه الرسالة إلى لغتك بعد، لذا فهي باللغة الإنجليزية.\r\n\r\nModerate alert:"
+    )
 
 
 def test_nothing_published_before_confirming(world: World) -> None:

@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
@@ -21,9 +22,12 @@ from plugins.cap import CAP_SAVE_AS
 from plugins.content_model import checked_content
 from plugins.content_model.registry import ITEM_TYPES
 from plugins.content_model.schema import ContentType
-from plugins.govuk_theme.interface import language_of, speaking
+from plugins.content_model.types.words import N_
+from plugins.govuk_theme import TRANSLATIONS_DIR
+from plugins.govuk_theme.interface import catalogue, language_of, shipped_languages, speaking
 from plugins.output_files import write_document
 from plugins.site_pages.board import Board
+from subscriber_lambda.core.messages import PLACEHOLDERS
 from subscriber_lambda.core.texts import (
     STOP_CODE_LENGTH,
     fit_post,
@@ -37,7 +41,10 @@ from .records import Published, Record, iso, item_record, ward_record, ward_slug
 from .schemas import api_schemas
 
 API = "api/v1"
-PLACEHOLDERS = {"manage_url": "((manage_url))", "unsubscribe_url": "((unsubscribe_url))"}
+# Tops the email of a resident whose language the item has no version in.
+NOT_TRANSLATED = N_(
+    "This has not been translated into your language yet, so here it is in English."
+)
 
 logger = logging.getLogger(__name__)
 
@@ -167,9 +174,20 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
                         self.version(v, catalogue.site, status, revised != values["date"])
                         for v in versions
                     ],
+                    "not_translated": self.not_translated({v.lang for v in versions}),
                 }
             )
         return {**council, "placeholders": PLACEHOLDERS, "window_days": window, "items": items}
+
+    def not_translated(self, languages: set[str]) -> dict[str, str]:
+        """For each language the site's interface speaks that the item has no version in,
+        the line (in that language) that tops the email a resident who chose it gets."""
+        directory = Path(self.settings.get("INTERFACE_TRANSLATIONS") or TRANSLATIONS_DIR)
+        return {
+            lang: catalogue(directory, lang).gettext(NOT_TRANSLATED)
+            for lang in shipped_languages(directory)
+            if lang not in languages
+        }
 
     def version(self, article: Any, site: str, status: str, revised: bool) -> Record:
         """One language version's email, text and post, in its own language (interface

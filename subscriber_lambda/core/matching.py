@@ -30,6 +30,17 @@ def version_for(preferences: Preferences, item: ManifestItem) -> Mapping[str, An
     return next((v for v in versions if v["lang"] == preferences.lang), versions[0])
 
 
+def not_translated(
+    preferences: Preferences, item: ManifestItem, version: Mapping[str, Any]
+) -> str:
+    """The line, in the subscriber's language, saying the item is not translated into it
+    yet: when they get another language's version (the build wrote the line per item)."""
+    if version["lang"] == preferences.lang:
+        return ""
+    lines: Mapping[str, str] = item.get("not_translated") or {}
+    return str(lines.get(preferences.lang, ""))
+
+
 def goes_at_once(preferences: Preferences, item: ManifestItem) -> bool:
     """Alerts always go at once; other items follow the subscriber's frequency."""
     return bool(item["urgency"] == "immediate" or preferences.frequency == "immediate")

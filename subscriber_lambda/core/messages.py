@@ -28,7 +28,13 @@ POLICY = compat32.clone(max_line_length=998, linesep="\r\n")
 UTF8_QP = Charset("utf-8")
 UTF8_QP.body_encoding = QP  # quoted-printable keeps the whole message 7-bit
 MAX_ENCODED_WORD = 75  # RFC 2047, section 2
-PLACEHOLDERS = {"manage_url": "((manage_url))", "unsubscribe_url": "((unsubscribe_url))"}
+# What the build leaves in each email for the backend to fill in, per resident (the notify
+# manifest lists them as its ``placeholders``).
+PLACEHOLDERS = {
+    "manage_url": "((manage_url))",
+    "unsubscribe_url": "((unsubscribe_url))",
+    "not_translated": "((not_translated))",  # the item's not_translated line, or nothing
+}
 
 
 class HeaderInjection(ValueError):
@@ -42,6 +48,8 @@ class Envelope:
     manage_url: str
     unsubscribe_url: str
     list_id: str  # e.g. 'noticeboard.example.org'
+    # The line (in the resident's language) saying the item is not translated into it.
+    not_translated: str = ""
 
 
 def encoded_words(text: str) -> str:
@@ -58,10 +66,15 @@ def _header(value: str) -> str:
 
 def personalise(text: str, envelope: Envelope, for_html: bool) -> str:
     links = {"manage_url": envelope.manage_url, "unsubscribe_url": envelope.unsubscribe_url}
-    for name, placeholder in PLACEHOLDERS.items():
-        url = html.escape(links[name], quote=True) if for_html else links[name]
-        text = text.replace(placeholder, url)
-    return text
+    for name, url in links.items():
+        text = text.replace(PLACEHOLDERS[name], html.escape(url, quote=True) if for_html else url)
+    note = envelope.not_translated
+    if for_html:
+        paragraph = (
+            f'<p style="margin:0 0 16px;" dir="auto">{html.escape(note)}</p>' if note else ""
+        )
+        return text.replace(PLACEHOLDERS["not_translated"], paragraph)
+    return text.replace(PLACEHOLDERS["not_translated"] + "\n", f"{note}\n\n" if note else "")
 
 
 ITEM_HEADER = "X-Noticeboard-Item"  # which item a message is about, for delivery counts
