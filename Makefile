@@ -70,6 +70,8 @@ preview: setup
 
 validate: $(PY_STAMP)
 	$(VENV)/bin/noticeboard-validate $(CONTENT)
+	@# Which translations matter most: from the last build and the subscribers, if any.
+	@if [ -f $(OUTPUT)/api/v1/notify.json ]; then $(PY) -m subscriber_lambda demand $(OUTPUT)/api/v1/notify.json; fi
 
 serve: run
 

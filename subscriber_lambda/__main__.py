@@ -1,10 +1,11 @@
-"""``python -m subscriber_lambda``: serve | notify | digest | erase | export.
+"""``python -m subscriber_lambda``: serve | notify | digest | demand | erase | export.
 
 serve   the built site and the subscription routes on one local port
 notify  send new items of a notify manifest (a file or the published URL) by email and
         text, and post them on the council's accounts; it prints its plan (emails, texts,
         segments, posts) first, and with DRY_RUN=1 only that
 digest  send daily or weekly summaries (run from a schedule)
+demand  for each alert, the residents who chose a language it has no version in
 export  print everything held about one person, by email address or mobile number
         (JSON), for a subject access request
 erase   delete one person (by address or number) and everything held under it, but for a
@@ -29,9 +30,11 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from .config import Config, ConfigError
+from .config import Config, ConfigError, url_path
 from .core.addresses import AddressError, address_hash, normalise_address
+from .core.matching import translation_demand
 from .core.phones import PhoneError, normalise_phone
 from .core.tokens import Signer
 from .notify import (
@@ -40,6 +43,7 @@ from .notify import (
     ManifestError,
     Notifier,
     apply_opt_outs,
+    demand_lines,
     load_manifest,
     progress_stream,
 )
@@ -81,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     digest.add_argument(
         "--site-dir", type=Path, default=Path("output"), help="the built site (the council's name)"
     )
+    demand = commands.add_parser(
+        "demand", help="alerts some residents get in a language they did not choose"
+    )
+    demand.add_argument("manifest", help="path or URL of api/v1/notify.json")
     for name in ("export", "erase"):
         command = commands.add_parser(name, help=f"{name} one person's data")
         command.add_argument("email", metavar="EMAIL_OR_PHONE")
@@ -141,6 +149,25 @@ def site_address(config: Config, built_for: object) -> Config:
     if not built_for.startswith(("http://", "https://")):
         return config
     return replace(config, site_url=built_for.rstrip("/"))
+
+
+def run_demand(config: Config, args: argparse.Namespace) -> int:
+    """Translation demand: for each alert of the manifest, the residents it goes to who
+    chose a language it has no version in, by language. Read only: a missing embedded
+    store is not made."""
+    store_url = urlsplit(config.store_url)
+    if store_url.scheme == "sqlite" and not url_path(store_url.path).is_file():
+        print(f"translation demand: no subscribers here ({config.store_url}); nothing to count")
+        return 0
+    try:
+        manifest = load_manifest(args.manifest)
+    except (ManifestError, OSError) as error:
+        print(f"demand: {error}", file=sys.stderr)
+        return 1
+    everyone = (s.preferences for s in config.store().subscribers())
+    lines = demand_lines(translation_demand(manifest["items"], everyone))
+    print("\n".join(lines) or "translation demand: every alert is in every language chosen")
+    return 0
 
 
 def run_notify(config: Config, args: argparse.Namespace) -> int:
@@ -361,6 +388,7 @@ COMMANDS = {
     "notify": run_notify,
     "digest": run_digest,
     "export": run_export,
+    "demand": run_demand,
     "erase": run_erase,
 }
 

@@ -36,6 +36,7 @@ import json
 import logging
 import sys
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -45,7 +46,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .core.addresses import address_hash
-from .core.matching import goes_at_once, not_translated, version_for, wants
+from .core.matching import (
+    goes_at_once,
+    not_translated,
+    translation_demand,
+    version_for,
+    wants,
+)
 from .core.messages import Envelope, build_message
 from .core.texts import stop_line, text_length
 from .core.tokens import Purpose, Signer
@@ -175,6 +182,7 @@ class Plan:
     posts: int = 0
     texting: bool = False  # whether texts are configured, so the plan counts them
     posting: bool = False
+    demand: dict[str, Counter[str]] = field(default_factory=dict)  # translation_demand
 
     def summary(self) -> str:
         summary = (
@@ -185,7 +193,19 @@ class Plan:
             summary += f", {counted(self.texts, 'text')} ({counted(self.segments, 'segment')})"
         if self.posting:
             summary += f", {counted(self.posts, 'post')}"
-        return summary
+        return "\n".join([summary, *demand_lines(self.demand)])
+
+
+def demand_lines(demand: Mapping[str, Counter[str]]) -> list[str]:
+    """One line per alert some residents will get in a language they did not choose."""
+    return [
+        f"translation demand: {item_id} has no version for "
+        + ", ".join(
+            f"{counted(n, 'resident')} who chose {lang}" for lang, n in wanted.most_common()
+        )
+        for item_id, wanted in demand.items()
+        if wanted
+    ]
 
 
 def counted(number: int, noun: str) -> str:
@@ -400,6 +420,10 @@ class Notifier:
             plan.segments += segments[key]
         if self.social:
             plan.posts = self.social.count_due(items, self.send_exercises)
+        if any(item["urgency"] == "immediate" for item in items):  # a pass of its own
+            plan.demand = translation_demand(
+                items, (s.preferences for s in self.store.subscribers())
+            )
         return plan
 
     def text_of(self, version: Mapping[str, Any], stop_code: str) -> str:

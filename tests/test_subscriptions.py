@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import email
 import html
+import os
 import re
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -27,9 +30,11 @@ from aiosmtpd.controller import Controller
 from subscriber_lambda.adapters.inline_queue import InlineQueue
 from subscriber_lambda.adapters.smtp_mailer import SmtpMailer
 from subscriber_lambda.adapters.sqlite_store import MIGRATIONS, SqliteStore
+from subscriber_lambda.core.matching import translation_demand
+from subscriber_lambda.core.preferences import Preferences
 from subscriber_lambda.core.tokens import Signer
 from subscriber_lambda.digest import Digester
-from subscriber_lambda.notify import Links, Notifier, load_manifest
+from subscriber_lambda.notify import Links, Notifier, demand_lines, load_manifest
 from tests.http_server import backend_environment, running
 from tests.services import free_port
 from tests.sitebuilder import build, item
@@ -853,3 +858,52 @@ def test_the_ledger_keeps_every_row_when_it_learns_channels(tmp_path: Path) -> N
     assert subscriber is not None and subscriber.phone is None
     assert subscriber.preferences.text_topics == frozenset()
     assert next(items for _, items in store.digest_due("daily"))[0]["title"] == "M"
+
+
+def test_translation_demand_counts_the_residents_each_missing_language_leaves_out(
+    world: World,
+) -> None:
+    """The flood alert has a Polish version; residents who chose Arabic and Welsh do not
+    get it in their language, nor does a Welsh one who wants it only by text."""
+    everyone = [
+        Preferences(frozenset({"alerts"}), frozenset({"walmer"}), lang="pl"),
+        Preferences(frozenset({"alerts"}), frozenset({"walmer"}), lang="ar"),
+        Preferences(frozenset({"alerts"}), frozenset({"all"}), lang="ar"),
+        Preferences(frozenset(), frozenset({"walmer"}), "cy", text_topics=frozenset({"alerts"})),
+        Preferences(frozenset({"alerts"}), frozenset({"sandwich"}), lang="cy"),  # not its ward
+        Preferences(frozenset({"notices"}), frozenset({"all"}), lang="ro"),  # not alerts
+    ]
+    manifest = load_manifest(str(world.site / "api" / "v1" / "notify.json"))
+    demand = translation_demand(manifest["items"], everyone)
+    assert demand["alerts/flood"] == {"ar": 2, "cy": 1}
+    assert "alerts/drill" not in demand  # exercises go to nobody
+    assert demand_lines(demand) == [
+        "translation demand: alerts/flood has no version for 2 residents who chose ar,"
+        " 1 resident who chose cy"
+    ]
+
+
+def test_make_validate_and_the_notify_plan_report_translation_demand(
+    world: World, tmp_path: Path
+) -> None:
+    world.subscribe("arabic@example.net", lang="ar")
+    manifest = world.site / "api" / "v1" / "notify.json"
+    env = {**os.environ, **backend_environment(tmp_path / "var", KEY)}
+    demand = subprocess.run(
+        [sys.executable, "-m", "subscriber_lambda", "demand", str(manifest)],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert demand.stdout == (
+        "translation demand: alerts/flood has no version for 1 resident who chose ar\n"
+    )
+    nobody = {**env, "SUBSCRIBER_STORE": f"sqlite:///{tmp_path / 'none.db'}"}
+    empty = subprocess.run(
+        [sys.executable, "-m", "subscriber_lambda", "demand", str(manifest)],
+        env=nobody, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "no subscribers here" in empty.stdout and not (tmp_path / "none.db").exists()
+    world.clock.now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    plan = world.notifier().forecast(load_manifest(str(manifest)))
+    assert "translation demand: alerts/flood has no version for 1 resident who chose ar" in (
+        plan.summary()
+    )

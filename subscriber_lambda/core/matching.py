@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from .preferences import ALL_WARDS, Preferences
@@ -30,9 +32,30 @@ def version_for(preferences: Preferences, item: ManifestItem) -> Mapping[str, An
     return next((v for v in versions if v["lang"] == preferences.lang), versions[0])
 
 
-def not_translated(
-    preferences: Preferences, item: ManifestItem, version: Mapping[str, Any]
-) -> str:
+def untranslated_for(preferences: Preferences, item: ManifestItem) -> str | None:
+    """The subscriber's language, if the item has no version in it (translation demand)."""
+    if any(v["lang"] == preferences.lang for v in item["versions"]):
+        return None
+    return preferences.lang
+
+
+def translation_demand(
+    items: Iterable[ManifestItem], everyone: Iterable[Preferences]
+) -> dict[str, Counter[str]]:
+    """For each urgent item (an alert), how many of the residents it goes to chose a
+    language it has no version in, by language: which translations matter most."""
+    urgent = [i for i in items if i["urgency"] == "immediate" and not i["exercise"]]
+    demand: dict[str, Counter[str]] = {item["id"]: Counter() for item in urgent}
+    for preferences in everyone:
+        any_channel = replace(preferences, topics=preferences.topics | preferences.text_topics)
+        for item in urgent:
+            lang = untranslated_for(preferences, item)
+            if lang and wants(any_channel, item):
+                demand[item["id"]][lang] += 1
+    return demand
+
+
+def not_translated(preferences: Preferences, item: ManifestItem, version: Mapping[str, Any]) -> str:
     """The line, in the subscriber's language, saying the item is not translated into it
     yet: when they get another language's version (the build wrote the line per item)."""
     if version["lang"] == preferences.lang:
