@@ -164,7 +164,10 @@ def run_demand(config: Config, args: argparse.Namespace) -> int:
     except (ManifestError, OSError) as error:
         print(f"demand: {error}", file=sys.stderr)
         return 1
-    everyone = (s.preferences for s in config.store().subscribers())
+    everyone = [s.preferences for s in config.store().subscribers()]
+    if not everyone:
+        print("translation demand: no subscribers yet; nothing to count")
+        return 0
     lines = demand_lines(translation_demand(manifest["items"], everyone))
     print("\n".join(lines) or "translation demand: every alert is in every language chosen")
     return 0

@@ -589,6 +589,7 @@ class Notifier:
                 subscriber.email, subscriber.email_hash, self.sender, self.host, now
             ),
             not_translated=not_translated(subscriber.preferences, item, version),
+            reader_lang=subscriber.preferences.lang,
         )
         try:
             self.mailer.send(build_message(version["email"], envelope, now, item_id))

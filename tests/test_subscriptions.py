@@ -319,7 +319,9 @@ def test_language_district_and_topics(world: World) -> None:
     polish_line = "To nie zostało jeszcze przetłumaczone na Twój język, dlatego jest po angielsku."
     notice = emails["Statutory notice: Planning application: 1 High Street"]
     assert body(notice, "plain").startswith(polish_line + "\r\n\r\nStatutory notice:")
-    assert f'<p style="margin:0 0 16px;" dir="auto">{polish_line}</p>' in body(notice, "html")
+    assert f'<p style="margin:0 0 16px;" lang="pl" dir="auto">{polish_line}</p>' in body(
+        notice, "html"
+    )
     alert = emails["Umiarkowany alert: Alarm powodziowy w Walmer"]
     assert polish_line not in body(alert, "plain") and "((" not in body(alert, "plain")
 

@@ -48,8 +48,10 @@ class Envelope:
     manage_url: str
     unsubscribe_url: str
     list_id: str  # e.g. 'noticeboard.example.org'
-    # The line (in the resident's language) saying the item is not translated into it.
+    # The line (in the resident's language, ``reader_lang``) saying the item is not
+    # translated into it.
     not_translated: str = ""
+    reader_lang: str = ""
 
 
 def encoded_words(text: str) -> str:
@@ -70,8 +72,11 @@ def personalise(text: str, envelope: Envelope, for_html: bool) -> str:
         text = text.replace(PLACEHOLDERS[name], html.escape(url, quote=True) if for_html else url)
     note = envelope.not_translated
     if for_html:
+        lang = html.escape(envelope.reader_lang, quote=True)
         paragraph = (
-            f'<p style="margin:0 0 16px;" dir="auto">{html.escape(note)}</p>' if note else ""
+            f'<p style="margin:0 0 16px;" lang="{lang}" dir="auto">{html.escape(note)}</p>'
+            if note
+            else ""
         )
         return text.replace(PLACEHOLDERS["not_translated"], paragraph)
     return text.replace(PLACEHOLDERS["not_translated"] + "\n", f"{note}\n\n" if note else "")
