@@ -98,19 +98,21 @@ def template_messages() -> set[str]:
     return found
 
 
-def test_a_catalogue_translates_the_interface(tmp_path: Path) -> None:
-    translations = write_catalogue(
-        tmp_path / "translations",
-        "cy",
-        {"Skip to main content": "Neidio i'r prif gynnwys", "Reference": "Cyfeirnod"},
-    )
+def welsh_notice(tmp_path: Path, messages: dict[str, str]) -> str:
+    """A notice's page, built with INTERFACE_LANG cy and a Welsh catalogue of ``messages``."""
+    translations = write_catalogue(tmp_path / "translations", "cy", messages)
     output = build(
         tmp_path / "site",
         {"notices/plan.md": item("notices", Slug="plan")},
         INTERFACE_LANG="cy",
         INTERFACE_TRANSLATIONS=str(translations),
     )
-    html = read(output, "/notices/plan/")
+    return read(output, "/notices/plan/")
+
+
+def test_a_catalogue_translates_the_interface(tmp_path: Path) -> None:
+    messages = {"Skip to main content": "Neidio i'r prif gynnwys", "Reference": "Cyfeirnod"}
+    html = welsh_notice(tmp_path, messages)
     assert "Neidio i'r prif gynnwys" in html
     assert "Cyfeirnod" in html
     assert '<html lang="cy"' in html
@@ -202,12 +204,5 @@ def test_a_shipped_catalogue_has_every_message_the_site_uses(lang: str) -> None:
 
 
 def test_a_message_a_catalogue_lacks_reads_in_english(tmp_path: Path) -> None:
-    translations = write_catalogue(tmp_path / "translations", "cy", {"Reference": "Cyfeirnod"})
-    output = build(
-        tmp_path / "site",
-        {"notices/plan.md": item("notices", Slug="plan")},
-        INTERFACE_LANG="cy",
-        INTERFACE_TRANSLATIONS=str(translations),
-    )
-    html = read(output, "/notices/plan/")
+    html = welsh_notice(tmp_path, {"Reference": "Cyfeirnod"})
     assert "Cyfeirnod" in html and "Skip to main content" in html  # English, not a key
