@@ -114,3 +114,24 @@ def test_cap_keeps_one_info_per_language(example_site: Path) -> None:
         info.findtext(f"{{{CAP_NS}}}language") for info in message.iter(f"{{{CAP_NS}}}info")
     ]
     assert sorted(languages) == ["ar", "cy", "en-GB", "pl", "ro"]
+
+
+def test_each_languages_cap_info_and_feed_categories_name_the_event_in_it(
+    example_site: Path,
+) -> None:
+    message = etree.parse(str(example_site / "alerts" / "bird-flu-deal-beach.cap.xml"))
+    events = {
+        info.findtext(f"{{{CAP_NS}}}language"): info.findtext(f"{{{CAP_NS}}}event")
+        for info in message.iter(f"{{{CAP_NS}}}info")
+    }
+    assert events == {
+        "en-GB": "Public health",
+        "cy": "Iechyd y cyhoedd",
+        "pl": "Zdrowie publiczne",
+        "ro": "Sănătate publică",
+        "ar": "الصحة العامة",
+    }
+    feed = feedparser.parse((example_site / "feeds" / "pl" / "all.atom.xml").read_bytes())
+    entry = next(e for e in feed.entries if e.link.endswith("/pl/alerts/bird-flu-deal-beach/"))
+    labels = {tag.label for tag in entry.tags}
+    assert {"Alert kryzysowy", "Zdrowie publiczne", "Umiarkowany"} <= labels

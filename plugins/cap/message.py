@@ -75,6 +75,7 @@ class Translation:
     item: Item
     body_html: str
     web: str
+    event: str  # what the alert's event is called, in this language
 
 
 def cap_time(moment: datetime) -> str:
@@ -147,7 +148,7 @@ def _info(
     info = _sub(alert, "info")
     _sub(info, "language", cap_language(text.item.lang))
     _sub(info, "category", CAP_CATEGORY[values["event"]])
-    _sub(info, "event", event_name(values["event"]))
+    _sub(info, "event", text.event)
     if message_type(item) == "Cancel":
         _sub(info, "responseType", "AllClear")
     _sub(info, "urgency", values["urgency"].title())

@@ -21,7 +21,7 @@ from plugins.content_model.registry import ITEM_TYPES
 from plugins.content_model.types.words import N_
 from plugins.govuk_theme import TRANSLATIONS_DIR
 from plugins.govuk_theme.formatting import language_name
-from plugins.govuk_theme.interface import catalogue
+from plugins.govuk_theme.interface import catalogue, language_of
 from plugins.output_files import write_document
 
 from .entries import FeedItem, feed_item
@@ -53,11 +53,17 @@ class FeedsGenerator(Generator):  # type: ignore[misc]
         )
         made: dict[int, FeedItem] = {}
 
+        translations = Path(self.settings.get("INTERFACE_TRANSLATIONS") or TRANSLATIONS_DIR)
+
         def as_feed_item(version: Any) -> FeedItem:
             """Made once, and only for items that are in some feed's newest ``limit``."""
             if id(version) not in made:
                 content = version.get_content(site)
-                made[id(version)] = feed_item(version.item, version.url, content, wards, site)
+                lang = language_of(version.item.lang, self.settings)
+                gettext = catalogue(translations, lang).gettext  # labels in its language
+                made[id(version)] = feed_item(
+                    version.item, version.url, content, wards, site, gettext
+                )
             return made[id(version)]
 
         def write(
@@ -112,7 +118,6 @@ class FeedsGenerator(Generator):  # type: ignore[misc]
             v for a in originals for v in (a, *a.translations) if getattr(v, "item", None)
         ):
             by_lang[version.item.lang].append(version)
-        translations = Path(self.settings.get("INTERFACE_TRANSLATIONS") or TRANSLATIONS_DIR)
         for lang, versions in sorted(by_lang.items()):
             gettext = catalogue(translations, lang).gettext  # each feed in its own language
             about = (

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from plugins.cap.message import event_name as words
 from plugins.content_model.model import Item
 from plugins.content_model.wards import Ward
+
+Gettext = Callable[[str], str]
 
 
 @dataclass(frozen=True)
@@ -39,24 +40,36 @@ class FeedItem:
         return "cap" in self.item.type.outputs
 
 
-def categories(item: Item, wards: Mapping[str, Ward], site_url: str) -> tuple[Category, ...]:
+def categories(
+    item: Item, wards: Mapping[str, Ward], site_url: str, gettext: Gettext = str
+) -> tuple[Category, ...]:
     """The item's type, its fields marked as categories (an alert's event and severity, a
-    notice's type), and its wards, each in its own scheme."""
+    notice's type), and its wards, each in its own scheme; labelled in the item's language
+    (``gettext``), the terms the same in every language."""
     values = item.values
-    found = [Category(item.kind, item.type.singular, f"{site_url}/feeds/#type")]
+    found = [Category(item.kind, gettext(item.type.singular), f"{site_url}/feeds/#type")]
     found += [
-        Category(values[spec.attr], words(values[spec.attr]), f"{site_url}/feeds/#{spec.key}")
+        Category(
+            values[spec.attr],
+            gettext(spec.label(values[spec.attr])),
+            f"{site_url}/feeds/#{spec.key}",
+        )
         for spec in item.type.fields
         if spec.category
     ]
     for slug in values["wards"]:
-        label = "The whole district" if slug == "all" else wards[slug].name
+        label = gettext("The whole district") if slug == "all" else wards[slug].name
         found.append(Category(slug, label, f"{site_url}/wards/"))
     return tuple(found)
 
 
 def feed_item(
-    item: Item, url: str, content_html: str, wards: Mapping[str, Ward], site_url: str
+    item: Item,
+    url: str,
+    content_html: str,
+    wards: Mapping[str, Ward],
+    site_url: str,
+    gettext: Gettext = str,
 ) -> FeedItem:
     values = item.values
     absolute = f"{site_url}/{url}"
@@ -70,5 +83,5 @@ def feed_item(
         published=values["date"],
         updated=values.get("modified") or values["date"],
         lang=item.lang,
-        categories=categories(item, wards, site_url),
+        categories=categories(item, wards, site_url, gettext),
     )

@@ -25,6 +25,18 @@ CAP_CATEGORY = {
     "pollution": "Env",
     "other": "Other",
 }
+# What each event is called (CAP's <event>, feeds' categories, the site's labels).
+EVENTS = {
+    "flooding": N_("Flooding"),
+    "road-closure": N_("Road closure"),
+    "public-health": N_("Public health"),
+    "severe-weather": N_("Severe weather"),
+    "water-supply": N_("Water supply"),
+    "power-outage": N_("Power outage"),
+    "fire": N_("Fire"),
+    "pollution": N_("Pollution"),
+    "other": N_("Other"),
+}
 SEVERITIES = {
     "extreme": N_("Extreme"),
     "severe": N_("Severe"),
@@ -42,6 +54,7 @@ FIELDS: tuple[Field, ...] = (
         category=True,
         required=True,
         choices=tuple(CAP_CATEGORY),
+        labels=tuple(EVENTS.items()),
         help="What kind of hazard.",
     ),
     Field(
