@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po, write_po
 
 from noticeboard.build_css import BrandError, check_brand_colour
 from noticeboard.build_css import build as build_css
+from plugins.govuk_theme.bidi import isolate_numbers
 from plugins.govuk_theme.pagination import page_numbers
 from tests.sitebuilder import ROOT, build, item, read
 
@@ -206,3 +207,23 @@ def test_a_shipped_catalogue_has_every_message_the_site_uses(lang: str) -> None:
 def test_a_message_a_catalogue_lacks_reads_in_english(tmp_path: Path) -> None:
     html = welsh_notice(tmp_path, {"Reference": "Cyfeirnod"})
     assert "Cyfeirnod" in html and "Skip to main content" in html  # English, not a key
+
+
+def test_numbers_keep_their_order_in_right_to_left_text() -> None:
+    isolated = isolate_numbers(
+        "<p>اتصل على 03459 33 55 77 الآن</p><pre>12 34</pre><p>Ref <code>A 1 2</code> 9-10</p>"
+    )
+    assert isolated == (
+        '<p>اتصل على <bdi dir="ltr">03459 33 55 77</bdi> الآن</p><pre>12 34</pre>'
+        '<p>Ref <code>A 1 2</code> <bdi dir="ltr">9-10</bdi></p>'
+    )
+    assert isolate_numbers("<p>no digits</p>") == "<p>no digits</p>"
+
+
+def test_an_arabic_pages_numbers_are_isolated_and_an_english_pages_are_not(
+    example_site: Path,
+) -> None:
+    arabic = read(example_site, "/ar/alerts/bird-flu-deal-beach/")
+    assert '<bdi dir="ltr">03459 33 55 77</bdi>' in arabic
+    english = read(example_site, "/alerts/bird-flu-deal-beach/")
+    assert "helpline on 03459 33 55 77." in english

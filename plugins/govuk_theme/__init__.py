@@ -16,6 +16,7 @@ from pelican import signals
 from pelican.writers import Writer
 
 from . import formatting
+from .bidi import isolate_numbers
 from .interface import SPEAKING, InterfaceText, direction, language_of, speaking
 from .pagination import pagination_items
 from .rendering import SHARED_BYTECODE, EntryCache, Fragments, LazyModule, component_globals
@@ -62,6 +63,10 @@ def configure_environment(generator: Any) -> None:
         london_time=lambda moment: formatting.london_time(moment, SPEAKING.get(), text.gettext),
         iso=formatting.iso,
         language_name=formatting.language_name,
+        # Officers' words on a right-to-left page: numbers kept in their own order.
+        numbers_in_order=lambda words: (
+            isolate_numbers(str(words)) if direction(SPEAKING.get()) == "rtl" else words
+        ),
     )
     env.globals.update(
         component_globals(env),
