@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import itertools
 import json
 import logging
 import os
@@ -164,10 +165,12 @@ def run_demand(config: Config, args: argparse.Namespace) -> int:
     except (ManifestError, OSError) as error:
         print(f"demand: {error}", file=sys.stderr)
         return 1
-    everyone = [s.preferences for s in config.store().subscribers()]
-    if not everyone:
+    subscribers = iter(config.store().subscribers())  # streamed: memory stays flat
+    first = next(subscribers, None)
+    if first is None:
         print("translation demand: no subscribers yet; nothing to count")
         return 0
+    everyone = (s.preferences for s in itertools.chain([first], subscribers))
     lines = demand_lines(translation_demand(manifest["items"], everyone))
     print("\n".join(lines) or "translation demand: every alert is in every language chosen")
     return 0

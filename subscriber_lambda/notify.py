@@ -402,14 +402,12 @@ class Notifier:
         items = self.unplanned(manifest["items"])
         plan = Plan(len(items), texting=self.texts is not None, posting=self.social is not None)
         segments: dict[tuple[str, str, int], int] = {}
+        by_id = {item["id"]: item for item in items}
         for delivery in self.plan(items, NotifyReport()):
             if delivery.channel == EMAIL:
                 plan.emails += 1
                 continue
-            subscriber, item = (
-                delivery.subscriber,
-                next(i for i in items if i["id"] == delivery.item_id),
-            )
+            subscriber, item = delivery.subscriber, by_id[delivery.item_id]
             assert subscriber is not None and subscriber.phone is not None
             version = version_for(subscriber.preferences, item)
             key = (item["id"], version["lang"], len(subscriber.phone.stop_code))

@@ -8,13 +8,17 @@ from __future__ import annotations
 import html
 import os
 import re
+import sqlite3
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -82,9 +86,6 @@ class Journey:
     env: dict[str, str]
 
     def post(self, path: str, fields: dict[str, Any]) -> tuple[int, str]:
-        import urllib.request
-        from urllib.parse import urlencode
-
         request = urllib.request.Request(
             self.base + path,
             data=urlencode(fields, doseq=True).encode(),
@@ -93,8 +94,6 @@ class Journey:
         return fetch(request)
 
     def get(self, url: str) -> tuple[int, str]:
-        import urllib.request
-
         return fetch(urllib.request.Request(url if url.startswith("http") else self.base + url))
 
     def publish(self, files: dict[str, str]) -> Path:
@@ -122,8 +121,6 @@ class Journey:
 
     def wait_for_code(self, count: int = 1) -> str:
         """The code in the ``count``th code texted, once it has been."""
-        import time
-
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             codes = [a for a in self.notify_api.sent("sms") if a.reference == "phone-code"]
@@ -394,9 +391,6 @@ def sign_up_without_the_code(journey: Journey, email: str, phone: str) -> str:
 
 def jobs_done(journey: Journey) -> None:
     """Wait until the sender threads have done every mail job (codes included)."""
-    import sqlite3
-    import time
-
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         with sqlite3.connect(journey.tmp / "var" / "subscribers.db") as db:

@@ -3,6 +3,7 @@ piece of interface text through gettext."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from babel.messages.pofile import read_po, write_po
 from noticeboard.build_css import BrandError, check_brand_colour
 from noticeboard.build_css import build as build_css
 from plugins.govuk_theme.bidi import isolate_numbers
+from plugins.govuk_theme.interface import catalogue, catalogue_path
 from plugins.govuk_theme.pagination import page_numbers
 from tests.sitebuilder import ROOT, build, item, read
 
@@ -72,7 +74,7 @@ def write_catalogue(folder: Path, lang: str, messages: dict[str, str]) -> Path:
     for msgid, msgstr in messages.items():
         catalogue.add(msgid, msgstr)
     target = folder / lang / "LC_MESSAGES"
-    target.mkdir(parents=True)
+    target.mkdir(parents=True, exist_ok=True)
     with (target / "messages.po").open("wb") as handle:
         write_po(handle, catalogue)
     return folder
@@ -227,3 +229,14 @@ def test_an_arabic_pages_numbers_are_isolated_and_an_english_pages_are_not(
     assert '<bdi dir="ltr">03459 33 55 77</bdi>' in arabic
     english = read(example_site, "/alerts/bird-flu-deal-beach/")
     assert "helpline on 03459 33 55 77." in english
+
+
+def test_an_edited_catalogue_is_read_again(tmp_path: Path) -> None:
+    """make preview rebuilds in one process: a translator's correction must show."""
+    folder = write_catalogue(tmp_path / "translations", "cy", {"Reference": "Cyfeirnod"})
+    assert catalogue(folder, "cy").gettext("Reference") == "Cyfeirnod"
+    po = catalogue_path(folder, "cy")
+    po.unlink()
+    write_catalogue(folder, "cy", {"Reference": "Cyfeirnod y cyngor"})
+    os.utime(po, ns=(po.stat().st_mtime_ns + 1_000_000, po.stat().st_mtime_ns + 1_000_000))
+    assert catalogue(folder, "cy").gettext("Reference") == "Cyfeirnod y cyngor"

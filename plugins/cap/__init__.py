@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from pelican import signals
@@ -18,8 +17,7 @@ from pelican.generators import Generator
 from plugins.content_model import checked_content
 from plugins.content_model.registry import with_output
 from plugins.content_model.types.alerts import in_force
-from plugins.govuk_theme import TRANSLATIONS_DIR
-from plugins.govuk_theme.interface import catalogue, language_of
+from plugins.govuk_theme.interface import gettext_for
 from plugins.output_files import write_document
 from plugins.site_pages.board import Board, Entry
 
@@ -60,18 +58,15 @@ class CapGenerator(Generator):  # type: ignore[misc]
             for a in self.context.get("articles", [])
             if getattr(a, "item", None) and a.item.kind in kinds
         }
-        translations = Path(self.settings.get("INTERFACE_TRANSLATIONS") or TRANSLATIONS_DIR)
         for slug, article in by_slug.items():
             event = article.item.type.field("event")
             name = event.label(article.item.values["event"]) if event else ""
-
-            def in_its_language(version: Any, name: str = name) -> str:
-                lang = language_of(version.item.lang, self.settings)
-                return str(catalogue(translations, lang).gettext(name))
-
             texts = [
                 Translation(
-                    version.item, version.content, f"{site}/{version.url}", in_its_language(version)
+                    version.item,
+                    version.content,
+                    f"{site}/{version.url}",
+                    gettext_for(version.item.lang, self.settings)(name),
                 )
                 for version in (article, *article.translations)
                 if getattr(version, "item", None)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 from pelican import signals
@@ -19,9 +18,8 @@ from pelican.generators import Generator
 from plugins.content_model import checked_content
 from plugins.content_model.registry import ITEM_TYPES
 from plugins.content_model.types.words import N_
-from plugins.govuk_theme import TRANSLATIONS_DIR
 from plugins.govuk_theme.formatting import language_name
-from plugins.govuk_theme.interface import catalogue, language_of
+from plugins.govuk_theme.interface import gettext_for
 from plugins.output_files import write_document
 
 from .entries import FeedItem, feed_item
@@ -53,14 +51,11 @@ class FeedsGenerator(Generator):  # type: ignore[misc]
         )
         made: dict[int, FeedItem] = {}
 
-        translations = Path(self.settings.get("INTERFACE_TRANSLATIONS") or TRANSLATIONS_DIR)
-
         def as_feed_item(version: Any) -> FeedItem:
             """Made once, and only for items that are in some feed's newest ``limit``."""
             if id(version) not in made:
                 content = version.get_content(site)
-                lang = language_of(version.item.lang, self.settings)
-                gettext = catalogue(translations, lang).gettext  # labels in its language
+                gettext = gettext_for(version.item.lang, self.settings)  # labels in its language
                 made[id(version)] = feed_item(
                     version.item, version.url, content, wards, site, gettext
                 )
@@ -119,7 +114,7 @@ class FeedsGenerator(Generator):  # type: ignore[misc]
         ):
             by_lang[version.item.lang].append(version)
         for lang, versions in sorted(by_lang.items()):
-            gettext = catalogue(translations, lang).gettext  # each feed in its own language
+            gettext = gettext_for(lang, self.settings)  # each feed in its own language
             about = (
                 gettext(LANG_FEED_TITLE) % {"language": language_name(lang)},
                 gettext(LANG_FEED_SUBTITLE),

@@ -8,7 +8,6 @@ ward filters the templates use.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
@@ -17,12 +16,18 @@ from pelican.writers import Writer
 
 from . import formatting
 from .bidi import isolate_numbers
-from .interface import SPEAKING, InterfaceText, direction, language_of, speaking
+from .interface import (
+    SPEAKING,
+    InterfaceText,
+    direction,
+    language_of,
+    speaking,
+    translations_dir,
+)
 from .pagination import pagination_items
 from .rendering import SHARED_BYTECODE, EntryCache, Fragments, LazyModule, component_globals
 
 RENDERED = "NOTICEBOARD_RENDERED"
-TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "theme" / "translations"
 
 
 class SpeakingWriter(Writer):  # type: ignore[misc]
@@ -50,7 +55,7 @@ def configure_environment(generator: Any) -> None:
     env.bytecode_cache = SHARED_BYTECODE
     # Rendered once per build, shared by all generators: Pelican's settings are per build.
     rendered = generator.settings.setdefault(RENDERED, {})
-    directory = Path(generator.settings.get("INTERFACE_TRANSLATIONS") or TRANSLATIONS_DIR)
+    directory = translations_dir(generator.settings)
     SPEAKING.set(generator.settings.get("INTERFACE_LANG", "en"))  # outside any page
     text = InterfaceText(directory)
     env.install_gettext_callables(text.gettext, text.ngettext, newstyle=True)

@@ -15,7 +15,7 @@ text, so a resident never sees a key.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
@@ -30,17 +30,30 @@ from babel.support import NullTranslations, Translations
 SPEAKING: ContextVar[str] = ContextVar("interface_language", default="en")
 
 
+# The site's catalogues; a setting (INTERFACE_TRANSLATIONS) may name another folder.
+TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "theme" / "translations"
+
+
+def translations_dir(settings: Mapping[str, Any]) -> Path:
+    return Path(settings.get("INTERFACE_TRANSLATIONS") or TRANSLATIONS_DIR)
+
+
 def catalogue_path(directory: Path, lang: str) -> Path:
     return directory / lang.replace("-", "_") / "LC_MESSAGES" / "messages.po"
 
 
-@lru_cache(maxsize=64)
 def catalogue(directory: Path, lang: str) -> Translations | NullTranslations:
-    """The language's catalogue, or none (English) when it has none."""
+    """The language's catalogue, or none (English) when it has none. Compiled once per
+    version of its file, so an edited catalogue is read again (``make preview``)."""
     path = catalogue_path(directory, lang)
     if not path.is_file():
         base = lang.split("-")[0]
         return catalogue(directory, base) if base != lang else NullTranslations()
+    return _compiled(path, lang, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _compiled(path: Path, lang: str, version: int) -> Translations:
     with path.open("rb") as source:
         messages = read_po(source, locale=lang.replace("-", "_"))
     compiled = io.BytesIO()
@@ -55,6 +68,13 @@ def shipped_languages(directory: Path) -> list[str]:
         p.parent.parent.name.replace("_", "-") for p in directory.glob("*/LC_MESSAGES/messages.po")
     )
     return ["en", *found]
+
+
+def gettext_for(content_lang: str, settings: Mapping[str, Any]) -> Callable[[str], str]:
+    """gettext in the interface language of content in ``content_lang`` (``language_of``):
+    for what is made outside a page (feeds, CAP, the notify manifest)."""
+    translations = catalogue(translations_dir(settings), language_of(content_lang, settings))
+    return lambda message: str(translations.gettext(message))
 
 
 def direction(lang: str) -> str:

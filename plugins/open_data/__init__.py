@@ -11,7 +11,6 @@ import json
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
@@ -23,8 +22,13 @@ from plugins.content_model import checked_content
 from plugins.content_model.registry import ITEM_TYPES
 from plugins.content_model.schema import ContentType
 from plugins.content_model.types.words import N_
-from plugins.govuk_theme import TRANSLATIONS_DIR
-from plugins.govuk_theme.interface import catalogue, language_of, shipped_languages, speaking
+from plugins.govuk_theme.interface import (
+    catalogue,
+    language_of,
+    shipped_languages,
+    speaking,
+    translations_dir,
+)
 from plugins.output_files import write_document
 from plugins.site_pages.board import Board
 from subscriber_lambda.core.messages import PLACEHOLDERS
@@ -146,6 +150,7 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
         the last NOTIFY_WINDOW_DAYS, each version (the original and each translation) with its
         email rendered by the theme."""
         window = self.settings.get("NOTIFY_WINDOW_DAYS", 14)
+        shipped = shipped_languages(translations_dir(self.settings))  # read once, not per item
         since = catalogue.board.now - timedelta(days=window)
         items = []
         for entry in catalogue.board.everything:
@@ -174,18 +179,19 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
                         self.version(v, catalogue.site, status, revised != values["date"])
                         for v in versions
                     ],
-                    "not_translated": self.not_translated({v.lang for v in versions}),
+                    "not_translated": self.not_translated({v.lang for v in versions}, shipped),
                 }
             )
         return {**council, "placeholders": PLACEHOLDERS, "window_days": window, "items": items}
 
-    def not_translated(self, languages: set[str]) -> dict[str, str]:
-        """For each language the site's interface speaks that the item has no version in,
-        the line (in that language) that tops the email a resident who chose it gets."""
-        directory = Path(self.settings.get("INTERFACE_TRANSLATIONS") or TRANSLATIONS_DIR)
+    def not_translated(self, languages: set[str], shipped: list[str]) -> dict[str, str]:
+        """For each language the site's interface speaks (``shipped``) that the item has
+        no version in, the line (in that language) that tops the email a resident who
+        chose it gets."""
+        directory = translations_dir(self.settings)
         return {
-            lang: catalogue(directory, lang).gettext(NOT_TRANSLATED)
-            for lang in shipped_languages(directory)
+            lang: str(catalogue(directory, lang).gettext(NOT_TRANSLATED))
+            for lang in shipped
             if lang not in languages
         }
 

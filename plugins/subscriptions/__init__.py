@@ -9,7 +9,6 @@ and languages its forms offer.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from pelican import signals
@@ -17,9 +16,8 @@ from pelican.generators import Generator
 
 from plugins.content_model import checked_content
 from plugins.content_model.registry import ITEM_TYPES
-from plugins.govuk_theme import TRANSLATIONS_DIR
 from plugins.govuk_theme.formatting import language_name
-from plugins.govuk_theme.interface import shipped_languages
+from plugins.govuk_theme.interface import shipped_languages, translations_dir
 from plugins.output_files import write_document
 from plugins.postcodes import LOOKUP as POSTCODE_LOOKUP
 
@@ -35,11 +33,8 @@ class SubscriptionsGenerator(Generator):  # type: ignore[misc]
         notice_type = ITEM_TYPES["notices"].field("notice-type")
         # What residents may choose: every language the interface speaks, and any other
         # the content is in (its emails then speak English around it).
-        translations = self.settings.get("INTERFACE_TRANSLATIONS") or TRANSLATIONS_DIR
-        languages = {
-            self.settings.get("DEFAULT_LANG", "en"),
-            *shipped_languages(Path(translations)),
-        }
+        shipped = shipped_languages(translations_dir(self.settings))
+        languages = {self.settings.get("DEFAULT_LANG", "en"), *shipped}
         for article in self.context.get("articles", []):
             languages.update(t.lang for t in article.translations)
         options = {
