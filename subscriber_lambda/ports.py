@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 # The channels a subscriber is reached on: each is a contact point of its own, confirmed
 # on its own, with a ledger of its own (a text and an email of one item are two rows).
 EMAIL, TEXT = "email", "text"
-CHANNELS = (EMAIL, TEXT)
 
 
 @dataclass(frozen=True)
