@@ -240,3 +240,20 @@ def test_an_edited_catalogue_is_read_again(tmp_path: Path) -> None:
     write_catalogue(folder, "cy", {"Reference": "Cyfeirnod y cyngor"})
     os.utime(po, ns=(po.stat().st_mtime_ns + 1_000_000, po.stat().st_mtime_ns + 1_000_000))
     assert catalogue(folder, "cy").gettext("Reference") == "Cyfeirnod y cyngor"
+
+
+def test_an_arabic_alerts_summary_and_area_keep_their_numbers_in_order(tmp_path: Path) -> None:
+    files = {
+        "alerts/flood.md": item("alerts", Slug="flood"),
+        "alerts/flood.ar.md": item(
+            "alerts",
+            Slug="flood",
+            Lang="ar",
+            Title="تحذير من الفيضانات",
+            Summary="اتصل على 0800 80 70 60 للمساعدة.",
+            Area="الطريق A258 بين 10 و 12 شارع القلعة",
+        ),
+    }
+    page = read(build(tmp_path, files), "/ar/alerts/flood/")
+    assert '<bdi dir="ltr">0800 80 70 60</bdi>' in page
+    assert '<bdi dir="ltr">10</bdi> و <bdi dir="ltr">12</bdi>' in page
