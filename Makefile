@@ -88,6 +88,11 @@ extract-messages: $(PY_STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k N_ -k gettext -k ngettext:1,2 \
 	  --project "Council noticeboard" -o theme/translations/messages.pot theme/templates plugins
 	$(VENV)/bin/pybabel update --ignore-obsolete -i theme/translations/messages.pot -d theme/translations
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k N_ -k gettext -k ngettext:1,2 \
+	  --project "Council noticeboard subscriptions" \
+	  -o subscriber_lambda/translations/subscriptions.pot subscriber_lambda
+	$(VENV)/bin/pybabel update --ignore-obsolete -D subscriptions \
+	  -i subscriber_lambda/translations/subscriptions.pot -d subscriber_lambda/translations
 
 
 # Debian packages the tests drive: Chromium (browser tests) and Java (the Nu HTML Checker).

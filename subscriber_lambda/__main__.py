@@ -269,6 +269,7 @@ def run_digest(config: Config, args: argparse.Namespace) -> int:
 
 def send_digests(config: Config, args: argparse.Namespace) -> int:
     from .digest import Digester
+    from .pages import Pages
 
     site = SiteData.load(args.site_dir)
     config = site_address(config, site.options.value().get("site_url"))
@@ -278,7 +279,7 @@ def send_digests(config: Config, args: argparse.Namespace) -> int:
         links=Links(Signer(config.secret()), config.site_url),
         sender=config.mail_from,
         host=config.host,
-        council=site.council,
+        pages=Pages(site, config.site_url),
         clock=now,
     )
     report = digester.run(args.frequency)

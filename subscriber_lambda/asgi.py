@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import anyio
 from starlette.applications import Starlette
@@ -32,7 +32,9 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import NotModifiedResponse, StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .core.catalogues import speaking
 from .core.clients import client_key
+from .languages import answer_language
 from .pages import Page
 from .site_policy import NEVER, cache_control, content_type, security_headers
 from .web import ROUTES, Request, Subscriptions
@@ -95,6 +97,13 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{netloc}"
 
 
+def language_asked(scope: Scope) -> str:
+    """The language a request asks for by its link (``?lang=``) or its browser."""
+    query = parse_qs((scope.get("query_string") or b"").decode("latin-1"))
+    chosen = (query.get("lang") or [""])[0]
+    return answer_language(chosen, "", Headers(scope=scope).get("accept-language", ""))
+
+
 def head_size(scope: Scope) -> int:
     """Bytes of the request's target and headers, however they arrived."""
     target = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"")
@@ -114,7 +123,9 @@ class SitePolicy:
     """On every response: the security headers (site_policy.py), and one log line that
     never holds a query string (links carry tokens). Refuses cross-site form posts."""
 
-    def __init__(self, app: ASGIApp, origins: Origins, problem: Callable[[int], Response]) -> None:
+    def __init__(
+        self, app: ASGIApp, origins: Origins, problem: Callable[[int, Scope], Response]
+    ) -> None:
         self.app, self.origins, self.problem = app, origins, problem
         # Requests being answered: read and changed only on the server's event loop (ASGI
         # calls run there), so it needs no lock.
@@ -141,13 +152,13 @@ class SitePolicy:
         self.in_flight += 1
         try:
             if self.in_flight > MAX_CONCURRENT:
-                await self.problem(503)(scope, receive, send_with_headers)
+                await self.problem(503, scope)(scope, receive, send_with_headers)
             elif head_size(scope) > MAX_HEADERS:
-                await self.problem(431)(scope, receive, send_with_headers)
+                await self.problem(431, scope)(scope, receive, send_with_headers)
             elif scope["method"] not in SAFE_METHODS and not self.origins.allowed(scope):
-                await self.problem(403)(scope, receive, send_with_headers)
+                await self.problem(403, scope)(scope, receive, send_with_headers)
             elif declared_length(scope) > MAX_BODY:  # said in advance: refused unread
-                await self.problem(413)(scope, receive, send_with_headers)
+                await self.problem(413, scope)(scope, receive, send_with_headers)
             else:
                 await self.app(scope, receive, send_with_headers)
         except Exception:
@@ -155,7 +166,7 @@ class SitePolicy:
             log.exception("%s %s failed", scope["method"], path)
             if status:
                 raise  # the response had begun: the server closes the connection
-            await self.problem(500)(scope, receive, send_with_headers)
+            await self.problem(500, scope)(scope, receive, send_with_headers)
         finally:
             self.in_flight -= 1
             log.info(
@@ -231,34 +242,41 @@ def create_app(subscriptions: Subscriptions, site_url: str, site_dir: Path | Non
     pages = subscriptions.pages
 
     def html(page: Page, headers: dict[str, str] | None = None) -> Response:
-        return HTMLResponse(page.html, page.status, {"Cache-Control": NEVER, **(headers or {})})
+        # Which language a page is in depends on the link and on the browser's languages.
+        spoken = {"Content-Language": page.lang, "Vary": "Accept-Language"}
+        return HTMLResponse(
+            page.html, page.status, {"Cache-Control": NEVER, **spoken, **(headers or {})}
+        )
 
-    def problem(status: int, headers: dict[str, str] | None = None) -> Response:
-        return html(pages.problem(status, PROBLEMS.get(status, PROBLEMS[400])), headers)
+    def problem(status: int, scope: Scope, headers: dict[str, str] | None = None) -> Response:
+        """The site's page for ``status``, in the language the request asks for."""
+        with speaking(language_asked(scope)):
+            return html(pages.problem(status, PROBLEMS.get(status, PROBLEMS[400])), headers)
 
     async def endpoint(request: HttpRequest) -> Response:
         actions = ROUTES[request.url.path]
         method = "GET" if request.method == "HEAD" else request.method
         if method not in actions:  # every method reaches here, so the answer is the route's
             allowed = ", ".join(sorted({*actions, "HEAD"} if "GET" in actions else actions))
-            return problem(405, {"Allow": allowed})
+            return problem(405, request.scope, {"Allow": allowed})
         form: dict[str, list[str]] = {}
         if method == "POST":
             media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if media_type not in FORM_TYPES:
-                return problem(415)
+                return problem(415, request.scope)
             async with request.form(
                 max_files=0, max_fields=MAX_FIELDS, max_part_size=MAX_BODY
             ) as data:
                 form = form_values(data)
         query = {name: request.query_params.getlist(name) for name in request.query_params}
         client = client_key(request.client.host) if request.client else ""
-        call = Request(method, query, form, client)
-        return html(await run_in_threadpool(actions[method], subscriptions, call))
+        accept_language = request.headers.get("accept-language", "")
+        call = Request(method, query, form, client, request.url.path, accept_language)
+        return html(await run_in_threadpool(subscriptions.answer, actions[method], call))
 
     async def http_error(request: HttpRequest, error: Exception) -> Response:
         assert isinstance(error, HTTPException)
-        return problem(error.status_code, dict(error.headers or {}))
+        return problem(error.status_code, request.scope, dict(error.headers or {}))
 
     routes: list[BaseRoute] = [
         # Every method is the route's to answer (405 with its own Allow for those it does
@@ -270,7 +288,7 @@ def create_app(subscriptions: Subscriptions, site_url: str, site_dir: Path | Non
         routes.append(Mount("/", app=SiteFiles(directory=site_dir, html=True)))
 
     def site_policy(app: ASGIApp) -> ASGIApp:
-        return SitePolicy(app, Origins(site_url), lambda status: problem(status))
+        return SitePolicy(app, Origins(site_url), problem)
 
     return Starlette(
         routes=routes,

@@ -32,7 +32,7 @@ from .mail_jobs import MailJobs
 from .notify import Links, Notifier, load_manifest
 from .pages import Pages
 from .ports import Mailer, Store, TextSender
-from .site_data import OPTIONS, SHELL, SiteData
+from .site_data import OPTIONS, SHELL, SiteData, shell_names
 from .social import SocialPoster
 from .web import Subscriptions
 
@@ -42,13 +42,16 @@ def now() -> datetime:
 
 
 def site_files(files: SiteBucket) -> SiteData:
-    """The page shell and form options, copied from the site's bucket into a folder of the
-    container's own; postcode files are read from the bucket when a resident types one."""
+    """The page shells and form options, copied from the site's bucket into a folder of
+    the container's own; postcode files are read from the bucket when a resident types one.
+    A language's shell may be missing (a site built before it was translated)."""
     copy = Path(tempfile.mkdtemp(prefix="site-"))
-    for name in (SHELL, OPTIONS):
+    for name in (OPTIONS, *shell_names()):
         data = files.read(name)
-        if data is None:
+        if data is None and name in (SHELL, OPTIONS):
             raise FileNotFoundError(f"s3://{files.bucket}/{name} is missing: publish the site")
+        if data is None:
+            continue
         target = copy / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
@@ -125,12 +128,11 @@ class FromEnvironment:
     @cached_property
     def mail_jobs(self) -> MailJobs:
         config = self.config
-        pages = Pages(self.site, config.site_url, config.providers.offers_texts)
         return MailJobs(
             self.store,
             self.mailer,
             Signer(self.key),
-            pages,
+            self.pages,
             config.site_url,
             config.mail_from,
             config.host,
@@ -148,9 +150,13 @@ class FromEnvironment:
             self.links,
             config.mail_from,
             config.host,
-            self.site.council,
+            self.pages,
             self.clock,
         )
+
+    @cached_property
+    def pages(self) -> Pages:
+        return Pages(self.site, self.config.site_url, self.config.providers.offers_texts)
 
 
 @cache

@@ -10,17 +10,17 @@ the run stops when the mail system itself is unavailable."""
 
 from __future__ import annotations
 
-import html
 import logging
 from dataclasses import dataclass
 
+from .core.catalogues import speaking
 from .core.messages import build_message
+from .languages import answer_language, ngettext
 from .notify import Clock, DeliveryCounts, Links, Outage, suppress
+from .pages import Pages
 from .ports import DeliveryDeferred, DeliveryRefused, Mailer, ProviderUnavailable, Store, Subscriber
 
 logger = logging.getLogger(__name__)
-
-TITLES = {"daily": "Your daily summary", "weekly": "Your weekly summary"}
 
 
 @dataclass
@@ -31,27 +31,24 @@ class DigestReport(DeliveryCounts):
         return f"digest: {self.counts(f'{self.frequency} summaries', 'waiting for the next run')}"
 
 
-def digest_email(frequency: str, council: str, items: list[dict[str, str]]) -> dict[str, str]:
-    """Subject, text and HTML in the notify manifest's shape, with the same placeholders."""
-    subject = f"{TITLES[frequency]} from {council}: {len(items)} new"
-    lines = [subject, ""]
-    rows = []
-    for item in items:
-        lines += [item["title"], item["summary"], item["url"], ""]
-        rows.append(
-            f'<li style="margin-bottom:16px"><a href="{html.escape(item["url"])}" '
-            f'style="color:#1d70b8;font-weight:bold">{html.escape(item["title"])}</a><br>'
-            f"{html.escape(item['summary'])}</li>"
+def digest_email(pages: Pages, frequency: str, items: list[dict[str, str]]) -> dict[str, str]:
+    """Subject, text and HTML in the notify manifest's shape, with the same placeholders,
+    in the language being spoken (each item in its own)."""
+    count = len(items)
+    if frequency == "weekly":
+        subject = ngettext(
+            "Your weekly summary from %(council)s: %(num)s new item",
+            "Your weekly summary from %(council)s: %(num)s new items",
+            count,
         )
-    lines += ["--", "Change what you get: ((manage_url))", "Unsubscribe: ((unsubscribe_url))", ""]
-    body = (
-        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(subject)}'
-        f'</title></head><body style="font-family:arial,sans-serif;font-size:19px;color:#0b0c0c">'
-        f'<h1 style="font-size:27px">{html.escape(subject)}</h1><ul>{"".join(rows)}</ul>'
-        '<p style="font-size:16px"><a href="((manage_url))">Change what you get</a> · '
-        '<a href="((unsubscribe_url))">Unsubscribe</a></p></body></html>'
-    )
-    return {"subject": subject, "text": "\n".join(lines), "html": body}
+    else:
+        subject = ngettext(
+            "Your daily summary from %(council)s: %(num)s new item",
+            "Your daily summary from %(council)s: %(num)s new items",
+            count,
+        )
+    values = {"council": pages.site.council, "num": count}
+    return pages.email("digest", subject % values, items=items)
 
 
 @dataclass
@@ -61,7 +58,7 @@ class Digester:
     links: Links
     sender: str
     host: str
-    council: str
+    pages: Pages
     clock: Clock
 
     def run(self, frequency: str) -> DigestReport:
@@ -88,10 +85,13 @@ class Digester:
     ) -> None:
         """One digest. Its items are marked sent only once the mailer took it."""
         now = self.clock()
+        lang = answer_language(subscriber.preferences.lang)
         envelope = self.links.envelope(
-            subscriber.email, subscriber.email_hash, self.sender, self.host, now
+            subscriber.email, subscriber.email_hash, self.sender, self.host, now, lang
         )
-        message = build_message(digest_email(frequency, self.council, items), envelope, now)
+        with speaking(lang):
+            email = digest_email(self.pages, frequency, items)
+        message = build_message(email, envelope, now)
         try:
             self.mailer.send(message)
         except DeliveryRefused as error:

@@ -20,17 +20,21 @@ from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from .core.addresses import address_hash
+from .core.catalogues import N_, speaking
 from .core.messages import build_message
 from .core.phones import CODE_WINDOW, CODES_PER_HOUR, code_hash, new_code, stop_code
 from .core.preferences import Preferences
 from .core.tokens import Purpose, Signer
+from .languages import answer_language
 from .notify import Links
-from .pages import Pages
+from .pages import Pages, said
 from .ports import DeliveryRefused, Mailer, Phone, Store, TextSender, address_limit_key
 
 log = logging.getLogger(__name__)
 
 SUBSCRIBE, MANAGE_LINK, PHONE_CODE = "subscribe", "manage-link", "phone-code"
+ALREADY = N_("You already get emails from us")
+MANAGE_LINK_SUBJECT = N_("Change the emails you get")
 CODE_LIFETIME = timedelta(minutes=30)
 
 
@@ -90,17 +94,22 @@ class MailJobs:
             self.store.suppress(job.email_hash, "refused", self.clock())
 
     def _run(self, job: MailJob) -> None:
+        """Each email in the resident's language: the one they chose on the form for a
+        sign-up's confirmation, else the one their subscription has."""
         if self.store.is_suppressed(job.email_hash):
             return
         subscriber = self.store.subscriber_by_hash(job.email_hash)
-        if job.kind == SUBSCRIBE and subscriber is not None:
-            self._send(job, self.pages.email("already", "You already get emails from us"))
-        elif job.kind == SUBSCRIBE and job.preferences is not None:
-            self._send(job, self._confirmation(job, job.preferences))
-        elif job.kind == MANAGE_LINK and subscriber is not None:
-            self._send(job, self.pages.email("manage_link", "Change the emails you get"))
-        elif job.kind == PHONE_CODE and subscriber is not None and job.phone:
-            self._send_code(subscriber.email_hash, job.phone)
+        chosen = (job.preferences or {}).get("lang", "")
+        lang = answer_language(subscriber.preferences.lang if subscriber else chosen)
+        with speaking(lang):
+            if job.kind == SUBSCRIBE and subscriber is not None:
+                self._send(job, self.pages.email("already", said(ALREADY)), lang)
+            elif job.kind == SUBSCRIBE and job.preferences is not None:
+                self._send(job, self._confirmation(job, job.preferences), lang)
+            elif job.kind == MANAGE_LINK and subscriber is not None:
+                self._send(job, self.pages.email("manage_link", said(MANAGE_LINK_SUBJECT)), lang)
+            elif job.kind == PHONE_CODE and subscriber is not None and job.phone:
+                self._send_code(subscriber.email_hash, job.phone)
 
     def _send_code(self, email_hash: str, number: str) -> None:
         """A new code for the number, kept (hashed) with it, then sent by text. A number
@@ -141,18 +150,19 @@ class MailJobs:
             "phone": job.phone,
         }
         token = self.signer.make(Purpose.CONFIRM, data, now)
-        link = f"{self.site_url}/subscriptions/confirm?{urlencode({'token': token})}"
+        query = {"token": token, "lang": preferences.get("lang", "")}
+        link = f"{self.site_url}/subscriptions/confirm?{urlencode(query)}"
         return self.pages.email(
             "confirm",
-            "Confirm your email address",
+            said(N_("Confirm your email address")),
             link=link,
             choices=self.pages.choices_made(preferences),
         )
 
-    def _send(self, job: MailJob, email: dict[str, str]) -> None:
+    def _send(self, job: MailJob, email: dict[str, str], lang: str) -> None:
         now = self.clock()
         links = Links(self.signer, self.site_url)
-        envelope = links.envelope(job.email, job.email_hash, self.sender, self.host, now)
+        envelope = links.envelope(job.email, job.email_hash, self.sender, self.host, now, lang)
         self.mailer.send(build_message(email, envelope, now))
 
 

@@ -44,8 +44,10 @@ from enum import Enum
 from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import urlencode
 
 from .core.addresses import address_hash
+from .core.catalogues import DEFAULT_LANGUAGE
 from .core.matching import (
     goes_at_once,
     not_translated,
@@ -318,16 +320,26 @@ class Links:
     site_url: str
 
     def envelope(
-        self, recipient: str, email_hash: str, sender: str, host: str, now: datetime
+        self,
+        recipient: str,
+        email_hash: str,
+        sender: str,
+        host: str,
+        now: datetime,
+        lang: str = DEFAULT_LANGUAGE,
     ) -> Envelope:
+        """The links open their pages in ``lang``, the resident's language."""
         data = {"h": email_hash}
         manage = self.signer.make(Purpose.MANAGE, data, now)
         unsubscribe = self.signer.make(Purpose.UNSUBSCRIBE, data, now)
+        in_language = "" if lang == DEFAULT_LANGUAGE else f"&{urlencode({'lang': lang})}"
         return Envelope(
             sender=sender,
             recipient=recipient,
-            manage_url=f"{self.site_url}/subscriptions/manage?token={manage}",
-            unsubscribe_url=f"{self.site_url}/subscriptions/unsubscribe?token={unsubscribe}",
+            manage_url=f"{self.site_url}/subscriptions/manage?token={manage}{in_language}",
+            unsubscribe_url=(
+                f"{self.site_url}/subscriptions/unsubscribe?token={unsubscribe}{in_language}"
+            ),
             list_id=host,
         )
 
@@ -574,20 +586,17 @@ class Notifier:
         if delivery.channel == TEXT:
             return self._text(subscriber, item, version, report)
         if not goes_at_once(subscriber.preferences, item):
-            details = {
-                "title": version["title"],
-                "summary": version["summary"],
-                "url": version["url"],
-            }
+            details = {key: version[key] for key in VERSION_TEXTS}
             self.store.mark(subscriber.id, item_id, revision, "digest", now, details)
             report.queued_for_digest += 1
             return Outcome.QUEUED
+        lang = subscriber.preferences.lang
         envelope = replace(
             self.links.envelope(
-                subscriber.email, subscriber.email_hash, self.sender, self.host, now
+                subscriber.email, subscriber.email_hash, self.sender, self.host, now, lang
             ),
             not_translated=not_translated(subscriber.preferences, item, version),
-            reader_lang=subscriber.preferences.lang,
+            reader_lang=lang,
         )
         try:
             self.mailer.send(build_message(version["email"], envelope, now, item_id))

@@ -7,15 +7,21 @@ many threads once built, and nothing in it changes after that.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
+from markupsafe import escape
 
+from .core.catalogues import DEFAULT_LANGUAGE, N_, SPEAKING, direction, language_label
+from .core.phones import CODE_DIGITS, CODES_PER_HOUR
 from .core.preferences import Choices
+from .languages import SPOKEN, TEXT, gettext
 from .site_data import SiteData
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -28,52 +34,84 @@ COMPONENTS = {
     "govukPanel": "panel",
     "govukRadios": "radios",
 }
+# The page being answered, as (path, query without ``lang``), while its route runs: the
+# language switcher links to it in each other language (``Pages.switcher``).
+ADDRESS: ContextVar[tuple[str, tuple[tuple[str, str], ...]] | None] = ContextVar(
+    "address", default=None
+)
+
+
+@contextmanager
+def answering(path: str, query: Mapping[str, list[str]]) -> Iterator[None]:
+    """Pages made while the block runs offer this address in the other languages."""
+    kept = tuple(
+        (name, value) for name, values in query.items() if name != "lang" for value in values
+    )
+    token = ADDRESS.set((path, kept))
+    try:
+        yield
+    finally:
+        ADDRESS.reset(token)
 
 
 # What the choices are called on the forms, the confirmation page and the emails (the
 # topics are the site's types of content, from its options.json).
 FREQUENCY_LABELS = [
-    ("immediate", "As soon as they are published"),
-    ("daily", "Once a day"),
-    ("weekly", "Once a week"),
+    ("immediate", N_("As soon as they are published")),
+    ("daily", N_("Once a day")),
+    ("weekly", N_("Once a week")),
 ]
 
 
 # The backend's problem pages: (heading, what to do), by name.
 PROBLEMS = {
     "bad-link": (
-        "This link does not work",
-        "It may have expired, been copied wrongly, or already been used to change your emails.",
+        N_("This link does not work"),
+        N_("It may have expired, been copied wrongly, or already been used to change your emails."),
     ),
-    "too-many": ("Too many requests", "Please wait an hour and try again."),
-    "too-large": ("Too much data", "Go back and try again."),
-    "not-a-form": ("This is not a form we know", "Go back and try again."),
-    "not-found": ("Page not found", "Check the web address."),
+    "too-many": (N_("Too many requests"), N_("Please wait an hour and try again.")),
+    "too-large": (N_("Too much data"), N_("Go back and try again.")),
+    "not-a-form": (N_("This is not a form we know"), N_("Go back and try again.")),
+    "not-found": (N_("Page not found"), N_("Check the web address.")),
     "link-used": (
-        "This link has already been used",
-        "Each confirmation link works once. If you want to change your emails, ask for a new link.",
+        N_("This link has already been used"),
+        N_(
+            "Each confirmation link works once. If you want to change your emails, ask for a"
+            " new link."
+        ),
     ),
-    "bad-request": ("Sorry, we could not read that", "Go back and try again."),
-    "not-allowed": ("This page does not do that", "Go back and try again."),
+    "bad-request": (N_("Sorry, we could not read that"), N_("Go back and try again.")),
+    "not-allowed": (N_("This page does not do that"), N_("Go back and try again.")),
     "cross-site": (
-        "This form was sent from another website",
-        "Use the form on this website instead.",
+        N_("This form was sent from another website"),
+        N_("Use the form on this website instead."),
     ),
     "no-code": (
-        "There is no code waiting for your number",
-        "If you have just subscribed, wait a minute and try again. Otherwise we could not"
-        " text that number, or it has been removed: check the number and add it again from"
-        " the link to change your choices in any of our emails.",
+        N_("There is no code waiting for your number"),
+        N_(
+            "If you have just subscribed, wait a minute and try again. Otherwise we could not"
+            " text that number, or it has been removed: check the number and add it again from"
+            " the link to change your choices in any of our emails."
+        ),
     ),
-    "server-error": ("Sorry, there is a problem with the service", "Try again later."),
-    "busy": ("Sorry, the service is busy", "Try again in a minute."),
+    "server-error": (N_("Sorry, there is a problem with the service"), N_("Try again later.")),
+    "busy": (N_("Sorry, the service is busy"), N_("Try again in a minute.")),
 }
+# The numbers that messages name, filled in once the message is translated.
+MESSAGE_VALUES = {"digits": CODE_DIGITS, "codes": CODES_PER_HOUR}
+
+
+def said(message: str) -> str:
+    """A message (a form's error, a problem) in the language being spoken."""
+    text = gettext(message)
+    return text % MESSAGE_VALUES if "%(" in message else text
 
 
 @dataclass(frozen=True)
 class Page:
     status: int
     html: str
+    lang: str = DEFAULT_LANGUAGE
 
 
 def choice_items(options: list[tuple[str, str]], chosen: list[str]) -> list[dict[str, Any]]:
@@ -81,18 +119,32 @@ def choice_items(options: list[tuple[str, str]], chosen: list[str]) -> list[dict
     return [{"value": value, "text": label, "checked": value in chosen} for value, label in options]
 
 
+def language_items(options: list[tuple[str, str]], chosen: list[str]) -> list[dict[str, Any]]:
+    """The languages to choose from, each named in its own language and marked so."""
+    return [
+        {**item, "label": {"attributes": {"lang": item["value"]}}}
+        for item in choice_items(options, chosen)
+    ]
+
+
 def number_hint(phone: str = "", waiting: str = "") -> str:
     """What the form says about the resident's numbers (each already masked)."""
     if not phone and not waiting:
-        return "For a number from abroad, include the country code, like +48"
-    now = f"Texts go to {phone}. " if phone else ""
+        return gettext("For a number from abroad, include the country code, like +48")
+    parts = [gettext("Texts go to %(number)s.") % {"number": phone}] if phone else []
     if waiting:
-        now += f"{waiting} is waiting for its code. "
-    return now + "Leave this empty to keep it as it is."
+        parts.append(gettext("%(number)s is waiting for its code.") % {"number": waiting})
+    return " ".join([*parts, gettext("Leave this empty to keep it as it is.")])
 
 
 def field_error(errors: Mapping[str, str], name: str) -> dict[str, str] | None:
-    return {"text": errors[name]} if name in errors else None
+    if name not in errors:
+        return None
+    return {"text": said(errors[name]), "visuallyHiddenText": gettext("Error")}
+
+
+def frequency_labels() -> list[tuple[str, str]]:
+    return [(value, gettext(label)) for value, label in FREQUENCY_LABELS]
 
 
 class Pages:
@@ -109,27 +161,71 @@ class Pages:
             autoescape=True,
             trim_blocks=True,
             lstrip_blocks=True,
+            extensions=["jinja2.ext.i18n"],
         )
+        i18n: Any = self._env  # the i18n extension adds install_gettext_callables
+        i18n.install_gettext_callables(TEXT.gettext, TEXT.ngettext, newstyle=True)
+        self.base = urlsplit(site_url).path.rstrip("/")
         for name, folder in COMPONENTS.items():
             macro = f"govuk_frontend_jinja/components/{folder}/macro.html"
             self._env.globals[name] = getattr(self._env.get_template(macro).module, name)
         self._env.globals.update(
             items=choice_items,
+            language_items=language_items,
             field_error=field_error,
             number_hint=number_hint,
             error_summary=self._error_summary,
             topic_labels=lambda: self.site.topics,
             text_topic_labels=lambda: self.site.text_topics if self.texts else [],
-            frequency_labels=FREQUENCY_LABELS,
+            frequency_labels=frequency_labels,
+            page_language=SPEAKING.get,
+            page_direction=lambda: direction(SPEAKING.get()),
+            link=self.link,
+            home=lambda: f"{self.base}/",
         )
 
     def _error_summary(self, errors: Mapping[str, str]) -> Any:
         """GOV.UK's error summary, linking each problem to its field."""
         if not errors:
             return ""
-        error_list = [{"text": text, "href": f"#{name}"} for name, text in errors.items()]
+        error_list = [{"text": said(text), "href": f"#{name}"} for name, text in errors.items()]
         summary: Any = self._env.globals["govukErrorSummary"]
-        return summary({"titleText": "There is a problem", "errorList": error_list})
+        return summary({"titleText": gettext("There is a problem"), "errorList": error_list})
+
+    def link(self, path: str, **query: str) -> str:
+        """A backend address from the site's root (``base`` is SITE_URL's path, usually
+        empty), in the language being spoken: so links and forms work whichever name or
+        port the page was reached by (localhost, 127.0.0.1, www.) and keep the language."""
+        values = {name: value for name, value in query.items() if value}
+        if SPEAKING.get() != DEFAULT_LANGUAGE:
+            values["lang"] = SPEAKING.get()
+        return f"{self.base}{path}" + (f"?{urlencode(values)}" if values else "")
+
+    def switcher(self) -> str:
+        """Links to the page being answered in each other language the backend speaks,
+        each named in its own language (as the site's item pages offer their versions)."""
+        address = ADDRESS.get()
+        if address is None or len(SPOKEN) < 2:
+            return ""
+        path, query = address
+        speaking = SPEAKING.get()
+        entries = []
+        for lang in SPOKEN:
+            name = escape(language_label(lang))
+            if lang == speaking:
+                entry = f'<span aria-current="true" lang="{lang}">{name}</span>'
+            else:
+                target = f"{self.base}{path}?{urlencode([*query, ('lang', lang)])}"
+                entry = (
+                    f'<a class="govuk-link" href="{escape(target)}" hreflang="{lang}"'
+                    f' lang="{lang}">{name}</a>'
+                )
+            entries.append(f'<li class="council-languages__item">{entry}</li>')
+        label = escape(gettext("Languages"))
+        return (
+            f'<nav class="council-languages" aria-label="{label}">'
+            f'<ul class="council-languages__list">{"".join(entries)}</ul></nav>'
+        )
 
     def choices_made(self, preferences: Mapping[str, Any]) -> list[tuple[str, str]]:
         """(question, answer) pairs saying what a resident chose, in plain words."""
@@ -139,48 +235,57 @@ class Pages:
             return ", ".join(names.get(value, value) for value in chosen)
 
         wards = list(preferences.get("wards", []))
+        _ = gettext
         rows = [
-            ("Emails about", named(self.site.topics, list(preferences.get("topics", [])))),
+            (_("Emails about"), named(self.site.topics, list(preferences.get("topics", [])))),
             (
-                "Wards",
-                "The whole district" if "all" in wards else named(self.site.wards, wards),
+                _("Wards"),
+                _("The whole district") if "all" in wards else named(self.site.wards, wards),
             ),
         ]
         if preferences.get("notice_types"):
-            rows.append(
-                ("Kinds of notice", named(self.site.notice_types, preferences["notice_types"]))
-            )
+            chosen = preferences["notice_types"]
+            rows.append((_("Kinds of notice"), named(self.site.notice_types, chosen)))
         if preferences.get("text_topics"):
-            rows.append(("Texts about", named(self.site.text_topics, preferences["text_topics"])))
-        rows.append(("How often", named(FREQUENCY_LABELS, [preferences.get("frequency", "")])))
+            chosen = preferences["text_topics"]
+            rows.append((_("Texts about"), named(self.site.text_topics, chosen)))
+        frequency = [preferences.get("frequency", "")]
+        rows.append((_("How often"), named(frequency_labels(), frequency)))
         if len(self.site.languages) > 1:
-            rows.append(("Language", named(self.site.languages, [preferences.get("lang", "en")])))
+            chosen = [preferences.get("lang", DEFAULT_LANGUAGE)]
+            rows.append((_("Language"), named(self.site.languages, chosen)))
         return rows
 
     def page(self, status: int, template: str, title: str, **values: Any) -> Page:
-        """A page of the site. Its links and forms are addressed from the site's root
-        (``base`` is SITE_URL's path, usually empty), not by SITE_URL's host: so they work
-        whichever name or port the page was reached by (localhost, 127.0.0.1, www.)."""
-        content = self._env.get_template(template).render(
-            site=self.site, base=urlsplit(self.site_url).path.rstrip("/"), **values
-        )
-        return Page(status, self.site.page(f"{title} \u2013 {self.site.council}", content))
+        """A page of the site, in the language being spoken. ``title`` is a message (see
+        ``said``); a page showing ``errors`` says so first in its title."""
+        content = self._env.get_template(template).render(site=self.site, base=self.base, **values)
+        title = said(title)
+        if values.get("errors"):
+            title = gettext("Error: %(title)s") % {"title": title}
+        heading = f"{title} \u2013 {self.site.council}"
+        html = self.site.page(str(escape(heading)), self.switcher() + content)
+        return Page(status, html, SPEAKING.get())
 
     def problem(self, status: int, problem: str) -> Page:
         heading, advice = PROBLEMS[problem]
-        return self.page(status, "problem.html", heading, heading=heading, advice=advice)
+        return self.page(
+            status, "problem.html", heading, heading=said(heading), advice=said(advice)
+        )
 
     def choices(self) -> Choices:
         """What the forms offer (texts only when the backend can send them)."""
         return self.site.choices(texts=self.texts)
 
     def text(self, template: str, **values: Any) -> str:
-        """A text message the backend sends itself (a confirmation code), one line."""
+        """A text message the backend sends itself (a confirmation code), one line, in the
+        language being spoken."""
         body = self._env.get_template(f"text/{template}.txt").render(site=self.site, **values)
         return " ".join(body.split())
 
     def email(self, template: str, subject: str, **values: Any) -> dict[str, str]:
-        """Subject, text and HTML in the notify manifest's shape."""
+        """Subject, text and HTML in the notify manifest's shape, in the language being
+        spoken (``subject`` too)."""
         text = self._env.get_template(f"email/{template}.txt").render(site=self.site, **values)
         html = self._env.get_template(f"email/{template}.html").render(
             site=self.site, subject=subject, **values

@@ -11,19 +11,23 @@ copied into the function (there may be hundreds) but fetched when a resident typ
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
+from .core.catalogues import SPEAKING
 from .core.postcodes import normalise_postcode, outward_code
 from .core.preferences import Choices
+from .languages import SPOKEN
 
 SHELL = "subscriptions/shell.html"
+SHELL_IN = "subscriptions/{lang}/shell.html"  # in each other language the site speaks
 OPTIONS = "subscriptions/options.json"
 POSTCODES = "api/v1/postcodes/{outward}.json"
 TITLE_MARK, CONTENT_MARK = "<!--SUBSCRIPTIONS-TITLE-->", "<!--SUBSCRIPTIONS-CONTENT-->"
 T = TypeVar("T")
+Labels = list[tuple[str, str]]
 PLAIN_SHELL = (
     f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{TITLE_MARK}</title>'
     f"</head><body><main>{CONTENT_MARK}</main></body></html>"
@@ -71,23 +75,50 @@ class WatchedFile(Generic[T]):
         return cached[1]
 
 
+def shell_names() -> list[str]:
+    """The site's files of page shells: the site's own language's, then one per other
+    language the backend speaks (a site built without one uses its own language's)."""
+    return [SHELL, *(SHELL_IN.format(lang=lang) for lang in SPOKEN)]
+
+
+def decoded(raw: bytes) -> str:
+    return raw.decode("utf-8")
+
+
 @dataclass(frozen=True)
 class SiteData:
-    """The page shell and the form's options, as the latest build wrote them."""
+    """The page shells and the form's options, as the latest build wrote them."""
 
     shell: WatchedFile[str]
     options: WatchedFile[dict[str, Any]]
     files: SiteFiles  # where postcode files are read from
+    shells: Mapping[str, WatchedFile[str | None]] = field(default_factory=dict)  # by language
 
     @classmethod
     def load(cls, site_dir: Path, files: SiteFiles | None = None) -> SiteData:
-        """The shell and options from ``site_dir``; postcode files from ``files``, by
+        """The shells and options from ``site_dir``; postcode files from ``files``, by
         default the same folder."""
         return cls(
-            shell=WatchedFile(site_dir / SHELL, lambda raw: raw.decode("utf-8"), PLAIN_SHELL),
+            shell=WatchedFile(site_dir / SHELL, decoded, PLAIN_SHELL),
             options=WatchedFile(site_dir / OPTIONS, json.loads, {}),
             files=files or SiteFolder(site_dir),
+            shells={
+                lang: WatchedFile(site_dir / SHELL_IN.format(lang=lang), decoded, None)
+                for lang in SPOKEN
+            },
         )
+
+    def labelled(
+        self, name: str, only: Callable[[Mapping[str, Any]], bool] | None = None
+    ) -> Labels:
+        """(slug, name) of each of the options' ``name`` (topics, notice types), named in
+        the language being spoken when the build translated it."""
+        lang = SPEAKING.get()
+        return [
+            (entry["slug"], (entry.get("labels") or {}).get(lang, entry["label"]))
+            for entry in self.options.value().get(name, [])
+            if only is None or only(entry)
+        ]
 
     @property
     def wards(self) -> list[tuple[str, str]]:
@@ -95,23 +126,19 @@ class SiteData:
         return [(w["slug"], w["name"]) for w in self.options.value().get("wards", [])]
 
     @property
-    def topics(self) -> list[tuple[str, str]]:
+    def topics(self) -> Labels:
         """(slug, label) of every topic: the types of content the site publishes."""
-        return [(t["slug"], t["label"]) for t in self.options.value().get("topics", [])]
+        return self.labelled("topics")
 
     @property
-    def text_topics(self) -> list[tuple[str, str]]:
+    def text_topics(self) -> Labels:
         """(slug, label) of the topics that may go by text message: urgent ones, and those
         residents need on the day (bin collection changes)."""
-        return [
-            (t["slug"], t["label"])
-            for t in self.options.value().get("topics", [])
-            if t.get("texts")
-        ]
+        return self.labelled("topics", lambda topic: bool(topic.get("texts")))
 
     @property
-    def notice_types(self) -> list[tuple[str, str]]:
-        return [(t["slug"], t["label"]) for t in self.options.value().get("notice_types", [])]
+    def notice_types(self) -> Labels:
+        return self.labelled("notice_types")
 
     @property
     def languages(self) -> list[tuple[str, str]]:
@@ -139,7 +166,11 @@ class SiteData:
         return ward
 
     def page(self, title: str, content: str) -> str:
-        return self.shell.value().replace(TITLE_MARK, title).replace(CONTENT_MARK, content)
+        """A page in the shell of the language being spoken (the site's header, footer
+        and banner in that language, ``lang`` and ``dir`` set)."""
+        in_language = self.shells.get(SPEAKING.get())
+        shell = (in_language.value() if in_language else None) or self.shell.value()
+        return shell.replace(TITLE_MARK, title).replace(CONTENT_MARK, content)
 
     def choices(self, texts: bool = False) -> Choices:
         """What the forms offer; texts only when the backend has a text provider."""

@@ -12,10 +12,12 @@ follow links change nothing, and a confirmation link confirms once.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from .core.addresses import AddressError, address_hash, normalise_address
+from .core.catalogues import DEFAULT_LANGUAGE, N_, SPEAKING, speaking
 from .core.phones import (
     CODE_DIGITS,
     CODE_WINDOW,
@@ -28,19 +30,27 @@ from .core.phones import (
 from .core.postcodes import normalise_postcode
 from .core.preferences import ALL_WARDS, Choices, Preferences, read_form
 from .core.tokens import LIFETIMES, Purpose, Signer, TokenError
+from .languages import answer_language
 from .mail_jobs import MANAGE_LINK, PHONE_CODE, SUBSCRIBE, MailJob
-from .pages import Page, Pages
+from .pages import Page, Pages, answering, said
 from .ports import JobQueue, Store, Subscriber, address_limit_key
 
+# Page titles said in more than one place (each is a message: ``pages.said``).
+TITLES = {"subscribe": N_("Get emails"), "manage-link": N_("Change your emails")}
+PHONE_CONFIRMED = N_("Your number is confirmed")
+UNSUBSCRIBED = N_("You have unsubscribed")
 LIMITS = {  # (requests, seconds) per address and per client, on forms that send email
     "address": (5, 3600),
     "client": (30, 3600),
 }
 Values = Mapping[str, list[str]]
-CODES_SPENT = (
-    f"We have texted this number {CODES_PER_HOUR} codes in the last hour. Wait an hour,"
-    " then ask for a new code"
+CODES_SPENT = N_(
+    "We have texted this number %(codes)s codes in the last hour. Wait an hour, then ask for"
+    " a new code"
 )
+WRONG_LENGTH = N_("Enter the %(digits)s digits we sent")
+CODE_SPENT = N_("This code has expired or been tried too often: ask for a new code")
+CODE_WRONG = N_("That code is not right: check the text")
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,12 @@ class Request:
     query: Values = field(default_factory=dict)
     form: Values = field(default_factory=dict)
     client: str = ""
+    path: str = ""
+    accept_language: str = ""  # the browser's languages (its Accept-Language header)
+
+    def language(self, remembered: str = "") -> str:
+        """The language to answer in (``languages.answer_language``)."""
+        return answer_language(first(self.query, "lang"), remembered, self.accept_language)
 
 
 def note_change(store: Store, email_hash: str, now: datetime) -> None:
@@ -64,12 +80,14 @@ def first(values: Values, name: str) -> str:
     return found[0]
 
 
-def preselected(query: Values, choices: Choices) -> dict[str, list[str]]:
-    """The wards and topics a link to the form names, those the council offers only."""
+def preselected(query: Values, choices: Choices, lang: str) -> dict[str, list[str]]:
+    """The wards and topics a link to the form names, those the council offers only, and
+    the language the form is in, if residents may choose it."""
     wards = {ALL_WARDS, *choices.wards}
     return {
         "wards": [w for w in query.get("wards", []) if w in wards],
         "topics": [t for t in query.get("topics", []) if t in choices.topics],
+        "lang": [lang if lang in choices.languages else DEFAULT_LANGUAGE],
     }
 
 
@@ -96,6 +114,9 @@ class Confirmation:
     phone: str  # E.164, or '' when the sign-up gave no number
 
 
+Route = Callable[["Subscriptions", Request], Page]
+
+
 @dataclass
 class Subscriptions:
     store: Store
@@ -104,6 +125,17 @@ class Subscriptions:
     pages: Pages
     key: bytes
     clock: Callable[[], datetime]
+
+    def answer(self, route: Route, request: Request) -> Page:
+        """What ``route`` answers ``request``, in the language the request asks for (a
+        route that knows the resident may answer in the one they chose). A page opened by
+        a link offers itself in the other languages; a form's answer does not (the links
+        would not send the form again)."""
+        offered = (
+            answering(request.path, request.query) if request.method == "GET" else nullcontext()
+        )
+        with speaking(request.language()), offered:
+            return route(self, request)
 
     def bad_link(self) -> Page:
         return self.pages.problem(400, "bad-link")
@@ -123,20 +155,20 @@ class Subscriptions:
         if self.limited(job.email_hash, client):
             return self.pages.problem(429, "too-many")
         self.jobs.post(job)
-        return self.pages.page(200, "check_email.html", "Check your email", email=job.email)
+        return self.pages.page(200, "check_email.html", N_("Check your email"), email=job.email)
 
     # --- routes -----------------------------------------------------------------------
 
     def subscribe_form(self, request: Request) -> Page:
         """The form, with what a link chose ticked (a ward page's ``?wards=walmer``)."""
-        form = preselected(request.query, self.pages.choices())
-        return self.pages.page(200, "subscribe.html", "Get emails", form=form, errors={})
+        form = preselected(request.query, self.pages.choices(), SPEAKING.get())
+        return self.pages.page(200, "subscribe.html", TITLES["subscribe"], form=form, errors={})
 
     def subscribe(self, request: Request) -> Page:
         result = read_form(request.form, self.pages.choices())
         if result.errors or result.preferences is None:
             return self.pages.page(
-                400, "subscribe.html", "Error: Get emails", form=request.form, errors=result.errors
+                400, "subscribe.html", TITLES["subscribe"], form=request.form, errors=result.errors
             )
         email_hash = address_hash(result.email, self.key)
         job = MailJob(
@@ -163,13 +195,14 @@ class Subscriptions:
         found = self._confirmation(request)
         if found is None:
             return self.bad_link()
-        return self.pages.page(
-            200,
-            "confirm.html",
-            "Confirm your email address",
-            token=found.token,
-            choices=self.pages.choices_made(found.preferences.to_dict()),
-        )
+        with speaking(request.language(found.preferences.lang)):
+            return self.pages.page(
+                200,
+                "confirm.html",
+                N_("Confirm your email address"),
+                token=found.token,
+                choices=self.pages.choices_made(found.preferences.to_dict()),
+            )
 
     def confirm(self, request: Request) -> Page:
         """Confirms, unless the subscription changed since the link was made (this link
@@ -181,6 +214,10 @@ class Subscriptions:
         email_hash = address_hash(found.email, self.key)
         if self.store.changed_since(email_hash, found.issued):
             return self.pages.problem(200, "link-used")
+        with speaking(request.language(found.preferences.lang)):
+            return self._confirm(found, email_hash)
+
+    def _confirm(self, found: Confirmation, email_hash: str) -> Page:
         code_form, preferences = None, found.preferences
         texting = bool(found.phone and self.pages.texts)
         codes_spent = texting and not self.codes_left(found.phone)
@@ -195,7 +232,7 @@ class Subscriptions:
         return self.pages.page(
             200,
             "confirmed.html",
-            "You are subscribed",
+            N_("You are subscribed"),
             choices=self.pages.choices_made(preferences.to_dict()),
             code_form=code_form,
             codes_spent=codes_spent,
@@ -230,7 +267,7 @@ class Subscriptions:
         waiting = subscriber.waiting_phone
         if waiting is None:  # confirmed with an earlier form, or the number was refused
             if subscriber.phone is not None:
-                return self.pages.page(200, "phone_confirmed.html", "Your number is confirmed")
+                return self.pages.page(200, "phone_confirmed.html", PHONE_CONFIRMED)
             return self.pages.problem(400, "no-code")
         form = self.code_form(subscriber.email_hash, waiting.number)
         if first(request.form, "action") == "resend":
@@ -244,17 +281,16 @@ class Subscriptions:
             return self.code_page(200, form, sent=True)
         code = typed_code(first(request.form, "code"))
         if len(code) != CODE_DIGITS:
-            return self.code_page(400, form, {"code": f"Enter the {CODE_DIGITS} digits we sent"})
+            return self.code_page(400, form, {"code": WRONG_LENGTH})
         checked = self.store.confirm_phone(
             subscriber.email_hash, code_hash(self.key, waiting.number_hash, code), self.clock()
         )
         if checked is None:
-            error = "This code has expired or been tried too often: ask for a new code"
-            return self.code_page(400, form, {"code": error})
+            return self.code_page(400, form, {"code": CODE_SPENT})
         if not checked:
-            return self.code_page(400, form, {"code": "That code is not right: check the text"})
+            return self.code_page(400, form, {"code": CODE_WRONG})
         self.changed(subscriber.email_hash)
-        return self.pages.page(200, "phone_confirmed.html", "Your number is confirmed")
+        return self.pages.page(200, "phone_confirmed.html", PHONE_CONFIRMED)
 
     def code_page(
         self,
@@ -263,9 +299,13 @@ class Subscriptions:
         errors: dict[str, str] | None = None,
         sent: bool = False,
     ) -> Page:
-        title = "Error: Enter the code" if errors else "Enter the code"
         return self.pages.page(
-            status, "confirm_phone.html", title, code_form=form, errors=errors or {}, sent=sent
+            status,
+            "confirm_phone.html",
+            N_("Enter the code"),
+            code_form=form,
+            errors=errors or {},
+            sent=sent,
         )
 
     def stop_texts(self, request: Request) -> Page:
@@ -274,11 +314,11 @@ class Subscriptions:
         code = first(request.query, "c")
         subscriber = self.store.subscriber_by_stop_code(code) if code.isalnum() else None
         if request.method == "GET":
-            return self.pages.page(200, "stop_texts.html", "Stop texts", code=code)
+            return self.pages.page(200, "stop_texts.html", N_("Stop texts"), code=code)
         if subscriber is not None:
             self.store.remove_phone(subscriber.email_hash)
             self.changed(subscriber.email_hash)
-        return self.pages.page(200, "texts_stopped.html", "Texts stopped")
+        return self.pages.page(200, "texts_stopped.html", N_("Texts stopped"))
 
     def changed(self, email_hash: str) -> None:
         note_change(self.store, email_hash, self.clock())
@@ -296,7 +336,11 @@ class Subscriptions:
             return self.bad_link()
         subscriber = self.store.subscriber_by_hash(email_hash)
         if subscriber is None:
-            return self.pages.page(200, "unsubscribed.html", "You are not subscribed")
+            return self.pages.page(200, "unsubscribed.html", N_("You are not subscribed"))
+        with speaking(request.language(subscriber.preferences.lang)):
+            return self._manage(request, email_hash, subscriber)
+
+    def _manage(self, request: Request, email_hash: str, subscriber: Subscriber) -> Page:
         token = first(request.query, "token")
         if request.method == "GET":
             return self.manage_page(200, token, form_of(subscriber.preferences), subscriber)
@@ -304,7 +348,7 @@ class Subscriptions:
         if action == "unsubscribe":
             self.store.delete_subscriber(email_hash)
             self.changed(email_hash)
-            return self.pages.page(200, "unsubscribed.html", "You have unsubscribed")
+            return self.pages.page(200, "unsubscribed.html", UNSUBSCRIBED)
         if action == "remove-phone":
             self.store.remove_phone(email_hash)
             self.changed(email_hash)
@@ -329,7 +373,9 @@ class Subscriptions:
             self.jobs.post(MailJob(PHONE_CODE, subscriber.email, email_hash, phone=result.phone))
             return self.code_page(200, self.code_form(email_hash, result.phone), sent=True)
         saved = self.store.subscriber_by_hash(email_hash) or subscriber
-        return self.manage_page(200, token, form_of(result.preferences), saved, saved=True)
+        # Saved in the language they chose, if the backend speaks it and no link chose one.
+        with speaking(request.language(result.preferences.lang)):
+            return self.manage_page(200, token, form_of(result.preferences), saved, saved=True)
 
     def manage_page(
         self,
@@ -340,12 +386,11 @@ class Subscriptions:
         errors: Mapping[str, str] | None = None,
         saved: bool = False,
     ) -> Page:
-        title = "Error: Your emails" if errors else "Your emails"
         phone, waiting = subscriber.phone, subscriber.waiting_phone
         return self.pages.page(
             status,
             "manage.html",
-            title,
+            N_("Your emails"),
             form=form,
             errors=errors or {},
             token=token,
@@ -356,7 +401,7 @@ class Subscriptions:
         )
 
     def manage_link_form(self, request: Request) -> Page:
-        return self.pages.page(200, "manage_link.html", "Change your emails", form={}, errors={})
+        return self.pages.page(200, "manage_link.html", TITLES["manage-link"], form={}, errors={})
 
     def manage_link(self, request: Request) -> Page:
         try:
@@ -365,7 +410,7 @@ class Subscriptions:
             return self.pages.page(
                 400,
                 "manage_link.html",
-                "Error: Change your emails",
+                TITLES["manage-link"],
                 form=request.form,
                 errors={"email": str(error)},
             )
@@ -378,24 +423,27 @@ class Subscriptions:
         typed = first(request.query, "postcode").strip()
         site = self.pages.site
         if not site.postcodes:
-            reason = "Postcodes cannot be looked up on this site yet."
+            reason = N_("Postcodes cannot be looked up on this site yet.")
         elif normalise_postcode(typed) is None:
-            reason = "Enter a real postcode, like CT16 1LU."
+            reason = N_("Enter a real postcode, like CT16 1LU.")
         elif (ward := site.ward_for_postcode(typed)) is not None:
             names = dict(site.wards)
             return self.pages.page(
                 200,
                 "find_area.html",
-                "Your area",
-                heading="Your area",
+                N_("Your area"),
+                heading=said(N_("Your area")),
                 postcode=normalise_postcode(typed),
                 ward=ward,
                 ward_name=names.get(ward, ward),
             )
         else:
-            reason = "We could not find that postcode in our area. Check it, or choose your ward."
+            reason = N_(
+                "We could not find that postcode in our area. Check it, or choose your ward."
+            )
+        title = N_("Find your area")
         return self.pages.page(
-            400, "find_area.html", "Find your area", heading="Find your area", reason=reason
+            400, "find_area.html", title, heading=said(title), reason=said(reason)
         )
 
     def unsubscribe(self, request: Request) -> Page:
@@ -405,14 +453,13 @@ class Subscriptions:
         except (TokenError, KeyError):
             return self.bad_link()
         if request.method == "GET":
-            return self.pages.page(200, "unsubscribe.html", "Unsubscribe", token=token)
+            return self.pages.page(200, "unsubscribe.html", N_("Unsubscribe"), token=token)
         # POST: the button, or a mail provider's one-click (RFC 8058). Success either way.
         self.store.delete_subscriber(email_hash)
         self.changed(email_hash)
-        return self.pages.page(200, "unsubscribed.html", "You have unsubscribed")
+        return self.pages.page(200, "unsubscribed.html", UNSUBSCRIBED)
 
 
-Route = Callable[[Subscriptions, Request], Page]
 # path -> {method: what it does}; GET also answers HEAD.
 ROUTES: dict[str, dict[str, Route]] = {
     "/subscriptions/subscribe": {

@@ -154,8 +154,9 @@ class World:
             "n.example.org",
             clock,
         )
+        pages = Pages(SiteData.load(self.site), "https://n.example.org")
         digester = Digester(
-            self.store, mailer, links, "C <c@example.org>", "n.example.org", "Council", clock
+            self.store, mailer, links, "C <c@example.org>", "n.example.org", pages, clock
         )
 
         def load(source: str) -> dict[str, Any]:

@@ -218,7 +218,9 @@ def test_past_the_limit_of_requests_at_once_the_site_says_it_is_busy() -> None:
     async def app(scope: Any, receive: Any, send: Any) -> None:
         raise AssertionError("not reached")
 
-    policy = SitePolicy(app, Origins("http://x"), lambda status: PlainTextResponse("", status))
+    policy = SitePolicy(
+        app, Origins("http://x"), lambda status, scope: PlainTextResponse("", status)
+    )
     policy.in_flight = MAX_CONCURRENT  # as many as it takes are being answered
     sent: list[dict[str, Any]] = []
 

@@ -11,6 +11,8 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from plugins.content_model.registry import ITEM_TYPES
+from subscriber_lambda.core.catalogues import catalogue, language_label
+from subscriber_lambda.languages import DOMAIN, TRANSLATIONS
 from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -51,8 +53,8 @@ def every_page(site: Path) -> list[str]:
     urls = []
     for path in sorted(site.rglob("*.html")):
         relative = path.relative_to(site).as_posix()
-        if relative == "subscriptions/shell.html":
-            continue  # the subscription backend's page template
+        if relative.startswith("subscriptions/"):
+            continue  # the subscription backend's page templates (one per language)
         urls.append("/" + relative.removesuffix("index.html"))
     return urls
 
@@ -714,4 +716,31 @@ def test_a_translated_alert_reads_in_its_language_with_a_switcher(
     page.wait_for_url(f"{site_url}/alerts/bird-flu-deal-beach/")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator(".govuk-summary-list__key", has_text="Area").count() == 1
+    page.context.close()
+
+
+@pytest.mark.parametrize("lang", sorted(TRANSLATED))
+def test_the_subscription_form_speaks_each_language(
+    browser: Browser, site_url: str, lang: str
+) -> None:
+    """On a phone: the form and its errors in the language, right to left in Arabic,
+    axe-clean, no sideways scrolling; the language is already chosen for the emails."""
+    direction = TRANSLATED[lang][1]
+    said = catalogue(TRANSLATIONS, lang, DOMAIN).gettext
+    page, response = open_page(
+        browser,
+        f"{site_url}/subscriptions/subscribe?lang={lang}",
+        viewport={"width": 375, "height": 800},
+    )
+    assert response.status == 200
+    html = page.locator("html")
+    assert (html.get_attribute("lang"), html.get_attribute("dir")) == (lang, direction)
+    assert page.get_by_role("radio", name=language_label(lang)).is_checked()
+    assert axe_violations(page) == []
+    assert not has_horizontal_scroll(page)
+    page.get_by_role("button", name=said("Subscribe"), exact=True).click()
+    summary = page.locator(".govuk-error-summary")
+    assert said("There is a problem") in summary.inner_text()
+    assert page.locator("html").get_attribute("dir") == direction
+    assert axe_violations(page) == []
     page.context.close()

@@ -119,7 +119,7 @@ def derived() -> tuple[dict, dict, list]:  # type: ignore[type-arg]
     return (
         api_schemas(ITEM_TYPES.values()),
         editor_config(["walmer"], {"name": "test-repo"}),
-        subscription_topics(),
+        subscription_topics({}),
     )
 
 

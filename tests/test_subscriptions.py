@@ -35,6 +35,8 @@ from subscriber_lambda.core.preferences import Preferences
 from subscriber_lambda.core.tokens import Signer
 from subscriber_lambda.digest import Digester
 from subscriber_lambda.notify import Links, Notifier, demand_lines, load_manifest
+from subscriber_lambda.pages import Pages
+from subscriber_lambda.site_data import SiteData
 from tests.http_server import backend_environment, running
 from tests.services import free_port
 from tests.sitebuilder import build, item
@@ -425,13 +427,13 @@ def test_digests_gather_what_waits(world: World) -> None:
         Links(Signer(KEY), world.base),
         SENDER,
         "127.0.0.1",
-        "Dover District Council",
+        Pages(SiteData.load(world.site), world.base),
         world.clock,
     )
     assert digester.run("daily").sent == 1
     assert digester.run("daily").sent == 0
     digest = world.inbox.to("daily@example.net")[-1]
-    assert subject(digest) == "Your daily summary from Dover District Council: 2 new"
+    assert subject(digest) == "Your daily summary from Dover District Council: 2 new items"
     text = body(digest, "plain")
     assert "Planning application: 1 High Street" in text and "Bank holiday collections" in text
     world.notify()

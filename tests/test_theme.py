@@ -15,11 +15,9 @@ from babel.messages.pofile import read_po, write_po
 from noticeboard.build_css import BrandError, check_brand_colour
 from noticeboard.build_css import build as build_css
 from plugins.govuk_theme.bidi import isolate_numbers
-from plugins.govuk_theme.interface import catalogue, catalogue_path
+from plugins.govuk_theme.interface import catalogue, catalogue_path, shipped_languages
 from plugins.govuk_theme.pagination import page_numbers
 from tests.sitebuilder import ROOT, build, item, read
-
-POT = ROOT / "theme" / "translations" / "messages.pot"
 
 
 def test_the_brand_colour_must_contrast_with_white_text() -> None:
@@ -80,25 +78,35 @@ def write_catalogue(folder: Path, lang: str, messages: dict[str, str]) -> Path:
     return folder
 
 
-def template_messages() -> set[str]:
+# Each catalogue's folder, and where its messages are used: as `make extract-messages`
+# reads them (the site's templates and plugins; the subscription backend).
+CATALOGUES = {
+    "messages": (ROOT / "theme" / "translations", ("theme/templates", "plugins")),
+    "subscriptions": (ROOT / "subscriber_lambda" / "translations", ("subscriber_lambda",)),
+}
+KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
+
+
+def used_messages(domain: str) -> set[str]:
+    """The messages (plural ones by their singular) the code and templates of ``domain``
+    use."""
     found = set()
-    for _, _, message, _, _ in extract_from_dir(
-        str(ROOT / "theme" / "templates"),
-        method_map=[("**.html", "jinja2"), ("**.txt", "jinja2")],
-        options_map={
-            pattern: {"extensions": "jinja2.ext.i18n,jinja2.ext.do"}
-            for pattern in ("**.html", "**.txt")
-        },
-    ):
-        found.add(message if isinstance(message, str) else message[0])
-    # Each content type's words (labels, headings), marked N_ in its registry module.
-    for _, _, message, _, _ in extract_from_dir(
-        str(ROOT / "plugins" / "content_model" / "types"),
-        method_map=[("**.py", "python")],
-        keywords={"N_": None},
-    ):
-        found.add(message)
+    for source in CATALOGUES[domain][1]:
+        for _, _, message, _, _ in extract_from_dir(
+            str(ROOT / source),
+            method_map=[("**.html", "jinja2"), ("**.txt", "jinja2"), ("**.py", "python")],
+            options_map={
+                pattern: {"extensions": "jinja2.ext.i18n,jinja2.ext.do"}
+                for pattern in ("**.html", "**.txt")
+            },
+            keywords=KEYWORDS,
+        ):
+            found.add(message if isinstance(message, str) else message[0])
     return found
+
+
+def template_messages() -> set[str]:
+    return used_messages("messages")
 
 
 def welsh_notice(tmp_path: Path, messages: dict[str, str]) -> str:
@@ -148,10 +156,11 @@ def test_every_piece_of_interface_text_goes_through_gettext(tmp_path: Path) -> N
         assert [text for text in furniture if not text.strip().startswith("[")] == [], url
 
 
-def test_the_message_template_is_up_to_date() -> None:
-    with POT.open("rb") as handle:
+@pytest.mark.parametrize("domain", sorted(CATALOGUES))
+def test_the_message_template_is_up_to_date(domain: str) -> None:
+    with (CATALOGUES[domain][0] / f"{domain}.pot").open("rb") as handle:
         in_pot = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
-    missing = template_messages() - in_pot
+    missing = used_messages(domain) - in_pot
     assert not missing, f"run 'make extract-messages': {sorted(missing)[:5]}"
 
 
@@ -173,14 +182,20 @@ def test_long_lists_link_a_few_pages_not_all(
 
 
 SHIPPED = ("cy", "pl", "ro", "ar")
-PLACEHOLDER = re.compile(r"%\([a-z_]+\)s|\{[a-z_]+\}")
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)s|\{[a-z_]+\}|<[^>]+>")
 
 
+@pytest.mark.parametrize("domain", sorted(CATALOGUES))
+def test_the_site_and_the_subscription_pages_speak_the_same_languages(domain: str) -> None:
+    assert shipped_languages(CATALOGUES[domain][0], domain) == ["en", *sorted(SHIPPED)]
+
+
+@pytest.mark.parametrize("domain", sorted(CATALOGUES))
 @pytest.mark.parametrize("lang", SHIPPED)
-def test_a_shipped_catalogue_has_every_message_the_site_uses(lang: str) -> None:
-    """Complete, with its placeholders, and saying who translated it and that a council
-    should have it reviewed."""
-    path = ROOT / "theme" / "translations" / lang / "LC_MESSAGES" / "messages.po"
+def test_a_shipped_catalogue_has_every_message_used(domain: str, lang: str) -> None:
+    """Complete, with its placeholders (and any markup), and saying who translated it and
+    that a council should have it reviewed: the site's and the subscription backend's."""
+    path = catalogue_path(CATALOGUES[domain][0], lang, domain)
     header = " ".join(
         line.lstrip("# ").strip()
         for line in path.read_text(encoding="utf-8").splitlines()
@@ -196,7 +211,7 @@ def test_a_shipped_catalogue_has_every_message_the_site_uses(lang: str) -> None:
         and not m.fuzzy
         and all(str(s).strip() for s in (m.string if isinstance(m.string, tuple) else [m.string]))
     }
-    missing = sorted(template_messages() - set(translated))
+    missing = sorted(used_messages(domain) - set(translated))
     assert not missing, f"{lang}: untranslated {missing[:5]}: run 'make extract-messages'"
     for msgid, message in translated.items():
         ids = message.id if isinstance(message.id, tuple) else (message.id,)

@@ -18,9 +18,9 @@ from pelican.generators import Generator
 from plugins.content_model import checked_content
 from plugins.content_model.registry import ITEM_TYPES
 from plugins.content_model.types.words import N_
-from plugins.govuk_theme.formatting import language_name
 from plugins.govuk_theme.interface import gettext_for
 from plugins.output_files import write_document
+from subscriber_lambda.core.catalogues import language_name
 
 from .entries import FeedItem, feed_item
 from .render import FeedInfo, Format, render_feed

@@ -14,6 +14,8 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from pelican import signals
 from pelican.writers import Writer
 
+from subscriber_lambda.core.catalogues import language_label
+
 from . import formatting
 from .bidi import isolate_numbers
 from .interface import (
@@ -30,13 +32,20 @@ from .rendering import SHARED_BYTECODE, EntryCache, Fragments, LazyModule, compo
 RENDERED = "NOTICEBOARD_RENDERED"
 
 
+# A page that is not an item's says its language by this keyword to ``write_file``.
+INTERFACE_LANG = "interface_lang"
+
+
 class SpeakingWriter(Writer):  # type: ignore[misc]
-    """Pelican's writer, writing each page in its interface language (``language_of``
-    its ``article`` or ``page``)."""
+    """Pelican's writer, writing each page in its interface language: ``interface_lang``
+    if given, else ``language_of`` its ``article`` or ``page``."""
 
     def write_file(self, name: str, template: Any, context: Any, *args: Any, **kwargs: Any) -> Any:
         content = kwargs.get("article") or kwargs.get("page")
-        with speaking(language_of(getattr(content, "lang", None), self.settings)):
+        lang = kwargs.get(INTERFACE_LANG) or language_of(
+            getattr(content, "lang", None), self.settings
+        )
+        with speaking(lang):
             return super().write_file(name, template, context, *args, **kwargs)
 
 
@@ -67,7 +76,7 @@ def configure_environment(generator: Any) -> None:
         london_weekday_date=lambda day: formatting.london_weekday_date(day, SPEAKING.get()),
         london_time=lambda moment: formatting.london_time(moment, SPEAKING.get(), text.gettext),
         iso=formatting.iso,
-        language_name=formatting.language_name,
+        language_label=language_label,
         # Officers' words on a right-to-left page: numbers kept in their own order.
         numbers_in_order=lambda words: (
             isolate_numbers(str(words)) if direction(SPEAKING.get()) == "rtl" else words

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
 
-from babel import Locale
 from babel.dates import format_date, format_time
 
 from plugins.content_model.london_time import LONDON
@@ -61,9 +60,3 @@ def iso(moment: date | datetime) -> str:
     if isinstance(moment, datetime):
         return moment.astimezone(LONDON).isoformat(timespec="seconds")
     return moment.isoformat()
-
-
-def language_name(tag: str) -> str:
-    """A language's name in that language ('Cymraeg' for cy), as language pickers show it."""
-    locale = Locale.parse(tag, sep="-")
-    return str(locale.get_display_name(locale) or tag)

@@ -10,7 +10,8 @@ from xml.sax.saxutils import escape
 from pelican import signals
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
-NOT_LISTED = {"404.html", "subscriptions/shell.html", "admin/index.html"}
+NOT_LISTED = {"404.html", "admin/index.html"}
+NOT_LISTED_FOLDERS = ("subscriptions/",)  # the backend's page shells: not pages
 
 
 def page_urls(output: Path, site_url: str) -> list[str]:
@@ -18,7 +19,7 @@ def page_urls(output: Path, site_url: str) -> list[str]:
     urls = []
     for path in output.rglob("*.html"):
         relative = path.relative_to(output).as_posix()
-        if relative in NOT_LISTED:
+        if relative in NOT_LISTED or relative.startswith(NOT_LISTED_FOLDERS):
             continue
         urls.append(f"{site_url}/{relative.removesuffix('index.html')}")
     return sorted(urls)

@@ -11,6 +11,8 @@ import hashlib
 import hmac
 import re
 
+from .catalogues import N_
+
 MAX_ADDRESS = 254
 MAX_LOCAL = 64
 _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
@@ -24,9 +26,11 @@ class AddressError(ValueError):
 def normalise_address(text: str) -> str:
     address = text.strip()
     if not address:
-        raise AddressError("Enter your email address")
+        raise AddressError(N_("Enter your email address"))
     if len(address) > MAX_ADDRESS or any(ord(c) < 32 or ord(c) == 127 for c in address):
-        raise AddressError("Enter an email address in the correct format, like name@example.com")
+        raise AddressError(
+            N_("Enter an email address in the correct format, like name@example.com")
+        )
     local, at, domain = address.rpartition("@")
     labels = domain.split(".")
     if (
@@ -37,7 +41,9 @@ def normalise_address(text: str) -> str:
         or not all(_LABEL.match(label) for label in labels)
         or labels[-1].isdigit()
     ):
-        raise AddressError("Enter an email address in the correct format, like name@example.com")
+        raise AddressError(
+            N_("Enter an email address in the correct format, like name@example.com")
+        )
     return f"{local}@{domain.lower()}"
 
 

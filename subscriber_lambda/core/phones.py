@@ -17,6 +17,7 @@ import unicodedata
 
 import phonenumbers
 
+from .catalogues import N_
 from .texts import STOP_CODE_LENGTH  # base32 characters: short, too many to guess
 
 DEFAULT_REGION = "GB"
@@ -39,15 +40,17 @@ def normalise_phone(typed: str) -> str:
     """The mobile number in E.164, or PhoneError saying what to fix."""
     typed = typed.strip()
     if len(typed) > MAX_TYPED:
-        raise PhoneError("Enter a mobile phone number, like 07123 456 789")
+        raise PhoneError(N_("Enter a mobile phone number, like 07123 456 789"))
     try:
         number = phonenumbers.parse(typed, DEFAULT_REGION)
     except phonenumbers.NumberParseException:
-        raise PhoneError("Enter a mobile phone number, like 07123 456 789") from None
+        raise PhoneError(N_("Enter a mobile phone number, like 07123 456 789")) from None
     if not phonenumbers.is_valid_number(number):
-        raise PhoneError("Enter a real mobile phone number, like 07123 456 789, or +48 for abroad")
+        raise PhoneError(
+            N_("Enter a real mobile phone number, like 07123 456 789, or +48 for abroad")
+        )
     if phonenumbers.number_type(number) not in MOBILE_TYPES:
-        raise PhoneError("Enter a mobile phone number: texts cannot go to a landline")
+        raise PhoneError(N_("Enter a mobile phone number: texts cannot go to a landline"))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .addresses import AddressError, normalise_address
+from .catalogues import N_
 from .phones import PhoneError, normalise_phone
 
 FREQUENCIES = ("immediate", "daily", "weekly")
@@ -92,7 +93,7 @@ def read_form(
     def values(name: str) -> list[str]:
         found = [v.strip() for v in form.get(name, ()) if v.strip()]
         if len(found) > MAX_VALUES:
-            result.errors[name] = "Choose fewer options"
+            result.errors[name] = N_("Choose fewer options")
             return []
         return found
 
@@ -103,20 +104,20 @@ def read_form(
             result.errors["email"] = str(error)
     topics = values("topics")
     if not topics or not set(topics) <= set(choices.topics):
-        result.errors["topics"] = "Choose what you want emails about"
+        result.errors["topics"] = N_("Choose what you want emails about")
     notice_types = values("notice_types")
     if not set(notice_types) <= set(choices.notice_types):
-        result.errors["notice_types"] = "Choose types of notice from the list"
+        result.errors["notice_types"] = N_("Choose types of notice from the list")
     chosen_wards = values("wards")
     wards = set()
     if "wards" not in result.errors:
         wards = _wards(chosen_wards, next(iter(values("postcode")), ""), choices, result.errors)
     lang = next(iter(values("lang")), "en")
     if lang not in choices.languages:
-        result.errors["lang"] = "Choose a language from the list"
+        result.errors["lang"] = N_("Choose a language from the list")
     frequency = next(iter(values("frequency")), "immediate")
     if frequency not in FREQUENCIES:
-        result.errors["frequency"] = "Choose how often you want emails"
+        result.errors["frequency"] = N_("Choose how often you want emails")
     text_topics = _texts(values, choices, result, has_phone) if choices.text_topics else []
     if not result.errors:
         result.preferences = Preferences(
@@ -137,7 +138,7 @@ def _texts(
     typed = next(iter(values("phone")), "")
     text_topics = values("text_topics")
     if not set(text_topics) <= set(choices.text_topics):
-        result.errors["text_topics"] = "Choose what you want texts about from the list"
+        result.errors["text_topics"] = N_("Choose what you want texts about from the list")
         return []
     if typed:
         try:
@@ -146,34 +147,34 @@ def _texts(
             result.errors["phone"] = str(error)
             return []
         if not text_topics:
-            result.errors["text_topics"] = "Choose what you want texts about"
+            result.errors["text_topics"] = N_("Choose what you want texts about")
     elif text_topics and not has_phone:
-        result.errors["phone"] = "Enter your mobile phone number, or untick the texts"
+        result.errors["phone"] = N_("Enter your mobile phone number, or untick the texts")
     return text_topics
 
 
 def _wards(chosen: list[str], postcode: str, choices: Choices, errors: dict[str, str]) -> set[str]:
     if postcode and not chosen and not choices.postcodes:
-        errors["wards"] = "Postcodes cannot be looked up here yet: choose your wards"
+        errors["wards"] = N_("Postcodes cannot be looked up here yet: choose your wards")
         return set()
     if postcode and not chosen:
         ward = choices.ward_for_postcode(postcode)
         if ward is None:
-            errors["postcode"] = (
+            errors["postcode"] = N_(
                 "We could not find that postcode in our area. Check it, or choose your wards"
             )
             return set()
         return {ward}
     if not chosen:
         errors["wards"] = (
-            "Choose your wards, the whole district, or enter your postcode"
+            N_("Choose your wards, the whole district, or enter your postcode")
             if choices.postcodes
-            else "Choose your wards or the whole district"
+            else N_("Choose your wards or the whole district")
         )
         return set()
     if ALL_WARDS in chosen:
         return {ALL_WARDS}
     if not set(chosen) <= set(choices.wards):
-        errors["wards"] = "Choose wards from the list"
+        errors["wards"] = N_("Choose wards from the list")
         return set()
     return set(chosen)
