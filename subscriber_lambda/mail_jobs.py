@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from .core.addresses import address_hash
-from .core.catalogues import N_, speaking
+from .core.catalogues import DEFAULT_LANGUAGE, N_, speaking
 from .core.messages import build_message
 from .core.phones import CODE_WINDOW, CODES_PER_HOUR, code_hash, new_code, stop_code
 from .core.preferences import Preferences
@@ -150,7 +150,9 @@ class MailJobs:
             "phone": job.phone,
         }
         token = self.signer.make(Purpose.CONFIRM, data, now)
-        query = {"token": token, "lang": preferences.get("lang", "")}
+        query = {"token": token}
+        if preferences.get("lang", DEFAULT_LANGUAGE) != DEFAULT_LANGUAGE:
+            query["lang"] = preferences["lang"]  # the page in the language they chose
         link = f"{self.site_url}/subscriptions/confirm?{urlencode(query)}"
         return self.pages.email(
             "confirm",

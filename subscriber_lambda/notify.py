@@ -51,12 +51,13 @@ from .core.catalogues import DEFAULT_LANGUAGE
 from .core.matching import (
     goes_at_once,
     not_translated,
+    text_for,
     translation_demand,
     version_for,
     wants,
 )
 from .core.messages import Envelope, build_message
-from .core.texts import stop_line, text_length
+from .core.texts import STOP_LABEL, stop_line, text_length
 from .core.tokens import Purpose, Signer
 from .ports import (
     EMAIL,
@@ -422,9 +423,10 @@ class Notifier:
             subscriber, item = delivery.subscriber, by_id[delivery.item_id]
             assert subscriber is not None and subscriber.phone is not None
             version = version_for(subscriber.preferences, item)
-            key = (item["id"], version["lang"], len(subscriber.phone.stop_code))
+            text = text_for(subscriber.preferences, item, version)
+            key = (item["id"], text["body"], len(subscriber.phone.stop_code))
             if key not in segments:
-                body = self.text_of(version, subscriber.phone.stop_code)
+                body = self.text_of(text, subscriber.phone.stop_code)
                 segments[key] = text_length(body).segments
             plan.texts += 1
             plan.segments += segments[key]
@@ -436,9 +438,10 @@ class Notifier:
             )
         return plan
 
-    def text_of(self, version: Mapping[str, Any], stop_code: str) -> str:
+    def text_of(self, text: Mapping[str, Any], stop_code: str) -> str:
         """A text as it is sent: the build's text, then the number's own stop link."""
-        return f"{version['text']['body']}\n{stop_line(self.links.site_url, stop_code)}"
+        label = text.get("stop") or STOP_LABEL
+        return f"{text['body']}\n{stop_line(self.links.site_url, stop_code, label)}"
 
     def unplanned(self, items: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         """The items whose current revision no run has finished planning."""
@@ -622,7 +625,8 @@ class Notifier:
         there) is forgotten; the resident keeps their emails."""
         assert subscriber.phone is not None and self.texts is not None
         item_id, revision = item["id"], item["revision"]
-        body = self.text_of(version, subscriber.phone.stop_code)
+        text = text_for(subscriber.preferences, item, version)
+        body = self.text_of(text, subscriber.phone.stop_code)
         try:
             self.texts.send_text(subscriber.phone.number, body, item_id)
         except DeliveryRefused as error:

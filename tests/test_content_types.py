@@ -143,7 +143,7 @@ def test_the_schemas_the_editor_and_the_topics_follow_the_registry(with_petition
     collection = next(c for c in editor["collections"] if c["name"] == "petitions")
     assert collection["folder"] == "content/petitions"
     assert [f["name"] for f in collection["fields"]][-3:] == ["Signatures", "Decision", "body"]
-    assert {"slug": "petitions", "label": "Petitions", "texts": False} in topics
+    assert {"slug": "petitions", "label": "Petitions", "texts": False, "labels": {}} in topics
 
 
 def test_a_field_changed_in_the_registry_changes_what_is_derived(

@@ -120,6 +120,7 @@ def test_every_item_in_the_manifest_has_its_text_within_two_parts(tmp_path: Path
         "Until 6pm on 30 November 2026.\nhttp://127.0.0.1:8000/alerts/flood/",
         "encoding": "GSM-7",
         "segments": 2,  # with the stop link
+        "stop": "Stop",
     }
     polish = texts[("alerts/flood", "pl")]
     assert (polish["encoding"], polish["segments"]) == ("UCS-2", 2)

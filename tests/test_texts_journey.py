@@ -24,11 +24,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiosmtpd.controller import Controller
 
+from plugins.govuk_theme.interface import TRANSLATIONS_DIR as THEME_TRANSLATIONS
 from subscriber_lambda.adapters.sqlite_store import SqliteStore
 from subscriber_lambda.core.addresses import address_hash
+from subscriber_lambda.core.catalogues import catalogue
 from subscriber_lambda.core.phones import CODES_PER_HOUR
 from subscriber_lambda.core.texts import text_length
 from subscriber_lambda.core.tokens import Purpose, Signer
+from subscriber_lambda.languages import DOMAIN, TRANSLATIONS
 from subscriber_lambda.ports import Subscriber
 from tests.fake_notify import API_KEY, SMS_TEMPLATE, FakeNotify, fake_notify
 from tests.fake_social import (
@@ -171,7 +174,11 @@ def journey(tmp_path: Path) -> Iterator[Journey]:
         controller.stop()
 
 
-def sign_up_for_texts(journey: Journey, email: str = "resident@example.net") -> None:
+def sign_up_for_texts(
+    journey: Journey, email: str = "resident@example.net", lang: str = "en"
+) -> None:
+    """Sign up for alerts by email and text, in ``lang``, and confirm both."""
+    said = catalogue(TRANSLATIONS, lang, DOMAIN).gettext
     status, page = journey.post(
         "/subscriptions/subscribe",
         {
@@ -181,6 +188,7 @@ def sign_up_for_texts(journey: Journey, email: str = "resident@example.net") -> 
             "frequency": "immediate",
             "phone": "07400 900 123",
             "text_topics": ["alerts"],
+            "lang": lang,
         },
     )
     assert status == 200, page
@@ -189,21 +197,22 @@ def sign_up_for_texts(journey: Journey, email: str = "resident@example.net") -> 
     token = re.search(r'name="token" value="([^"]+)"', page)
     assert token is not None
     status, page = journey.post("/subscriptions/confirm", {"token": html.unescape(token.group(1))})
-    assert status == 200 and "Now confirm your mobile number" in page
+    assert status == 200 and said("Now confirm your mobile number") in page
     assert "\u2022\u2022\u2022\u2022 123" in page and NUMBER not in page
     phone_token = re.search(
-        r'action="/subscriptions/confirm-phone"[^>]*>\s*<input type="hidden" name="token" '
+        r'action="(/subscriptions/confirm-phone[^"]*)"[^>]*>\s*<input type="hidden" name="token" '
         r'value="([^"]+)"',
         page,
     )
     assert phone_token is not None
     code = journey.wait_for_code()
     wrong = "000000" if code != "000000" else "111111"
-    fields = {"token": html.unescape(phone_token.group(1))}
-    status, page = journey.post("/subscriptions/confirm-phone", {**fields, "code": wrong})
-    assert status == 400 and "That code is not right" in page
-    status, page = journey.post("/subscriptions/confirm-phone", {**fields, "code": code})
-    assert status == 200 and "Your number is confirmed" in page
+    confirm_phone = html.unescape(phone_token.group(1))
+    fields = {"token": html.unescape(phone_token.group(2))}
+    status, page = journey.post(confirm_phone, {**fields, "code": wrong})
+    assert status == 400 and said("That code is not right: check the text") in page
+    status, page = journey.post(confirm_phone, {**fields, "code": code})
+    assert status == 200 and said("Your number is confirmed") in page
 
 
 def test_a_resident_gets_each_alert_once_by_text_and_the_council_posts_it_once(
@@ -442,3 +451,23 @@ def stored_by(journey: Journey, email: str) -> Subscriber:
         return found
     finally:
         store.close()
+
+
+def test_an_alert_not_in_the_residents_language_is_texted_under_a_line_in_it(
+    journey: Journey,
+) -> None:
+    """An Arabic speaker's code and alert: the code in Arabic; the English alert under a
+    line in Arabic saying it is not yet in their language, with the stop link's word in
+    Arabic, still within two parts."""
+    sign_up_for_texts(journey, lang="ar")
+    code_text = journey.notify_api.sent("sms")[0]
+    assert re.search("[\u0600-\u06ff]", code_text.personalisation["body"]), "in Arabic"
+    run = journey.notify(journey.publish(FLOOD))
+    assert run.returncode == 0, run.stderr
+    (text,) = journey.texts()
+    theme = catalogue(THEME_TRANSLATIONS, "ar")
+    heading, english = text.split("\n", 1)
+    assert heading == theme.gettext("Not yet in your language:") != "Not yet in your language:"
+    assert english.startswith("Moderate alert: Flood")
+    assert f"\n{theme.gettext('Stop')}: {journey.base}/s?c=" in text
+    assert text_length(text).segments <= 2

@@ -272,3 +272,23 @@ def test_an_arabic_alerts_summary_and_area_keep_their_numbers_in_order(tmp_path:
     page = read(build(tmp_path, files), "/ar/alerts/flood/")
     assert '<bdi dir="ltr">0800 80 70 60</bdi>' in page
     assert '<bdi dir="ltr">10</bdi> و <bdi dir="ltr">12</bdi>' in page
+
+
+def test_an_arabic_notices_reference_and_location_and_a_meetings_venue_keep_their_order(
+    tmp_path: Path,
+) -> None:
+    files = {
+        "notices/plan.md": item("notices", Slug="plan"),
+        "notices/plan.ar.md": item(
+            "notices", Slug="plan", Lang="ar", Title="طلب تخطيط", Location="12 شارع القلعة"
+        ),
+        "meetings/m.md": item("meetings", Slug="m"),
+        "meetings/m.ar.md": item(
+            "meetings", Slug="m", Lang="ar", Title="اجتماع", Venue="الغرفة 2.05، مبنى المجلس"
+        ),
+    }
+    site = build(tmp_path, files)
+    notice = read(site, "/ar/notices/plan/")
+    assert '<bdi dir="ltr">DOV/26/00001</bdi>' in notice
+    assert '<bdi dir="ltr">12</bdi> شارع القلعة' in notice
+    assert 'الغرفة <bdi dir="ltr">2.05</bdi>، مبنى المجلس' in read(site, "/ar/meetings/m/")

@@ -135,3 +135,14 @@ def test_each_languages_cap_info_and_feed_categories_name_the_event_in_it(
     entry = next(e for e in feed.entries if e.link.endswith("/pl/alerts/bird-flu-deal-beach/"))
     labels = {tag.label for tag in entry.tags}
     assert {"Alert kryzysowy", "Zdrowie publiczne", "Umiarkowany"} <= labels
+    # Each language's feed gives the alert's CAP event in that language too.
+    atom = "{http://www.w3.org/2005/Atom}"
+    for lang, event in events.items():
+        folder = "en" if lang == "en-GB" else lang
+        document = etree.parse(str(example_site / "feeds" / folder / "all.atom.xml"))
+        entry_event = next(
+            e.findtext(f"{{{CAP_NS}}}event")
+            for e in document.iter(f"{atom}entry")
+            if e.findtext(f"{atom}id", "").endswith("/alerts/bird-flu-deal-beach/")
+        )
+        assert entry_event == event, lang

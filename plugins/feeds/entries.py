@@ -33,6 +33,7 @@ class FeedItem:
     updated: datetime
     lang: str
     categories: tuple[Category, ...]
+    event: str = ""  # what an alert warns of, named in its language (CAP's event)
 
     @property
     def is_alert(self) -> bool:
@@ -84,4 +85,5 @@ def feed_item(
         updated=values.get("modified") or values["date"],
         lang=item.lang,
         categories=categories(item, wards, site_url, gettext),
+        event=gettext(event.label(values["event"])) if (event := item.type.field("event")) else "",
     )

@@ -45,8 +45,9 @@ class CapEntry(BaseEntryExtension):  # type: ignore[misc]
         self.values: dict[str, str] = {}
 
     def alert(self, event: str, severity: str, expires: datetime) -> None:
+        """``event`` as the alert names it, in its language (as its CAP message does)."""
         self.values = {
-            "event": event_name(event),
+            "event": event,
             "severity": event_name(severity),
             "expires": cap_time(expires),
         }
@@ -99,7 +100,7 @@ def render_feed(kind: Format, info: FeedInfo, items: Sequence[FeedItem]) -> byte
             entry.category(term=category.term, label=category.label, scheme=category.scheme)
         if item.is_alert:
             values = item.item.values
-            entry.cap.alert(values["event"], values["severity"], values["expires"])
+            entry.cap.alert(item.event, values["severity"], values["expires"])
     document = feed.atom_str(pretty=True) if kind == "atom" else feed.rss_str(pretty=True)
     if kind == "atom":
         html_links = {i.id: {i.url: {"rel": "alternate", "type": "text/html"}} for i in items}

@@ -32,23 +32,23 @@ from plugins.govuk_theme.interface import (
 from plugins.output_files import write_document
 from plugins.site_pages.board import Board
 from subscriber_lambda.core.messages import PLACEHOLDERS
-from subscriber_lambda.core.texts import (
-    STOP_CODE_LENGTH,
-    fit_post,
-    fit_text,
-    plain_text,
-    stop_line,
-    text_length,
-)
+from subscriber_lambda.core.texts import fit_post, fit_text, plain_text, sent_length
 
 from .records import Published, Record, iso, item_record, ward_record, ward_slugs
 from .schemas import api_schemas
 
 API = "api/v1"
+Rendered = tuple[Record, list[str]]  # a version, and the lines of its text and post
 # Tops the email of a resident whose language the item has no version in.
 NOT_TRANSLATED = N_(
     "This has not been translated into your language yet, so here it is in English."
 )
+# Tops their text message, where every character counts.
+NOT_TRANSLATED_TEXT = N_("Not yet in your language:")
+# Before each text's stop link. Translators: the word for stop, short; in the GSM alphabet
+# (no letters such as ł, ŵ or ă) if the language allows, so that a text without them
+# keeps twice the room.
+STOP_LABEL = N_("Stop")
 
 logger = logging.getLogger(__name__)
 
@@ -161,6 +161,10 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
                 continue
             article = catalogue.articles.get((item.kind, item.slug))
             versions = [article, *article.translations] if article else []
+            rendered = [
+                self.version(v, catalogue.site, status, revised != values["date"]) for v in versions
+            ]
+            untranslated = [lang for lang in shipped if lang not in {v.lang for v in versions}]
             detail = item.type.field(item.type.topic_detail)
             supersedes = item.type.supersedes(item)
             items.append(
@@ -175,42 +179,54 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
                     "wards": ward_slugs(item, catalogue.wards),
                     "district_wide": "all" in values["wards"],
                     "published": iso(values["date"]),
-                    "versions": [
-                        self.version(v, catalogue.site, status, revised != values["date"])
-                        for v in versions
-                    ],
-                    "not_translated": self.not_translated({v.lang for v in versions}, shipped),
+                    "versions": [record for record, _ in rendered],
+                    "not_translated": self.not_translated(untranslated),
+                    "texts_not_translated": {
+                        lang: self.text_not_translated(lang, rendered[0], catalogue.site)
+                        for lang in untranslated
+                        if rendered
+                    },
                 }
             )
         return {**council, "placeholders": PLACEHOLDERS, "window_days": window, "items": items}
 
-    def not_translated(self, languages: set[str], shipped: list[str]) -> dict[str, str]:
-        """For each language the site's interface speaks (``shipped``) that the item has
-        no version in, the line (in that language) that tops the email a resident who
-        chose it gets."""
-        directory = translations_dir(self.settings)
-        return {
-            lang: str(catalogue(directory, lang).gettext(NOT_TRANSLATED))
-            for lang in shipped
-            if lang not in languages
-        }
+    def said(self, lang: str, message: str) -> str:
+        return str(catalogue(translations_dir(self.settings), lang).gettext(message))
 
-    def version(self, article: Any, site: str, status: str, revised: bool) -> Record:
+    def not_translated(self, languages: list[str]) -> dict[str, str]:
+        """For each of ``languages`` (that the interface speaks and the item has no version
+        in), the line (in that language) that tops the email a resident who chose it
+        gets."""
+        return {lang: self.said(lang, NOT_TRANSLATED) for lang in languages}
+
+    def text_not_translated(self, lang: str, original: Rendered, site: str) -> Record:
+        """The text a resident who chose ``lang`` gets of an item with no version in it:
+        the original's, under a line saying so in ``lang``, with the stop link's word in
+        ``lang`` (a line of their own script may halve the room: the original's lines
+        are fitted again)."""
+        record, lines = original
+        stop = self.said(lang, STOP_LABEL)
+        heading = self.said(lang, NOT_TRANSLATED_TEXT)
+        body = fit_text(lines, record["url"], site, stop_label=stop, heading=heading)
+        return text_record(body, site, stop)
+
+    def version(self, article: Any, site: str, status: str, revised: bool) -> Rendered:
         """One language version's email, text and post, in its own language (interface
-        text included). For the templates: ``status``, the item's (an open or a decided
-        consultation, a cancelled meeting), and ``revised``, whether it is sent again for
-        a change."""
+        text included), and the lines its text and post were made of. For the templates:
+        ``status``, the item's (an open or a decided consultation, a cancelled meeting),
+        and ``revised``, whether it is sent again for a change."""
         with speaking(language_of(article.item.lang, self.settings)):
             return self._version(article, site, status, revised)
 
-    def _version(self, article: Any, site: str, status: str, revised: bool) -> Record:
+    def _version(self, article: Any, site: str, status: str, revised: bool) -> Rendered:
         item, url = article.item, f"{site}/{article.url}"
         values = {**self.context, "item": item, "url": url, "status": status}
         values["revised"] = revised
         subject = " ".join(self.env.get_template("email/subject.txt").render(values).split())
         short = self.env.get_template(f"types/{item.type.template}/short.txt").render(values)
         lines = [subject, *short.splitlines()]
-        text = fit_text(lines, url, site)
+        stop = self.said(language_of(item.lang, self.settings), STOP_LABEL)
+        text = fit_text(lines, url, site, stop_label=stop)
         if not text.startswith(plain_text(subject)):
             logger.warning(
                 "%s: its text message has room for only %r beside its link and the stop link"
@@ -219,14 +235,12 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
                 item.path,
                 text.splitlines()[0],
             )
-        # What residents receive: the text and its stop link (every code is as long).
-        length = text_length(f"{text}\n{stop_line(site, 'x' * STOP_CODE_LENGTH)}")
-        return {
+        record = {
             "lang": item.lang,
             "url": url,
             "title": item.values["title"],
             "summary": item.values["summary"],
-            "text": {"body": text, "encoding": length.encoding, "segments": length.segments},
+            "text": text_record(text, site, stop),
             "post": {"body": fit_post(lines, url)},
             "email": {
                 "subject": subject,
@@ -238,6 +252,13 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
                 ),
             },
         }
+        return record, lines
+
+
+def text_record(body: str, site: str, stop: str) -> Record:
+    """A text in the manifest: counted as residents receive it, with its stop link."""
+    length = sent_length(body, site, stop)
+    return {"body": body, "encoding": length.encoding, "segments": length.segments, "stop": stop}
 
 
 def add_structured_data(generator: Any) -> None:

@@ -64,6 +64,22 @@ def not_translated(preferences: Preferences, item: ManifestItem, version: Mappin
     return str(lines.get(preferences.lang, ""))
 
 
+def text_for(
+    preferences: Preferences, item: ManifestItem, version: Mapping[str, Any]
+) -> Mapping[str, Any]:
+    """The text message the subscriber gets: their version's, or, when the item is not in
+    their language, the one the build made for it (the original's under a line in their
+    language), if it made one. That one is optional: if it is unreadable, the version's
+    goes (an alert is never held up by it)."""
+    if version["lang"] != preferences.lang:
+        fallbacks = item.get("texts_not_translated")
+        fallback = fallbacks.get(preferences.lang) if isinstance(fallbacks, Mapping) else None
+        if isinstance(fallback, Mapping) and isinstance(fallback.get("body"), str):
+            return fallback
+    text: Mapping[str, Any] = version["text"]
+    return text
+
+
 def goes_at_once(preferences: Preferences, item: ManifestItem) -> bool:
     """Alerts always go at once; other items follow the subscriber's frequency."""
     return bool(item["urgency"] == "immediate" or preferences.frequency == "immediate")

@@ -62,9 +62,13 @@ STOP_PATH = "/s?c="
 STOP_CODE_LENGTH = 10  # characters (50 bits) of the code in it (core.phones.stop_code)
 
 
-def stop_line(site_url: str, code: str) -> str:
-    """The last line of every text: the number's own short link that stops texts."""
-    return f"Stop: {site_url.rstrip('/')}{STOP_PATH}{code}"
+STOP_LABEL = "Stop"  # before the stop link, unless the text says it in its language
+
+
+def stop_line(site_url: str, code: str, label: str = STOP_LABEL) -> str:
+    """The last line of every text: the number's own short link that stops texts, after
+    ``label`` (the word for stop in the text's language)."""
+    return f"{label}: {site_url.rstrip('/')}{STOP_PATH}{code}"
 
 
 @dataclass(frozen=True)
@@ -101,18 +105,32 @@ def plain_text(line: str) -> str:
 
 
 def fit_text(
-    lines: Sequence[str], link: str, site_url: str, max_segments: int = MAX_SEGMENTS
+    lines: Sequence[str],
+    link: str,
+    site_url: str,
+    max_segments: int = MAX_SEGMENTS,
+    stop_label: str = STOP_LABEL,
+    heading: str = "",
 ) -> str:
     """A text message of ``lines`` and the link, written plainly (``plain_text``), that
     fits in at most ``max_segments`` parts (see ``fit``) once the backend adds the stop
-    link of the site at ``site_url`` (``stop_line``; every code is as long)."""
+    link of the site at ``site_url`` (``stop_line``; every code is as long). A
+    ``heading`` comes first, whole, before all of them (a line saying what language the
+    rest is in)."""
     plain = [plain_text(line) for line in lines]
-    reserve = "\n" + stop_line(site_url, "x" * STOP_CODE_LENGTH)
+    reserve = "\n" + stop_line(site_url, "x" * STOP_CODE_LENGTH, stop_label)
+    first = f"{plain_text(heading)}\n" if heading else ""
 
     def fits(text: str) -> bool:
-        return text_length(text + reserve).segments <= max_segments
+        return text_length(first + text + reserve).segments <= max_segments
 
-    return fit(plain, link, fits, ELLIPSIS)
+    return first + fit(plain, link, fits, ELLIPSIS)
+
+
+def sent_length(body: str, site_url: str, stop_label: str = STOP_LABEL) -> TextLength:
+    """A text's length as residents receive it: with its stop link (every code is as
+    long)."""
+    return text_length(f"{body}\n{stop_line(site_url, 'x' * STOP_CODE_LENGTH, stop_label)}")
 
 
 def fit_post(lines: Sequence[str], link: str) -> str:
