@@ -12,6 +12,7 @@ import pytest
 from lxml import etree
 
 from plugins.cap.message import CAP_NS
+from plugins.govuk_theme.interface import TRANSLATIONS_DIR, catalogue
 from tests.sitebuilder import build, item, read
 
 
@@ -146,3 +147,30 @@ def test_each_languages_cap_info_and_feed_categories_name_the_event_in_it(
             if e.findtext(f"{atom}id", "").endswith("/alerts/bird-flu-deal-beach/")
         )
         assert entry_event == event, lang
+
+
+@pytest.mark.parametrize("lang", sorted(set(SHIPPED) - {"en"}))
+def test_each_language_has_a_home_that_marks_what_is_not_translated(
+    example_site: Path, lang: str
+) -> None:
+    """/{lang}/: the noticeboard in that language. A translated alert is listed (and in the
+    banner) in it; an item not yet translated is listed in its own language, marked in
+    this one, linking to the original."""
+    said = catalogue(TRANSLATIONS_DIR, lang).gettext
+    page = read(example_site, f"/{lang}/")
+    assert re.search(rf'<html lang="{lang}" dir="(ltr|rtl)"', page)
+    for other in SHIPPED:
+        href = "/" if other == "en" else f"/{other}/"
+        assert f'<link rel="alternate" hreflang="{other}" href="{href}">' in page
+    assert 'hreflang="x-default" href="/"' in page
+    assert f'href="/{lang}/alerts/bird-flu-deal-beach/"' in page  # the banner, in this language
+    notice = re.search(
+        r'<h3 class="council-list__title" lang="en" dir="ltr"><a class="govuk-link" '
+        r'href="/notices/([a-z0-9-]+)/" hreflang="en">',
+        page,
+    )
+    assert notice is not None, "an untranslated notice, in English, marked as English"
+    assert said("Not translated yet") != "Not translated yet" and said("Not translated yet") in page
+    assert f'href="/subscriptions/subscribe?lang={lang}"' in page
+    english = read(example_site, "/")
+    assert f'<a class="govuk-link" href="/{lang}/" hreflang="{lang}" lang="{lang}">' in english

@@ -14,7 +14,7 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from pelican import signals
 from pelican.writers import Writer
 
-from subscriber_lambda.core.catalogues import language_label
+from subscriber_lambda.core.catalogues import language_label, language_name
 
 from . import formatting
 from .bidi import isolate_numbers
@@ -77,6 +77,9 @@ def configure_environment(generator: Any) -> None:
         london_time=lambda moment: formatting.london_time(moment, SPEAKING.get(), text.gettext),
         iso=formatting.iso,
         language_label=language_label,
+        # A language named in the page's language ('Saesneg' on a Welsh page).
+        language_named=lambda tag: language_name(tag, SPEAKING.get()),
+        direction=direction,
         # Officers' words on a right-to-left page: numbers kept in their own order.
         numbers_in_order=lambda words: (
             isolate_numbers(str(words)) if direction(SPEAKING.get()) == "rtl" else words

@@ -17,6 +17,8 @@ from pelican.generators import Generator
 from plugins.content_model import checked_content
 from plugins.content_model.registry import ITEM_TYPES
 from plugins.content_model.values import is_web_address
+from plugins.govuk_theme import INTERFACE_LANG
+from plugins.govuk_theme.interface import shipped_languages, translations_dir
 
 from .board import Board, Entry
 from .respond import respond_to
@@ -25,6 +27,18 @@ WARDS_SAVE_AS = "wards/index.html"
 WARD_SAVE_AS = "wards/{slug}/index.html"
 ARCHIVE_SAVE_AS = "{kind}/archive/index.html"
 ARCHIVE_YEAR_SAVE_AS = "{kind}/archive/{year}/index.html"
+LANGUAGE_HOME_SAVE_AS = "{lang}/index.html"  # the home page in each other language
+
+
+def language_homes(settings: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(lang, url) of the home page in each language the interface speaks: the site's own
+    language's at the root, each other's at /{lang}/."""
+    default = settings.get("INTERFACE_LANG", "en")
+    spoken = {default, *shipped_languages(translations_dir(settings))}
+    return [
+        (lang, "" if lang == default else url_of(LANGUAGE_HOME_SAVE_AS.format(lang=lang)))
+        for lang in sorted(spoken)
+    ]
 
 
 def url_of(save_as: str) -> str:
@@ -51,6 +65,12 @@ def entry_status(context: Mapping[str, Any], entry: Entry) -> str:
     return board.status(entry)
 
 
+def translation_of(context: Mapping[str, Any], entry: Entry, lang: str) -> Entry | None:
+    """An entry's translation into ``lang`` on the board of this build, if it has one."""
+    board: Board = context["board"]
+    return board.in_language(entry, lang)
+
+
 def webcal_url(site_url: str, path: str) -> str:
     """A calendar's address for subscribing (calendar apps then keep it up to date),
     where its https:// address would only download it."""
@@ -64,15 +84,17 @@ def add_template_helpers(generator: Any) -> None:
         SITEURL=generator.settings["SITEURL"],
         ward_url=ward_url,
         entry_status=partial(entry_status, generator.context),
+        translation_of=partial(translation_of, generator.context),
         content_types=ITEM_TYPES,
         respond_to=respond_to,
         is_web_address=is_web_address,
         webcal_url=partial(webcal_url, generator.settings["SITE_URL"]),
+        language_homes=language_homes(generator.settings),
     )
 
 
 class SitePagesGenerator(Generator):  # type: ignore[misc]
-    """Writes /wards/, /wards/{ward}/ and /{type}/archive/{year}/."""
+    """Writes /wards/, /wards/{ward}/, /{type}/archive/{year}/ and /{lang}/."""
 
     def generate_output(self, writer: Any) -> None:
         board: Board = self.context["board"]
@@ -93,6 +115,10 @@ class SitePagesGenerator(Generator):  # type: ignore[misc]
             )
         for content_type in (t for t in ITEM_TYPES.values() if t.archive_by_year):
             self.write_archive(writer, board, content_type.folder)
+        for lang, url in language_homes(self.settings):
+            if url:  # the site's own language's is Pelican's index
+                home = self.get_template("language_home")
+                write(f"{url}index.html", home, self.context, url=url, **{INTERFACE_LANG: lang})
 
     def write_archive(self, writer: Any, board: Board, kind: str) -> None:
         years = board.by_year(kind)

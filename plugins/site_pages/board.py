@@ -68,19 +68,39 @@ class Board:
     wards: Mapping[str, Ward]
     by_kind: dict[str, list[Entry]] = field(default_factory=dict)  # newest first
     _later: Mapping[tuple[str, str], Entry] = field(default_factory=dict, repr=False)
+    # (kind, slug) -> {lang: the translation}
+    _translations: Mapping[tuple[str, str], Mapping[str, Entry]] = field(
+        default_factory=dict, repr=False
+    )
 
     @classmethod
     def from_entries(
         cls, entries: Iterable[Any], now: datetime, wards: Mapping[str, Ward]
     ) -> Board:
         board = cls(now, wards, {kind: [] for kind in ITEM_TYPES})
-        listings = [Listing(e.item, e.url) for e in entries if getattr(e, "item", None)]
+        published = [e for e in entries if getattr(e, "item", None)]
+        listings = [Listing(e.item, e.url) for e in published]
         for entry in newest_first(listings):
             group = board.by_kind.get(entry.item.kind)
             if group is not None:
                 group.append(entry)
         board._later = superseding(board.everything)
+        board._translations = {
+            (e.item.kind, e.item.slug): {t.lang: Listing(t.item, t.url) for t in e.translations}
+            for e in published
+            if getattr(e, "translations", None)
+        }
         return board
+
+    @cached_property
+    def languages(self) -> set[str]:
+        """The languages some item is published in (each has its feed)."""
+        originals = {e.item.lang for e in self.everything}
+        return originals | {lang for versions in self._translations.values() for lang in versions}
+
+    def in_language(self, entry: Entry, lang: str) -> Entry | None:
+        """The entry's translation into ``lang``, if it has one."""
+        return self._translations.get((entry.item.kind, entry.item.slug), {}).get(lang)
 
     def of(self, kind: str) -> list[Entry]:
         """Every published item of a type, newest first."""

@@ -89,14 +89,15 @@ def direction(lang: str) -> str:
     return "rtl" if order == "right-to-left" else "ltr"
 
 
-def language_name(tag: str) -> str:
-    """A language's name in that language ('Cymraeg' for cy, 'polski' for pl), as a
-    sentence in it writes it."""
+def language_name(tag: str, in_language: str | None = None) -> str:
+    """A language's name as a sentence in ``in_language`` writes it, by default in its own
+    ('Cymraeg' for cy, 'polski' for pl; 'Saesneg' for en in cy)."""
     try:
         locale = Locale.parse(tag, sep="-")
+        reader = Locale.parse(in_language, sep="-") if in_language else locale
     except (UnknownLocaleError, ValueError):
         return tag
-    return str(locale.get_display_name(locale) or tag)
+    return str(locale.get_display_name(reader) or tag)
 
 
 def language_label(tag: str) -> str:
