@@ -97,11 +97,12 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{netloc}"
 
 
-def language_asked(scope: Scope) -> str:
+def language_asked(scope: Scope, default: str) -> str:
     """The language a request asks for by its link (``?lang=``) or its browser."""
     query = parse_qs((scope.get("query_string") or b"").decode("latin-1"))
     chosen = (query.get("lang") or [""])[0]
-    return answer_language(chosen, "", Headers(scope=scope).get("accept-language", ""))
+    accept_language = Headers(scope=scope).get("accept-language", "")
+    return answer_language(chosen, "", accept_language, default)
 
 
 def head_size(scope: Scope) -> int:
@@ -250,7 +251,7 @@ def create_app(subscriptions: Subscriptions, site_url: str, site_dir: Path | Non
 
     def problem(status: int, scope: Scope, headers: dict[str, str] | None = None) -> Response:
         """The site's page for ``status``, in the language the request asks for."""
-        with speaking(language_asked(scope)):
+        with speaking(language_asked(scope, pages.site.interface_lang)):
             return html(pages.problem(status, PROBLEMS.get(status, PROBLEMS[400])), headers)
 
     async def endpoint(request: HttpRequest) -> Response:

@@ -85,7 +85,9 @@ class Digester:
     ) -> None:
         """One digest. Its items are marked sent only once the mailer took it."""
         now = self.clock()
-        lang = answer_language(subscriber.preferences.lang)
+        lang = answer_language(
+            remembered=subscriber.preferences.lang, default=self.pages.site.interface_lang
+        )
         envelope = self.links.envelope(
             subscriber.email, subscriber.email_hash, self.sender, self.host, now, lang
         )

@@ -28,10 +28,16 @@ def ngettext(singular: str, plural: str, number: int) -> str:
     return TEXT.ngettext(singular, plural, number)
 
 
-def answer_language(chosen: str = "", remembered: str = "", accept_language: str = "") -> str:
+def answer_language(
+    chosen: str = "",
+    remembered: str = "",
+    accept_language: str = "",
+    default: str = DEFAULT_LANGUAGE,
+) -> str:
     """The language to answer in: ``chosen`` by a link, else the ``remembered`` preference,
-    else the browser's, each only if the backend speaks it."""
+    else the browser's, each only if the backend speaks it; else ``default``, the site's
+    own (a Welsh council's may be Welsh)."""
     for lang in (chosen, remembered):
         if lang in SPOKEN:
             return lang
-    return negotiate(accept_language, SPOKEN) or DEFAULT_LANGUAGE
+    return negotiate(accept_language, SPOKEN) or default

@@ -100,7 +100,8 @@ class MailJobs:
             return
         subscriber = self.store.subscriber_by_hash(job.email_hash)
         chosen = (job.preferences or {}).get("lang", "")
-        lang = answer_language(subscriber.preferences.lang if subscriber else chosen)
+        remembered = subscriber.preferences.lang if subscriber else chosen
+        lang = answer_language(remembered=remembered, default=self.pages.site.interface_lang)
         with speaking(lang):
             if job.kind == SUBSCRIBE and subscriber is not None:
                 self._send(job, self.pages.email("already", said(ALREADY)), lang)

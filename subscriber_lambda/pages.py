@@ -197,7 +197,7 @@ class Pages:
         empty), in the language being spoken: so links and forms work whichever name or
         port the page was reached by (localhost, 127.0.0.1, www.) and keep the language."""
         values = {name: value for name, value in query.items() if value}
-        if SPEAKING.get() != DEFAULT_LANGUAGE:
+        if SPEAKING.get() != self.site.interface_lang:
             values["lang"] = SPEAKING.get()
         return f"{self.base}{path}" + (f"?{urlencode(values)}" if values else "")
 

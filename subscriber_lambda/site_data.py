@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
-from .core.catalogues import SPEAKING
+from .core.catalogues import DEFAULT_LANGUAGE, SPEAKING
 from .core.postcodes import normalise_postcode, outward_code
 from .core.preferences import Choices
 from .languages import SPOKEN
@@ -144,6 +144,11 @@ class SiteData:
     def languages(self) -> list[tuple[str, str]]:
         languages = self.options.value().get("languages", [])
         return [(lang["tag"], lang["name"]) for lang in languages] or [("en", "English")]
+
+    @property
+    def interface_lang(self) -> str:
+        """The site's own language: what pages speak when nothing chose another."""
+        return str(self.options.value().get("interface_lang", DEFAULT_LANGUAGE))
 
     @property
     def council(self) -> str:

@@ -62,10 +62,6 @@ class Request:
     path: str = ""
     accept_language: str = ""  # the browser's languages (its Accept-Language header)
 
-    def language(self, remembered: str = "") -> str:
-        """The language to answer in (``languages.answer_language``)."""
-        return answer_language(first(self.query, "lang"), remembered, self.accept_language)
-
 
 def note_change(store: Store, email_hash: str, now: datetime) -> None:
     """Note a change to an address's subscription (confirmed, changed, ended, erased), for
@@ -134,8 +130,13 @@ class Subscriptions:
         offered = (
             answering(request.path, request.query) if request.method == "GET" else nullcontext()
         )
-        with speaking(request.language()), offered:
+        with speaking(self.language(request)), offered:
             return route(self, request)
+
+    def language(self, request: Request, remembered: str = "") -> str:
+        """The language to answer ``request`` in (``languages.answer_language``)."""
+        chosen, site = first(request.query, "lang"), self.pages.site
+        return answer_language(chosen, remembered, request.accept_language, site.interface_lang)
 
     def bad_link(self) -> Page:
         return self.pages.problem(400, "bad-link")
@@ -195,7 +196,7 @@ class Subscriptions:
         found = self._confirmation(request)
         if found is None:
             return self.bad_link()
-        with speaking(request.language(found.preferences.lang)):
+        with speaking(self.language(request, found.preferences.lang)):
             return self.pages.page(
                 200,
                 "confirm.html",
@@ -214,7 +215,7 @@ class Subscriptions:
         email_hash = address_hash(found.email, self.key)
         if self.store.changed_since(email_hash, found.issued):
             return self.pages.problem(200, "link-used")
-        with speaking(request.language(found.preferences.lang)):
+        with speaking(self.language(request, found.preferences.lang)):
             return self._confirm(found, email_hash)
 
     def _confirm(self, found: Confirmation, email_hash: str) -> Page:
@@ -313,12 +314,14 @@ class Subscriptions:
         nothing, so a phone's link preview cannot stop anyone's texts)."""
         code = first(request.query, "c")
         subscriber = self.store.subscriber_by_stop_code(code) if code.isalnum() else None
-        if request.method == "GET":
-            return self.pages.page(200, "stop_texts.html", N_("Stop texts"), code=code)
-        if subscriber is not None:
-            self.store.remove_phone(subscriber.email_hash)
-            self.changed(subscriber.email_hash)
-        return self.pages.page(200, "texts_stopped.html", N_("Texts stopped"))
+        # In the language the resident chose (the link is in every text, without ?lang=).
+        with speaking(self.language(request, subscriber.preferences.lang if subscriber else "")):
+            if request.method == "GET":
+                return self.pages.page(200, "stop_texts.html", N_("Stop texts"), code=code)
+            if subscriber is not None:
+                self.store.remove_phone(subscriber.email_hash)
+                self.changed(subscriber.email_hash)
+            return self.pages.page(200, "texts_stopped.html", N_("Texts stopped"))
 
     def changed(self, email_hash: str) -> None:
         note_change(self.store, email_hash, self.clock())
@@ -337,7 +340,7 @@ class Subscriptions:
         subscriber = self.store.subscriber_by_hash(email_hash)
         if subscriber is None:
             return self.pages.page(200, "unsubscribed.html", N_("You are not subscribed"))
-        with speaking(request.language(subscriber.preferences.lang)):
+        with speaking(self.language(request, subscriber.preferences.lang)):
             return self._manage(request, email_hash, subscriber)
 
     def _manage(self, request: Request, email_hash: str, subscriber: Subscriber) -> Page:
@@ -374,7 +377,7 @@ class Subscriptions:
             return self.code_page(200, self.code_form(email_hash, result.phone), sent=True)
         saved = self.store.subscriber_by_hash(email_hash) or subscriber
         # Saved in the language they chose, if the backend speaks it and no link chose one.
-        with speaking(request.language(result.preferences.lang)):
+        with speaking(self.language(request, result.preferences.lang)):
             return self.manage_page(200, token, form_of(result.preferences), saved, saved=True)
 
     def manage_page(

@@ -17,15 +17,8 @@ from pathlib import Path
 import pytest
 
 from subscriber_lambda.core.catalogues import catalogue
-from subscriber_lambda.core.tokens import Signer
-from subscriber_lambda.digest import Digester
 from subscriber_lambda.languages import DOMAIN, TRANSLATIONS
-from subscriber_lambda.notify import Links
-from subscriber_lambda.pages import Pages
-from subscriber_lambda.site_data import SiteData
 from tests.test_subscriptions import (
-    KEY,
-    SENDER,
     World,
     body,
     confirmation_link,
@@ -192,15 +185,7 @@ def test_a_welsh_daily_summary_is_in_welsh(world: World) -> None:
     )
     world.clock.now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
     world.notify()
-    digester = Digester(
-        world.store,
-        world.mailer,
-        Links(Signer(KEY), world.base),
-        SENDER,
-        "127.0.0.1",
-        Pages(SiteData.load(world.site), world.base),
-        world.clock,
-    )
+    digester = world.digester()
     assert digester.run("daily").sent == 1
     digest = world.inbox.to("dyddiol@example.net")[-1]
     cy = catalogue(TRANSLATIONS, "cy", DOMAIN)
@@ -212,3 +197,18 @@ def test_a_welsh_daily_summary_is_in_welsh(world: World) -> None:
     assert subject(digest) == expected and "new item" not in expected
     assert '<html lang="cy" dir="ltr">' in body(digest, "html")
     assert speaks("cy")("Change what you get") in body(digest, "plain")
+
+
+def test_a_welsh_councils_pages_are_welsh_unless_a_resident_chooses_otherwise(
+    tmp_path: Path,
+) -> None:
+    """With the site in Welsh (INTERFACE_LANG cy), as the Welsh Language Standards ask."""
+    with world_at(tmp_path, settings={"INTERFACE_LANG": "cy"}) as world:
+        _, headers, page = opened(world, "/subscriptions/subscribe")
+        assert headers["Content-Language"] == "cy" and '<html lang="cy"' in page
+        assert 'action="/subscriptions/subscribe"' in page  # its own language: no ?lang=
+        _, headers, page = opened(world, "/subscriptions/subscribe?lang=en")
+        assert headers["Content-Language"] == "en" and '<html lang="en"' in page
+        assert 'action="/subscriptions/subscribe?lang=en"' in page  # English kept
+        _, headers, _ = opened(world, "/subscriptions/subscribe", {"Accept-Language": "en-GB"})
+        assert headers["Content-Language"] == "en"

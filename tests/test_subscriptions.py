@@ -166,6 +166,17 @@ class World:
         }
         return Notifier(**values)
 
+    def digester(self) -> Digester:
+        return Digester(
+            self.store,
+            self.mailer,
+            Links(Signer(KEY), self.base),
+            SENDER,
+            "127.0.0.1",
+            Pages(SiteData.load(self.site), self.base),
+            self.clock,
+        )
+
     def notify(self, site: Path | None = None, **changes: Any) -> None:
         manifest = load_manifest(str((site or self.site) / "api" / "v1" / "notify.json"))
         self.notifier(**changes).run(manifest)
@@ -213,11 +224,17 @@ def subject(message: Message) -> str:
 
 
 @contextmanager
-def world_at(tmp_path: Path, files: dict[str, str] | None = None, **serve: Any) -> Iterator[World]:
-    """A site built from ``files`` (default FILES), the embedded server (``serve``'s own)
-    and an SMTP server catching mail, all on 127.0.0.1; ``serve`` passes options to
-    ``tests.http_server.running``."""
-    site = build(tmp_path / "site", files or FILES, now="2026-11-28T12:00:00+00:00")
+def world_at(
+    tmp_path: Path,
+    files: dict[str, str] | None = None,
+    settings: dict[str, Any] | None = None,
+    **serve: Any,
+) -> Iterator[World]:
+    """A site built from ``files`` (default FILES) with ``settings``, the embedded server
+    (``serve``'s own) and an SMTP server catching mail, all on 127.0.0.1; ``serve`` passes
+    options to ``tests.http_server.running``."""
+    now = "2026-11-28T12:00:00+00:00"
+    site = build(tmp_path / "site", files or FILES, now=now, **(settings or {}))
     inbox = Inbox()
     smtp_port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
@@ -421,15 +438,7 @@ def test_digests_gather_what_waits(world: World) -> None:
     world.clock.now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
     world.notify()
     assert len(world.inbox.to("daily@example.net")) == 1  # nothing at once
-    digester = Digester(
-        world.store,
-        world.mailer,
-        Links(Signer(KEY), world.base),
-        SENDER,
-        "127.0.0.1",
-        Pages(SiteData.load(world.site), world.base),
-        world.clock,
-    )
+    digester = world.digester()
     assert digester.run("daily").sent == 1
     assert digester.run("daily").sent == 0
     digest = world.inbox.to("daily@example.net")[-1]

@@ -471,3 +471,8 @@ def test_an_alert_not_in_the_residents_language_is_texted_under_a_line_in_it(
     assert english.startswith("Moderate alert: Flood")
     assert f"\n{theme.gettext('Stop')}: {journey.base}/s?c=" in text
     assert text_length(text).segments <= 2
+    # The stop link opens its page in the language the resident chose.
+    stop_link = text.rsplit(": ", 1)[1]
+    status, page = journey.get(stop_link)
+    assert status == 200 and '<html lang="ar" dir="rtl"' in page
+    assert catalogue(TRANSLATIONS, "ar", DOMAIN).gettext("Stop texts") in page

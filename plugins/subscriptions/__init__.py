@@ -43,6 +43,7 @@ class SubscriptionsGenerator(Generator):  # type: ignore[misc]
         options = {
             "council": self.settings["COUNCIL_NAME"],
             "site_url": self.settings["SITE_URL"],
+            "interface_lang": default,
             "topics": subscription_topics(labels),
             "wards": [
                 {"slug": w.slug, "name": w.name}
