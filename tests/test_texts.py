@@ -130,6 +130,13 @@ def test_every_item_in_the_manifest_has_its_text_within_two_parts(tmp_path: Path
     stop = stop_line("http://127.0.0.1:8000", "x" * STOP_CODE_LENGTH)
     for text in texts.values():
         assert text_length(f"{text['body']}\n{stop}").segments == text["segments"] <= 2
+    # Texts for residents whose language an item is not in: also within two parts, with
+    # the stop link's word in their language; or none, and they get the original's.
+    fallbacks = [t for i in manifest["items"] for t in i["texts_not_translated"].values()]
+    assert fallbacks
+    for text in fallbacks:
+        sent = f"{text['body']}\n{stop_line('http://127.0.0.1:8000', 'x' * 10, text['stop'])}"
+        assert text_length(sent).segments == text["segments"] <= 2
     posts = {
         (i["id"], v["lang"]): v["post"]["body"] for i in manifest["items"] for v in i["versions"]
     }

@@ -32,7 +32,13 @@ from plugins.govuk_theme.interface import (
 from plugins.output_files import write_document
 from plugins.site_pages.board import Board
 from subscriber_lambda.core.messages import PLACEHOLDERS
-from subscriber_lambda.core.texts import fit_post, fit_text, plain_text, sent_length
+from subscriber_lambda.core.texts import (
+    MAX_SEGMENTS,
+    fit_post,
+    fit_text,
+    plain_text,
+    sent_length,
+)
 
 from .records import Published, Record, iso, item_record, ward_record, ward_slugs
 from .schemas import api_schemas
@@ -182,9 +188,9 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
                     "versions": [record for record, _ in rendered],
                     "not_translated": self.not_translated(untranslated),
                     "texts_not_translated": {
-                        lang: self.text_not_translated(lang, rendered[0], catalogue.site)
-                        for lang in untranslated
-                        if rendered
+                        lang: text
+                        for lang in (untranslated if rendered else [])
+                        if (text := self.text_not_translated(lang, rendered[0], catalogue.site))
                     },
                 }
             )
@@ -199,16 +205,18 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
         gets."""
         return {lang: self.said(lang, NOT_TRANSLATED) for lang in languages}
 
-    def text_not_translated(self, lang: str, original: Rendered, site: str) -> Record:
+    def text_not_translated(self, lang: str, original: Rendered, site: str) -> Record | None:
         """The text a resident who chose ``lang`` gets of an item with no version in it:
         the original's, under a line saying so in ``lang``, with the stop link's word in
         ``lang`` (a line of their own script may halve the room: the original's lines
-        are fitted again)."""
+        are fitted again). None if that line and the links alone are over two parts (a
+        long address): they get the original's text as it is."""
         record, lines = original
         stop = self.said(lang, STOP_LABEL)
         heading = self.said(lang, NOT_TRANSLATED_TEXT)
         body = fit_text(lines, record["url"], site, stop_label=stop, heading=heading)
-        return text_record(body, site, stop)
+        text = text_record(body, site, stop)
+        return text if text["segments"] <= MAX_SEGMENTS else None
 
     def version(self, article: Any, site: str, status: str, revised: bool) -> Rendered:
         """One language version's email, text and post, in its own language (interface
