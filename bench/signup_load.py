@@ -48,7 +48,7 @@ from subscriber_lambda.core.addresses import address_hash  # noqa: E402
 from subscriber_lambda.core.tokens import Purpose, Signer  # noqa: E402
 
 KEY = b"k" * 32
-LINK = re.compile(r"(http://\S+/subscriptions/confirm\?token=(\S+))")
+LINK = re.compile(r"(http://\S+/subscriptions/confirm\?token=([^&\s]+)\S*)")
 
 
 @dataclass

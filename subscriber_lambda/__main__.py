@@ -90,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
         "demand", help="alerts some residents get in a language they did not choose"
     )
     demand.add_argument("manifest", help="path or URL of api/v1/notify.json")
+    demand.add_argument(
+        "--at",
+        type=datetime.fromisoformat,
+        help="count the alerts in force at this time (ISO 8601; default now)",
+    )
     for name in ("export", "erase"):
         command = commands.add_parser(name, help=f"{name} one person's data")
         command.add_argument("email", metavar="EMAIL_OR_PHONE")
@@ -171,7 +176,8 @@ def run_demand(config: Config, args: argparse.Namespace) -> int:
         print("translation demand: no subscribers yet; nothing to count")
         return 0
     everyone = (s.preferences for s in itertools.chain([first], subscribers))
-    lines = demand_lines(translation_demand(manifest["items"], everyone))
+    at = args.at if args.at and args.at.tzinfo else now()
+    lines = demand_lines(translation_demand(manifest["items"], everyone, at))
     print("\n".join(lines) or "translation demand: every alert is in every language chosen")
     return 0
 

@@ -151,9 +151,8 @@ class MailJobs:
             "phone": job.phone,
         }
         token = self.signer.make(Purpose.CONFIRM, data, now)
-        query = {"token": token}
-        if preferences.get("lang", DEFAULT_LANGUAGE) != DEFAULT_LANGUAGE:
-            query["lang"] = preferences["lang"]  # the page in the language they chose
+        # The page in the language they chose, whatever their browser's.
+        query = {"token": token, "lang": preferences.get("lang", DEFAULT_LANGUAGE)}
         link = f"{self.site_url}/subscriptions/confirm?{urlencode(query)}"
         return self.pages.email(
             "confirm",

@@ -329,11 +329,12 @@ class Links:
         now: datetime,
         lang: str = DEFAULT_LANGUAGE,
     ) -> Envelope:
-        """The links open their pages in ``lang``, the resident's language."""
+        """The links open their pages in ``lang``, the resident's language, whatever
+        their browser's."""
         data = {"h": email_hash}
         manage = self.signer.make(Purpose.MANAGE, data, now)
         unsubscribe = self.signer.make(Purpose.UNSUBSCRIBE, data, now)
-        in_language = "" if lang == DEFAULT_LANGUAGE else f"&{urlencode({'lang': lang})}"
+        in_language = f"&{urlencode({'lang': lang})}"
         return Envelope(
             sender=sender,
             recipient=recipient,
@@ -434,7 +435,7 @@ class Notifier:
             plan.posts = self.social.count_due(items, self.send_exercises)
         if any(item["urgency"] == "immediate" for item in items):  # a pass of its own
             plan.demand = translation_demand(
-                items, (s.preferences for s in self.store.subscribers())
+                items, (s.preferences for s in self.store.subscribers()), self.clock()
             )
         return plan
 

@@ -181,7 +181,7 @@ class Pages:
             page_language=SPEAKING.get,
             page_direction=lambda: direction(SPEAKING.get()),
             link=self.link,
-            home=lambda: f"{self.base}/",
+            home=lambda: self.base + self.site.home(SPEAKING.get()),
         )
 
     def _error_summary(self, errors: Mapping[str, str]) -> Any:
@@ -263,8 +263,8 @@ class Pages:
         title = said(title)
         if values.get("errors"):
             title = gettext("Error: %(title)s") % {"title": title}
-        heading = f"{title} \u2013 {self.site.council}"
-        html = self.site.page(str(escape(heading)), self.switcher() + content)
+        # The shell's title adds the site's name, in the same language.
+        html = self.site.page(str(escape(title)), self.switcher() + content)
         return Page(status, html, SPEAKING.get())
 
     def problem(self, status: int, problem: str) -> Page:
@@ -286,8 +286,7 @@ class Pages:
     def email(self, template: str, subject: str, **values: Any) -> dict[str, str]:
         """Subject, text and HTML in the notify manifest's shape, in the language being
         spoken (``subject`` too)."""
-        text = self._env.get_template(f"email/{template}.txt").render(site=self.site, **values)
-        html = self._env.get_template(f"email/{template}.html").render(
-            site=self.site, subject=subject, **values
-        )
+        values = {"site": self.site, "subject": subject, **values}
+        text = self._env.get_template(f"email/{template}.txt").render(values)
+        html = self._env.get_template(f"email/{template}.html").render(values)
         return {"subject": subject, "text": text, "html": html}

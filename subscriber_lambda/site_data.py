@@ -150,6 +150,11 @@ class SiteData:
         """The site's own language: what pages speak when nothing chose another."""
         return str(self.options.value().get("interface_lang", DEFAULT_LANGUAGE))
 
+    def home(self, lang: str) -> str:
+        """The address (from the site's root) of the home page in ``lang``, or the root."""
+        homes = self.options.value().get("homes") or {}
+        return f"/{homes.get(lang, '')}"
+
     @property
     def council(self) -> str:
         return str(self.options.value().get("council", "the council"))

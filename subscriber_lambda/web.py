@@ -71,6 +71,12 @@ def note_change(store: Store, email_hash: str, now: datetime) -> None:
     store.note_change(email_hash, now, now + lifetime)
 
 
+def shown_number(number: str) -> str:
+    """A number as pages show it: masked, and isolated left to right (U+2066...U+2069), so
+    that an Arabic sentence does not put its last digits first."""
+    return f"\u2066{masked(number)}\u2069"
+
+
 def first(values: Values, name: str) -> str:
     found = values.get(name) or [""]
     return found[0]
@@ -248,7 +254,7 @@ class Subscriptions:
     def code_form(self, email_hash: str, number: str) -> dict[str, str]:
         """What the form that takes the code sent to ``number`` needs."""
         token = self.signer.make(Purpose.CONFIRM_PHONE, {"h": email_hash}, self.clock())
-        return {"token": token, "number": masked(number), "digits": str(CODE_DIGITS)}
+        return {"token": token, "number": shown_number(number), "digits": str(CODE_DIGITS)}
 
     def _phone_subscriber(self, request: Request) -> Subscriber | None:
         try:
@@ -376,8 +382,9 @@ class Subscriptions:
             self.jobs.post(MailJob(PHONE_CODE, subscriber.email, email_hash, phone=result.phone))
             return self.code_page(200, self.code_form(email_hash, result.phone), sent=True)
         saved = self.store.subscriber_by_hash(email_hash) or subscriber
-        # Saved in the language they chose, if the backend speaks it and no link chose one.
-        with speaking(self.language(request, result.preferences.lang)):
+        # Saved: answered in the language they have just chosen, if the backend speaks it
+        # (their next forms and links keep it).
+        with speaking(answer_language(result.preferences.lang, default=SPEAKING.get())):
             return self.manage_page(200, token, form_of(result.preferences), saved, saved=True)
 
     def manage_page(
@@ -398,8 +405,8 @@ class Subscriptions:
             errors=errors or {},
             token=token,
             saved=saved,
-            phone=masked(phone.number) if phone else "",
-            waiting=masked(waiting.number) if waiting else "",
+            phone=shown_number(phone.number) if phone else "",
+            waiting=shown_number(waiting.number) if waiting else "",
             code_form=self.code_form(subscriber.email_hash, waiting.number) if waiting else None,
         )
 

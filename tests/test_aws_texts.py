@@ -172,7 +172,7 @@ def test_texts_and_posts_through_the_aws_handlers(
     )
     world.drain(components, "routine")  # the confirmation email
     (confirmation,) = world.outbox.messages
-    link = re.search(r"/subscriptions/confirm\?token=(\S+)", confirmation)
+    link = re.search(r"/subscriptions/confirm\?token=([^&\s]+)", confirmation)
     assert link is not None
     page = call(app, "/subscriptions/confirm", {"token": link.group(1)})
     assert "Now confirm your mobile number" in page

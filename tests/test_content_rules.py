@@ -465,8 +465,9 @@ RULES = [
         "translation has an original",
         N,
         item("notices", Lang="pl", Slug="nowhere"),
-        f"{N}: Lang: this 'pl' translation has no 'en' original in content/notices/ with the Slug "
-        "'nowhere'; give it the same Slug as the original",
+        f"{N}: Slug: this 'pl' translation has no 'en' original in content/notices/ with the Slug "
+        "'nowhere'; give it the same Slug as the original (an original without a Slug line "
+        "has its Title's, as its page address shows)",
     ),
     (
         "translation keeps the data",
@@ -701,4 +702,19 @@ def test_a_translation_is_not_blamed_for_its_originals_problems(tmp_path: Path) 
     ) == [
         "content/meetings/m.md: Venue: missing; add a line like "
         "'Venue: Council Chamber, White Cliffs Business Park, Dover'"
+    ]
+
+
+def test_a_translation_with_a_mistyped_slug_is_told_only_that_and_the_nearest(
+    tmp_path: Path,
+) -> None:
+    """Not that it lacks the dates and wards it would have inherited."""
+    welsh = "Title: Pwyllgor\nSummary: Y pwyllgor.\nSlug: council-meting\nLang: cy\n\nGeiriau.\n"
+    original = item("meetings", Slug="council-meeting")
+    files = {**GOOD, "meetings/m.md": original, "meetings/m.cy.md": welsh}
+    assert problems_of(tmp_path, files) == [
+        "content/meetings/m.cy.md: Slug: this 'cy' translation has no 'en' original in "
+        "content/meetings/ with the Slug 'council-meting' (did you mean "
+        "'council-meeting'?); give it the same Slug as the original (an original without "
+        "a Slug line has its Title's, as its page address shows)"
     ]

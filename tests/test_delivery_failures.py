@@ -227,7 +227,7 @@ def test_a_refused_address_does_not_stop_the_other_digests(
         "digest: 1 daily summaries sent, 0 deferred, 0 suppressed\n",
     )
     summaries = {a: [subject(m) for m in world.inbox.to(a)[1:]] for a in daily}
-    one = ["Your daily summary from Dover District Council: 2 new"]
+    one = ["Your daily summary from Dover District Council: 2 new items"]
     assert summaries == {daily[0]: one, daily[1]: [], daily[2]: one, daily[3]: one}
 
 

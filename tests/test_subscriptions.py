@@ -887,8 +887,11 @@ def test_translation_demand_counts_the_residents_each_missing_language_leaves_ou
         Preferences(frozenset({"notices"}), frozenset({"all"}), lang="ro"),  # not alerts
     ]
     manifest = load_manifest(str(world.site / "api" / "v1" / "notify.json"))
-    demand = translation_demand(manifest["items"], everyone)
+    demand = translation_demand(manifest["items"], everyone, world.clock.now)
     assert demand["alerts/flood"] == {"ar": 2, "cy": 1}
+    # Once the alert has expired, its translation no longer matters.
+    after = datetime(2026, 12, 1, tzinfo=UTC)
+    assert "alerts/flood" not in translation_demand(manifest["items"], everyone, after)
     assert "alerts/drill" not in demand  # exercises go to nobody
     assert demand_lines(demand) == [
         "translation demand: alerts/flood has no version for 2 residents who chose ar,"
@@ -902,8 +905,9 @@ def test_make_validate_and_the_notify_plan_report_translation_demand(
     world.subscribe("arabic@example.net", lang="ar")
     manifest = world.site / "api" / "v1" / "notify.json"
     env = {**os.environ, **backend_environment(tmp_path / "var", KEY)}
+    at = ["--at", "2026-11-28T12:00:00+00:00"]
     demand = subprocess.run(
-        [sys.executable, "-m", "subscriber_lambda", "demand", str(manifest)],
+        [sys.executable, "-m", "subscriber_lambda", "demand", str(manifest), *at],
         env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert demand.stdout == (

@@ -320,7 +320,7 @@ def test_the_manage_page_changes_what_comes_by_text_and_the_number(journey: Jour
     sign_up_for_texts(journey)
     link = manage_link(journey)
     status, page = journey.get(link)
-    assert status == 200 and "Texts go to \u2022\u2022\u2022\u2022 123" in page
+    assert status == 200 and "Texts go to \u2066\u2022\u2022\u2022\u2022 123\u2069" in page
     assert NUMBER not in page and "07400" not in page
 
     fields = {"action": "update", "topics": ["alerts"], "wards": ["walmer"], "lang": "en"}
@@ -342,7 +342,7 @@ def test_the_manage_page_changes_what_comes_by_text_and_the_number(journey: Jour
     assert resident.waiting_phone is not None
     assert resident.waiting_phone.number == "+447400900456"
     status, page = journey.get(link)
-    assert "456 is waiting for its code" in page and "Confirm my number" in page
+    assert "456\u2069 is waiting for its code" in page and "Confirm my number" in page
 
     status, page = journey.post(link, {"action": "remove-phone"})
     assert status == 200 and "Your choices are saved" in page

@@ -6,6 +6,7 @@ files and talking to Pelican happen in ``source.py`` and ``__init__.py``.
 
 from __future__ import annotations
 
+import difflib
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import replace
@@ -40,9 +41,11 @@ __all__ = ["TEXT", "Item", "Problem", "Slugify", "Source", "check_site", "check_
 
 def with_inherited_fields(
     sources: Iterable[Source], slugify: Slugify, default_lang: str
-) -> Iterator[tuple[Source, frozenset[str]]]:
+) -> Iterator[tuple[Source, frozenset[str] | Problem]]:
     """Each source, a translation completed with every field it leaves out from its original
-    (same folder and Slug, the default Lang), and the keys it so inherited.
+    (same folder and Slug, the default Lang), and the keys it so inherited; or, for a
+    translation with no original, the one problem to report (its missing dates and wards
+    would only mislead: they are the original's to give).
 
     This is the one place translations get their data: every check, page and output after it
     sees a translation's inherited dates, wards, alert, notice and bin-change fields.
@@ -54,7 +57,11 @@ def with_inherited_fields(
             originals.setdefault((folder, slug), source)
     for source, (folder, slug, lang) in versions:
         original = originals.get((folder, slug)) if lang != default_lang else None
-        if original is None:
+        if original is None and lang not in ("", default_lang):
+            known = [s for f, s in originals if f == folder]
+            yield source, no_original(source.path, folder, slug, lang, default_lang, known)
+            continue
+        if original is None:  # an original (or a Lang that cannot be read: said in its check)
             yield source, frozenset()
             continue
         inherited = {
@@ -255,15 +262,25 @@ def _missing_documents(
                 )
 
 
+def no_original(
+    path: str, folder: str, slug: str, lang: str, default_lang: str, known: Collection[str]
+) -> Problem:
+    """A translation whose Slug no original in its folder has, and the nearest one."""
+    nearest = difflib.get_close_matches(slug, known, n=1, cutoff=0.6)
+    hint = f" (did you mean '{nearest[0]}'?)" if nearest else ""
+    return Problem(
+        path,
+        "Slug",
+        f"this '{lang}' translation has no '{default_lang}' original in content/{folder}/ "
+        f"with the Slug '{slug}'{hint}; give it the same Slug as the original (an original "
+        "without a Slug line has its Title's, as its page address shows)",
+    )
+
+
 def _check_translation(item: Item, original: Item | None, default_lang: str) -> Iterable[Problem]:
     if original is None:
-        yield Problem(
-            item.path,
-            "Lang",
-            f"this '{item.lang}' translation has no '{default_lang}' original "
-            f"in content/{item.kind}/ "
-            f"with the Slug '{item.slug}'; give it the same Slug as the original",
-        )
+        known = ()  # its source was told, with the nearest Slug (with_inherited_fields)
+        yield no_original(item.path, item.kind, item.slug, item.lang, default_lang, known)
         return
     for spec in item.type.fields:
         if spec.shared and item.values.get(spec.attr) != original.values.get(spec.attr):

@@ -190,6 +190,9 @@ def check_content(
     }
     unchecked: set[tuple[str, str]] = set()
     for source, inherited in with_inherited_fields(sources, slugify, default_lang):
+        if isinstance(inherited, Problem):  # a translation with no original
+            report.problems.append(inherited)
+            continue
         item, problems = check_source(source, wards, slugify, default_lang, documents)
         # What a translation inherits is reported once, on the original it comes from.
         report.add(p for p in problems if p.field.lower() not in inherited)

@@ -20,6 +20,7 @@ from plugins.content_model.registry import ITEM_TYPES
 from plugins.content_model.types.words import N_
 from plugins.govuk_theme.interface import gettext_for
 from plugins.output_files import write_document
+from plugins.site_pages import language_homes
 from subscriber_lambda.core.catalogues import language_name
 
 from .entries import FeedItem, feed_item
@@ -108,6 +109,7 @@ class FeedsGenerator(Generator):  # type: ignore[misc]
                 about,
                 [a for a in originals if a.item.affects(slug)],
             )
+        homes = dict(language_homes(self.settings))
         by_lang: dict[str, list[Any]] = defaultdict(list)
         for version in (
             v for a in originals for v in (a, *a.translations) if getattr(v, "item", None)
@@ -118,7 +120,7 @@ class FeedsGenerator(Generator):  # type: ignore[misc]
             about = (
                 gettext(LANG_FEED_TITLE) % {"language": language_name(lang)},
                 gettext(LANG_FEED_SUBTITLE),
-                "",
+                homes.get(lang, ""),  # the home page in that language, if there is one
             )
             write(LANG_FEED.format(lang=lang), "atom", about, newest_first(versions), lang)
         writer.write_file(

@@ -185,6 +185,7 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
                     "wards": ward_slugs(item, catalogue.wards),
                     "district_wide": "all" in values["wards"],
                     "published": iso(values["date"]),
+                    "expires": iso(values["expires"]) if values.get("expires") else None,
                     "versions": [record for record, _ in rendered],
                     "not_translated": self.not_translated(untranslated),
                     "texts_not_translated": {

@@ -80,6 +80,7 @@ def webcal_url(site_url: str, path: str) -> str:
 def add_template_helpers(generator: Any) -> None:
     """Globals, not context, so macro files import once and are cached by Jinja. The board
     is made after this (publish_board), so ``entry_status`` finds it when a page is made."""
+    homes = language_homes(generator.settings)
     generator.env.globals.update(
         SITEURL=generator.settings["SITEURL"],
         ward_url=ward_url,
@@ -89,7 +90,9 @@ def add_template_helpers(generator: Any) -> None:
         respond_to=respond_to,
         is_web_address=is_web_address,
         webcal_url=partial(webcal_url, generator.settings["SITE_URL"]),
-        language_homes=language_homes(generator.settings),
+        language_homes=homes,
+        # The address of the home page in a language (the root when there is none in it).
+        language_home=lambda lang: dict(homes).get(lang, ""),
     )
 
 

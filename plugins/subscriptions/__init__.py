@@ -21,6 +21,7 @@ from plugins.content_model.registry import ITEM_TYPES
 from plugins.govuk_theme.interface import gettext_for, shipped_languages, translations_dir
 from plugins.output_files import write_document
 from plugins.postcodes import LOOKUP as POSTCODE_LOOKUP
+from plugins.site_pages import language_homes
 from subscriber_lambda.core.catalogues import language_label
 from subscriber_lambda.site_data import OPTIONS, SHELL, SHELL_IN
 
@@ -44,6 +45,8 @@ class SubscriptionsGenerator(Generator):  # type: ignore[misc]
             "council": self.settings["COUNCIL_NAME"],
             "site_url": self.settings["SITE_URL"],
             "interface_lang": default,
+            # The home page in each language: where a page in it leads back to.
+            "homes": dict(language_homes(self.settings)),
             "topics": subscription_topics(labels),
             "wards": [
                 {"slug": w.slug, "name": w.name}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from .preferences import ALL_WARDS, Preferences
@@ -39,12 +40,21 @@ def untranslated_for(preferences: Preferences, item: ManifestItem) -> str | None
     return preferences.lang
 
 
+def in_force(item: ManifestItem, now: datetime) -> bool:
+    """Whether an item has not yet expired (one without an expiry has not)."""
+    expires = item.get("expires")
+    return not isinstance(expires, str) or datetime.fromisoformat(expires) > now
+
+
 def translation_demand(
-    items: Iterable[ManifestItem], everyone: Iterable[Preferences]
+    items: Iterable[ManifestItem], everyone: Iterable[Preferences], now: datetime
 ) -> dict[str, Counter[str]]:
-    """For each urgent item (an alert), how many of the residents it goes to chose a
-    language it has no version in, by language: which translations matter most."""
-    urgent = [i for i in items if i["urgency"] == "immediate" and not i["exercise"]]
+    """For each urgent item (an alert) still in force at ``now``, how many of the residents
+    it goes to chose a language it has no version in, by language: which translations
+    matter most (an expired alert's translation no longer does)."""
+    urgent = [
+        i for i in items if i["urgency"] == "immediate" and not i["exercise"] and in_force(i, now)
+    ]
     demand: dict[str, Counter[str]] = {item["id"]: Counter() for item in urgent}
     for preferences in everyone:
         any_channel = replace(preferences, topics=preferences.topics | preferences.text_topics)
