@@ -736,6 +736,17 @@ def test_the_subscription_form_speaks_each_language(
     html = page.locator("html")
     assert (html.get_attribute("lang"), html.get_attribute("dir")) == (lang, direction)
     assert page.get_by_role("radio", name=language_label(lang)).is_checked()
+    # The box drawn for a checkbox is beside its touch target and label: on the right of
+    # the label in a right-to-left page.
+    box = page.locator(".govuk-checkboxes__input").first.bounding_box()
+    label = page.locator(".govuk-checkboxes__label").first.bounding_box()
+    assert box is not None and label is not None
+    assert (box["x"] > label["x"]) == (direction == "rtl")
+    drawn = page.evaluate(
+        "() => getComputedStyle(document.querySelector('.govuk-checkboxes__label'), '::before')"
+        ".right"
+    )
+    assert (drawn == "2px") == (direction == "rtl")
     assert axe_violations(page) == []
     assert not has_horizontal_scroll(page)
     page.get_by_role("button", name=said("Subscribe"), exact=True).click()

@@ -195,6 +195,7 @@ def test_every_form_error_at_once() -> None:
                 "Check it, or choose your wards"
             },
         ),
+        ({"postcode": ["XYZ"]}, {"postcode": "Enter a real postcode, like CT16 1LU"}),
         ({"wards": ["atlantis"]}, {"wards": "Choose wards from the list"}),
         ({"wards": ["walmer"] * 65}, {"wards": "Choose fewer options"}),
         ({"wards": ["walmer"], "email": [""]}, {"email": "Enter your email address"}),

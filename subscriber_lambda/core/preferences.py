@@ -17,6 +17,7 @@ from typing import Any
 from .addresses import AddressError, normalise_address
 from .catalogues import N_
 from .phones import PhoneError, normalise_phone
+from .postcodes import normalise_postcode
 
 FREQUENCIES = ("immediate", "daily", "weekly")
 ALL_WARDS = "all"
@@ -156,6 +157,9 @@ def _texts(
 def _wards(chosen: list[str], postcode: str, choices: Choices, errors: dict[str, str]) -> set[str]:
     if postcode and not chosen and not choices.postcodes:
         errors["wards"] = N_("Postcodes cannot be looked up here yet: choose your wards")
+        return set()
+    if postcode and not chosen and normalise_postcode(postcode) is None:
+        errors["postcode"] = N_("Enter a real postcode, like CT16 1LU")
         return set()
     if postcode and not chosen:
         ward = choices.ward_for_postcode(postcode)
