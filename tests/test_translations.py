@@ -55,6 +55,11 @@ def test_an_alerts_translation_shows_the_originals_severity_expiry_and_wards(sit
     assert "Umiarkowany alert obowiązuje do 30 listopada 2026, 18:00" in page
     assert "Okręgi wyborcze Sandwich" in page and "Obszar The Quay" in page
     assert "Trzymaj się z dala od rzeki." in page
+    # The Area it took from its original is said to be English (screen readers say it so);
+    # its own Instruction is Polish, like the page.
+    html = read(site, "/pl/alerts/river/")
+    assert '<span lang="en" dir="ltr">The Quay</span>' in html
+    assert 'lang="en" dir="ltr">Trzymaj' not in html
 
 
 def test_a_notices_translation_shows_the_originals_reference_and_deadline(site: Path) -> None:

@@ -61,6 +61,13 @@ class Item:
     slug: str
     lang: str
     values: dict[str, Any] = field(default_factory=dict)
+    # A translation's words taken from its original (an Instruction it leaves out): the
+    # language each is in, by attribute.
+    borrowed: dict[str, str] = field(default_factory=dict)
+
+    def lang_of(self, attr: str) -> str:
+        """The language the value of ``attr`` is written in."""
+        return self.borrowed.get(attr, self.lang)
 
     def __getattr__(self, name: str) -> Any:
         # Templates read fields as attributes: item.expires, item.respond_by.

@@ -194,6 +194,10 @@ def check_content(
             report.problems.append(inherited)
             continue
         item, problems = check_source(source, wards, slugify, default_lang, documents)
+        if item is not None and inherited:
+            item.borrowed.update(
+                {spec.attr: default_lang for spec in item.type.fields if spec.key in inherited}
+            )
         # What a translation inherits is reported once, on the original it comes from.
         report.add(p for p in problems if p.field.lower() not in inherited)
         if item is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from markupsafe import Markup, escape
 from pelican import signals
 from pelican.writers import Writer
 
@@ -49,6 +50,17 @@ class SpeakingWriter(Writer):  # type: ignore[misc]
             return super().write_file(name, template, context, *args, **kwargs)
 
 
+def own_language(value: Any, item: Any, attr: str) -> Markup:
+    """An item's ``attr`` value (HTML), marked with its own language where that is not the
+    item's: a translation's Instruction taken from its English original is English, and
+    screen readers should say it so."""
+    lang = item.lang_of(attr)
+    html = escape(value)
+    if lang == item.lang:
+        return Markup(html)
+    return Markup(f'<span lang="{escape(lang)}" dir="{direction(lang)}">{html}</span>')
+
+
 def speaking_writer(pelican: Any) -> type[Writer]:
     return SpeakingWriter
 
@@ -77,6 +89,7 @@ def configure_environment(generator: Any) -> None:
         london_time=lambda moment: formatting.london_time(moment, SPEAKING.get(), text.gettext),
         iso=formatting.iso,
         language_label=language_label,
+        own_language=own_language,
         # A language named in the page's language ('Saesneg' on a Welsh page).
         language_named=lambda tag: language_name(tag, SPEAKING.get()),
         direction=direction,
