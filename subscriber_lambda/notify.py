@@ -49,6 +49,7 @@ from urllib.parse import urlencode
 from .core.addresses import address_hash
 from .core.catalogues import DEFAULT_LANGUAGE
 from .core.matching import (
+    email_for,
     goes_at_once,
     not_translated,
     text_for,
@@ -603,7 +604,8 @@ class Notifier:
             reader_lang=lang,
         )
         try:
-            self.mailer.send(build_message(version["email"], envelope, now, item_id))
+            email = email_for(subscriber.preferences, item, version)
+            self.mailer.send(build_message(email, envelope, now, item_id))
         except DeliveryRefused as error:
             return self._refused(subscriber, item_id, revision, report, error)
         except DeliveryDeferred as error:

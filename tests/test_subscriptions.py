@@ -329,15 +329,16 @@ def test_language_district_and_topics(world: World) -> None:
     world.clock.now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
     world.notify()
     emails = {subject(m): m for m in world.inbox.to("polish@example.net")[1:]}
+    # Without a Polish version: the English words framed in Polish (what it is, links,
+    # footer), saying so in Polish at the top.
     assert sorted(emails) == [
-        "Bin collections: Bank holiday collections",
-        "Statutory notice: Planning application: 1 High Street",
+        "Obwieszczenie urzędowe: Planning application: 1 High Street",
+        "Odbiór odpadów: Bank holiday collections",
         "Umiarkowany alert: Alarm powodziowy w Walmer",  # the Polish version, in Polish
     ]
-    # Without a Polish version: the English one, saying so in Polish at the top.
     polish_line = "To nie zostało jeszcze przetłumaczone na Twój język, dlatego jest po angielsku."
-    notice = emails["Statutory notice: Planning application: 1 High Street"]
-    assert body(notice, "plain").startswith(polish_line + "\r\n\r\nStatutory notice:")
+    notice = emails["Obwieszczenie urzędowe: Planning application: 1 High Street"]
+    assert body(notice, "plain").startswith(polish_line + "\r\n\r\nObwieszczenie urzędowe:")
     assert f'<p style="margin:0 0 16px;" lang="pl" dir="auto">{polish_line}</p>' in body(
         notice, "html"
     )
@@ -350,10 +351,14 @@ def test_a_resident_whose_language_an_alert_lacks_gets_english_saying_so(world: 
     world.clock.now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
     world.notify()
     (alert,) = world.inbox.to("arabic@example.net")[1:]
-    assert subject(alert) == "Moderate alert: Flood alert: River Stour"
+    # The alert's own words, in English, framed in Arabic (its label, links and footer).
+    assert subject(alert) == "تنبيه متوسط: Flood alert: River Stour"
     assert body(alert, "plain").startswith(
-        "لم تُترجم هذه الرسالة إلى لغتك بعد، لذا فهي باللغة الإنجليزية.\r\n\r\nModerate alert:"
+        "لم تُترجم هذه الرسالة إلى لغتك بعد، لذا فهي باللغة الإنجليزية.\r\n\r\n" + subject(alert)
     )
+    html = body(alert, "html")
+    assert '<html lang="ar" dir="rtl">' in html
+    assert '<span lang="en" dir="ltr">Flood alert: River Stour</span>' in html
 
 
 def test_nothing_published_before_confirming(world: World) -> None:

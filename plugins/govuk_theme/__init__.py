@@ -52,11 +52,12 @@ class SpeakingWriter(Writer):  # type: ignore[misc]
 
 def own_language(value: Any, item: Any, attr: str) -> Markup:
     """An item's ``attr`` value (HTML), marked with its own language where that is not the
-    item's: a translation's Instruction taken from its English original is English, and
-    screen readers should say it so."""
+    page's: a translation's Instruction taken from its English original is English, and so
+    is an English alert's title in the email framed in Welsh for a Welsh reader; screen
+    readers should say them so."""
     lang = item.lang_of(attr)
     html = escape(value)
-    if lang == item.lang:
+    if lang == SPEAKING.get():
         return Markup(html)
     return Markup(f'<span lang="{escape(lang)}" dir="{direction(lang)}">{html}</span>')
 

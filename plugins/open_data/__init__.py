@@ -167,9 +167,8 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
                 continue
             article = catalogue.articles.get((item.kind, item.slug))
             versions = [article, *article.translations] if article else []
-            rendered = [
-                self.version(v, catalogue.site, status, revised != values["date"]) for v in versions
-            ]
+            is_revised = revised != values["date"]
+            rendered = [self.version(v, catalogue.site, status, is_revised) for v in versions]
             untranslated = [lang for lang in shipped if lang not in {v.lang for v in versions}]
             detail = item.type.field(item.type.topic_detail)
             supersedes = item.type.supersedes(item)
@@ -188,6 +187,10 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
                     "expires": iso(values["expires"]) if values.get("expires") else None,
                     "versions": [record for record, _ in rendered],
                     "not_translated": self.not_translated(untranslated),
+                    "emails_not_translated": {
+                        lang: self.email_in(lang, versions[0], catalogue.site, status, is_revised)
+                        for lang in (untranslated if versions else [])
+                    },
                     "texts_not_translated": {
                         lang: text
                         for lang in (untranslated if rendered else [])
@@ -218,6 +221,25 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
         body = fit_text(lines, record["url"], site, stop_label=stop, heading=heading)
         text = text_record(body, site, stop)
         return text if text["segments"] <= MAX_SEGMENTS else None
+
+    def email_in(self, lang: str, article: Any, site: str, status: str, revised: bool) -> Record:
+        """The email of ``article`` (an original) for a resident who chose ``lang``, which
+        it has no version in: its words as they are, marked with their language; its
+        labels, links and footer in ``lang``, so they can read what it is and unsubscribe."""
+        with speaking(lang):
+            return self.email(article, f"{site}/{article.url}", status, revised)
+
+    def email(self, article: Any, url: str, status: str, revised: bool) -> Record:
+        """An item's email (subject, text, HTML) in the language being spoken."""
+        values = {**self.context, "item": article.item, "url": url, "status": status}
+        values["revised"] = revised
+        subject = " ".join(self.env.get_template("email/subject.txt").render(values).split())
+        values["subject"] = subject
+        return {
+            "subject": subject,
+            "text": self.env.get_template("email/item.txt").render(values),
+            "html": self.env.get_template("email/item.html").render(values),
+        }
 
     def version(self, article: Any, site: str, status: str, revised: bool) -> Rendered:
         """One language version's email, text and post, in its own language (interface
@@ -251,15 +273,7 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
             "summary": item.values["summary"],
             "text": text_record(text, site, stop),
             "post": {"body": fit_post(lines, url)},
-            "email": {
-                "subject": subject,
-                "text": self.env.get_template("email/item.txt").render(
-                    {**values, "subject": subject}
-                ),
-                "html": self.env.get_template("email/item.html").render(
-                    {**values, "subject": subject}
-                ),
-            },
+            "email": self.email(article, url, status, revised),
         }
         return record, lines
 

@@ -74,20 +74,39 @@ def not_translated(preferences: Preferences, item: ManifestItem, version: Mappin
     return str(lines.get(preferences.lang, ""))
 
 
+def in_their_language(
+    preferences: Preferences,
+    item: ManifestItem,
+    version: Mapping[str, Any],
+    channel: str,
+    needs: tuple[str, ...],
+) -> Mapping[str, Any]:
+    """What the subscriber gets on ``channel`` ("email" or "text"): their version's, or,
+    when the item is not in their language, the one the build made for them (the
+    original's words framed in their language: ``{channel}s_not_translated``), if it made
+    one. That one is optional: if it is unreadable (lacks any of ``needs``), the version's
+    goes (an alert is never held up by it)."""
+    if version["lang"] != preferences.lang:
+        made = item.get(f"{channel}s_not_translated")
+        theirs = made.get(preferences.lang) if isinstance(made, Mapping) else None
+        if isinstance(theirs, Mapping) and all(isinstance(theirs.get(k), str) for k in needs):
+            return theirs
+    own: Mapping[str, Any] = version[channel]
+    return own
+
+
 def text_for(
     preferences: Preferences, item: ManifestItem, version: Mapping[str, Any]
 ) -> Mapping[str, Any]:
-    """The text message the subscriber gets: their version's, or, when the item is not in
-    their language, the one the build made for it (the original's under a line in their
-    language), if it made one. That one is optional: if it is unreadable, the version's
-    goes (an alert is never held up by it)."""
-    if version["lang"] != preferences.lang:
-        fallbacks = item.get("texts_not_translated")
-        fallback = fallbacks.get(preferences.lang) if isinstance(fallbacks, Mapping) else None
-        if isinstance(fallback, Mapping) and isinstance(fallback.get("body"), str):
-            return fallback
-    text: Mapping[str, Any] = version["text"]
-    return text
+    """The text message the subscriber gets (``in_their_language``)."""
+    return in_their_language(preferences, item, version, "text", ("body",))
+
+
+def email_for(
+    preferences: Preferences, item: ManifestItem, version: Mapping[str, Any]
+) -> Mapping[str, Any]:
+    """The email the subscriber gets (``in_their_language``)."""
+    return in_their_language(preferences, item, version, "email", ("subject", "text", "html"))
 
 
 def goes_at_once(preferences: Preferences, item: ManifestItem) -> bool:
