@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -36,6 +37,7 @@ from .core.catalogues import speaking
 from .core.clients import client_key
 from .languages import answer_language
 from .pages import Page
+from .site_data import SiteData
 from .site_policy import NEVER, cache_control, content_type, security_headers
 from .web import ROUTES, Request, Subscriptions
 
@@ -202,9 +204,29 @@ class OpenFileResponse(FileResponse):
 
 
 class SiteFiles(StaticFiles):
-    """The built site: index.html for folders, the site's 404 page, no listings; media
+    """The built site: index.html for folders, the site's 404 page (in the language of the
+    section or the link or the browser, where the site has one in it), no listings; media
     types and cache lifetimes as published to S3 (site_policy.py), ETag and 304s; each
     file sent whole as it was when opened, even while a rebuild replaces it."""
+
+    def __init__(self, site: SiteData, **options: Any) -> None:
+        super().__init__(**options)
+        self.site = site
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code != 404:
+            return response
+        section = path.split("/", 1)[0]
+        asked = language_asked(scope, self.site.interface_lang)
+        for lang in (section, asked):
+            if lang and lang != self.site.interface_lang:
+                full_path, found = await anyio.to_thread.run_sync(
+                    self.lookup_path, f"{lang}/404.html"
+                )
+                if found and stat.S_ISREG(found.st_mode):
+                    return FileResponse(full_path, stat_result=found, status_code=404)
+        return response
 
     def file_response(
         self,
@@ -286,7 +308,7 @@ def create_app(subscriptions: Subscriptions, site_url: str, site_dir: Path | Non
         for path in ROUTES
     ]
     if site_dir is not None:
-        routes.append(Mount("/", app=SiteFiles(directory=site_dir, html=True)))
+        routes.append(Mount("/", app=SiteFiles(pages.site, directory=site_dir, html=True)))
 
     def site_policy(app: ASGIApp) -> ASGIApp:
         return SitePolicy(app, Origins(site_url), problem)

@@ -217,3 +217,14 @@ def test_a_welsh_councils_pages_are_welsh_unless_a_resident_chooses_otherwise(
         assert 'action="/subscriptions/subscribe?lang=en"' in page  # English kept
         _, headers, _ = opened(world, "/subscriptions/subscribe", {"Accept-Language": "en-GB"})
         assert headers["Content-Language"] == "en"
+
+
+def test_a_missing_page_is_said_in_the_language_of_its_section_or_browser(
+    world: World,
+) -> None:
+    status, _, page = opened(world, "/cy/nothing-here/")
+    assert status == 404 and '<html lang="cy"' in page
+    status, _, page = opened(world, "/subscriptions/nowhere", {"Accept-Language": "ar"})
+    assert status == 404 and '<html lang="ar" dir="rtl"' in page
+    status, _, page = opened(world, "/nothing-here/")
+    assert status == 404 and '<html lang="en"' in page

@@ -119,9 +119,11 @@ class SitePagesGenerator(Generator):  # type: ignore[misc]
         for content_type in (t for t in ITEM_TYPES.values() if t.archive_by_year):
             self.write_archive(writer, board, content_type.folder)
         for lang, url in language_homes(self.settings):
-            if url:  # the site's own language's is Pelican's index
+            if url:  # the site's own language's are Pelican's index and 404 pages
                 home = self.get_template("language_home")
                 write(f"{url}index.html", home, self.context, url=url, **{INTERFACE_LANG: lang})
+                missing = self.get_template("404")
+                write(f"{url}404.html", missing, self.context, url=url, **{INTERFACE_LANG: lang})
 
     def write_archive(self, writer: Any, board: Board, kind: str) -> None:
         years = board.by_year(kind)

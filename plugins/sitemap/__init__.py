@@ -19,7 +19,8 @@ def page_urls(output: Path, site_url: str) -> list[str]:
     urls = []
     for path in output.rglob("*.html"):
         relative = path.relative_to(output).as_posix()
-        if relative in NOT_LISTED or relative.startswith(NOT_LISTED_FOLDERS):
+        not_found = relative.endswith("/404.html")  # in each language
+        if relative in NOT_LISTED or relative.startswith(NOT_LISTED_FOLDERS) or not_found:
             continue
         urls.append(f"{site_url}/{relative.removesuffix('index.html')}")
     return sorted(urls)
