@@ -219,13 +219,20 @@ class SiteFiles(StaticFiles):
             return response
         section = path.split("/", 1)[0]
         asked = language_asked(scope, self.site.interface_lang)
-        for lang in (section, asked):
-            if lang and lang != self.site.interface_lang:
+        lang = self.site.interface_lang
+        for candidate in (section, asked):
+            if candidate and candidate != lang:
                 full_path, found = await anyio.to_thread.run_sync(
-                    self.lookup_path, f"{lang}/404.html"
+                    self.lookup_path, f"{candidate}/404.html"
                 )
                 if found and stat.S_ISREG(found.st_mode):
-                    return FileResponse(full_path, stat_result=found, status_code=404)
+                    response = FileResponse(full_path, stat_result=found, status_code=404)
+                    lang = candidate
+                    break
+        # Which page was sent depends on the browser's languages: caches must not share it.
+        response.headers.update(
+            {"Content-Language": lang, "Vary": "Accept-Language", "Cache-Control": NEVER}
+        )
         return response
 
     def file_response(

@@ -97,6 +97,8 @@ PROBLEMS = {
     "server-error": (N_("Sorry, there is a problem with the service"), N_("Try again later.")),
     "busy": (N_("Sorry, the service is busy"), N_("Try again in a minute.")),
 }
+# Between the items of a list of choices (Arabic writes "، ").
+LIST_SEPARATOR = N_(", ")
 # The numbers that messages name, filled in once the message is translated.
 MESSAGE_VALUES = {"digits": CODE_DIGITS, "codes": CODES_PER_HOUR}
 
@@ -232,7 +234,7 @@ class Pages:
 
         def named(options: list[tuple[str, str]], chosen: list[str]) -> str:
             names = dict(options)
-            return ", ".join(names.get(value, value) for value in chosen)
+            return gettext(LIST_SEPARATOR).join(names.get(value, value) for value in chosen)
 
         wards = list(preferences.get("wards", []))
         _ = gettext

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from subscriber_lambda.core.addresses import AddressError, address_hash, normalise_address
-from subscriber_lambda.core.matching import goes_at_once, version_for, wants
+from subscriber_lambda.core.matching import goes_at_once, translation_demand, version_for, wants
 from subscriber_lambda.core.messages import Envelope, HeaderInjection, build_message
 from subscriber_lambda.core.phones import code_hash, masked, new_code, stop_code, typed_code
 from subscriber_lambda.core.preferences import Choices, Preferences, read_form
@@ -453,3 +453,27 @@ def test_codes_and_stop_codes_are_keyed_and_short() -> None:
         and stop == stop_code(b"k" * 32, "number-hash")
     )
     assert masked("+447400900123") == "\u2022\u2022\u2022\u2022 123"
+
+
+def test_translation_demand_counts_only_alerts_in_force_and_not_updated() -> None:
+    def alert(slug: str, expires: str, supersedes: str | None = None) -> dict[str, Any]:
+        return {
+            "id": f"alerts/{slug}",
+            "urgency": "immediate",
+            "exercise": False,
+            "type": "alerts",
+            "wards": ["walmer"],
+            "district_wide": False,
+            "supersedes": supersedes,
+            "expires": expires,
+            "versions": [{"lang": "en"}],
+        }
+
+    items = [
+        alert("flood", "2026-11-30T18:00:00+00:00"),
+        alert("flood-update", "2026-12-01T18:00:00+00:00", supersedes="alerts/flood"),
+        alert("old-gas-leak", "2026-11-20T18:00:00+00:00"),
+    ]
+    polish = [Preferences(frozenset({"alerts"}), frozenset({"walmer"}), lang="pl")]
+    demand = translation_demand(items, polish, datetime(2026, 11, 29, 12, 0, tzinfo=UTC))
+    assert demand == {"alerts/flood-update": {"pl": 1}}

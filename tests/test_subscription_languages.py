@@ -224,7 +224,9 @@ def test_a_missing_page_is_said_in_the_language_of_its_section_or_browser(
 ) -> None:
     status, _, page = opened(world, "/cy/nothing-here/")
     assert status == 404 and '<html lang="cy"' in page
-    status, _, page = opened(world, "/subscriptions/nowhere", {"Accept-Language": "ar"})
+    status, headers, page = opened(world, "/subscriptions/nowhere", {"Accept-Language": "ar"})
     assert status == 404 and '<html lang="ar" dir="rtl"' in page
+    assert headers["Content-Language"] == "ar" and "Accept-Language" in headers["Vary"]
+    assert headers["Cache-Control"] == "no-store"
     status, _, page = opened(world, "/nothing-here/")
     assert status == 404 and '<html lang="en"' in page

@@ -137,6 +137,7 @@ def test_every_item_in_the_manifest_has_its_text_within_two_parts(tmp_path: Path
     for text in fallbacks:
         sent = f"{text['body']}\n{stop_line('http://127.0.0.1:8000', 'x' * 10, text['stop'])}"
         assert text_length(sent).segments == text["segments"] <= 2
+        assert len(text["body"].splitlines()) > 2  # the line, some of the headline, the link
     posts = {
         (i["id"], v["lang"]): v["post"]["body"] for i in manifest["items"] for v in i["versions"]
     }

@@ -213,14 +213,16 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
         """The text a resident who chose ``lang`` gets of an item with no version in it:
         the original's, under a line saying so in ``lang``, with the stop link's word in
         ``lang`` (a line of their own script may halve the room: the original's lines
-        are fitted again). None if that line and the links alone are over two parts (a
-        long address): they get the original's text as it is."""
+        are fitted again). None if beside that line and the links not even the start of
+        the headline fits (a long address, a line in Arabic): they get the original's text
+        as it is, which says what the alert is."""
         record, lines = original
         stop = self.said(lang, STOP_LABEL)
         heading = self.said(lang, NOT_TRANSLATED_TEXT)
         body = fit_text(lines, record["url"], site, stop_label=stop, heading=heading)
         text = text_record(body, site, stop)
-        return text if text["segments"] <= MAX_SEGMENTS else None
+        says_what = len(body.splitlines()) > 2  # the heading, some headline, the link
+        return text if says_what and text["segments"] <= MAX_SEGMENTS else None
 
     def email_in(self, lang: str, article: Any, site: str, status: str, revised: bool) -> Record:
         """The email of ``article`` (an original) for a resident who chose ``lang``, which

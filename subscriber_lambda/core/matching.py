@@ -49,12 +49,15 @@ def in_force(item: ManifestItem, now: datetime) -> bool:
 def translation_demand(
     items: Iterable[ManifestItem], everyone: Iterable[Preferences], now: datetime
 ) -> dict[str, Counter[str]]:
-    """For each urgent item (an alert) still in force at ``now``, how many of the residents
-    it goes to chose a language it has no version in, by language: which translations
-    matter most (an expired alert's translation no longer does)."""
+    """For each urgent item (an alert) still in force at ``now`` and not updated since, how
+    many of the residents it goes to chose a language it has no version in, by language:
+    which translations matter most (an expired or updated alert's no longer does)."""
     urgent = [
         i for i in items if i["urgency"] == "immediate" and not i["exercise"] and in_force(i, now)
     ]
+    # An alert updated or cancelled by another is no longer the one to translate.
+    superseded = {i["supersedes"] for i in urgent if i.get("supersedes")}
+    urgent = [i for i in urgent if i["id"] not in superseded]
     demand: dict[str, Counter[str]] = {item["id"]: Counter() for item in urgent}
     for preferences in everyone:
         any_channel = replace(preferences, topics=preferences.topics | preferences.text_topics)
