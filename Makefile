@@ -17,7 +17,7 @@ CSS        := theme/static/build/noticeboard.css
 SASS_SRC   := $(wildcard theme/sass/*.scss)
 PO_FILES   := $(wildcard theme/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: run test html rebuild postcodes validate notify digest lambda publish new preview serve lint typecheck extract-messages \
+.PHONY: run test html rebuild postcodes wards validate notify digest lambda publish new preview serve lint typecheck extract-messages \
         bench clean setup system-packages browser-deps
 
 # The site and the subscription routes on one port, with a mail catcher: every email the
@@ -58,6 +58,11 @@ rebuild: setup
 postcodes: $(PY_STAMP)
 	@test -n "$(NSPL)" || { echo "Give the file: make postcodes NSPL=path/to/NSPL.csv"; exit 2; }
 	$(PY) -m noticeboard.import_postcodes "$(NSPL)" --settings pelicanconf.py
+
+# Import the ONS ward boundaries: ward codes into the wards file, outlines for CAP polygons.
+wards: $(PY_STAMP)
+	@test -n "$(BOUNDARIES)" || { echo "Give the file: make wards BOUNDARIES=path/to/Wards.geojson"; exit 2; }
+	$(PY) -m noticeboard.import_wards "$(BOUNDARIES)" --settings pelicanconf.py
 
 # Start a new item: make new TYPE=notice TITLE="..." (asks for what is missing at a terminal)
 new: $(PY_STAMP)

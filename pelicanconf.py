@@ -30,6 +30,8 @@ CAP_SENDER = CONTACT_EMAIL
 LOCAL_AUTHORITY_CODE = "E07000108"
 # Postcode -> ward lookup written by `make postcodes NSPL=FILE`; absent until imported.
 POSTCODES_FILE = str(HERE / "data" / "postcodes.json")
+# Each ward's outline (make wards BOUNDARIES=FILE): alerts naming wards get CAP polygons.
+WARD_OUTLINES_FILE = str(HERE / "data" / "ward-outlines.geojson")
 
 # --- Where things are ----------------------------------------------------------------------
 PATH = "content"

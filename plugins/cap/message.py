@@ -3,8 +3,9 @@
 Pure: takes checked items and text, returns XML bytes. Meets the Google Public Alerts
 profile too: a description and a web link, an Update or Cancel references every earlier
 message in its chain, and the area has a polygon or geocode whenever the alert has a
-Polygon or its wards have ONS codes. Without either the area is named only (``areaDesc``,
-which CAP requires): the alert is still published, and the content check warns.
+Polygon or its wards have ONS codes or outlines (``make wards``: the named wards' outlines
+merged into CAP polygons). Without either the area is named only (``areaDesc``, which CAP
+requires): the alert is still published, and the content check warns.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from lxml import etree
 from lxml import html as lxml_html
 
 from plugins.content_model.london_time import LONDON
 from plugins.content_model.model import Item
+from plugins.content_model.outlines import Outline, area_of
 from plugins.content_model.types.alerts import CAP_CATEGORY
 from plugins.content_model.wards import GSS_CODE, Ward
 
@@ -168,8 +171,8 @@ def _info(
         _sub(info, "contact", origin.contact)
     area = _sub(info, "area")
     _sub(area, "areaDesc", words.get("area") or area_description(values["wards"], wards, origin))
-    if values.get("polygon"):
-        _sub(area, "polygon", " ".join(f"{lat},{lon}" for lat, lon in values["polygon"]))
+    for ring in polygons(values, wards):
+        _sub(area, "polygon", " ".join(f"{lat},{lon}" for lat, lon in ring))
     for code in geocodes(values["wards"], wards, origin):
         geocode = _sub(area, "geocode")
         _sub(geocode, "valueName", GEOCODE_NAME)
@@ -180,6 +183,15 @@ def area_description(slugs: Sequence[str], wards: Mapping[str, Ward], origin: Or
     if "all" in slugs:
         return f"The whole area of {origin.sender_name}"
     return ", ".join(wards[s].name for s in slugs if s in wards)
+
+
+def polygons(values: Mapping[str, Any], wards: Mapping[str, Ward]) -> Outline:
+    """The officer's Polygon, else the outlines of the wards named (every ward when it is
+    district-wide) merged, where ``make wards`` imported them."""
+    if values.get("polygon"):
+        return (values["polygon"],)
+    slugs = list(wards) if "all" in values["wards"] else values["wards"]
+    return area_of(wards[s].outline for s in slugs if s in wards)
 
 
 def geocodes(slugs: Sequence[str], wards: Mapping[str, Ward], origin: Origin) -> list[str]:

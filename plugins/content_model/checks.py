@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,9 @@ from typing import Any
 from pelican.utils import slugify
 
 from .model import Problem
+from .outlines import OutlinesFileError, load_outlines
 from .source import ContentReport, check_content
-from .wards import Ward, load_wards
+from .wards import Ward, WardsFileError, load_wards
 
 
 class ContentInvalid(SystemExit):
@@ -34,7 +36,16 @@ def site_slugify(settings: Mapping[str, Any]) -> partial[str]:
 
 
 def site_wards(settings: Mapping[str, Any]) -> dict[str, Ward]:
-    return load_wards(Path(settings["WARDS_FILE"]))
+    """The wards file's wards, each with its outline where ``make wards`` imported one."""
+    wards = load_wards(Path(settings["WARDS_FILE"]))
+    outlines_file = settings.get("WARD_OUTLINES_FILE")
+    try:
+        outlines = load_outlines(Path(outlines_file) if outlines_file else None)
+    except OutlinesFileError as error:  # reported as the wards file's problems are
+        raise WardsFileError(str(error)) from None
+    return {
+        slug: replace(ward, outline=outlines.by_ward.get(slug, ())) for slug, ward in wards.items()
+    }
 
 
 def check_site_content(settings: Mapping[str, Any], only: set[Path] | None = None) -> ContentReport:

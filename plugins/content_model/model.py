@@ -152,6 +152,8 @@ def check_source(
         report("Slug", f"'{slug}' is used by the site's own addresses; choose another Slug")
     for field_name, message in _rules_within_file(content_type, values):
         report(field_name, message)
+    for field_name, message in content_type.place_rules(values, wards):
+        report(field_name, message)
     if documents is not None:
         for field_name, message in _missing_documents(content_type, values, documents):
             report(field_name, message)

@@ -189,6 +189,8 @@ class ContentType:
     changes_notified: frozenset[str] | None = None
     rules: Callable[[Mapping[str, Any]], Iterable[Rule]] = no_rules
     warnings: Callable[[Mapping[str, Any], Mapping[str, Ward]], Iterable[Rule]] = no_warnings
+    # Rules between its fields and where the wards are (their outlines, when imported).
+    place_rules: Callable[[Mapping[str, Any], Mapping[str, Ward]], Iterable[Rule]] = no_warnings
     site_rules: Callable[[Sequence[Item], str], Iterable[Problem]] = no_site_rules
     supersedes: Callable[[Item], str | None] = supersedes_nothing
     events: Callable[[Item], Sequence[CalendarEvent]] = no_events

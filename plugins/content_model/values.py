@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
+from shapely.geometry import LinearRing
 
 from .london_time import TimeProblem, parse_date, parse_datetime
 from .schema import SUMMARY_MAX, TEXT_MAX, TITLE_MAX, Field
@@ -167,6 +168,11 @@ def parse_polygon(text: str, field: Field) -> tuple[tuple[float, float], ...]:
         raise FieldProblem("needs at least four points, the last the same as the first")
     if points[0] != points[-1]:
         raise FieldProblem("must end where it starts; repeat the first point at the end")
+    if not LinearRing([(lon, lat) for lat, lon in points]).is_simple:
+        raise FieldProblem(
+            "crosses itself; list the points in order around the area (clockwise or "
+            "anticlockwise), so that its edges do not cross"
+        )
     return tuple(points)
 
 

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .outlines import Outline
 from .values import SLUG_PATTERN
 
 GSS_CODE = re.compile(r"^[EWSN]\d{8}$")  # ONS Government Statistical Service codes
@@ -20,6 +21,7 @@ class Ward:
     name: str
     gss: str | None
     places: tuple[str, ...] = ()  # towns, villages and areas in the ward, for residents
+    outline: Outline = ()  # where it is (make wards), for CAP polygons and checks
 
 
 class WardsFileError(ValueError):

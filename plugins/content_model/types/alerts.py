@@ -140,7 +140,7 @@ def warnings(values: Mapping[str, Any], wards: Mapping[str, Ward]) -> Iterable[R
     if "polygon" in values:
         return
     named = [wards[s] for s in values.get("wards", ()) if s in wards]
-    uncoded = [ward.name for ward in named if not ward.gss]
+    uncoded = [ward.name for ward in named if not ward.gss and not ward.outline]
     if uncoded:
         one = len(uncoded) == 1
         yield (
@@ -150,6 +150,33 @@ def warnings(values: Mapping[str, Any], wards: Mapping[str, Ward]) -> Iterable[R
             f"{'it' if one else 'them'} by name only (CAP areaDesc: no geocode, no polygon) "
             f"and cannot place {'it' if one else 'them'} on a map; add the codes to the wards "
             "file, or a Polygon",
+        )
+
+
+NEAR_DEGREES = 0.2  # about 14 km east-west and 22 km north-south in England
+
+
+def place_rules(values: Mapping[str, Any], wards: Mapping[str, Ward]) -> Iterable[Rule]:
+    """A Polygon must be near the district, when the wards' outlines say where that is (a
+    swapped latitude and longitude would send the alert to the sea off Africa)."""
+    polygon = values.get("polygon")
+    points = [p for ward in wards.values() for ring in ward.outline for p in ring]
+    if not polygon or not points:
+        return
+    south, north = min(p[0] for p in points), max(p[0] for p in points)
+    west, east = min(p[1] for p in points), max(p[1] for p in points)
+    near = [
+        south - NEAR_DEGREES <= lat <= north + NEAR_DEGREES
+        and west - NEAR_DEGREES <= lon <= east + NEAR_DEGREES
+        for lat, lon in polygon
+    ]
+    if not any(near):
+        yield (
+            "Polygon",
+            f"is nowhere near the district's wards ({south:.2f},{west:.2f} to "
+            f"{north:.2f},{east:.2f}); write each point latitude first, like "
+            f"{(south + north) / 2:.2f},{(west + east) / 2:.2f}, or leave the Polygon out to "
+            "place the alert by its wards",
         )
 
 
@@ -245,6 +272,7 @@ TYPE = ContentType(
     current_order=most_severe_first,
     rules=rules,
     warnings=warnings,
+    place_rules=place_rules,
     site_rules=site_rules,
     supersedes=supersedes,
 )
