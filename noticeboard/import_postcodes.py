@@ -26,7 +26,7 @@ from typing import TextIO
 from pelican.settings import read_settings
 
 from plugins.content_model.wards import Ward, load_wards
-from plugins.postcodes.nspl import DirectoryError, find_columns, normalise_postcode
+from plugins.postcodes.nspl import Columns, DirectoryError, find_columns, normalise_postcode
 
 PROGRESS_EVERY = 100_000
 
@@ -34,6 +34,9 @@ PROGRESS_EVERY = 100_000
 @dataclass
 class Imported:
     postcodes: dict[str, str] = field(default_factory=dict)  # 'CT16 1LU' -> ward slug
+    # 'CT16 1LU' -> (latitude, longitude) of its centroid, to about 1 m, where the file
+    # gives one: for alerts drawn as a Polygon (a resident inside it gets it)
+    locations: dict[str, tuple[float, float]] = field(default_factory=dict)
     ward_vintage: str = ""
     rows: int = 0
     terminated: int = 0
@@ -80,6 +83,8 @@ def read_directory(
             code = row[columns.ward].strip()
             if code in slug_of:
                 result.postcodes[postcode] = slug_of[code]
+                if (location := location_of(row, columns)) is not None:
+                    result.locations[postcode] = location
             else:
                 unknown[code] += 1
             if progress and result.rows % PROGRESS_EVERY == 0:
@@ -105,12 +110,27 @@ def read_directory(
     return result
 
 
+def location_of(row: list[str], columns: Columns) -> tuple[float, float] | None:
+    """A postcode's centroid, rounded to about 1 m; None where the file has none (ONS
+    writes 99.999999 for a postcode it could not place)."""
+    if columns.latitude is None or columns.longitude is None:
+        return None
+    try:
+        lat, lon = float(row[columns.latitude]), float(row[columns.longitude])
+    except (ValueError, IndexError):
+        return None
+    if not (49 <= lat <= 61 and -9 <= lon <= 2):  # not in the United Kingdom
+        return None
+    return round(lat, 5), round(lon, 5)
+
+
 def lookup_document(imported: Imported, authority: str, source: str) -> dict[str, object]:
     return {
         "source": source,
         "local_authority_code": authority,
         "ward_vintage": imported.ward_vintage,
         "postcodes": dict(sorted(imported.postcodes.items())),
+        "locations": {p: list(imported.locations[p]) for p in sorted(imported.locations)},
     }
 
 

@@ -18,7 +18,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from .core.catalogues import DEFAULT_LANGUAGE, SPEAKING
 from .core.postcodes import normalise_postcode, outward_code
-from .core.preferences import Choices
+from .core.preferences import Choices, located
 from .languages import SPOKEN
 
 SHELL = "subscriptions/shell.html"
@@ -164,16 +164,24 @@ class SiteData:
         """Whether the site publishes a postcode lookup."""
         return bool(self.options.value().get("postcodes"))
 
-    def ward_for_postcode(self, typed: str) -> str | None:
-        """The ward of a postcode from the site's published lookup, or None."""
+    def _lookup(self, typed: str) -> tuple[str, dict[str, Any]] | None:
+        """A postcode, and the site's published lookup of its outward code."""
         postcode = normalise_postcode(typed)
         if postcode is None:
             return None
         document = self.files.read(POSTCODES.format(outward=outward_code(postcode)))
-        if document is None:
-            return None
-        ward: str | None = json.loads(document)["postcodes"].get(postcode)
+        return (postcode, json.loads(document)) if document is not None else None
+
+    def ward_for_postcode(self, typed: str) -> str | None:
+        """The ward of a postcode from the site's published lookup, or None."""
+        found = self._lookup(typed)
+        ward: str | None = found[1]["postcodes"].get(found[0]) if found else None
         return ward
+
+    def location_for_postcode(self, typed: str) -> tuple[float, float] | None:
+        """Where a postcode is (its centroid), from the site's lookup, or None."""
+        found = self._lookup(typed)
+        return located((found[1].get("locations") or {}).get(found[0])) if found else None
 
     def page(self, title: str, content: str) -> str:
         """A page in the shell of the language being spoken (the site's header, footer
@@ -192,4 +200,5 @@ class SiteData:
             languages=[tag for tag, _ in self.languages],
             ward_for_postcode=self.ward_for_postcode,
             postcodes=self.postcodes,
+            location_for_postcode=self.location_for_postcode,
         )

@@ -94,10 +94,13 @@ def preselected(query: Values, choices: Choices, lang: str) -> dict[str, list[st
 
 
 def form_of(preferences: Preferences) -> dict[str, list[str]]:
+    """The manage form as the resident filled it: their postcode, if they gave one, not
+    the ward it chose (saving it again keeps where they are)."""
     data = preferences.to_dict()
     return {
         "topics": data["topics"],
-        "wards": data["wards"],
+        "wards": [] if preferences.postcode else data["wards"],
+        "postcode": [preferences.postcode] if preferences.postcode else [],
         "notice_types": data["notice_types"],
         "lang": [data["lang"]],
         "frequency": [data["frequency"]],

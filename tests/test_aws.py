@@ -51,7 +51,12 @@ from tests.moto_server import CREDENTIALS, SesFaults, moto_server
 from tests.sitebuilder import build, item
 
 KEY = b"a" * 32
-LOOKUP = {"outward": "CT14", "ward_vintage": "WD25", "postcodes": {"CT14 7AA": "walmer"}}
+LOOKUP = {
+    "outward": "CT14",
+    "ward_vintage": "WD25",
+    "postcodes": {"CT14 7AA": "walmer"},
+    "locations": {"CT14 7AA": [51.274, 1.34]},  # inside the flood alert's Polygon
+}
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 tables = itertools.count()
 
@@ -73,7 +78,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     }
     root = tmp_path_factory.mktemp("aws-site")
     lookup = root / "postcodes.json"  # the council has imported its postcodes
-    lookup.write_text(json.dumps({"ward_vintage": "WD25", "postcodes": LOOKUP["postcodes"]}))
+    lookup.write_text(
+        json.dumps({key: LOOKUP[key] for key in ("ward_vintage", "postcodes", "locations")})
+    )
     return build(root, files, now="2026-11-28T12:00:00+00:00", POSTCODES_FILE=str(lookup))
 
 
@@ -243,6 +250,24 @@ def test_publish_plans_alerts_and_routine_items_on_their_own_queues(world: World
     )
 
 
+def test_a_drawn_alert_is_planned_for_the_postcodes_inside_it(world: World) -> None:
+    """The flood alert has a Polygon: of two residents of Walmer who gave a postcode, the
+    one inside it gets it; a resident who chose the ward gets it by the ward."""
+    located = {"in": (51.274, 1.34), "out": (51.2, 1.4)}
+    for name, location in located.items():
+        address = f"{name}@example.net"
+        prefs = Preferences(
+            frozenset({"alerts"}), frozenset({"walmer"}), postcode="CT14 7AA", location=location
+        )
+        world.store.save_subscriber(
+            address, address_hash(address, KEY), prefs, NOW - timedelta(days=3)
+        )
+    world.subscribe(1)
+    publish(world.components(), world.s3_event())
+    planned = {d[0] for d in deliveries(world.sqs_event("alerts"))}
+    assert planned == {address_hash(a, KEY) for a in ("in@example.net", "r0@example.net")}
+
+
 def test_workers_send_each_once_even_when_events_come_twice(world: World) -> None:
     world.subscribe(4)
     components = world.components()
@@ -306,6 +331,7 @@ def test_a_postcode_finds_its_ward_on_lambda_from_the_sites_bucket(world: World)
     assert [a["statusCode"] for a in answers] == [200, 200]
     jobs = [json.loads(r["body"])["job"] for r in world.sqs_event("routine")["Records"]]
     assert [job["preferences"]["wards"] for job in jobs] == [["walmer"], ["walmer"]]
+    assert [job["preferences"]["location"] for job in jobs] == [[51.274, 1.34]] * 2
     assert unknown["statusCode"] == 400 and "could not find that postcode" in unknown["body"]
     fetched = [c.params["Key"] for c in calls if c.operation == "GetObject"]
     assert fetched == ["api/v1/postcodes/CT14.json", "api/v1/postcodes/CT99.json"]  # then cached

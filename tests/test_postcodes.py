@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from noticeboard.import_postcodes import read_directory
+from noticeboard.import_postcodes import lookup_document, read_directory
 from plugins.content_model.wards import Ward
+from plugins.postcodes import by_outward
 from plugins.postcodes.areas import postcode_areas
 from plugins.postcodes.nspl import DirectoryError, normalise_postcode
 from tests.sitebuilder import ROOT, build, item, read
@@ -239,3 +240,19 @@ def test_without_a_lookup_there_is_no_postcode_form(tmp_path: Path) -> None:
     assert "Postcodes cannot be looked up on this site yet." in home
     assert 'name="postcode"' not in home and "find-area.js" not in home
     assert 'id="postcodes"' not in read(output, "/wards/")
+
+
+def test_each_postcodes_location_is_kept_where_the_directory_gives_it() -> None:
+    """From its LAT and LONG columns, to about 1 m; ONS's 99.999999 (not placed) is not
+    a place."""
+    header = ("PCDS", "DOTERM", "LAD25CD", "WD25CD", "LAT", "LONG")
+    text = (
+        ",".join(header) + "\n"
+        f"CT16 1LU,,{DOVER},E05012345,51.1234567,1.3123456\n"
+        f"CT13 9AA,,{DOVER},E05012346,99.999999,0.000000\n"
+    )
+    imported = read_directory(io.StringIO(text), DOVER, WARDS)
+    assert imported.locations == {"CT16 1LU": (51.12346, 1.31235)}
+    documents = by_outward(lookup_document(imported, DOVER, "NSPL.csv"))
+    assert documents["CT16"]["locations"] == {"CT16 1LU": [51.12346, 1.31235]}
+    assert documents["CT13"]["locations"] == {}

@@ -183,6 +183,8 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
                     "exercise": bool(values.get("exercise")),
                     "wards": ward_slugs(item, catalogue.wards),
                     "district_wide": "all" in values["wards"],
+                    # Its own Polygon: residents who gave a postcode get it if it is inside.
+                    "polygons": [[list(p) for p in ring] for ring in drawn(values)],
                     "published": iso(values["date"]),
                     "expires": iso(values["expires"]) if values.get("expires") else None,
                     "versions": [record for record, _ in rendered],
@@ -278,6 +280,11 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
             "email": self.email(article, url, status, revised),
         }
         return record, lines
+
+
+def drawn(values: Mapping[str, Any]) -> list[Any]:
+    """An item's own Polygon, as a list of rings (none if it has none)."""
+    return [values["polygon"]] if values.get("polygon") else []
 
 
 def text_record(body: str, site: str, stop: str) -> Record:

@@ -41,18 +41,20 @@ def read_lookup(settings: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def by_outward(lookup: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """One document per outward code: its postcodes and their ward slugs."""
+    """One document per outward code: its postcodes, their ward slugs and, where the
+    lookup has them, where they are."""
     groups: dict[str, dict[str, str]] = defaultdict(dict)
     for postcode, ward in lookup["postcodes"].items():
         groups[outward_code(postcode)][postcode] = ward
-    return {
-        outward: {
-            "outward": outward,
-            "ward_vintage": lookup["ward_vintage"],
-            "postcodes": postcodes,
-        }
-        for outward, postcodes in sorted(groups.items())
-    }
+    located: Mapping[str, list[float]] = lookup.get("locations") or {}
+
+    def document(outward: str, postcodes: dict[str, str]) -> dict[str, Any]:
+        found = {"outward": outward, "ward_vintage": lookup["ward_vintage"], "postcodes": postcodes}
+        if located:  # a lookup imported before locations were kept has none
+            found["locations"] = {p: located[p] for p in postcodes if p in located}
+        return found
+
+    return {outward: document(outward, pcs) for outward, pcs in sorted(groups.items())}
 
 
 def add_postcode_areas(generator: Any) -> None:

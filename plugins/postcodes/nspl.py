@@ -32,6 +32,8 @@ class Columns:
     authority: int
     ward: int
     ward_vintage: str  # 'WD25', or the column's name where the file does not say the year
+    latitude: int | None = None  # where the postcode is (its centroid), when the file says
+    longitude: int | None = None
 
 
 def find_columns(header: Sequence[str]) -> Columns:
@@ -49,7 +51,10 @@ def find_columns(header: Sequence[str]) -> Columns:
 
     ward = position("ward", _WARD_SUFFIXED, "ward", "osward")
     suffixed = _WARD_SUFFIXED.match(names[ward])
+    latitude, longitude = (names.index(n) if n in names else None for n in ("lat", "long"))
     return Columns(
+        latitude=latitude if longitude is not None else None,
+        longitude=longitude if latitude is not None else None,
         postcode=position("postcode", "pcds"),
         terminated=position("termination date", "doterm"),
         authority=position("local authority", _LAD_SUFFIXED, "laua", "oslaua"),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
 from .preferences import ALL_WARDS, Preferences
@@ -14,7 +15,10 @@ ManifestItem = Mapping[str, Any]
 
 
 def wants(preferences: Preferences, item: ManifestItem, send_exercises: bool = False) -> bool:
-    """One decision per subscriber and item: several matching topics still mean one email."""
+    """One decision per subscriber and item: several matching topics still mean one email.
+    An item drawn as a Polygon (a flood zone across two wards) reaches a resident who gave
+    a postcode if it covers where that postcode is, whatever wards it names; residents who
+    chose wards get it by its wards."""
     if item["exercise"] and not send_exercises:
         return False
     if item["type"] not in preferences.topics:
@@ -22,9 +26,43 @@ def wants(preferences: Preferences, item: ManifestItem, send_exercises: bool = F
     chosen_types = preferences.notice_types
     if item["type"] == "notices" and chosen_types and item.get("topic_detail") not in chosen_types:
         return False
+    drawn = polygons_of(item)
+    if drawn and preferences.location is not None:
+        return covers(drawn, preferences.location)
     if item["district_wide"] or ALL_WARDS in preferences.wards:
         return True
     return bool(preferences.wards.intersection(item["wards"]))
+
+
+Ring = list[tuple[float, float]]
+
+
+def polygons_of(item: ManifestItem) -> list[Ring]:
+    """The item's own polygons ((latitude, longitude) rings); none if it has none, or if
+    they cannot be read (then its wards decide: an alert is never held up by them)."""
+    try:
+        return [
+            [(float(lat), float(lon)) for lat, lon in ring] for ring in item.get("polygons") or ()
+        ]
+    except (TypeError, ValueError):
+        return []
+
+
+def covers(rings: Sequence[Ring], point: tuple[float, float]) -> bool:
+    """Whether any of the rings contains the point (the even-odd rule: a ray from the
+    point crosses the ring's edges an odd number of times). Areas a council draws are a
+    few kilometres across, so latitude and longitude are taken as a flat plane."""
+    lat, lon = point
+    for ring in rings:
+        inside = False
+        for (lat1, lon1), (lat2, lon2) in pairwise(ring):
+            if (lat1 > lat) != (lat2 > lat):
+                crossing = lon1 + (lat - lat1) * (lon2 - lon1) / (lat2 - lat1)
+                if lon < crossing:
+                    inside = not inside
+        if inside:
+            return True
+    return False
 
 
 def version_for(preferences: Preferences, item: ManifestItem) -> Mapping[str, Any]:

@@ -32,6 +32,11 @@ class Preferences:
     frequency: str = "immediate"
     notice_types: frozenset[str] = field(default_factory=frozenset)  # empty: every type
     text_topics: frozenset[str] = field(default_factory=frozenset)  # by text, if a phone
+    # The postcode a resident gave instead of wards, and where it is (its centroid, from
+    # the ONS directory): an alert drawn as a Polygon reaches them if it covers that point.
+    # Never an address.
+    postcode: str = ""
+    location: tuple[float, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -41,6 +46,8 @@ class Preferences:
             "frequency": self.frequency,
             "notice_types": sorted(self.notice_types),
             "text_topics": sorted(self.text_topics),
+            "postcode": self.postcode,
+            "location": list(self.location) if self.location else None,
         }
 
     @classmethod
@@ -52,7 +59,20 @@ class Preferences:
             frequency=data.get("frequency", "immediate"),
             notice_types=frozenset(data.get("notice_types", ())),
             text_topics=frozenset(data.get("text_topics", ())),
+            postcode=str(data.get("postcode") or ""),
+            location=located(data.get("location")),
         )
+
+
+def located(value: Any) -> tuple[float, float] | None:
+    """A stored location, (latitude, longitude), or None."""
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        return None
+    return float(value[0]), float(value[1])
+
+
+def nowhere(postcode: str) -> tuple[float, float] | None:
+    return None
 
 
 @dataclass
@@ -79,6 +99,7 @@ class Choices:
     languages: Collection[str]
     ward_for_postcode: Callable[[str], str | None]
     postcodes: bool = True  # whether a postcode lookup exists to ask for one
+    location_for_postcode: Callable[[str], tuple[float, float] | None] = nowhere
 
 
 def read_form(
@@ -110,9 +131,13 @@ def read_form(
     if not set(notice_types) <= set(choices.notice_types):
         result.errors["notice_types"] = N_("Choose types of notice from the list")
     chosen_wards = values("wards")
+    typed_postcode = next(iter(values("postcode")), "")
     wards = set()
     if "wards" not in result.errors:
-        wards = _wards(chosen_wards, next(iter(values("postcode")), ""), choices, result.errors)
+        wards = _wards(chosen_wards, typed_postcode, choices, result.errors)
+    # The postcode, where it chose the ward (not beside wards ticked), and where it is.
+    postcode = normalise_postcode(typed_postcode) if typed_postcode and not chosen_wards else None
+    location = choices.location_for_postcode(postcode) if postcode and wards else None
     lang = next(iter(values("lang")), "en")
     if lang not in choices.languages:
         result.errors["lang"] = N_("Choose a language from the list")
@@ -128,6 +153,8 @@ def read_form(
             frequency,
             frozenset(notice_types),
             frozenset(text_topics),
+            postcode or "",
+            location,
         )
     return result
 
