@@ -42,6 +42,7 @@ PLUGINS = [
     "plugins.sanitise",
     "plugins.govuk_theme",
     "plugins.site_pages",
+    "plugins.maps",
     "plugins.cap",
     "plugins.feeds",
     "plugins.calendars",

@@ -22,6 +22,7 @@ from tests.browser import (
     wait_for_count,
 )
 from tests.sitebuilder import build, item
+from tests.test_ward_boundaries import outlines_file
 
 pytestmark = pytest.mark.browser
 
@@ -754,4 +755,33 @@ def test_the_subscription_form_speaks_each_language(
     assert said("There is a problem") in summary.inner_text()
     assert page.locator("html").get_attribute("dir") == direction
     assert axe_violations(page) == []
+    page.context.close()
+
+
+@pytest.fixture(scope="module")
+def map_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("maps")
+    files = {
+        "alerts/both.md": item("alerts", Slug="both", Wards="walmer, sandwich", drop=("Polygon",)),
+        "alerts/both.ar.md": "Title: تحذير من الفيضانات\nSummary: قد يفيض النهر.\nSlug: both\n"
+        "Lang: ar\n\nكلمات.\n",  # noqa: RUF001
+    }
+    site = build(root, files, WARD_OUTLINES_FILE=str(outlines_file(root)))
+    with serving(site) as url:
+        yield url
+
+
+@pytest.mark.parametrize("path", ["/alerts/both/", "/ar/alerts/both/", "/wards/walmer/"])
+def test_maps_are_accessible_and_fit_a_phone(
+    browser: Browser, map_site_url: str, path: str
+) -> None:
+    page, response = open_page(browser, map_site_url + path, viewport={"width": 375, "height": 800})
+    assert response.status == 200
+    figure = page.locator("figure.council-map-figure")
+    assert figure.locator("svg[role=img]").count() == 1
+    assert figure.locator("figcaption").inner_text().strip()
+    box = figure.locator("svg").bounding_box()
+    assert box is not None and box["width"] <= 375 and box["height"] > 50
+    assert axe_violations(page) == []
+    assert not has_horizontal_scroll(page)
     page.context.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,8 @@ from noticeboard.import_wards import MAX_POINTS, main
 from plugins.cap.message import CAP_NS
 from plugins.content_model import ContentInvalid
 from plugins.content_model.outlines import load_outlines
-from tests.sitebuilder import ROOT, build, item
+from plugins.maps.svg import MAX_BYTES
+from tests.sitebuilder import ROOT, build, item, read
 
 SCHEMA = ROOT.parent / "shared" / "standards" / "cap-v1.2.xsd"
 
@@ -267,3 +269,34 @@ def test_a_polygon_that_crosses_itself_or_is_far_away_is_refused(
         build(tmp_path, files, WARD_OUTLINES_FILE=str(outlines_file(tmp_path)))
     problems = [str(p) for p in stopped.value.report.problems]
     assert any(said in p and p.endswith(("edges do not cross", "by its wards")) for p in problems)
+
+
+# --- Maps -------------------------------------------------------------------------------------
+
+
+def test_alert_and_ward_pages_show_a_map_drawn_at_build_time(tmp_path: Path) -> None:
+    files = {
+        "alerts/both.md": item("alerts", Slug="both", Wards="walmer, sandwich", drop=("Polygon",)),
+        "alerts/drawn.md": item("alerts", Slug="drawn", Wards="walmer", Polygon=DRAWN),
+    }
+    site = build(tmp_path, files, WARD_OUTLINES_FILE=str(outlines_file(tmp_path)))
+    page = read(site, "/alerts/both/")
+    svg = re.search(r'<svg class="council-map".*?</svg>', page, re.S)
+    assert svg is not None and len(svg.group().encode()) < MAX_BYTES
+    assert '<title id="map-both-title">Map of the alert\'s area</title>' in svg.group()
+    assert "The alert covers: Walmer, Sandwich." in svg.group()  # its text equivalent
+    assert (
+        '<figcaption class="govuk-body-s">The alert covers: Walmer, Sandwich.</figcaption>' in page
+    )
+    assert svg.group().count("<path") == 2 + 2  # the two wards, then the two highlighted
+    assert "http" not in svg.group().replace("http://www.w3.org/2000/svg", "")  # no requests
+    drawn = read(site, "/alerts/drawn/")
+    assert "The area drawn covers parts of: Walmer." in drawn
+    ward = read(site, "/wards/walmer/")
+    assert "Map of Walmer ward" in ward and 'class="council-map"' in ward
+    assert 'class="council-map"' not in read(site, "/wards/")  # no map where none is asked
+
+
+def test_without_outlines_there_is_no_map(tmp_path: Path) -> None:
+    site = build(tmp_path, {"alerts/a.md": item("alerts", Slug="a")})
+    assert "council-map" not in read(site, "/alerts/a/")

@@ -1,0 +1,122 @@
+"""Maps drawn at build time, as SVG in the page: no tiles, no script, no request to anyone.
+
+The district's wards, outlined and named for context, with an area highlighted (an
+alert's Polygon or wards, or one ward). Longitude is scaled by the cosine of the latitude
+(a local equirectangular projection: right for a district a few tens of kilometres
+across), into a viewBox WIDTH units wide, coordinates rounded to a tenth of a unit: a map
+of 17 wards is a few kilobytes (docs/performance.md gives the budget).
+
+Pure: outlines in, markup out. The caller says in words what the map shows (the SVG's
+``<title>`` and ``<desc>``, and the same words beside it for everyone).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import shapely
+from markupsafe import escape
+from shapely.geometry import Polygon
+
+from plugins.content_model.outlines import Outline, Ring
+
+WIDTH = 600  # viewBox units
+MARGIN = 0.04  # of the district's size, around it
+DISPLAY_TOLERANCE = 0.0004  # degrees (~30-40 m): finer than a 600-unit map can show
+MAX_BYTES = 40_000  # the budget a map must stay within (docs/performance.md)
+
+
+@dataclass(frozen=True)
+class Projection:
+    west: float
+    north: float
+    scale: float  # viewBox units per degree of latitude
+    shrink: float  # cos(latitude): degrees of longitude are narrower
+    height: float
+
+    @classmethod
+    def around(cls, rings: Iterable[Ring]) -> Projection:
+        points = [p for ring in rings for p in ring]
+        south, north = min(p[0] for p in points), max(p[0] for p in points)
+        west, east = min(p[1] for p in points), max(p[1] for p in points)
+        shrink = math.cos(math.radians((south + north) / 2))
+        span_lat, span_lon = (north - south) or 0.01, ((east - west) or 0.01) * shrink
+        pad = max(span_lat, span_lon) * MARGIN
+        scale = WIDTH / (span_lon + 2 * pad)
+        height = (span_lat + 2 * pad) * scale
+        return cls(west - pad / shrink, north + pad, scale, shrink, height)
+
+    def xy(self, lat: float, lon: float) -> tuple[float, float]:
+        return (
+            round((lon - self.west) * self.shrink * self.scale, 1),
+            round((self.north - lat) * self.scale, 1),
+        )
+
+    def path(self, outline: Outline) -> str:
+        parts = []
+        for ring in outline:
+            points = [self.xy(lat, lon) for lat, lon in ring]
+            parts.append("M" + " ".join(f"{x:g},{y:g}" for x, y in points[:-1]) + "Z")
+        return "".join(parts)
+
+
+def simplified(outline: Outline) -> Outline:
+    """An outline with no more detail than the map can show."""
+    rings = []
+    for ring in outline:
+        polygon = Polygon([(lon, lat) for lat, lon in ring]).simplify(
+            DISPLAY_TOLERANCE, preserve_topology=True
+        )
+        rings.append(tuple((lat, lon) for lon, lat in polygon.exterior.coords))
+    return tuple(rings)
+
+
+def label_point(outline: Outline) -> tuple[float, float] | None:
+    """A point inside the ward's largest part, where its name goes."""
+    polygons = [Polygon([(lon, lat) for lat, lon in ring]) for ring in outline]
+    if not polygons:
+        return None
+    point = shapely.point_on_surface(max(polygons, key=lambda p: p.area))
+    return point.y, point.x
+
+
+def district_map(
+    wards: Mapping[str, tuple[str, Outline]],
+    highlighted: Sequence[Outline],
+    title: str,
+    description: str,
+    map_id: str,
+) -> str:
+    """The SVG: every ward of ``wards`` (slug -> (name, outline)) outlined and named, the
+    ``highlighted`` areas over them; '' without outlines."""
+    shown = {slug: (name, simplified(o)) for slug, (name, o) in wards.items() if o}
+    if not shown:
+        return ""
+    area = [simplified(o) for o in highlighted if o]
+    projection = Projection.around(
+        ring for outline in [*(o for _, o in shown.values()), *area] for ring in outline
+    )
+    wards_paths = "".join(
+        f'<path d="{projection.path(outline)}"/>' for _, outline in shown.values()
+    )
+    area_paths = "".join(f'<path d="{projection.path(outline)}"/>' for outline in area)
+    labels = []
+    for name, outline in shown.values():
+        point = label_point(outline)
+        if point:
+            x, y = projection.xy(*point)
+            labels.append(f'<text x="{x:g}" y="{y:g}">{escape(name)}</text>')
+    title_id, desc_id = f"{map_id}-title", f"{map_id}-desc"
+    return (
+        f'<svg class="council-map" xmlns="http://www.w3.org/2000/svg" role="img" '
+        f'viewBox="0 0 {WIDTH} {projection.height:.0f}" '
+        f'aria-labelledby="{title_id}" aria-describedby="{desc_id}">'
+        f'<title id="{title_id}">{escape(title)}</title>'
+        f'<desc id="{desc_id}">{escape(description)}</desc>'
+        f'<g class="council-map__wards">{wards_paths}</g>'
+        f'<g class="council-map__area">{area_paths}</g>'
+        f'<g class="council-map__labels" aria-hidden="true">{"".join(labels)}</g>'
+        "</svg>"
+    )
