@@ -57,7 +57,7 @@ rebuild: setup
 # Import the ONS postcode directory (NSPL or ONSPD CSV, unzipped): make postcodes NSPL=path.csv
 postcodes: $(PY_STAMP)
 	@test -n "$(NSPL)" || { echo "Give the file: make postcodes NSPL=path/to/NSPL.csv"; exit 2; }
-	$(PY) -m noticeboard.import_postcodes "$(NSPL)" --settings pelicanconf.py
+	$(PY) -m noticeboard.import_postcodes "$(NSPL)" --settings pelicanconf.py $(if $(WARD_NAMES),--ward-names "$(WARD_NAMES)")
 
 # Import the ONS ward boundaries: ward codes into the wards file, outlines for CAP polygons.
 wards: $(PY_STAMP)

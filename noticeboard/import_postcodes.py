@@ -13,9 +13,8 @@ import argparse
 import csv
 import io
 import json
-import os
+import re
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -25,8 +24,10 @@ from typing import TextIO
 
 from pelican.settings import read_settings
 
-from plugins.content_model.wards import Ward, load_wards
+from plugins.content_model.wards import Ward, codes_by_name, load_wards
 from plugins.postcodes.nspl import Columns, DirectoryError, find_columns, normalise_postcode
+
+from .data_files import with_codes, write_atomically
 
 PROGRESS_EVERY = 100_000
 
@@ -34,6 +35,7 @@ PROGRESS_EVERY = 100_000
 @dataclass
 class Imported:
     postcodes: dict[str, str] = field(default_factory=dict)  # 'CT16 1LU' -> ward slug
+    codes: dict[str, str] = field(default_factory=dict)  # ward slug -> its ONS code
     # 'CT16 1LU' -> (latitude, longitude) of its centroid, to about 1 m, where the file
     # gives one: for alerts drawn as a Polygon (a resident inside it gets it)
     locations: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -47,8 +49,11 @@ def read_directory(
     authority: str,
     wards: Mapping[str, Ward],
     progress: TextIO | None = None,
+    ward_names: Mapping[str, str] | None = None,
 ) -> Imported:
-    """The council's live postcodes and their wards; DirectoryError if the file is unusable."""
+    """The council's live postcodes and their wards; DirectoryError if the file is unusable.
+    ``ward_names`` (ONS code -> name, the directory's "Ward names and codes" file) places a
+    postcode whose ward code the wards file lacks by its ward's name."""
     reader = csv.reader(lines)
     try:
         header = next(reader)
@@ -58,7 +63,8 @@ def read_directory(
         raise DirectoryError(f"file: is not CSV ({error})") from None
     columns = find_columns(header)
     needed = max(columns.postcode, columns.terminated, columns.authority, columns.ward)
-    slug_of = {ward.gss: slug for slug, ward in wards.items() if ward.gss}
+    slug_of = {**codes_by_name(ward_names or {}, wards)}
+    slug_of.update({ward.gss: slug for slug, ward in wards.items() if ward.gss})
     result = Imported(ward_vintage=columns.ward_vintage)
     unknown: Counter[str] = Counter()
     started = time.monotonic()
@@ -83,6 +89,7 @@ def read_directory(
             code = row[columns.ward].strip()
             if code in slug_of:
                 result.postcodes[postcode] = slug_of[code]
+                result.codes.setdefault(slug_of[code], code)
                 if (location := location_of(row, columns)) is not None:
                     result.locations[postcode] = location
             else:
@@ -100,7 +107,8 @@ def read_directory(
         codes = ", ".join(f"{code} ({count} postcodes)" for code, count in unknown.most_common(5))
         raise DirectoryError(
             f"{columns.ward_vintage}: {len(unknown)} ward codes are not in the wards file's gss "
-            f"column: {codes}; add them to the wards file (ONS 'Ward names and codes' lists them)"
+            f"column: {codes}; add them to the wards file, or give the directory's ward names "
+            "file (make postcodes WARD_NAMES=...) to find them by name"
         )
     if not result.postcodes:
         raise DirectoryError(
@@ -134,13 +142,20 @@ def lookup_document(imported: Imported, authority: str, source: str) -> dict[str
     }
 
 
-def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, delete=False
-    ) as handle:
-        handle.write(text)
-    os.replace(handle.name, path)
+def read_ward_names(path: Path) -> dict[str, str]:
+    """ONS ward code -> name from the directory's 'Ward names and codes' CSV (columns like
+    WD25CD and WD25NM, any year)."""
+    with open_csv(path) as lines:
+        reader = csv.DictReader(lines)
+        columns = reader.fieldnames or []
+        code = next((c for c in columns if re.match(r"^WD\d\dCD$", c.strip(), re.I)), None)
+        name = next((c for c in columns if re.match(r"^WD\d\dNM$", c.strip(), re.I)), None)
+        if code is None or name is None:
+            raise DirectoryError(
+                f"{path.name}: columns: no WDnnCD and WDnnNM; give the directory's 'Ward "
+                "names and codes' CSV"
+            )
+        return {row[code].strip(): row[name].strip() for row in reader if row.get(code)}
 
 
 def open_csv(path: Path) -> TextIO:
@@ -162,16 +177,21 @@ def main(argv: Iterable[str] | None = None) -> int:
     )
     parser.add_argument("nspl", type=Path, help="the NSPL or ONSPD CSV (unzipped)")
     parser.add_argument("--settings", default="pelicanconf.py")
+    parser.add_argument(
+        "--ward-names",
+        type=Path,
+        help="the directory's 'Ward names and codes' CSV: finds wards without a code by name",
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
     settings = read_settings(args.settings)
     authority, target = settings["LOCAL_AUTHORITY_CODE"], Path(settings["POSTCODES_FILE"])
+    wards_file = Path(settings["WARDS_FILE"])
     try:
+        names = read_ward_names(args.ward_names) if args.ward_names else None
+        wards = load_wards(wards_file)
         with open_csv(args.nspl) as lines:
             imported = read_directory(
-                lines,
-                authority,
-                load_wards(Path(settings["WARDS_FILE"])),
-                sys.stderr if sys.stderr.isatty() else None,
+                lines, authority, wards, sys.stderr if sys.stderr.isatty() else None, names
             )
     except FileNotFoundError:
         print(f"{args.nspl}: file: not found", file=sys.stderr)
@@ -181,6 +201,9 @@ def main(argv: Iterable[str] | None = None) -> int:
         return 1
     document = lookup_document(imported, authority, args.nspl.name)
     write_atomically(target, json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+    found = {slug: code for slug, code in imported.codes.items() if not wards[slug].gss}
+    if found:  # codes found by name: into the wards file, for CAP and the next import
+        write_atomically(wards_file, with_codes(wards_file, found))
     outwards = len({p.split(" ")[0] for p in imported.postcodes})
     print(
         f"postcodes: {len(imported.postcodes):,} live postcodes in {outwards} outward codes "

@@ -19,8 +19,6 @@ Every boundary or ward that could not be matched is reported, and then nothing i
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import re
 import sys
@@ -35,9 +33,9 @@ import shapely
 from pelican.settings import read_settings
 from shapely.geometry import mapping, shape
 
-from plugins.content_model.wards import Ward, load_wards
+from plugins.content_model.wards import Ward, comparable_name, load_wards
 
-from .import_postcodes import write_atomically
+from .data_files import with_codes, write_atomically
 
 MAX_POINTS = 200  # per ward: enough to follow streets, few enough for every CAP reader
 PRECISION = 1e-5  # degrees: about 1.1 m north-south, 0.7 m east-west in England
@@ -148,26 +146,17 @@ def read_boundaries(stream: BinaryIO, authority: str, progress: TextIO | None = 
     return result
 
 
-def comparable(name: str) -> str:
-    """A ward's name as names are compared: 'St. Margaret's & Kingsdown Ward' and 'St
-    Margarets and Kingsdown' are the same ward."""
-    text = name.lower().replace("&", " and ").replace("\u2019", "'")
-    text = re.sub(r"['.]", "", text)
-    text = re.sub(r"[^\w]+", " ", text).strip()
-    return re.sub(r"\s+ward$", "", text)
-
-
 def match(
     found: Iterable[Boundary], wards: Mapping[str, Ward]
 ) -> tuple[dict[str, Boundary], list[str]]:
     """Each ward's boundary (by slug), by its code if the wards file has it, else by name;
     and the problems: boundaries and wards left unmatched, each named."""
     by_code = {w.gss: slug for slug, w in wards.items() if w.gss}
-    by_name = {comparable(w.name): slug for slug, w in wards.items()}
+    by_name = {comparable_name(w.name): slug for slug, w in wards.items()}
     matched: dict[str, Boundary] = {}
     problems = []
     for boundary in found:
-        slug = by_code.get(boundary.code) or by_name.get(comparable(boundary.name))
+        slug = by_code.get(boundary.code) or by_name.get(comparable_name(boundary.name))
         if slug is None:
             problems.append(
                 f"boundary {boundary.code} '{boundary.name}' matches no ward of the wards file "
@@ -222,21 +211,6 @@ def outlines_document(
             for slug, geometry in zip(slugs, shapes, strict=True)
         ],
     }
-
-
-def with_codes(path: Path, codes: Mapping[str, str]) -> str:
-    """The wards file's text with each ward's gss column filled in, the rest as it was."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        columns = list(reader.fieldnames or [])
-        rows = list(reader)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        slug = (row.get("slug") or "").strip()
-        writer.writerow({**row, "gss": codes.get(slug, row.get("gss") or "")})
-    return out.getvalue()
 
 
 def main(argv: Iterable[str] | None = None) -> int:

@@ -113,16 +113,22 @@ def test_wards_missing_from_the_wards_file_are_named() -> None:
     text = directory_csv(HEADERS["nspl-2025"], [("CT16 1LU", "", DOVER, "E05099999")])
     assert problem(text) == (
         "WD25: 1 ward codes are not in the wards file's gss column: E05099999 (1 postcodes); "
-        "add them to the wards file (ONS 'Ward names and codes' lists them)"
+        "add them to the wards file, or give the directory's ward names file "
+        "(make postcodes WARD_NAMES=...) to find them by name"
     )
 
 
-def run_import(tmp_path: Path, csv_text: str) -> subprocess.CompletedProcess[str]:
+WARDS_FILE = (
+    "slug,name,gss\ntown-and-castle,Town and Castle,E05012345\nsandwich,Sandwich,E05012346\n"
+)
+
+
+def run_import(
+    tmp_path: Path, csv_text: str, wards_file: str = WARDS_FILE, *extra: str
+) -> subprocess.CompletedProcess[str]:
     (tmp_path / "content").mkdir(exist_ok=True)
     wards = tmp_path / "wards.csv"
-    wards.write_text(
-        "slug,name,gss\ntown-and-castle,Town and Castle,E05012345\nsandwich,Sandwich,E05012346\n"
-    )
+    wards.write_text(wards_file)
     settings = tmp_path / "conf.py"
     settings.write_text(
         f"from pelicanconf import *\nPATH = {str(tmp_path / 'content')!r}\n"
@@ -138,6 +144,7 @@ def run_import(tmp_path: Path, csv_text: str) -> subprocess.CompletedProcess[str
         str(source),
         "--settings",
         str(settings),
+        *extra,
     ]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
 
@@ -256,3 +263,27 @@ def test_each_postcodes_location_is_kept_where_the_directory_gives_it() -> None:
     documents = by_outward(lookup_document(imported, DOVER, "NSPL.csv"))
     assert documents["CT16"]["locations"] == {"CT16 1LU": [51.12346, 1.31235]}
     assert documents["CT13"]["locations"] == {}
+
+
+def test_the_directorys_ward_names_file_gives_the_wards_their_codes(tmp_path: Path) -> None:
+    """A council whose wards file has no codes yet: the directory's 'Ward names and codes'
+    file (the whole UK; another council's 'Sandwich' too) finds them by name."""
+    names = tmp_path / "Ward names and codes UK as at 05_25.csv"
+    names.write_text(
+        "WD25CD,WD25NM,WD25NMW\nE05012345,Town & Castle,\nE05012346,Sandwich,\n"
+        "E05099999,Sandwich Ward,\n"
+    )
+    uncoded = "slug,name,gss,places\ntown-and-castle,Town and Castle,,Dover\nsandwich,Sandwich,,\n"
+    text = directory_csv(HEADERS["nspl-2025"], ROWS)
+    result = run_import(tmp_path, text, uncoded, "--ward-names", str(names))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "wards.csv").read_text() == (
+        "slug,name,gss,places\ntown-and-castle,Town and Castle,E05012345,Dover\n"
+        "sandwich,Sandwich,E05012346,\n"
+    )
+    lookup = json.loads((tmp_path / "postcodes.json").read_text())
+    assert lookup["postcodes"]["CT16 1LU"] == "town-and-castle"
+    # Without it, the codes the wards file lacks are named, with what to do.
+    (tmp_path / "postcodes.json").unlink()
+    refused = run_import(tmp_path, text, uncoded)
+    assert refused.returncode == 1 and "WARD_NAMES=" in refused.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,26 @@ def ward_slug(name: str) -> str:
     text = name.lower().replace("&", " and ").replace("'", "").replace("\u2019", "")
     text = text.replace(",", " ")
     return "-".join(text.split())
+
+
+def comparable_name(name: str) -> str:
+    """A ward's name as ONS files and the wards file are compared: 'St. Margaret's & Kingsdown
+    Ward' and 'St Margarets and Kingsdown' are the same ward."""
+    text = name.lower().replace("&", " and ").replace("\u2019", "'")
+    text = re.sub(r"['.]", "", text)
+    text = re.sub(r"[^\w]+", " ", text).strip()
+    return re.sub(r"\s+ward$", "", text)
+
+
+def codes_by_name(names: Mapping[str, str], wards: Mapping[str, Ward]) -> dict[str, str]:
+    """ONS ward code -> ward slug, for each code of ``names`` (code -> ONS name) whose
+    name is a ward's of the wards file."""
+    by_name = {comparable_name(w.name): slug for slug, w in wards.items()}
+    return {
+        code: by_name[comparable_name(name)]
+        for code, name in names.items()
+        if comparable_name(name) in by_name
+    }
 
 
 def load_wards(path: Path) -> dict[str, Ward]:
