@@ -13,11 +13,15 @@ from pathlib import Path
 
 
 def write_atomically(path: Path, text: str) -> None:
+    """``path`` replaced whole by ``text``, keeping its permissions (a new file gets the
+    usual ones: readable by all, as a repository's files are)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
     with tempfile.NamedTemporaryFile(
         "w", encoding="utf-8", dir=path.parent, delete=False
     ) as handle:
         handle.write(text)
+    os.chmod(handle.name, mode)
     os.replace(handle.name, path)
 
 

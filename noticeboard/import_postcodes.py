@@ -62,7 +62,14 @@ def read_directory(
     except csv.Error as error:
         raise DirectoryError(f"file: is not CSV ({error})") from None
     columns = find_columns(header)
-    needed = max(columns.postcode, columns.terminated, columns.authority, columns.ward)
+    needed = max(
+        columns.postcode,
+        columns.terminated,
+        columns.authority,
+        columns.ward,
+        columns.latitude or 0,
+        columns.longitude or 0,
+    )
     slug_of = {**codes_by_name(ward_names or {}, wards)}
     slug_of.update({ward.gss: slug for slug, ward in wards.items() if ward.gss})
     result = Imported(ward_vintage=columns.ward_vintage)
@@ -186,6 +193,9 @@ def main(argv: Iterable[str] | None = None) -> int:
     settings = read_settings(args.settings)
     authority, target = settings["LOCAL_AUTHORITY_CODE"], Path(settings["POSTCODES_FILE"])
     wards_file = Path(settings["WARDS_FILE"])
+    if args.ward_names and not args.ward_names.is_file():
+        print(f"{args.ward_names}: file: not found (WARD_NAMES)", file=sys.stderr)
+        return 1
     try:
         names = read_ward_names(args.ward_names) if args.ward_names else None
         wards = load_wards(wards_file)

@@ -33,7 +33,7 @@ import shapely
 from pelican.settings import read_settings
 from shapely.geometry import mapping, shape
 
-from plugins.content_model.wards import Ward, comparable_name, load_wards
+from plugins.content_model.wards import GSS_CODE, Ward, comparable_name, load_wards
 
 from .data_files import with_codes, write_atomically
 
@@ -99,7 +99,8 @@ def features(stream: BinaryIO) -> Iterator[dict[str, Any]]:
     try:
         yield from ijson.items(stream, "features.item", use_float=True)
     except ijson.JSONError as error:
-        raise BoundariesError(f"is not GeoJSON ({error})") from None
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"
+        raise BoundariesError(f"is not GeoJSON ({first_line})") from None
 
 
 def read_boundaries(stream: BinaryIO, authority: str, progress: TextIO | None = None) -> Boundaries:
@@ -119,14 +120,8 @@ def read_boundaries(stream: BinaryIO, authority: str, progress: TextIO | None = 
                     f"feature {result.features}: {properties.get(names.code)} has no polygon "
                     "geometry; download the boundaries, not the names and codes"
                 ) from None
-            west, south, east, north = geometry.bounds
-            if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
-                raise BoundariesError(
-                    "coordinates are not longitude and latitude (British National Grid "
-                    "metres?); download the GeoJSON in WGS 84"
-                )
             code = str(properties[names.code]).strip()
-            result.found.append(Boundary(code, str(properties[names.name]).strip(), geometry))
+            result.found.append(checked(Boundary(code, str(properties[names.name]), geometry)))
         if progress and result.features % PROGRESS_EVERY == 0:
             rate = result.features / max(time.monotonic() - started, 1e-6)
             progress.write(
@@ -143,7 +138,53 @@ def read_boundaries(stream: BinaryIO, authority: str, progress: TextIO | None = 
             f"has no wards in {authority} (LOCAL_AUTHORITY_CODE); is it the right council's "
             "code, or the right file?"
         )
-    return result
+    return together(result)
+
+
+UK = (49.8, -8.7, 60.9, 2.0)  # south, west, north, east: where any council's wards are
+NEIGHBOURS = 0.75  # degrees: how far a ward's centre may be from its council's others'
+
+
+def checked(boundary: Boundary) -> Boundary:
+    """A boundary that can be a ward: an ONS code, a valid polygon in the UK in degrees."""
+    where = f"boundary {boundary.code!r} '{boundary.name.strip()}'"
+    if not GSS_CODE.match(boundary.code):
+        raise BoundariesError(f"{where}: its code is not an ONS code like E05009999")
+    geometry = boundary.geometry
+    if geometry.geom_type not in ("Polygon", "MultiPolygon"):
+        raise BoundariesError(
+            f"{where}: is a {geometry.geom_type}, not an outline; download the ward "
+            "boundaries, not their centres"
+        )
+    west, south, east, north = geometry.bounds
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        raise BoundariesError(
+            "coordinates are not longitude and latitude (British National Grid "
+            "metres?); download the GeoJSON in WGS 84"
+        )
+    if not (UK[0] <= south <= north <= UK[2] and UK[1] <= west <= east <= UK[3]):
+        raise BoundariesError(
+            f"{where}: is not in the United Kingdom ({south:.2f},{west:.2f} to "
+            f"{north:.2f},{east:.2f}); is it the right file, with longitude first?"
+        )
+    if not geometry.is_valid:
+        raise BoundariesError(f"{where}: its outline crosses itself; download the file again")
+    return Boundary(boundary.code, boundary.name.strip(), geometry)
+
+
+def together(boundaries: Boundaries) -> Boundaries:
+    """The council's wards, checked to be near one another (a ward drawn in the wrong
+    place would stretch every alert's area and the district's)."""
+    centres = [b.geometry.centroid for b in boundaries.found]
+    middle_x = sorted(c.x for c in centres)[len(centres) // 2]
+    middle_y = sorted(c.y for c in centres)[len(centres) // 2]
+    for boundary, centre in zip(boundaries.found, centres, strict=True):
+        if abs(centre.x - middle_x) > NEIGHBOURS or abs(centre.y - middle_y) > NEIGHBOURS:
+            raise BoundariesError(
+                f"boundary {boundary.code!r} '{boundary.name}': is far from the council's "
+                f"other wards (its centre {centre.y:.2f},{centre.x:.2f}); is the file right?"
+            )
+    return boundaries
 
 
 def match(
@@ -230,6 +271,9 @@ def main(argv: Iterable[str] | None = None) -> int:
             boundaries = read_boundaries(stream, authority, progress)
     except FileNotFoundError:
         print(f"{args.boundaries}: file: not found", file=sys.stderr)
+        return 1
+    except IsADirectoryError:
+        print(f"{args.boundaries}: is a folder; give the GeoJSON file in it", file=sys.stderr)
         return 1
     except (BoundariesError, ValueError) as error:
         print(f"{args.boundaries}: {error}; nothing was changed.", file=sys.stderr)

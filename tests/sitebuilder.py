@@ -113,6 +113,10 @@ def settings_for(root: Path, now: str = EXAMPLE_NOW, **override: Any) -> dict[st
         "OUTPUT_PATH": str(root / "output"),
         "NOTICEBOARD_NOW": now,
         "SEARCH_INDEX": False,  # the search tests ask for it
+        # A fixture site has the council's wards, but none of the data it imports (outlines,
+        # postcodes) unless a test gives it: a council's committed data changes no test.
+        "WARD_OUTLINES_FILE": str(root / "no-ward-outlines.geojson"),
+        "POSTCODES_FILE": str(root / "no-postcodes.json"),
         **override,
     }
     return read_settings(str(SETTINGS), override=values)

@@ -150,6 +150,9 @@ def parse_yes_no(text: str, field: Field) -> bool:
     return value == "yes"
 
 
+MAX_POLYGON_POINTS = 500  # what CAP readers take (a ward's outline has at most 200)
+
+
 def parse_polygon(text: str, field: Field) -> tuple[tuple[float, float], ...]:
     points: list[tuple[float, float]] = []
     for pair in text.split():
@@ -168,7 +171,15 @@ def parse_polygon(text: str, field: Field) -> tuple[tuple[float, float], ...]:
         raise FieldProblem("needs at least four points, the last the same as the first")
     if points[0] != points[-1]:
         raise FieldProblem("must end where it starts; repeat the first point at the end")
-    if not LinearRing([(lon, lat) for lat, lon in points]).is_simple:
+    if len(points) > MAX_POLYGON_POINTS:
+        raise FieldProblem(
+            f"has {len(points)} points; emergency systems take at most {MAX_POLYGON_POINTS}: "
+            "draw it with fewer (a street or a flood zone needs a few dozen)"
+        )
+    ring = LinearRing([(lon, lat) for lat, lon in points])
+    if ring.convex_hull.area == 0:  # every point the same, or on one line
+        raise FieldProblem("has no area: its points are the same or in a line; draw the area")
+    if not ring.is_simple:
         raise FieldProblem(
             "crosses itself; list the points in order around the area (clockwise or "
             "anticlockwise), so that its edges do not cross"

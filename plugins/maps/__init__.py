@@ -2,8 +2,8 @@
 from the wards' outlines (``make wards``), with the same words beside them. Without
 outlines there are no maps, and the pages say where in words as before.
 
-Templates call ``alert_map(item, title, description)``, ``ward_map(slug, title,
-description)`` and ``area_wards(item)`` (which wards an alert's area covers, for the words).
+Templates call ``alert_map(item, title)``, ``ward_map(slug, title)`` and
+``area_wards(item)`` (which wards an alert's area covers, for the words beside the map).
 """
 
 from __future__ import annotations
@@ -59,18 +59,17 @@ def outlined(wards: Mapping[str, Ward]) -> dict[str, tuple[str, Outline]]:
 def add_map_helpers(generator: Any) -> None:
     context = generator.context
 
-    def alert_map(item: Any, title: str, description: str) -> Markup:
+    def alert_map(item: Any, title: str) -> Markup:
         wards = checked_content(context).wards
-        svg = district_map(
-            outlined(wards), highlighted(item, wards), title, description, f"map-{item.slug}"
-        )
+        svg = district_map(outlined(wards), highlighted(item, wards), title, f"map-{item.slug}")
         return Markup(svg)
 
-    def ward_map(slug: str, title: str, description: str) -> Markup:
+    def ward_map(slug: str, title: str) -> Markup:
+        """The ward among the district's; none when it has no outline (nothing to show)."""
         wards = checked_content(context).wards
         ward = wards.get(slug)
         area = [ward.outline] if ward and ward.outline else []
-        return Markup(district_map(outlined(wards), area, title, description, f"map-{slug}"))
+        return Markup(district_map(outlined(wards), area, title, f"map-{slug}"))
 
     generator.env.globals.update(
         alert_map=alert_map,

@@ -28,6 +28,18 @@ DISPLAY_TOLERANCE = 0.0004  # degrees (~30-40 m): finer than a 600-unit map can 
 MAX_BYTES = 40_000  # the budget a map must stay within (docs/performance.md)
 
 
+ZOOM_WHEN_SMALLER = 6  # an area six times smaller than the district is shown closer
+ZOOM_CONTEXT = 4  # ...with four times its size around it
+MIN_SPAN = 0.02  # degrees: never closer than about 2 km across
+
+
+def bounds(rings: Iterable[Ring]) -> tuple[float, float, float, float]:
+    """(south, west, north, east) of the rings' points."""
+    points = [p for ring in rings for p in ring]
+    lats, lons = [p[0] for p in points], [p[1] for p in points]
+    return min(lats), min(lons), max(lats), max(lons)
+
+
 @dataclass(frozen=True)
 class Projection:
     west: float
@@ -37,10 +49,19 @@ class Projection:
     height: float
 
     @classmethod
-    def around(cls, rings: Iterable[Ring]) -> Projection:
-        points = [p for ring in rings for p in ring]
-        south, north = min(p[0] for p in points), max(p[0] for p in points)
-        west, east = min(p[1] for p in points), max(p[1] for p in points)
+    def around(cls, rings: Iterable[Ring], focus: Iterable[Ring] = ()) -> Projection:
+        """Around the rings; or, when ``focus`` (the area shown) is small beside them, around
+        it and enough of them to see where it is (what lies outside is cut off)."""
+        south, west, north, east = bounds(rings)
+        area = list(focus)
+        if area:
+            a_south, a_west, a_north, a_east = bounds(area)
+            span = max(a_north - a_south, a_east - a_west)
+            if span * ZOOM_WHEN_SMALLER < max(north - south, east - west):
+                half = max(span * ZOOM_CONTEXT, MIN_SPAN) / 2
+                middle_lat, middle_lon = (a_south + a_north) / 2, (a_west + a_east) / 2
+                south, north = middle_lat - half, middle_lat + half
+                west, east = middle_lon - half, middle_lon + half
         shrink = math.cos(math.radians((south + north) / 2))
         span_lat, span_lon = (north - south) or 0.01, ((east - west) or 0.01) * shrink
         pad = max(span_lat, span_lon) * MARGIN
@@ -86,17 +107,20 @@ def district_map(
     wards: Mapping[str, tuple[str, Outline]],
     highlighted: Sequence[Outline],
     title: str,
-    description: str,
     map_id: str,
 ) -> str:
     """The SVG: every ward of ``wards`` (slug -> (name, outline)) outlined and named, the
-    ``highlighted`` areas over them; '' without outlines."""
+    ``highlighted`` areas over them; '' without outlines, or with nothing to highlight.
+    What it shows in words is the caller's to say beside it (a figure's caption)."""
     shown = {slug: (name, simplified(o)) for slug, (name, o) in wards.items() if o}
     if not shown:
         return ""
     area = [simplified(o) for o in highlighted if o]
+    if not area:
+        return ""
     projection = Projection.around(
-        ring for outline in [*(o for _, o in shown.values()), *area] for ring in outline
+        (ring for outline in [*(o for _, o in shown.values()), *area] for ring in outline),
+        (ring for outline in area for ring in outline),
     )
     wards_paths = "".join(
         f'<path d="{projection.path(outline)}"/>' for _, outline in shown.values()
@@ -108,13 +132,11 @@ def district_map(
         if point:
             x, y = projection.xy(*point)
             labels.append(f'<text x="{x:g}" y="{y:g}">{escape(name)}</text>')
-    title_id, desc_id = f"{map_id}-title", f"{map_id}-desc"
+    title_id = f"{map_id}-title"
     return (
         f'<svg class="council-map" xmlns="http://www.w3.org/2000/svg" role="img" '
-        f'viewBox="0 0 {WIDTH} {projection.height:.0f}" '
-        f'aria-labelledby="{title_id}" aria-describedby="{desc_id}">'
+        f'viewBox="0 0 {WIDTH} {projection.height:.0f}" aria-labelledby="{title_id}">'
         f'<title id="{title_id}">{escape(title)}</title>'
-        f'<desc id="{desc_id}">{escape(description)}</desc>'
         f'<g class="council-map__wards">{wards_paths}</g>'
         f'<g class="council-map__area">{area_paths}</g>'
         f'<g class="council-map__labels" aria-hidden="true">{"".join(labels)}</g>'

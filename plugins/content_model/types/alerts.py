@@ -157,8 +157,9 @@ NEAR_DEGREES = 0.2  # about 14 km east-west and 22 km north-south in England
 
 
 def place_rules(values: Mapping[str, Any], wards: Mapping[str, Ward]) -> Iterable[Rule]:
-    """A Polygon must be near the district, when the wards' outlines say where that is (a
-    swapped latitude and longitude would send the alert to the sea off Africa)."""
+    """Every point of a Polygon must be near the district, when the wards' outlines say
+    where that is (a swapped latitude and longitude, or a mistyped digit, would send the
+    alert to the sea off Africa, or cover half of England)."""
     polygon = values.get("polygon")
     points = [p for ward in wards.values() for ring in ward.outline for p in ring]
     if not polygon or not points:
@@ -170,13 +171,14 @@ def place_rules(values: Mapping[str, Any], wards: Mapping[str, Ward]) -> Iterabl
         and west - NEAR_DEGREES <= lon <= east + NEAR_DEGREES
         for lat, lon in polygon
     ]
-    if not any(near):
+    far = [f"{lat:g},{lon:g}" for (lat, lon), ok in zip(polygon, near, strict=True) if not ok]
+    if far:
         yield (
             "Polygon",
-            f"is nowhere near the district's wards ({south:.2f},{west:.2f} to "
-            f"{north:.2f},{east:.2f}); write each point latitude first, like "
-            f"{(south + north) / 2:.2f},{(west + east) / 2:.2f}, or leave the Polygon out to "
-            "place the alert by its wards",
+            f"is not all near the district's wards ({south:.2f},{west:.2f} to "
+            f"{north:.2f},{east:.2f}): {', '.join(far[:3])}{'...' if len(far) > 3 else ''}; "
+            f"write each point latitude first, like {(south + north) / 2:.2f},"
+            f"{(west + east) / 2:.2f}, or leave the Polygon out to place the alert by its wards",
         )
 
 
