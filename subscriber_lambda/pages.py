@@ -245,6 +245,8 @@ class Pages:
                 _("The whole district") if "all" in wards else named(self.site.wards, wards),
             ),
         ]
+        if preferences.get("postcode"):  # its ward, and alerts drawn around it
+            rows.append((_("Postcode"), preferences["postcode"]))
         if preferences.get("notice_types"):
             chosen = preferences["notice_types"]
             rows.append((_("Kinds of notice"), named(self.site.notice_types, chosen)))

@@ -18,7 +18,7 @@ from subscriber_lambda.core.matching import covers, wants
 from subscriber_lambda.core.preferences import Preferences
 from subscriber_lambda.core.tokens import Purpose, Signer
 from tests.sitebuilder import item
-from tests.test_subscriptions import KEY, World, world_at
+from tests.test_subscriptions import KEY, World, body, world_at
 
 # A flood zone by the sea at Walmer, drawn by an officer (latitude first).
 ZONE = "51.200,1.390 51.210,1.390 51.210,1.410 51.200,1.410 51.200,1.390"
@@ -52,6 +52,8 @@ def test_a_drawn_alert_reaches_the_postcodes_inside_it_and_the_wards_subscribers
     stored = world.store.subscriber_by_hash(address_hash("inside@example.net", KEY))
     assert stored is not None
     assert (stored.preferences.postcode, stored.preferences.location) == ("CT14 7AA", INSIDE)
+    confirmation = world.inbox.to("inside@example.net")[0]
+    assert "Postcode: CT14 7AA" in body(confirmation, "plain")  # what it was asked
     world.clock.now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
     world.notify()
     received = {
