@@ -16,6 +16,7 @@ from pelican.settings import read_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = ROOT / "pelicanconf.py"
+FIXTURE_WARDS = Path(__file__).resolve().parent / "fixtures" / "wards.csv"
 EXAMPLE_NOW = "2026-11-28T12:00:00+00:00"
 
 # Fields every item needs, so each test writes only what it is about.
@@ -113,8 +114,10 @@ def settings_for(root: Path, now: str = EXAMPLE_NOW, **override: Any) -> dict[st
         "OUTPUT_PATH": str(root / "output"),
         "NOTICEBOARD_NOW": now,
         "SEARCH_INDEX": False,  # the search tests ask for it
-        # A fixture site has the council's wards, but none of the data it imports (outlines,
-        # postcodes) unless a test gives it: a council's committed data changes no test.
+        # A fixture site has the example's wards as they came (no ONS codes), and none of the
+        # data a council imports (outlines, postcodes) unless a test gives it: a council's
+        # own committed data changes no test.
+        "WARDS_FILE": str(FIXTURE_WARDS),
         "WARD_OUTLINES_FILE": str(root / "no-ward-outlines.geojson"),
         "POSTCODES_FILE": str(root / "no-postcodes.json"),
         **override,

@@ -265,6 +265,11 @@ def test_an_alert_naming_wards_is_placed_by_their_outlines(tmp_path: Path) -> No
         # One point's latitude and longitude swapped, or one digit mistyped.
         ("51.2,1.39 51.21,1.39 1.4,51.21 51.2,1.39", "Polygon: is not all near the district"),
         ("51.2,1.39 52.21,1.39 51.21,1.4 51.2,1.39", "Polygon: is not all near the district"),
+        # A mistyped latitude that also makes it cross itself: the point is what to fix.
+        (
+            "51.2,1.39 51.21,1.39 51.21,1.4 52.2,1.4 51.2,1.39",
+            "Polygon: is not all near the district",
+        ),
         ("51.2,1.39 51.2,1.39 51.2,1.39 51.2,1.39", "Polygon: has no area"),
         ("51.2,1.39 51.21,1.39 51.22,1.39 51.2,1.39", "Polygon: has no area"),
         (

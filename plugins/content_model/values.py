@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -176,15 +176,21 @@ def parse_polygon(text: str, field: Field) -> tuple[tuple[float, float], ...]:
             f"has {len(points)} points; emergency systems take at most {MAX_POLYGON_POINTS}: "
             "draw it with fewer (a street or a flood zone needs a few dozen)"
         )
+    return tuple(points)
+
+
+def shape_problem(points: Sequence[tuple[float, float]]) -> str | None:
+    """What is wrong with a Polygon's shape, or None: told after whether its points are
+    where they should be (a mistyped point often makes it cross itself too)."""
     ring = LinearRing([(lon, lat) for lat, lon in points])
     if ring.convex_hull.area == 0:  # every point the same, or on one line
-        raise FieldProblem("has no area: its points are the same or in a line; draw the area")
+        return "has no area: its points are the same or in a line; draw the area"
     if not ring.is_simple:
-        raise FieldProblem(
+        return (
             "crosses itself; list the points in order around the area (clockwise or "
             "anticlockwise), so that its edges do not cross"
         )
-    return tuple(points)
+    return None
 
 
 def parse_changes(text: str, field: Field) -> tuple[MovedCollection, ...]:

@@ -103,6 +103,34 @@ def label_point(outline: Outline) -> tuple[float, float] | None:
     return point.y, point.x
 
 
+LABEL_SIZE = 22  # viewBox units: about 13 px on a phone's 375 px, 22 px at full width
+LABEL_WIDTH = 0.55  # of the size, per character (Arial, on average)
+
+
+def placed_labels(wards: Iterable[tuple[str, Outline]], projection: Projection) -> list[str]:
+    """Each ward's name inside it, largest wards first, moved in from the map's edges; a
+    name that would overlap one already placed, or that is off the map, is left out (the
+    caption says in words what the map shows)."""
+    taken: list[tuple[float, float, float, float]] = []
+    labels = []
+    by_size = sorted(wards, key=lambda w: -sum(Polygon([(b, a) for a, b in r]).area for r in w[1]))
+    for name, outline in by_size:
+        point = label_point(outline)
+        if point is None:
+            continue
+        x, y = projection.xy(*point)
+        half = len(name) * LABEL_SIZE * LABEL_WIDTH / 2
+        if half * 2 > WIDTH or not (0 <= y <= projection.height):
+            continue
+        x = min(max(x, half), WIDTH - half)
+        box = (x - half, y - LABEL_SIZE, x + half, y + LABEL_SIZE * 0.3)
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken):
+            continue
+        taken.append(box)
+        labels.append(f'<text x="{x:g}" y="{y:g}">{escape(name)}</text>')
+    return labels
+
+
 def district_map(
     wards: Mapping[str, tuple[str, Outline]],
     highlighted: Sequence[Outline],
@@ -126,12 +154,7 @@ def district_map(
         f'<path d="{projection.path(outline)}"/>' for _, outline in shown.values()
     )
     area_paths = "".join(f'<path d="{projection.path(outline)}"/>' for outline in area)
-    labels = []
-    for name, outline in shown.values():
-        point = label_point(outline)
-        if point:
-            x, y = projection.xy(*point)
-            labels.append(f'<text x="{x:g}" y="{y:g}">{escape(name)}</text>')
+    labels = placed_labels(shown.values(), projection)
     title_id = f"{map_id}-title"
     return (
         f'<svg class="council-map" xmlns="http://www.w3.org/2000/svg" role="img" '

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..items import Item, Problem
 from ..schema import ALERT_TITLE_MAX, COMMON_FIELDS, ContentType, Field, Rule
-from ..values import did_you_mean
+from ..values import did_you_mean, shape_problem
 from ..wards import Ward
 from .words import N_, shown
 
@@ -161,8 +161,12 @@ def place_rules(values: Mapping[str, Any], wards: Mapping[str, Ward]) -> Iterabl
     where that is (a swapped latitude and longitude, or a mistyped digit, would send the
     alert to the sea off Africa, or cover half of England)."""
     polygon = values.get("polygon")
+    if not polygon:
+        return
     points = [p for ward in wards.values() for ring in ward.outline for p in ring]
-    if not polygon or not points:
+    if not points:  # where the district is is not known: its shape, at least
+        if problem := shape_problem(polygon):
+            yield "Polygon", problem
         return
     south, north = min(p[0] for p in points), max(p[0] for p in points)
     west, east = min(p[1] for p in points), max(p[1] for p in points)
@@ -180,6 +184,8 @@ def place_rules(values: Mapping[str, Any], wards: Mapping[str, Ward]) -> Iterabl
             f"write each point latitude first, like {(south + north) / 2:.2f},"
             f"{(west + east) / 2:.2f}, or leave the Polygon out to place the alert by its wards",
         )
+    elif problem := shape_problem(polygon):
+        yield "Polygon", problem
 
 
 def supersedes(item: Item) -> str | None:
