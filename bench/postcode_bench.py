@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script, like the other benchmarks
+
+from bench.measured import run_module  # noqa: E402
+
 HEADER = (
     "PCD7,PCD8,PCDS,DOINTR,DOTERM,USRTYPIND,OSEAST1M,OSNRTH1M,OSGRDIND,OA21CD,CTY25CD,"
     "CED25CD,LAD25CD,WD25CD,NPARK,PCON24CD,ITL25CD,LSOA21CD,MSOA21CD,LAT,LONG"
@@ -67,31 +68,17 @@ def main() -> int:
             f"from pelicanconf import *\nPATH = {str(work_path / 'content')!r}\n"
             f"WARDS_FILE = {str(wards)!r}\nPOSTCODES_FILE = {str(work_path / 'postcodes.json')!r}\n"
         )
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        command = [
-            sys.executable,
-            "-m",
-            "noticeboard.import_postcodes",
-            str(source),
-            "--settings",
-            str(settings),
-        ]
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        measured = run_module(
+            "noticeboard.import_postcodes", str(source), "--settings", str(settings)
         )
-        _, status, usage = os.wait4(process.pid, 0)
-        elapsed = time.perf_counter() - started
-        output = process.stdout.read().decode() if process.stdout else ""
-        if status != 0:
-            print(process.stderr.read().decode() if process.stderr else "", file=sys.stderr)
+        if measured is None:
             return 1
         result = {
             "rows": args.rows,
             "file_mib": round(source.stat().st_size / 2**20),
-            "seconds": round(elapsed, 1),
-            "peak_mib": round(usage.ru_maxrss / 1024, 1),
-            "summary": output.strip(),
+            "seconds": measured.seconds,
+            "peak_mib": measured.peak_mib,
+            "summary": measured.output,
         }
     print(json.dumps(result))
     return 0

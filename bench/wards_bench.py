@@ -12,16 +12,17 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from itertools import pairwise
 from pathlib import Path
 from typing import TextIO
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script, like the other benchmarks
+
+from bench.measured import run_module  # noqa: E402
+
 COUNCIL = "E07000108"
 OURS = 17
 SIZE = 0.02  # degrees: a ward about 1.4 km by 2.2 km
@@ -85,27 +86,17 @@ def main() -> int:
             f"LOCAL_AUTHORITY_CODE = {COUNCIL!r}\nWARDS_FILE = {str(wards)!r}\n"
             f"WARD_OUTLINES_FILE = {str(work_path / 'outlines.geojson')!r}\n"
         )
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        command = [sys.executable, "-m", "noticeboard.import_wards", str(source),
-                   "--settings", str(settings)]  # fmt: skip
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
-        _, status, usage = os.wait4(process.pid, 0)
-        elapsed = time.perf_counter() - started
-        output = process.stdout.read().decode() if process.stdout else ""
-        if status != 0:
-            print(process.stderr.read().decode() if process.stderr else "", file=sys.stderr)
+        measured = run_module("noticeboard.import_wards", str(source), "--settings", str(settings))
+        if measured is None:
             return 1
         result = {
             "wards": args.wards,
             "points_per_outline": args.points,
             "file_mib": round(source.stat().st_size / 2**20),
-            "seconds": round(elapsed, 1),
-            "peak_mib": round(usage.ru_maxrss / 1024, 1),
+            "seconds": measured.seconds,
+            "peak_mib": measured.peak_mib,
             "outlines_kib": round((work_path / "outlines.geojson").stat().st_size / 1024),
-            "summary": output.strip(),
+            "summary": measured.output,
         }
     print(json.dumps(result))
     return 0
