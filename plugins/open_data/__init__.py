@@ -257,7 +257,8 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
         item, url = article.item, f"{site}/{article.url}"
         values = {**self.context, "item": item, "url": url, "status": status}
         values["revised"] = revised
-        subject = " ".join(self.env.get_template("email/subject.txt").render(values).split())
+        email = self.email(article, url, status, revised)
+        subject = email["subject"]
         short = self.env.get_template(f"types/{item.type.template}/short.txt").render(values)
         lines = [subject, *short.splitlines()]
         stop = self.said(language_of(item.lang, self.settings), STOP_LABEL)
@@ -277,7 +278,7 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
             "summary": item.values["summary"],
             "text": text_record(text, site, stop),
             "post": {"body": fit_post(lines, url)},
-            "email": self.email(article, url, status, revised),
+            "email": email,
         }
         return record, lines
 

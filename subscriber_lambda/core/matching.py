@@ -26,42 +26,40 @@ def wants(preferences: Preferences, item: ManifestItem, send_exercises: bool = F
     chosen_types = preferences.notice_types
     if item["type"] == "notices" and chosen_types and item.get("topic_detail") not in chosen_types:
         return False
-    drawn = polygons_of(item)
-    if drawn and preferences.location is not None:
-        return covers(drawn, preferences.location)
+    drawn = item.get("polygons")
+    if drawn and preferences.location is not None:  # only then: this runs per subscriber
+        inside = covers(drawn, preferences.location)
+        if inside is not None:
+            return inside
     if item["district_wide"] or ALL_WARDS in preferences.wards:
         return True
     return bool(preferences.wards.intersection(item["wards"]))
 
 
-Ring = list[tuple[float, float]]
+Ring = Sequence[Sequence[float]]  # (latitude, longitude) points, as the manifest has them
 
 
-def polygons_of(item: ManifestItem) -> list[Ring]:
-    """The item's own polygons ((latitude, longitude) rings); none if it has none, or if
-    they cannot be read (then its wards decide: an alert is never held up by them)."""
-    try:
-        return [
-            [(float(lat), float(lon)) for lat, lon in ring] for ring in item.get("polygons") or ()
-        ]
-    except (TypeError, ValueError):
-        return []
-
-
-def covers(rings: Sequence[Ring], point: tuple[float, float]) -> bool:
+def covers(rings: Sequence[Ring], point: tuple[float, float]) -> bool | None:
     """Whether any of the rings contains the point (the even-odd rule: a ray from the
-    point crosses the ring's edges an odd number of times). Areas a council draws are a
-    few kilometres across, so latitude and longitude are taken as a flat plane."""
+    point crosses the ring's edges an odd number of times); None if the rings cannot be
+    read (then the item's wards decide: an alert is never held up by them). Areas a
+    council draws are a few kilometres across, so latitude and longitude are taken as a
+    flat plane. The rings are read as they are, not copied: this runs per subscriber."""
     lat, lon = point
-    for ring in rings:
-        inside = False
-        for (lat1, lon1), (lat2, lon2) in pairwise(ring):
-            if (lat1 > lat) != (lat2 > lat):
-                crossing = lon1 + (lat - lat1) * (lon2 - lon1) / (lat2 - lat1)
-                if lon < crossing:
-                    inside = not inside
-        if inside:
-            return True
+    if not isinstance(rings, list | tuple) or not all(isinstance(r, list | tuple) for r in rings):
+        return None
+    try:
+        for ring in rings:
+            inside = False
+            for (lat1, lon1), (lat2, lon2) in pairwise(ring):
+                if (lat1 > lat) != (lat2 > lat):
+                    crossing = lon1 + (lat - lat1) * (lon2 - lon1) / (lat2 - lat1)
+                    if lon < crossing:
+                        inside = not inside
+            if inside:
+                return True
+    except (TypeError, ValueError):
+        return None
     return False
 
 
