@@ -210,24 +210,11 @@ class Pages:
         if address is None or len(SPOKEN) < 2:
             return ""
         path, query = address
-        speaking = SPEAKING.get()
-        entries = []
-        for lang in SPOKEN:
-            name = escape(language_label(lang))
-            if lang == speaking:
-                entry = f'<span aria-current="true" lang="{lang}">{name}</span>'
-            else:
-                target = f"{self.base}{path}?{urlencode([*query, ('lang', lang)])}"
-                entry = (
-                    f'<a class="govuk-link" href="{escape(target)}" hreflang="{lang}"'
-                    f' lang="{lang}">{name}</a>'
-                )
-            entries.append(f'<li class="council-languages__item">{entry}</li>')
-        label = escape(gettext("Languages"))
-        return (
-            f'<nav class="council-languages" aria-label="{label}">'
-            f'<ul class="council-languages__list">{"".join(entries)}</ul></nav>'
-        )
+        versions = [
+            (lang, language_label(lang), f"{self.base}{path}?{urlencode([*query, ('lang', lang)])}")
+            for lang in SPOKEN
+        ]
+        return self._env.get_template("_languages.html").render(versions=versions)
 
     def choices_made(self, preferences: Mapping[str, Any]) -> list[tuple[str, str]]:
         """(question, answer) pairs saying what a resident chose, in plain words."""
