@@ -30,6 +30,9 @@ CAP_SENDER = CONTACT_EMAIL
 LOCAL_AUTHORITY_CODE = "E07000108"
 # Postcode -> ward lookup written by `make postcodes NSPL=FILE`; absent until imported.
 POSTCODES_FILE = str(HERE / "data" / "postcodes.json")
+# Bin collection rounds (docs/officers.md): each household's bin days. The example's are
+# made up. Without the file, the site publishes bin changes only.
+ROUNDS_FILE = str(HERE / "data" / "rounds.csv")
 # Each ward's outline (make wards BOUNDARIES=FILE): alerts naming wards get CAP polygons.
 WARD_OUTLINES_FILE = str(HERE / "data" / "ward-outlines.geojson")
 
@@ -46,6 +49,7 @@ PLUGINS = [
     "plugins.cap",
     "plugins.feeds",
     "plugins.calendars",
+    "plugins.bin_days",
     "plugins.open_data",
     "plugins.sitemap",
     "plugins.postcodes",

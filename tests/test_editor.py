@@ -16,6 +16,7 @@ import yaml
 from noticeboard.new import KINDS, draft
 from plugins.content_model.checks import site_slugify, site_wards
 from plugins.content_model.model import Source, check_source
+from plugins.content_model.places import Places
 from plugins.content_model.registry import ALL_TYPES
 from plugins.editor import DECAP_DIST, EditorMissingError, copy_decap
 from subscriber_lambda.site_policy import EDITOR_POLICY
@@ -148,7 +149,7 @@ def required_by_the_check(folder: str) -> set[str]:
     for name in BASE[folder]:
         metadata = {k.lower(): v for k, v in BASE[folder].items() if k != name}
         source = Source(f"content/{folder}/x.md", "/x.md", folder, metadata, "Words.")
-        _, problems = check_source(source, wards, slugify, "en")
+        _, problems = check_source(source, Places(wards), slugify, "en")
         if any(not p.warning for p in problems):
             required.add(name)
     return required

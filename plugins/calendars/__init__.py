@@ -11,6 +11,7 @@ from typing import Any
 from pelican import signals
 from pelican.generators import Generator
 
+from plugins.content_model import checked_content
 from plugins.content_model.registry import ITEM_TYPES
 from plugins.content_model.schema import ContentType
 from plugins.content_model.types.words import today
@@ -47,21 +48,28 @@ class CalendarsGenerator(Generator):  # type: ignore[misc]
             for e in entries
         }
 
-        def write(save_as: str, about: CalendarInfo, slugs: list[str]) -> None:
-            data = calendar_file(about, [event for slug in slugs for event in events[slug]])
-            write_document(writer, self.context, save_as, data)
+        def write(save_as: str, about: CalendarInfo, chosen: list[bytes]) -> None:
+            write_document(writer, self.context, save_as, calendar_file(about, chosen))
 
         title = f"{council}: {calendar.title}"
         about = info(title, calendar.description.format(place=""))
-        write(TYPE_CALENDAR.format(kind=kind), about, list(events))
-        if calendar.per_ward:
-            for slug, ward in board.wards.items():
-                place = f" in {ward.name}"
-                write(
-                    WARD_CALENDAR.format(ward=slug, kind=kind),
-                    info(title + place, calendar.description.format(place=place)),
-                    [e.item.slug for e in entries if e.item.affects(slug)],
+        write(TYPE_CALENDAR.format(kind=kind), about, [e for v in events.values() for _, e in v])
+        rounds = checked_content(self.context).rounds
+        for slug, ward in board.wards.items() if calendar.per_ward else ():
+            place = f" in {ward.name}"
+            chosen = []
+            for entry in entries:
+                keys = (
+                    calendar.ward_events(entry.item, slug, rounds) if calendar.ward_events else None
                 )
+                if keys is None and not entry.item.affects(slug):
+                    continue
+                chosen += [e for key, e in events[entry.item.slug] if keys is None or key in keys]
+            write(
+                WARD_CALENDAR.format(ward=slug, kind=kind),
+                info(title + place, calendar.description.format(place=place)),
+                chosen,
+            )
         if calendar.per_item:
             for entry in board.current(kind):
                 item = entry.item
@@ -70,7 +78,7 @@ class CalendarsGenerator(Generator):  # type: ignore[misc]
                 about = info(
                     f"{council}: {name}", calendar.item_description or calendar.description
                 )
-                data = calendar_file(about, item_events(listed, host, date.min))
+                data = calendar_file(about, [e for _, e in item_events(listed, host, date.min)])
                 save_as = ITEM_CALENDAR.format(kind=kind, slug=item.slug)
                 write_document(writer, self.context, save_as, data)
 

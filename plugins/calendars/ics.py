@@ -96,11 +96,11 @@ def event_ical(listed: Listed, event: CalendarEvent, host: str) -> bytes:
     return bytes(ical.to_ical())
 
 
-def item_events(listed: Listed, host: str, since: date) -> list[bytes]:
-    """The item's events from ``since``. (Calendars hold the past year and what is to
-    come; the JSON API has everything.)"""
+def item_events(listed: Listed, host: str, since: date) -> list[tuple[str, bytes]]:
+    """The item's events from ``since``, by key. (Calendars hold the past year and what
+    is to come; the JSON API has everything.)"""
     return [
-        event_ical(listed, event, host)
+        (event.key, event_ical(listed, event, host))
         for event in listed.item.type.events(listed.item)
         if first_day(event) >= since
     ]

@@ -17,10 +17,10 @@ from typing import Any
 
 from pelican import signals
 
-from .checks import ContentInvalid, check_site_content, print_problems, site_wards
+from .checks import ContentInvalid, build_time, check_site_content, print_problems, site_places
 from .items import Item
-from .london_time import parse_datetime
 from .registry import ITEM_TYPES
+from .rounds import Rounds
 from .source import documents_folders
 from .wards import Ward, WardsFileError
 
@@ -36,24 +36,12 @@ class CheckedContent:
     items: Mapping[str, Item]  # by the file's absolute path
     wards: Mapping[str, Ward]
     now: datetime
+    rounds: Rounds  # the bin collection rounds (none without a rounds file)
 
 
 def checked_content(context: Mapping[str, Any]) -> CheckedContent:
     found: CheckedContent = context[CONTEXT_KEY]
     return found
-
-
-def build_time(setting: Any) -> datetime:
-    """'Now' for this build: NOTICEBOARD_NOW (setting or environment) or the real time.
-
-    A fixed now makes builds reproducible in tests and lets officers preview a future day.
-    """
-    value = setting or os.environ.get("NOTICEBOARD_NOW")
-    if isinstance(value, datetime):
-        return value
-    if value:
-        return parse_datetime(str(value))
-    return datetime.now().astimezone()
 
 
 def read_types_folders(pelican: Any) -> None:
@@ -74,18 +62,18 @@ def check_before_build(generator: Any) -> None:
     if CONTEXT_KEY in context:
         return
     settings = generator.settings
+    now = build_time(settings.get("NOTICEBOARD_NOW"))
     try:
-        wards = site_wards(settings)
+        places, problems = site_places(settings, now)
     except WardsFileError as error:
         raise SystemExit(f"{error}\nThe wards file is unusable; nothing was built.") from None
-    report = check_site_content(settings)
+    report = check_site_content(settings, places=places)
+    report.problems = sorted([*problems, *report.problems])
     print_problems([*report.problems, *report.warnings])
     if not report.ok:
         raise ContentInvalid(report)
     context[CONTEXT_KEY] = CheckedContent(
-        {item.source_path: item for item in report.items},
-        wards,
-        build_time(settings.get("NOTICEBOARD_NOW")),
+        {item.source_path: item for item in report.items}, places.wards, now, places.rounds
     )
 
 

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from pelican.utils import slugify
 
+from .london_time import parse_datetime
 from .model import Problem
 from .outlines import OutlinesFileError, load_outlines
-from .source import ContentReport, check_content
+from .places import Places
+from .rounds import PostcodeWards, Rounds, load_rounds
+from .source import ContentReport, check_content, display_path
+from .types.bin_changes import COLLECTED
+from .types.words import today
 from .wards import Ward, WardsFileError, load_wards
 
 
@@ -48,14 +56,61 @@ def site_wards(settings: Mapping[str, Any]) -> dict[str, Ward]:
     }
 
 
-def check_site_content(settings: Mapping[str, Any], only: set[Path] | None = None) -> ContentReport:
-    return check_content(
+def build_time(setting: Any) -> datetime:
+    """'Now' for this build: NOTICEBOARD_NOW (setting or environment) or the real time.
+
+    A fixed now makes builds reproducible in tests and lets officers preview a future day.
+    """
+    value = setting or os.environ.get("NOTICEBOARD_NOW")
+    if isinstance(value, datetime):
+        return value
+    if value:
+        return parse_datetime(str(value))
+    return datetime.now().astimezone()
+
+
+def postcode_wards(settings: Mapping[str, Any]) -> PostcodeWards | None:
+    """The postcode lookup's wards (``make postcodes``), or None before it is imported."""
+    source = Path(settings.get("POSTCODES_FILE") or "")
+    if not source.is_file():
+        return None
+    return PostcodeWards(json.loads(source.read_text(encoding="utf-8"))["postcodes"])
+
+
+def site_rounds(
+    settings: Mapping[str, Any], wards: Mapping[str, Ward]
+) -> tuple[Rounds, list[Problem]]:
+    """The rounds file's rounds (none without one), or its problems."""
+    name = settings.get("ROUNDS_FILE")
+    path = Path(name) if name else None
+    shown = display_path(path) if path else ""
+    return load_rounds(path, shown, wards, COLLECTED, postcode_wards(settings))
+
+
+def site_places(settings: Mapping[str, Any], now: datetime) -> tuple[Places, list[Problem]]:
+    """The wards, the rounds and the build's day; and what is wrong with the rounds file."""
+    wards = site_wards(settings)
+    rounds, problems = site_rounds(settings, wards)
+    return Places(wards, rounds, today(now)), problems
+
+
+def check_site_content(
+    settings: Mapping[str, Any], only: set[Path] | None = None, places: Places | None = None
+) -> ContentReport:
+    """Every content file, and the rounds file, checked."""
+    problems: list[Problem] = []
+    if places is None:
+        places, problems = site_places(settings, build_time(settings.get("NOTICEBOARD_NOW")))
+    report = check_content(
         Path(settings["PATH"]),
-        site_wards(settings),
+        places,
         site_slugify(settings),
         settings.get("DEFAULT_LANG", "en"),
         only=only,
     )
+    if only is None:
+        report.problems = sorted([*problems, *report.problems])
+    return report
 
 
 def print_problems(problems: Iterable[Problem]) -> None:

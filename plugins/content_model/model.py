@@ -15,6 +15,7 @@ from typing import Any
 
 from .items import TEXT, Item, Problem, Slugify, Source
 from .placeholders import placeholder_in
+from .places import Places
 from .registry import ALL_TYPES, RESERVED_PAGE_SLUGS
 from .schema import (
     LANG,
@@ -32,9 +33,9 @@ from .values import (
     parse_document_or_link,
     parse_documents,
     parse_lang,
+    parse_rounds,
     parse_wards,
 )
-from .wards import Ward
 
 __all__ = ["TEXT", "Item", "Problem", "Slugify", "Source", "check_site", "check_source"]
 
@@ -86,7 +87,7 @@ def version_of(source: Source, slugify: Slugify, default_lang: str) -> tuple[str
 
 def check_source(
     source: Source,
-    wards: Mapping[str, Ward],
+    places: Places,
     slugify: Slugify,
     default_lang: str,
     documents: Collection[str] | None = None,
@@ -141,7 +142,7 @@ def check_source(
                 continue
             raw = spec.default
         try:
-            values[spec.attr] = _parse(raw, spec, wards, content_type)
+            values[spec.attr] = _parse(raw, spec, places, content_type)
         except FieldProblem as problem:
             report(spec.name, str(problem))
     slug = values.get("slug") or (slugify(values["title"]) if "title" in values else "")
@@ -152,7 +153,7 @@ def check_source(
         report("Slug", f"'{slug}' is used by the site's own addresses; choose another Slug")
     for field_name, message in _rules_within_file(content_type, values):
         report(field_name, message)
-    for field_name, message in content_type.place_rules(values, wards):
+    for field_name, message in content_type.place_rules(values, places):
         report(field_name, message)
     if documents is not None:
         for field_name, message in _missing_documents(content_type, values, documents):
@@ -162,7 +163,7 @@ def check_source(
             report(TEXT, f"line {number}: " + _placeholder_left(left, "the notice itself"))
     if any(not p.warning for p in problems):
         return None, problems
-    for field_name, message in content_type.warnings(values, wards):
+    for field_name, message in content_type.warnings(values, places.wards):
         warn(field_name, message)
     values["slug"] = slug
     lang = values.get("lang", default_lang)
@@ -181,9 +182,11 @@ def _missing(spec: Field, has_metadata: bool) -> str:
     return hint
 
 
-def _parse(raw: str, spec: Field, wards: Mapping[str, Ward], content_type: ContentType) -> Any:
+def _parse(raw: str, spec: Field, places: Places, content_type: ContentType) -> Any:
     if spec.kind == "wards":
-        return parse_wards(raw, wards)
+        return parse_wards(raw, places.wards)
+    if spec.kind == "rounds":
+        return parse_rounds(raw, places.rounds.by_slug)
     if spec.kind == "documents":
         return parse_documents(raw, content_type.documents_folder)
     if spec.kind == "document-or-link":

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from .items import Item, Problem
+    from .places import Places
+    from .rounds import Rounds
     from .wards import Ward
 
 Kind = Literal[
@@ -26,6 +28,7 @@ Kind = Literal[
     "choice",
     "choices",
     "wards",
+    "rounds",
     "slug",
     "slug-ref",
     "lang",
@@ -90,6 +93,10 @@ def no_warnings(values: Mapping[str, Any], wards: Mapping[str, Ward]) -> Iterabl
     return ()
 
 
+def no_place_rules(values: Mapping[str, Any], places: Places) -> Iterable[Rule]:
+    return ()
+
+
 def no_site_rules(items: Sequence[Item], default_lang: str) -> Iterable[Problem]:
     return ()
 
@@ -143,6 +150,9 @@ class Calendar:
     per_item: bool = False  # also /{folder}/{slug}.ics for each current item
     item_title: str = "{title}"  # its name there: "last day to comment on {title}"
     item_description: str = ""  # its description there; '' for the type's
+    # The keys of an item's events that belong in a ward's calendar, given the rounds (a
+    # bin change's moves of that ward's rounds); None: all of them, if it names the ward.
+    ward_events: Callable[[Item, str, Rounds], frozenset[str] | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -189,8 +199,9 @@ class ContentType:
     changes_notified: frozenset[str] | None = None
     rules: Callable[[Mapping[str, Any]], Iterable[Rule]] = no_rules
     warnings: Callable[[Mapping[str, Any], Mapping[str, Ward]], Iterable[Rule]] = no_warnings
-    # Rules between its fields and where the wards are (their outlines, when imported).
-    place_rules: Callable[[Mapping[str, Any], Mapping[str, Ward]], Iterable[Rule]] = no_warnings
+    # Rules between its fields and the places it names: where the wards are (their
+    # outlines, when imported), the bin collection rounds.
+    place_rules: Callable[[Mapping[str, Any], Places], Iterable[Rule]] = no_place_rules
     site_rules: Callable[[Sequence[Item], str], Iterable[Problem]] = no_site_rules
     supersedes: Callable[[Item], str | None] = supersedes_nothing
     events: Callable[[Item], Sequence[CalendarEvent]] = no_events
@@ -297,7 +308,7 @@ RESERVED_ITEM_SLUGS = frozenset({"page", "archive", "calendar", "feed", "documen
 # The top-level folders the build writes besides the types' own (a test checks that every
 # folder of a built site is a type, one of these, a page or a translation's language).
 SITE_FOLDERS = frozenset(
-    {"wards", "feeds", "api", "subscriptions", "theme", "search", "admin", "pagefind"}
+    {"wards", "feeds", "api", "subscriptions", "theme", "search", "admin", "pagefind", "bin-days"}
 )
 
 # What each language version writes itself: which item it is, and the words every listing,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,8 +21,8 @@ from .model import (
     version_of,
     with_inherited_fields,
 )
+from .places import Places
 from .registry import ITEM_TYPES
-from .wards import Ward
 
 MARKDOWN_SUFFIX = ".md"
 METADATA_KEY = re.compile(r"^[ ]{0,3}([A-Za-z0-9_-]+):")
@@ -148,7 +148,7 @@ def read_source(path: Path, content_dir: Path, read_metadata: MetadataReader) ->
 
 def check_content(
     content_dir: Path,
-    wards: Mapping[str, Ward],
+    places: Places,
     slugify: Slugify,
     default_lang: str = "en",
     only: set[Path] | None = None,
@@ -193,7 +193,7 @@ def check_content(
         if isinstance(inherited, Problem):  # a translation with no original
             report.problems.append(inherited)
             continue
-        item, problems = check_source(source, wards, slugify, default_lang, documents)
+        item, problems = check_source(source, places, slugify, default_lang, documents)
         if item is not None and inherited:
             item.borrowed.update(
                 {spec.attr: default_lang for spec in item.type.fields if spec.key in inherited}

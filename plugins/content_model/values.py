@@ -122,6 +122,25 @@ def parse_wards(text: str, known: Collection[str]) -> tuple[str, ...]:
     return tuple(values)
 
 
+def parse_rounds(text: str, known: Collection[str]) -> tuple[str, ...]:
+    """Round slugs from the rounds file (``data/rounds.csv``)."""
+    values = [part.lower() for part in split_list(text)]
+    if not known:
+        raise FieldProblem(
+            "names rounds, but the site has no rounds file (data/rounds.csv); "
+            "leave Rounds out and name the Wards"
+        )
+    if not values:
+        raise FieldProblem("is empty; list round slugs from the rounds file, or leave it out")
+    _refuse_repeats(values)
+    for value in values:
+        if value not in known:
+            raise FieldProblem(
+                f"'{value}' is not a round in the rounds file" + did_you_mean(value, known)
+            )
+    return tuple(values)
+
+
 def parse_slug(text: str, field: Field) -> str:
     if not SLUG_PATTERN.match(text):
         raise FieldProblem(

@@ -18,6 +18,7 @@ WIDGETS = {
     "lang": "string",
     "polygon": "string",
     "changes": "string",
+    "rounds": "string",
     "documents": "string",
     "url": "string",
     "document-or-link": "string",

@@ -87,6 +87,7 @@ def configure_environment(generator: Any) -> None:
             moment, SPEAKING.get(), text.gettext
         ),
         london_weekday_date=lambda day: formatting.london_weekday_date(day, SPEAKING.get()),
+        weekday_name=lambda weekday: formatting.weekday_name(weekday, SPEAKING.get()),
         london_time=lambda moment: formatting.london_time(moment, SPEAKING.get(), text.gettext),
         iso=formatting.iso,
         language_label=language_label,

@@ -24,6 +24,11 @@ def london_weekday_date(day: date, locale: str = "en") -> str:
     return format_date(day, "EEEE d MMMM y", locale=locale.replace("-", "_"))
 
 
+def weekday_name(weekday: int, locale: str = "en") -> str:
+    """'Monday' for 0, in ``locale``."""
+    return format_date(date(2024, 1, 1 + weekday), "EEEE", locale=locale.replace("-", "_"))
+
+
 Gettext = Callable[[str], str]
 
 

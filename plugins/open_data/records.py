@@ -70,7 +70,7 @@ def field_value(spec: Field, value: Any, documents_url: str) -> Any:
         return [] if spec.kind == "documents" else None
     if spec.kind in ("date", "datetime"):
         return iso(value)
-    if spec.kind in ("choices",):
+    if spec.kind in ("choices", "rounds"):
         return list(value)
     if spec.kind == "polygon":
         return [list(point) for point in value]

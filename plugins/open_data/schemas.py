@@ -44,6 +44,8 @@ def value_schema(spec: Field) -> Record:
         return {"type": "string", "minLength": 1}
     if kind in ("datetime", "date", "url", "slug", "lang"):
         return ref(kind)
+    if kind == "rounds":
+        return {"type": "array", "minItems": 1, "items": ref("slug")}
     if kind == "slug-ref":
         return ref("slug")
     if kind == "document-or-link":

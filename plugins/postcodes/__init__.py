@@ -7,7 +7,8 @@ outward code there (``postcode_areas`` in templates), and where an outward code 
 between wards a page saying which postcodes are in which (/wards/postcodes/{OUTWARD}/).
 The lookup itself is made by ``make postcodes`` (noticeboard/import_postcodes.py) from
 the ONS file; without it, ``postcode_areas`` is empty and the form says postcodes cannot be
-looked up yet.
+looked up yet. With bin collection rounds, each postcode's file also says its round for each
+service, for "Find your bin days".
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from typing import Any
 from pelican import signals
 from pelican.generators import Generator
 
+from plugins.content_model import checked_content
+from plugins.content_model.rounds import NO_ROUNDS, Rounds
 from plugins.output_files import write_document
 
 from .areas import postcode_areas
@@ -40,9 +43,9 @@ def read_lookup(settings: Mapping[str, Any]) -> dict[str, Any] | None:
     return lookup
 
 
-def by_outward(lookup: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+def by_outward(lookup: Mapping[str, Any], rounds: Rounds = NO_ROUNDS) -> dict[str, dict[str, Any]]:
     """One document per outward code: its postcodes, their ward slugs and, where the
-    lookup has them, where they are."""
+    lookup has them, where they are; and with rounds, each one's round per service."""
     groups: dict[str, dict[str, str]] = defaultdict(dict)
     for postcode, ward in lookup["postcodes"].items():
         groups[outward_code(postcode)][postcode] = ward
@@ -52,6 +55,9 @@ def by_outward(lookup: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         found = {"outward": outward, "ward_vintage": lookup["ward_vintage"], "postcodes": postcodes}
         if located:  # a lookup imported before locations were kept has none
             found["locations"] = {p: located[p] for p in postcodes if p in located}
+        if rounds:
+            households = {p: rounds.household(p, ward) for p, ward in postcodes.items()}
+            found["rounds"] = {p: served for p, served in households.items() if served}
         return found
 
     return {outward: document(outward, pcs) for outward, pcs in sorted(groups.items())}
@@ -71,7 +77,8 @@ class PostcodePagesGenerator(Generator):  # type: ignore[misc]
 
     def generate_output(self, writer: Any) -> None:
         lookup = self.context[LOOKUP]
-        for code, document in by_outward(lookup).items() if lookup else ():
+        rounds = checked_content(self.context).rounds
+        for code, document in by_outward(lookup, rounds).items() if lookup else ():
             text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
             save_as = POSTCODES_SAVE_AS.format(outward=code)
             write_document(writer, self.context, save_as, text)

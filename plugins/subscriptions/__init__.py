@@ -62,6 +62,9 @@ class SubscriptionsGenerator(Generator):  # type: ignore[misc]
             # Whether the site publishes a postcode lookup (make postcodes): without one
             # the forms do not ask for a postcode.
             "postcodes": self.context.get(POSTCODE_LOOKUP) is not None,
+            # Whether the site publishes bin collection rounds: residents who give a
+            # postcode may then ask for a reminder the evening before their bin day.
+            "bin_days": bool(checked_content(self.context).rounds),
         }
         text = json.dumps(options, ensure_ascii=False, indent=1) + "\n"
         write_document(writer, self.context, OPTIONS, text)

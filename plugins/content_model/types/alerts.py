@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ..items import Item, Problem
+from ..places import Places
 from ..schema import ALERT_TITLE_MAX, COMMON_FIELDS, ContentType, Field, Rule
 from ..values import did_you_mean, shape_problem
 from ..wards import Ward
@@ -156,14 +157,14 @@ def warnings(values: Mapping[str, Any], wards: Mapping[str, Ward]) -> Iterable[R
 NEAR_DEGREES = 0.2  # about 14 km east-west and 22 km north-south in England
 
 
-def place_rules(values: Mapping[str, Any], wards: Mapping[str, Ward]) -> Iterable[Rule]:
+def place_rules(values: Mapping[str, Any], places: Places) -> Iterable[Rule]:
     """Every point of a Polygon must be near the district, when the wards' outlines say
     where that is (a swapped latitude and longitude, or a mistyped digit, would send the
     alert to the sea off Africa, or cover half of England)."""
     polygon = values.get("polygon")
     if not polygon:
         return
-    points = [p for ward in wards.values() for ring in ward.outline for p in ring]
+    points = [p for ward in places.wards.values() for ring in ward.outline for p in ring]
     if not points:  # where the district is is not known: its shape, at least
         if problem := shape_problem(polygon):
             yield "Polygon", problem

@@ -3,15 +3,19 @@ day, in a calendar for the district and for each ward."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babel.dates import format_date
 
 from ..items import Item
-from ..schema import COMMON_FIELDS, Calendar, CalendarEvent, ContentType, Field
+from ..schema import COMMON_FIELDS, Calendar, CalendarEvent, ContentType, Field, Rule
 from .words import N_, today
+
+if TYPE_CHECKING:
+    from ..places import Places
+    from ..rounds import Move, Rounds
 
 SERVICE_NAMES = {
     "refuse": N_("Rubbish"),
@@ -21,6 +25,7 @@ SERVICE_NAMES = {
     "all": N_("All collections"),
 }
 SERVICES = tuple(SERVICE_NAMES)
+COLLECTED = tuple(s for s in SERVICES if s != "all")  # what a round's row may collect
 
 FIELDS: tuple[Field, ...] = (
     Field(
@@ -30,6 +35,14 @@ FIELDS: tuple[Field, ...] = (
         required=True,
         help="'YYYY-MM-DD -> YYYY-MM-DD' pairs (usual day -> new day) separated by ';'.",
         example="2026-12-25 -> 2026-12-27; 2026-12-26 -> 2026-12-28",
+    ),
+    Field(
+        "Rounds",
+        "rounds",
+        shared=True,
+        help="Round slugs from the rounds file, separated by commas: the change moves "
+        "their collections as well as those of the rounds serving the Wards.",
+        example="deal-monday",
     ),
     Field(
         "Services",
@@ -58,6 +71,77 @@ def status(item: Item, now: datetime, successor: Item | None) -> str:
     day = today(now)
     coming = any(move.new >= day or move.usual >= day for move in item.values["changes"])
     return "upcoming" if coming else "past"
+
+
+def moves_of(
+    values: Mapping[str, Any],
+    rounds: Rounds,
+    change: str = "",
+    url: str = "",
+    published: object = None,
+) -> list[Move]:
+    """The change's moves, each for the rounds it names and the rounds serving its wards."""
+    from ..rounds import Move
+
+    named = frozenset(values.get("rounds") or ()) | rounds.serving(values.get("wards", ()))
+    return [
+        Move(
+            move.usual,
+            move.new,
+            frozenset(values.get("services", ("all",))),
+            named,
+            change,
+            values.get("title", ""),
+            values.get("reason") or "",
+            published,
+            url,
+        )
+        for move in values.get("changes", ())
+    ]
+
+
+def place_rules(values: Mapping[str, Any], places: Places) -> Iterable[Rule]:
+    """With a rounds file, each move still to come must move some round's collection:
+    a date typed wrong, or a change naming the wrong wards, would otherwise move nothing
+    while residents are told it does."""
+    rounds = places.rounds
+    if not rounds:
+        return
+    served = [s for r in rounds.by_slug.values() for s in r.services]
+    for move in moves_of(values, rounds):
+        if places.today and move.usual < places.today and move.new < places.today:
+            continue
+        if any(move.moves(s) for s in served):
+            continue
+        days = sorted({s.weekday for s in served if s.round in move.rounds})
+        usual = format_date(move.usual, "EEEE d MMMM y", locale="en")
+        what = services_text(tuple(move.services)).lower()
+        collect = (
+            "they collect on "
+            + ", ".join(format_date(date(2024, 1, 1 + d), "EEEE", locale="en") + "s" for d in days)
+            if days
+            else "no round serves the Wards or Rounds named"
+        )
+        yield (
+            "Changes",
+            f"'{move.usual} -> {move.new}' moves nothing: no round of the Wards and Rounds "
+            f"named collects {what} on {usual} ({collect}); check the date, the Wards, the "
+            "Rounds and the Services",
+        )
+
+
+def events_in_ward(item: Item, ward: str, rounds: Rounds) -> frozenset[str] | None:
+    """With rounds, a ward's calendar has only the moves of collections of its rounds (a
+    district-wide change moves Monday's to Friday's, and each ward has some of those)."""
+    if not rounds:
+        return None
+    serving = rounds.serving([ward])
+    return frozenset(
+        move.usual.isoformat()
+        for move in moves_of(item.values, rounds)
+        for slug in serving & move.rounds
+        if any(move.moves(service) for service in rounds.by_slug[slug].services)
+    )
 
 
 def soonest_first(item: Item) -> date:
@@ -144,6 +228,7 @@ TYPE = ContentType(
         N_("changed bin collections"),
         N_("Days when bin collections{place} move from their usual day."),
         per_ward=True,
+        ward_events=events_in_ward,
     ),
     statuses=("upcoming", "past"),
     current_statuses=frozenset({"upcoming"}),
@@ -151,5 +236,6 @@ TYPE = ContentType(
     changes_notified=frozenset({"upcoming"}),
     current_order=soonest_first,
     events=events,
+    place_rules=place_rules,
     api_extras={"moved_collections": (moved_collections, MOVED_COLLECTIONS_SCHEMA)},
 )
