@@ -115,11 +115,12 @@ def settings_for(root: Path, now: str = EXAMPLE_NOW, **override: Any) -> dict[st
         "NOTICEBOARD_NOW": now,
         "SEARCH_INDEX": False,  # the search tests ask for it
         # A fixture site has the example's wards as they came (no ONS codes), and none of the
-        # data a council imports (outlines, postcodes) unless a test gives it: a council's
+        # data a council imports (outlines, postcodes, rounds) unless a test gives it: a council's
         # own committed data changes no test.
         "WARDS_FILE": str(FIXTURE_WARDS),
         "WARD_OUTLINES_FILE": str(root / "no-ward-outlines.geojson"),
         "POSTCODES_FILE": str(root / "no-postcodes.json"),
+        "ROUNDS_FILE": str(root / "no-rounds.csv"),
         **override,
     }
     return read_settings(str(SETTINGS), override=values)
