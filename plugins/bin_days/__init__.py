@@ -38,6 +38,7 @@ from .schedule import BinDays
 __all__ = ["BinDays", "bin_days_of"]
 
 INDEX = "bin-days/index.html"
+CHANGES = "bin-changes"  # the type whose items move collections, and whose list links here
 CONTEXT_KEY = "bin_days_schedule"  # not "bin_days": the template global
 
 
@@ -48,7 +49,7 @@ def bin_days_of(context: dict[str, Any]) -> BinDays | None:
         board: Board = context["board"]
         site = context.get("SITE_URL", "")
         context[CONTEXT_KEY] = (
-            BinDays.from_entries(checked.rounds, board.of("bin-changes"), site, today(board.now))
+            BinDays.from_entries(checked.rounds, board.of(CHANGES), site, today(board.now))
             if checked.rounds
             else None
         )
@@ -99,7 +100,9 @@ class BinDaysGenerator(Generator):  # type: ignore[misc]
 
 def add_bin_days(generator: Any) -> None:
     """``bin_days()`` for templates: this build's, or None without rounds."""
-    generator.env.globals["bin_days"] = partial(bin_days_of, generator.context)
+    generator.env.globals.update(
+        bin_days=partial(bin_days_of, generator.context), bin_days_changed_by=CHANGES
+    )
 
 
 def bin_days_generator(pelican: Any) -> type[Generator]:

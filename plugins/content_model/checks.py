@@ -108,8 +108,9 @@ def check_site_content(
         settings.get("DEFAULT_LANG", "en"),
         only=only,
     )
-    if only is None:
-        report.problems = sorted([*problems, *report.problems])
+    wanted = None if only is None else {display_path(p) for p in only}
+    problems = [p for p in problems if wanted is None or p.path in wanted]
+    report.problems = sorted([*problems, *report.problems])
     return report
 
 

@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from pathlib import Path
 
 from subscriber_lambda.core.postcodes import normalise_postcode
@@ -135,7 +136,7 @@ class Rounds:
     def __bool__(self) -> bool:
         return bool(self.by_slug)
 
-    @property
+    @cached_property
     def services(self) -> list[str]:
         """Every service some round collects, in the order of the rounds file."""
         found = (s.service for r in self.by_slug.values() for s in r.services)

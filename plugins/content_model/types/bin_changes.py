@@ -115,7 +115,7 @@ def place_rules(values: Mapping[str, Any], places: Places) -> Iterable[Rule]:
             continue
         days = sorted({s.weekday for s in served if s.round in move.rounds})
         usual = format_date(move.usual, "EEEE d MMMM y", locale="en")
-        what = services_text(tuple(move.services)).lower()
+        what = "" if "all" in move.services else " " + services_text(tuple(move.services)).lower()
         collect = (
             "they collect on "
             + ", ".join(format_date(date(2024, 1, 1 + d), "EEEE", locale="en") + "s" for d in days)
@@ -125,7 +125,7 @@ def place_rules(values: Mapping[str, Any], places: Places) -> Iterable[Rule]:
         yield (
             "Changes",
             f"'{move.usual} -> {move.new}' moves nothing: no round of the Wards and Rounds "
-            f"named collects {what} on {usual} ({collect}); check the date, the Wards, the "
+            f"named collects{what} on {usual} ({collect}); check the date, the Wards, the "
             "Rounds and the Services",
         )
 

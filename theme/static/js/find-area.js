@@ -1,5 +1,7 @@
 // "Find your area": looks a postcode up in the published JSON (/api/v1/postcodes/{OUTWARD}.json)
-// and opens the ward's page. Without JavaScript the form opens the list of wards instead.
+// and opens the ward's page; on "Find your bin days" (data-rounds), the postcode's collection
+// round. Without JavaScript, or where a postcode's services have different rounds, the form
+// goes to the backend's /subscriptions/find-area, which answers the same.
 (function () {
   "use strict";
   var POSTCODE = /^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$/;
@@ -50,6 +52,20 @@
     fetch(form.getAttribute("data-api") + postcode[0] + ".json")
       .then(function (response) { return response.ok ? response.json() : { postcodes: {} }; })
       .then(function (lookup) {
+        var rounds = form.getAttribute("data-rounds");
+        if (rounds) {
+          var found = (lookup.rounds && lookup.rounds[postcode[1]]) || {};
+          var slugs = Object.keys(found).map(function (service) { return found[service]; });
+          var distinct = slugs.filter(function (slug, i) { return slugs.indexOf(slug) === i; });
+          if (distinct.length === 1) {
+            window.location.assign(rounds + distinct[0] + "/");
+          } else if (distinct.length > 1) {
+            form.submit();
+          } else {
+            showError(messages.unknown);
+          }
+          return;
+        }
         var ward = lookup.postcodes && lookup.postcodes[postcode[1]];
         if (ward) {
           window.location.assign(form.getAttribute("data-wards") + ward + "/");
