@@ -22,6 +22,7 @@ from tests.browser import (
     wait_for_count,
 )
 from tests.sitebuilder import build, item
+from tests.test_bin_days import CHRISTMAS, council
 from tests.test_ward_boundaries import outlines_file
 
 pytestmark = pytest.mark.browser
@@ -31,6 +32,8 @@ KEY_PAGES = [
     "/alerts/flood-warning-river-stour-sandwich-update/",
     "/notices/tro-castle-street-temporary-closure/",
     "/bin-changes/christmas-and-new-year-bin-collections-2026/",
+    "/bin-days/",
+    "/bin-days/sandwich-eastry-friday/",
 ]
 
 
@@ -784,4 +787,40 @@ def test_maps_are_accessible_and_fit_a_phone(
     assert box is not None and box["width"] <= 375 and box["height"] > 50
     assert axe_violations(page) == []
     assert not has_horizontal_scroll(page)
+    page.context.close()
+
+
+@pytest.fixture(scope="module")
+def rounds_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("rounds")
+    site = build(root, {"bin-changes/christmas.md": CHRISTMAS}, **council(root))
+    with serving(site) as url:
+        yield url
+
+
+def find_bin_days(browser: Browser, url: str, postcode: str, javascript: bool = True) -> Any:
+    page = browser.new_context(java_script_enabled=javascript).new_page()
+    page.goto(url + "/bin-days/")
+    page.get_by_label("Find your bin days").fill(postcode)
+    page.get_by_role("button", name="Find").click()
+    page.wait_for_load_state("load")
+    return page
+
+
+def test_a_postcode_leads_to_its_rounds_page(browser: Browser, rounds_site_url: str) -> None:
+    page = find_bin_days(browser, rounds_site_url, " ct14 7aa ")
+    page.wait_for_url("**/bin-days/walmer-friday/")
+    assert page.locator("h1").inner_text() == "Walmer, Friday"
+    assert "Saturday 26 December 2026" in page.locator("main").inner_text()
+    assert axe_violations(page) == []
+    page.context.close()
+
+
+def test_a_postcode_no_round_covers_gets_a_helpful_message(
+    browser: Browser, rounds_site_url: str
+) -> None:
+    page = find_bin_days(browser, rounds_site_url, "CT15 5AA")
+    error = page.locator("[data-postcode-error]")
+    error.wait_for(state="visible")
+    assert "We could not find a collection round for that postcode." in error.inner_text()
     page.context.close()

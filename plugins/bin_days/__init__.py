@@ -22,7 +22,7 @@ from plugins.content_model.types.words import today
 from plugins.output_files import write_document
 from plugins.site_pages.board import Board
 
-from .calendar import round_calendar
+from .calendar import round_calendars
 from .records import (
     CALENDAR,
     CALENDAR_WITH_ALARM,
@@ -86,8 +86,8 @@ class BinDaysGenerator(Generator):  # type: ignore[misc]
                 f"Bin collections of the {round_.name} round, with changes.",
                 host,
             )
-            for save_as, alarm in ((CALENDAR, False), (CALENDAR_WITH_ALARM, True)):
-                ics = round_calendar(round_, schedule, about, f"{site}/{page}", alarm=alarm)
+            calendars = round_calendars(round_, schedule, about, f"{site}/{page}")
+            for save_as, ics in zip((CALENDAR, CALENDAR_WITH_ALARM), calendars, strict=True):
                 write_document(writer, self.context, save_as.format(round=slug), ics)
             record = {**envelope, **round_file(round_, schedule, bin_days, site)}
             write_document(writer, self.context, ROUND_JSON.format(round=slug), as_json(record))

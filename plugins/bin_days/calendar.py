@@ -32,51 +32,55 @@ def stamp(moment: object, fallback: date) -> datetime:
     return datetime.combine(fallback, time(), tzinfo=UTC)
 
 
-def collection_event(
-    round_: Round, collection: Collection, host: str, page_url: str, alarm: bool
-) -> Event:
+def collection_event(round_: Round, collection: Collection, host: str, page_url: str) -> bytes:
+    """One collection, serialised once for both calendars (an all-day event with DTSTART
+    alone lasts the day, RFC 5545 3.6.1)."""
     service = SERVICE_NAMES[collection.service]
     move = collection.move
     event = Event()
     event.add("uid", f"{round_.slug}-{collection.service}-{collection.usual.isoformat()}@{host}")
     changed = stamp(move.published if move else None, collection.usual)
     event.add("dtstamp", changed)
-    event.add("last-modified", changed)
-    # Grows with each change of a moved collection, as RFC 5546 asks of updates.
-    event.add("sequence", int((changed - EPOCH).total_seconds() // 60) if move else 0)
     event.add("dtstart", collection.day)
-    event.add("dtend", collection.day + timedelta(days=1))
     event.add("transp", "TRANSPARENT")
     if move:
+        # Grows with each change of a moved collection, as RFC 5546 asks of updates.
+        event.add("sequence", int((changed - EPOCH).total_seconds() // 60))
+        event.add("last-modified", changed)
         usual = format_date(collection.usual, "EEEE d MMMM", locale="en")
         reason = f": {move.reason}" if move.reason else ""
         event.add("summary", vText(f"{service} collection (moved from {usual}{reason})"))
-        description = f"{move.title}. Usually collected on {usual}.\n\n{move.url}"
+        event.add("description", vText(f"{move.title}. Usually collected on {usual}."))
         event.add("url", move.url)
     else:
         event.add("summary", vText(f"{service} collection"))
-        description = f"{round_.name}: {service.lower()} collection.\n\n{page_url}"
         event.add("url", page_url)
-    event.add("description", vText(description))
     event.add("categories", [service])
-    event.add("status", "CONFIRMED")
-    if alarm:
-        reminder = Alarm()
-        reminder.add("action", "DISPLAY")
-        reminder.add("description", vText(f"Put out your {service.lower()} tonight"))
-        reminder.add("trigger", EVENING_BEFORE)
-        event.add_component(reminder)
-    return event
+    return bytes(event.to_ical())
 
 
-def round_calendar(
-    round_: Round,
-    schedule: Sequence[Collection],
-    info: CalendarInfo,
-    page_url: str,
-    alarm: bool = False,
-) -> bytes:
-    calendar = new_calendar(info)
+def evening_alarm(service: str) -> bytes:
+    """The alarm a service's events carry in the calendar with alarms."""
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", vText(f"Put out your {SERVICE_NAMES[service].lower()} tonight"))
+    alarm.add("trigger", EVENING_BEFORE)
+    return bytes(alarm.to_ical())
+
+
+END_EVENT = b"END:VEVENT\r\n"
+
+
+def round_calendars(
+    round_: Round, schedule: Sequence[Collection], info: CalendarInfo, page_url: str
+) -> tuple[bytes, bytes]:
+    """The round's calendar, and the same with an alarm the evening before each collection."""
+    head = bytes(new_calendar(info).to_ical()).removesuffix(b"END:VCALENDAR\r\n")
+    alarms = {s.service: evening_alarm(s.service) for s in round_.services}
+    plain, alarmed = [head], [head]
     for collection in schedule:
-        calendar.add_component(collection_event(round_, collection, info.host, page_url, alarm))
-    return bytes(calendar.to_ical())
+        event = collection_event(round_, collection, info.host, page_url)
+        plain.append(event)
+        alarmed.append(event.removesuffix(END_EVENT) + alarms[collection.service] + END_EVENT)
+    end = b"END:VCALENDAR\r\n"
+    return b"".join(plain) + end, b"".join(alarmed) + end
