@@ -439,3 +439,21 @@ def test_the_example_rounds_are_marked_as_made_up_and_build(example_site: Path) 
     header = (root / "data" / "rounds.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header == "round,name,service,weekday,every,anchor,covers"
     assert (example_site / "bin-days" / "sandwich-eastry-friday" / "index.html").exists()
+
+
+def test_postcodes_without_a_round_for_a_service_are_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Published all the same: a postcode lookup may list a farm no lorry goes to."""
+    build(tmp_path, {"bin-changes/christmas.md": CHRISTMAS}, **council(tmp_path))
+    shown = capsys.readouterr().err.replace(str(tmp_path), "ROOT").splitlines()
+    assert shown == [
+        "ROOT/rounds.csv: covers: warning: no round collects garden from 4 of the council's 5 "
+        "postcodes (CT13 9AA, CT14 7AA, CT14 7JP, ...); residents there will not find that "
+        "collection in their bin days",
+        "ROOT/rounds.csv: covers: warning: no round collects recycling from 3 of the council's "
+        "5 postcodes (CT13 9AA, CT14 6AA, CT15 5AA); residents there will not find that "
+        "collection in their bin days",
+        "ROOT/rounds.csv: covers: warning: no round collects refuse from 1 of the council's 5 "
+        "postcodes (CT15 5AA); residents there will not find that collection in their bin days",
+    ]

@@ -67,8 +67,7 @@ def check_before_build(generator: Any) -> None:
         places, problems = site_places(settings, now)
     except WardsFileError as error:
         raise SystemExit(f"{error}\nThe wards file is unusable; nothing was built.") from None
-    report = check_site_content(settings, places=places)
-    report.problems = sorted([*problems, *report.problems])
+    report = check_site_content(settings, found=(places, problems))
     print_problems([*report.problems, *report.warnings])
     if not report.ok:
         raise ContentInvalid(report)

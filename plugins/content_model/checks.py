@@ -95,12 +95,13 @@ def site_places(settings: Mapping[str, Any], now: datetime) -> tuple[Places, lis
 
 
 def check_site_content(
-    settings: Mapping[str, Any], only: set[Path] | None = None, places: Places | None = None
+    settings: Mapping[str, Any],
+    only: set[Path] | None = None,
+    found: tuple[Places, list[Problem]] | None = None,
 ) -> ContentReport:
-    """Every content file, and the rounds file, checked."""
-    problems: list[Problem] = []
-    if places is None:
-        places, problems = site_places(settings, build_time(settings.get("NOTICEBOARD_NOW")))
+    """Every content file, and the rounds file, checked; ``found``: ``site_places``'s
+    result, where the caller has it."""
+    places, problems = found or site_places(settings, build_time(settings.get("NOTICEBOARD_NOW")))
     report = check_content(
         Path(settings["PATH"]),
         places,
@@ -109,8 +110,9 @@ def check_site_content(
         only=only,
     )
     wanted = None if only is None else {display_path(p) for p in only}
-    problems = [p for p in problems if wanted is None or p.path in wanted]
-    report.problems = sorted([*problems, *report.problems])
+    report.add(p for p in problems if wanted is None or p.path in wanted)
+    report.problems.sort()
+    report.warnings.sort()
     return report
 
 

@@ -382,13 +382,35 @@ def check_rows(
     by_round: dict[str, list[RoundService]] = defaultdict(list)
     for entry in found:
         by_round[entry.round].append(entry)
-    return Rounds(
+    rounds = Rounds(
         {
             slug: Round(slug, names[slug][0], tuple(rows_of), wards_of(rows_of, lookup, sectors))
             for slug, rows_of in by_round.items()
         },
         index,
-    ), []
+    )
+    return rounds, list(uncovered(rounds, lookup, shown)) if lookup else []
+
+
+def uncovered(rounds: Rounds, lookup: PostcodeWards, shown: str) -> Iterator[Problem]:
+    """Warnings: for each service, the council's postcodes no round collects it from."""
+    missing: dict[str, list[str]] = defaultdict(list)
+    for postcode, ward in sorted(lookup.wards.items()):
+        served = rounds.household(postcode, ward)
+        for service in rounds.services:
+            if service not in served:
+                missing[service].append(postcode)
+    for service, postcodes in missing.items():
+        count = len(postcodes)
+        examples = ", ".join(postcodes[:3]) + (", ..." if count > 3 else "")
+        yield Problem(
+            shown,
+            "covers",
+            f"no round collects {service} from {count} of the council's "
+            f"{len(lookup.wards)} postcodes ({examples}); residents there will not find "
+            "that collection in their bin days",
+            warning=True,
+        )
 
 
 def wards_of(
