@@ -12,6 +12,7 @@ Christmas moves Friday 25 December to Saturday 26th and Monday 28th to Tuesday 2
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -457,3 +458,22 @@ def test_postcodes_without_a_round_for_a_service_are_a_warning(
         "ROOT/rounds.csv: covers: warning: no round collects refuse from 1 of the council's 5 "
         "postcodes (CT15 5AA); residents there will not find that collection in their bin days",
     ]
+
+
+def round_links(page: str, after: str) -> list[str]:
+    part = page.split(after, 1)[1].split("</ul>", 1)[0]
+    return re.findall(r'href="/bin-days/([a-z0-9-]+)/"', part)
+
+
+def test_a_changes_page_links_the_rounds_it_moves(site: Path) -> None:
+    page = read(site, "/bin-changes/christmas/")
+    assert round_links(page, "Collection rounds this change moves") == [
+        "walmer-friday",
+        "deal-monday",
+    ]
+
+
+def test_a_wards_page_links_the_rounds_collecting_there(site: Path) -> None:
+    page = read(site, "/wards/walmer/")
+    links = round_links(page, "Bin days of the collection rounds here:")
+    assert links == ["walmer-friday", "sandwich-tuesday"]

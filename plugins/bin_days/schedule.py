@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
-from plugins.content_model.rounds import Collection, Move, Rounds, collections
+from plugins.content_model.rounds import Collection, Move, Round, Rounds, collections
 from plugins.content_model.types.bin_changes import moves_of
 
 YEAR = timedelta(days=365)
@@ -69,3 +69,17 @@ class BinDays:
 
     def changed(self, slug: str) -> list[Collection]:
         return [c for c in self.schedules[slug] if c.changed]
+
+    def moved_by(self, change: str) -> list[Round]:
+        """The rounds whose collections the bin change ``change`` (a slug) moves, in the
+        coming year."""
+        return [
+            self.rounds.by_slug[slug]
+            for slug, schedule in self.schedules.items()
+            if any(c.move is not None and c.move.change == change for c in schedule)
+        ]
+
+    def in_ward(self, ward: str) -> list[Round]:
+        """The rounds collecting in ``ward``."""
+        serving = self.rounds.serving([ward])
+        return [r for slug, r in self.rounds.by_slug.items() if slug in serving]
