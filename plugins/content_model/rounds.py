@@ -85,9 +85,6 @@ class Round:
     services: tuple[RoundService, ...]
     wards: frozenset[str] = frozenset()  # the wards it collects in, as far as is known
 
-    def service(self, name: str) -> RoundService | None:
-        return next((s for s in self.services if s.service == name), None)
-
 
 @dataclass(frozen=True)
 class Move:
