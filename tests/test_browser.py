@@ -422,10 +422,19 @@ def postcode_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         yield url
 
 
-def find_area(browser: Browser, url: str, postcode: str, javascript: bool = True) -> Any:
+def find_area(
+    browser: Browser,
+    url: str,
+    postcode: str,
+    javascript: bool = True,
+    path: str = "/",
+    label: str = "Find your area",
+) -> Any:
+    """The postcode typed into a page's form (by default the home page's "Find your area"),
+    and the page it leads to."""
     page = browser.new_context(java_script_enabled=javascript).new_page()
-    page.goto(url + "/")
-    page.get_by_label("Find your area").fill(postcode)
+    page.goto(url + path)
+    page.get_by_label(label).fill(postcode)
     page.get_by_role("button", name="Find").click()
     page.wait_for_load_state("load")
     return page
@@ -799,12 +808,7 @@ def rounds_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def find_bin_days(browser: Browser, url: str, postcode: str, javascript: bool = True) -> Any:
-    page = browser.new_context(java_script_enabled=javascript).new_page()
-    page.goto(url + "/bin-days/")
-    page.get_by_label("Find your bin days").fill(postcode)
-    page.get_by_role("button", name="Find").click()
-    page.wait_for_load_state("load")
-    return page
+    return find_area(browser, url, postcode, javascript, "/bin-days/", "Find your bin days")
 
 
 def test_a_postcode_leads_to_its_rounds_page(browser: Browser, rounds_site_url: str) -> None:
