@@ -106,11 +106,13 @@ class Reminder:
 
 
 def reminder_of(collections: list[Collection], site_url: str) -> Reminder:
-    """The reminder of one household's collections, in the language being spoken."""
+    """The reminder of one household's collections, in the language being spoken, its
+    links on ``site_url`` (as the resident's manage links are)."""
     names = list(dict.fromkeys(service_name(c.service) for c in collections))
     changes = []
     for c in collections:
-        change = {"usual": long_date(c.usual), "reason": c.reason, "url": c.change_url}
+        url = f"{site_url}/{quote(c.change)}/" if c.change else ""
+        change = {"usual": long_date(c.usual), "reason": c.reason, "url": url}
         if c.changed and change not in changes:
             changes.append(change)
     rounds = dict.fromkeys(f"{site_url}/bin-days/{quote(c.round)}/" for c in collections)

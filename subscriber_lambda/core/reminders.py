@@ -39,7 +39,7 @@ class Collection:
     usual: date
     changed: bool = False
     reason: str = ""
-    change_url: str = ""  # the bin change's page, when a change moved it
+    change: str = ""  # the bin change that moved it (its path: ``bin-changes/SLUG``)
 
 
 def service_order(service: str) -> tuple[int, str]:
@@ -69,7 +69,7 @@ def collections_on(
                     usual=date.fromisoformat(entry.get("usual_date") or wanted),
                     changed=bool(entry.get("changed")),
                     reason=str(entry.get("reason") or ""),
-                    change_url=str(entry.get("bin_change_url") or ""),
+                    change=str(entry.get("bin_change") or ""),
                 )
             )
     return sorted(found, key=lambda c: service_order(c.service))
