@@ -40,7 +40,7 @@ deal-monday,"Deal, Monday",refuse,monday,1,2026-10-05,CT14 6
 deal-monday,"Deal, Monday",recycling,monday,2,2026-10-05,CT14 6
 garden-tuesday,"Garden waste, Tuesday",garden,tuesday,2,2026-10-06,CT14 7JP
 """
-POSTCODES = {
+POSTCODE_LOOKUP = {
     "ward_vintage": "WD25",
     "postcodes": {
         "CT14 7AA": "walmer",
@@ -69,7 +69,7 @@ CHANGED = "This is a changed day: usually Friday 25 December. Christmas."
 def data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("rounds-data")
     (folder / "rounds.csv").write_text(ROUNDS)
-    (folder / "postcodes.json").write_text(json.dumps(POSTCODES))
+    (folder / "postcodes.json").write_text(json.dumps(POSTCODE_LOOKUP))
     return {
         "ROUNDS_FILE": str(folder / "rounds.csv"),
         "POSTCODES_FILE": str(folder / "postcodes.json"),
