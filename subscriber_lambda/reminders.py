@@ -101,7 +101,7 @@ class Reminder:
     day: str  # as ``long_date`` says it
     bins: str  # 'rubbish and food waste'
     count: int  # how many bins
-    changes: list[dict[str, str]]  # usual (day), reason, url: one per distinct change
+    changes: list[dict[str, str]]  # line (``changed_line``), url: one per distinct change
     rounds: list[str]  # the rounds' pages
 
 
@@ -112,7 +112,7 @@ def reminder_of(collections: list[Collection], site_url: str) -> Reminder:
     changes = []
     for c in collections:
         url = f"{site_url}/{quote(c.change)}/" if c.change else ""
-        change = {"usual": long_date(c.usual), "reason": c.reason, "url": url}
+        change = {"line": changed_line(long_date(c.usual), c.reason), "url": url}
         if c.changed and change not in changes:
             changes.append(change)
     rounds = dict.fromkeys(f"{site_url}/bin-days/{quote(c.round)}/" for c in collections)
@@ -125,24 +125,18 @@ def subject_of(reminder: Reminder) -> str:
     ) % {"bins": reminder.bins}
 
 
-def changed_line(change: dict[str, str]) -> str:
-    """'This is a changed day: usually Friday 25 December. Christmas.'"""
-    line = gettext("This is a changed day: usually %(day)s.") % {"day": change["usual"]}
-    reason = change["reason"].strip().rstrip(".")
+def changed_line(usual: str, reason: str) -> str:
+    """'This is a changed day: usually Friday 25 December. Christmas.' (the reason is the
+    officer's, as they wrote it)."""
+    line = gettext("This is a changed day: usually %(day)s.") % {"day": usual}
+    reason = reason.strip().rstrip(".")
     return f"{line} {reason}." if reason else line
 
 
 def reminder_email(pages: Pages, reminder: Reminder) -> dict[str, str]:
     """Subject, text and HTML in the notify manifest's shape, with its placeholders (the
     resident's manage and unsubscribe links), in the language being spoken."""
-    changes = [{**change, "line": changed_line(change)} for change in reminder.changes]
-    return pages.email(
-        "reminder",
-        subject_of(reminder),
-        reminder=reminder,
-        changes=changes,
-        round_urls=reminder.rounds,
-    )
+    return pages.email("reminder", subject_of(reminder), reminder=reminder)
 
 
 def reminder_text(reminder: Reminder, site_url: str) -> str:
@@ -150,7 +144,7 @@ def reminder_text(reminder: Reminder, site_url: str) -> str:
     lines = [
         gettext("Bin day tomorrow, %(day)s: %(bins)s.")
         % {"day": reminder.day, "bins": reminder.bins},
-        *(changed_line(change) for change in reminder.changes),
+        *(change["line"] for change in reminder.changes),
     ]
     return fit_text(lines, reminder.rounds[0], site_url, stop_label=gettext("Stop"))
 
@@ -175,7 +169,7 @@ class Reminders:
         day = on + timedelta(days=1)
         report = RemindersReport(day=day, texting=self.texts is not None)
         site = self.pages.site.for_one_run(self.site_files() if self.site_files else None)
-        outage, checked = Outage(), 0
+        outage, checked, stale = Outage(), 0, set[str]()
         try:
             for subscriber in self.store.subscribers():
                 checked += 1
@@ -183,7 +177,7 @@ class Reminders:
                     self.progress.write(
                         f"\r{checked:,} subscribers checked, {report.sent:,} reminders sent"
                     )
-                collections = self.collections(site, subscriber, day)
+                collections = self.collections(site, subscriber, day, stale)
                 if not collections:
                     continue
                 try:
@@ -199,15 +193,19 @@ class Reminders:
             self.progress.write("\n")
         return report
 
-    def collections(self, site: SiteData, subscriber: Subscriber, day: date) -> list[Collection]:
-        """The subscriber's collections on ``day``, if they asked for reminders."""
+    def collections(
+        self, site: SiteData, subscriber: Subscriber, day: date, stale: set[str]
+    ) -> list[Collection]:
+        """The subscriber's collections on ``day``, if they asked for reminders. A round
+        whose published collections end before ``day`` is logged once a run (``stale``)."""
         preferences = subscriber.preferences
         if BIN_DAYS not in preferences.reminders or not preferences.postcode:
             return []
         rounds = site.rounds_for_postcode(preferences.postcode)
-        for slug in set(rounds.values()):
+        for slug in set(rounds.values()) - stale:
             until = covered_until(site.round_schedule(slug))
             if until is not None and until < day:
+                stale.add(slug)
                 logger.warning("round %s: published only until %s: build the site", slug, until)
         return collections_on(rounds, site.round_schedule, day)
 
@@ -222,8 +220,8 @@ class Reminders:
         item_id = reminder_id(collections[0].day)
         with speaking(lang):
             reminder = reminder_of(collections, self.links.site_url)
-            self._email(subscriber, item_id, reminder, lang, report)
-            if self._texting(subscriber):
+            kept = self._email(subscriber, item_id, reminder, lang, report)
+            if kept and self._texting(subscriber):
                 self._text(subscriber, item_id, reminder, report)
 
     def _texting(self, subscriber: Subscriber) -> bool:
@@ -240,10 +238,12 @@ class Reminders:
         reminder: Reminder,
         lang: str,
         report: RemindersReport,
-    ) -> None:
+    ) -> bool:
+        """False when the address was refused for good: the subscriber is gone (their
+        number too), so no text follows."""
         now = self.clock()
         if not self.store.claim(subscriber.id, item_id, REVISION, now):
-            return  # sent already, in flight, failed, or deferred until later
+            return True  # sent already, in flight, failed, or deferred until later
         envelope = self.links.envelope(
             subscriber.email, subscriber.email_hash, self.sender, self.host, now, lang
         )
@@ -252,15 +252,16 @@ class Reminders:
             self.mailer.send(message)
         except DeliveryRefused as error:
             refused(self.store, subscriber, item_id, REVISION, report, error, self.clock())
-            return
+            return False
         except DeliveryDeferred as error:
             deferred(self.store, subscriber, item_id, REVISION, report, error, self.clock())
-            return
+            return True
         except ProviderUnavailable as error:
             deferred(self.store, subscriber, item_id, REVISION, report, error, self.clock(), False)
             raise
         self.store.mark(subscriber.id, item_id, REVISION, "sent", self.clock())
         report.sent += 1
+        return True
 
     def _text(
         self, subscriber: Subscriber, item_id: str, reminder: Reminder, report: RemindersReport

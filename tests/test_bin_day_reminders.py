@@ -215,10 +215,12 @@ def test_a_deferred_reminder_goes_on_a_later_run_that_evening(world: World) -> N
 
 def test_a_reminder_in_the_residents_language_and_by_text(world: World) -> None:
     resident(world, "cymraeg@example.net", "CT14 7AA", lang="cy", number="+447700900123")
+    resident(world, "gone@example.net", "CT14 7AA", number="+447700900124")
+    world.inbox.refuse.add("gone@example.net")  # suppressed, number and all: no text
     with fake_notify() as notify:
         texts = NotifyTexts(API_KEY, SMS_TEMPLATE, base_url=notify.url)
         report = reminders(world, texts=texts).run(date(2026, 12, 25))
-        assert (report.sent, report.texts) == (1, 1)
+        assert (report.sent, report.suppressed, report.texts) == (1, 1, 1)
         assert reminders(world, texts=texts).run(date(2026, 12, 25)).texts == 0
         [sms] = notify.sent("sms")
     [reminder] = world.inbox.to("cymraeg@example.net")
