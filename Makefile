@@ -17,7 +17,7 @@ CSS        := theme/static/build/noticeboard.css
 SASS_SRC   := $(wildcard theme/sass/*.scss)
 PO_FILES   := $(wildcard theme/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: run test html rebuild postcodes wards validate notify digest lambda publish new preview serve lint typecheck extract-messages \
+.PHONY: run test html rebuild postcodes wards validate notify digest reminders lambda publish new preview serve lint typecheck extract-messages \
         bench clean setup system-packages browser-deps
 
 # The site and the subscription routes on one port, with a mail catcher: every email the
@@ -87,6 +87,11 @@ notify: $(PY_STAMP)
 # Daily or weekly summaries: make digest FREQUENCY=weekly (from a schedule).
 digest: $(PY_STAMP)
 	$(PY) -m subscriber_lambda digest --frequency $(or $(FREQUENCY),daily) --site-dir $(OUTPUT)
+
+# Bin-day reminders for tomorrow's collections: from a schedule at 18:00 London time
+# (make reminders ON=2026-12-25 for the collections of the 26th).
+reminders: $(PY_STAMP)
+	$(PY) -m subscriber_lambda reminders --site-dir $(OUTPUT) $(if $(ON),--on $(ON))
 
 # Interface text: extract from templates into the template catalogue, merge into each language.
 extract-messages: $(PY_STAMP)

@@ -1,10 +1,14 @@
-"""``python -m subscriber_lambda``: serve | notify | digest | demand | erase | export.
+"""``python -m subscriber_lambda``: serve | notify | digest | reminders | demand | erase |
+export.
 
 serve   the built site and the subscription routes on one local port
 notify  send new items of a notify manifest (a file or the published URL) by email and
         text, and post them on the council's accounts; it prints its plan (emails, texts,
         segments, posts) first, and with DRY_RUN=1 only that
 digest  send daily or weekly summaries (run from a schedule)
+reminders
+        bin-day reminders for the collections of the day after --on (default today in
+        London): run it from a schedule at 18:00
 demand  for each alert, the residents who chose a language it has no version in
 export  print everything held about one person, by email address or mobile number
         (JSON), for a subject access request
@@ -12,7 +16,7 @@ erase   delete one person (by address or number) and everything held under it, b
         suppression (bounce or complaint: only a keyed hash, kept so that the address is
         never mailed again)
 
-notify and digest exit with 0 when every email was dealt with, 75 (EX_TEMPFAIL) when some
+notify, digest and reminders exit with 0 when every email was dealt with, 75 (EX_TEMPFAIL) when some
 were deferred (run again after the time the summary gives), and 1 when they stopped
 because the mail system was unavailable (run again: nothing sent is sent twice).
 """
@@ -29,7 +33,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -85,6 +89,16 @@ def main(argv: list[str] | None = None) -> int:
     digest.add_argument("--frequency", choices=("daily", "weekly"), required=True)
     digest.add_argument(
         "--site-dir", type=Path, default=Path("output"), help="the built site (the council's name)"
+    )
+    reminders = commands.add_parser("reminders", help="send bin-day reminders (evening before)")
+    reminders.add_argument(
+        "--on",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="remind of the collections of the day after this one (default today in London)",
+    )
+    reminders.add_argument(
+        "--site-dir", type=Path, default=Path("output"), help="the built site (its rounds)"
     )
     demand = commands.add_parser(
         "demand", help="alerts some residents get in a language they did not choose"
@@ -230,14 +244,14 @@ def run_notify(config: Config, args: argparse.Namespace) -> int:
     return finish("notify", report.summary(), report)
 
 
-def read_opt_outs(store: Store, texts: TextSender, key: bytes) -> None:
+def read_opt_outs(store: Store, texts: TextSender, key: bytes, command: str = "notify") -> None:
     """The numbers that replied STOP are forgotten before texts go; if the provider cannot
     say which, the run goes on (emails and posts must not wait for it) and says so."""
     try:
         apply_opt_outs(store, texts, key, now())
     except DeliveryError as error:
         print(
-            f"notify: could not read who replied STOP ({error}); sending anyway. Numbers"
+            f"{command}: could not read who replied STOP ({error}); sending anyway. Numbers"
             " that replied STOP since the last run get texts until a run reads them.",
             file=sys.stderr,
         )
@@ -296,7 +310,9 @@ def send_digests(config: Config, args: argparse.Namespace) -> int:
 def one_at_a_time(config: Config, command: str) -> Iterator[bool]:
     """True while this process is the only one running ``command`` on the embedded store
     (a lock file beside it); False if another is. A digest has no per-email ledger claim
-    as notify's deliveries do, so two overlapping runs would each send every summary.
+    as notify's deliveries do, so two overlapping runs would each send every summary;
+    reminders have (a claim younger than its lease is another run's), but two runs at
+    once would still read every subscriber twice.
     On DynamoDB the schedule runs one digest at a time itself."""
     path = config.jobs_path() if config.store_url.startswith("sqlite:") else None
     if path is None:
@@ -310,6 +326,53 @@ def one_at_a_time(config: Config, command: str) -> Iterator[bool]:
             yield False
             return
         yield True
+
+
+def run_reminders(config: Config, args: argparse.Namespace) -> int:
+    if not (args.site_dir / OPTIONS).is_file():
+        print(
+            f"reminders: {args.site_dir}: no built site here (its rounds and postcode files);"
+            " run 'make html', or give --site-dir",
+            file=sys.stderr,
+        )
+        return 2
+    with one_at_a_time(config, "reminders") as alone:
+        if not alone:
+            print("reminders: another run is sending these reminders; this one stops")
+            return 0
+        return send_reminders(config, args)
+
+
+def send_reminders(config: Config, args: argparse.Namespace) -> int:
+    from .pages import Pages
+    from .reminders import Reminders, london_today
+
+    site = SiteData.load(args.site_dir)
+    if not site.bin_days:
+        print("reminders: the site publishes no bin collection rounds; nothing to send")
+        return 0
+    config = site_address(config, site.options.value().get("site_url"))
+    store, texts, key = config.store(), config.providers.texts(), config.secret()
+    if texts:
+        read_opt_outs(store, texts, key, "reminders")
+    reminders = Reminders(
+        store=store,
+        mailer=config.mailer(),
+        links=Links(Signer(key), config.site_url),
+        sender=config.mail_from,
+        host=config.host,
+        pages=Pages(site, config.site_url),
+        clock=now,
+        texts=texts,
+        progress=progress_stream(),
+    )
+    try:
+        report = reminders.run(args.on or london_today(now()))
+    finally:
+        close = getattr(reminders.mailer, "close", None)
+        if close:
+            close()
+    return finish("reminders", report.summary(), report)
 
 
 def the_person(args: argparse.Namespace, store: Store, key: bytes) -> str | None:
@@ -400,6 +463,7 @@ COMMANDS = {
     "serve": run_serve,
     "notify": run_notify,
     "digest": run_digest,
+    "reminders": run_reminders,
     "export": run_export,
     "demand": run_demand,
     "erase": run_erase,

@@ -274,6 +274,8 @@ def create_app(subscriptions: Subscriptions, site_url: str, site_dir: Path | Non
     def html(page: Page, headers: dict[str, str] | None = None) -> Response:
         # Which language a page is in depends on the link and on the browser's languages.
         spoken = {"Content-Language": page.lang, "Vary": "Accept-Language"}
+        if page.location:  # a redirect (303): the page only says where
+            spoken["Location"] = page.location
         return HTMLResponse(
             page.html, page.status, {"Cache-Control": NEVER, **spoken, **(headers or {})}
         )

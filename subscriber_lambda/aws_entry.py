@@ -32,6 +32,7 @@ from .mail_jobs import MailJobs
 from .notify import Links, Notifier, load_manifest
 from .pages import Pages
 from .ports import Mailer, Store, TextSender
+from .reminders import Reminders
 from .site_data import OPTIONS, SHELL, SiteData, shell_names
 from .social import SocialPoster
 from .web import Subscriptions
@@ -155,6 +156,24 @@ class FromEnvironment:
         )
 
     @cached_property
+    def reminders(self) -> Reminders:
+        """Each run reads the rounds and postcode files from the bucket afresh (a warm
+        container's cached reader would keep last week's bin changes)."""
+        config = self.config
+        bucket = os.environ["SITE_BUCKET"]
+        return Reminders(
+            self.store,
+            self.mailer,
+            self.links,
+            config.mail_from,
+            config.host,
+            self.pages,
+            self.clock,
+            texts=self.texts,
+            site_files=lambda: SiteBucket(bucket),
+        )
+
+    @cached_property
     def pages(self) -> Pages:
         return Pages(self.site, self.config.site_url, self.config.providers.offers_texts)
 
@@ -197,6 +216,10 @@ def ses_events_handler(event: dict[str, Any], context: Any) -> Any:
 
 def digest_handler(event: dict[str, Any], context: Any) -> Any:
     return HANDLERS["digest"](components(), event)
+
+
+def reminders_handler(event: dict[str, Any], context: Any) -> Any:
+    return HANDLERS["reminders"](components(), event)
 
 
 def sweep_handler(event: dict[str, Any], context: Any) -> Any:

@@ -12,6 +12,9 @@
 - ``ses_events``: SNS notifications of SES events -> suppress hard bounces and complaints.
 - ``digest``: an EventBridge schedule -> daily or weekly summaries (an error when some
   could not go, so that Lambda tries the event again: only what still waits is sent).
+- ``reminders``: an EventBridge schedule at 18:00 London time -> bin-day reminders for
+  tomorrow's collections (an error when some could not go, so that Lambda tries the event
+  again: the ledger sends each reminder once).
 - ``sweep``: every 15 minutes -> plan the items never planned, and queue again what the
   ledger has owed for longer than SQS retries (ADR 18).
 Every handler is safe to run twice on the same event: the ledger decides what is sent.
@@ -23,7 +26,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from .core.addresses import AddressError, address_hash, normalise_address
@@ -31,6 +34,7 @@ from .digest import Digester
 from .mail_jobs import MailJob, MailJobs
 from .notify import Delivery, Notifier, NotifyReport
 from .ports import ProviderUnavailable, Store
+from .reminders import Reminders, london_today
 from .social import SocialPoster
 
 logger = logging.getLogger(__name__)
@@ -57,6 +61,9 @@ class Components(Protocol):
 
     @property
     def digester(self) -> Digester: ...
+
+    @property
+    def reminders(self) -> Reminders: ...
 
     @property
     def key(self) -> bytes: ...
@@ -183,10 +190,23 @@ def digest(components: Components, event: Mapping[str, Any]) -> dict[str, int]:
     return {"sent": report.sent, "suppressed": report.suppressed}
 
 
+def reminders(components: Components, event: Mapping[str, Any]) -> dict[str, Any]:
+    """The collections of the day after ``on`` (an event may name it, to send a missed
+    evening's again; by default today in London)."""
+    on = event.get("on")
+    day = date.fromisoformat(str(on)) if on else london_today(components.clock())
+    report = components.reminders.run(day)
+    if report.exit_status:
+        stopped = f"; stopped: {report.stopped}" if report.stopped else ""
+        raise RuntimeError(f"{report.summary()}{stopped}")
+    return {"day": str(report.day), "sent": report.sent, "texts": report.texts}
+
+
 HANDLERS: dict[str, Callable[[Components, Mapping[str, Any]], Any]] = {
     "publish": publish,
     "worker": worker,
     "ses_events": ses_events,
     "digest": digest,
+    "reminders": reminders,
     "sweep": sweep,
 }

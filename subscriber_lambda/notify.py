@@ -633,15 +633,8 @@ class Notifier:
         try:
             self.texts.send_text(subscriber.phone.number, body, item_id)
         except DeliveryRefused as error:
-            self.store.mark(subscriber.id, item_id, revision, "failed", self.clock(), channel=TEXT)
-            self.store.remove_phone(subscriber.email_hash)
+            number_refused(self.store, subscriber, item_id, revision, error, self.clock())
             report.numbers_removed += 1
-            logger.warning(
-                "%s: subscriber %s's number refused for good; removed: %s",
-                item_id,
-                subscriber.email_hash[:8],
-                error,
-            )
             return Outcome.SUPPRESSED
         except DeliveryDeferred as error:
             return self._deferred(subscriber, item_id, revision, report, error, channel=TEXT)
@@ -663,11 +656,7 @@ class Notifier:
         report: DeliveryCounts,
         error: DeliveryRefused,
     ) -> Outcome:
-        """Marked 'failed' first, so that the row says so even if suppressing fails."""
-        now = self.clock()
-        self.store.mark(subscriber.id, item_id, revision, "failed", now)
-        suppress(self.store, subscriber, report, error, now)
-        return Outcome.SUPPRESSED
+        return refused(self.store, subscriber, item_id, revision, report, error, self.clock())
 
     def _deferred(
         self,
@@ -679,21 +668,81 @@ class Notifier:
         count_attempt: bool = True,
         channel: str = EMAIL,
     ) -> Outcome:
-        retry = self.store.defer(
-            subscriber.id, item_id, revision, self.clock(), count_attempt, channel
+        return deferred(
+            self.store,
+            subscriber,
+            item_id,
+            revision,
+            report,
+            error,
+            self.clock(),
+            count_attempt,
+            channel,
         )
-        who = subscriber.email_hash[:8]
-        if retry is None:
-            report.failed += 1
-            logger.warning(
-                "%s: subscriber %s deferred too often; given up: %s", item_id, who, error
-            )
-            return Outcome.FAILED
-        report.deferred_until(retry)
-        logger.info(
-            "%s: subscriber %s deferred until %s: %s", item_id, who, f"{retry:%H:%M}", error
-        )
-        return Outcome.DEFERRED
+
+
+# What becomes of a delivery its provider did not take, in the ledger (shared by every
+# command that sends: notify, and reminders).
+
+
+def refused(
+    store: Store,
+    subscriber: Subscriber,
+    item_id: str,
+    revision: str,
+    report: DeliveryCounts,
+    error: DeliveryRefused,
+    now: datetime,
+) -> Outcome:
+    """An email refused for good. Marked 'failed' first, so that the row says so even if
+    suppressing fails."""
+    store.mark(subscriber.id, item_id, revision, "failed", now)
+    suppress(store, subscriber, report, error, now)
+    return Outcome.SUPPRESSED
+
+
+def deferred(
+    store: Store,
+    subscriber: Subscriber,
+    item_id: str,
+    revision: str,
+    report: DeliveryCounts,
+    error: DeliveryError,
+    now: datetime,
+    count_attempt: bool = True,
+    channel: str = EMAIL,
+) -> Outcome:
+    """Refused for now: tried again once its retry time has come, or given up as failed
+    after too many tries."""
+    retry = store.defer(subscriber.id, item_id, revision, now, count_attempt, channel)
+    who = subscriber.email_hash[:8]
+    if retry is None:
+        report.failed += 1
+        logger.warning("%s: subscriber %s deferred too often; given up: %s", item_id, who, error)
+        return Outcome.FAILED
+    report.deferred_until(retry)
+    logger.info("%s: subscriber %s deferred until %s: %s", item_id, who, f"{retry:%H:%M}", error)
+    return Outcome.DEFERRED
+
+
+def number_refused(
+    store: Store,
+    subscriber: Subscriber,
+    item_id: str,
+    revision: str,
+    error: DeliveryRefused,
+    now: datetime,
+) -> None:
+    """A number the text provider refuses for good (not a mobile, opted out there) is
+    forgotten; the resident keeps their emails."""
+    store.mark(subscriber.id, item_id, revision, "failed", now, channel=TEXT)
+    store.remove_phone(subscriber.email_hash)
+    logger.warning(
+        "%s: subscriber %s's number refused for good; removed: %s",
+        item_id,
+        subscriber.email_hash[:8],
+        error,
+    )
 
 
 def suppress(

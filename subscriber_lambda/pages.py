@@ -20,7 +20,7 @@ from markupsafe import escape
 
 from .core.catalogues import DEFAULT_LANGUAGE, N_, SPEAKING, direction, language_label
 from .core.phones import CODE_DIGITS, CODES_PER_HOUR
-from .core.preferences import Choices
+from .core.preferences import BIN_DAYS, Choices
 from .languages import SPOKEN, TEXT, gettext
 from .site_data import SiteData
 
@@ -60,6 +60,19 @@ FREQUENCY_LABELS = [
     ("immediate", N_("As soon as they are published")),
     ("daily", N_("Once a day")),
     ("weekly", N_("Once a week")),
+]
+
+
+# What residents call the bins the rounds collect (rounds.csv's services), as words
+# inside a sentence; a service not named here is called what the rounds file calls it.
+SERVICE_NAMES = {
+    "refuse": N_("rubbish"),
+    "recycling": N_("recycling"),
+    "food": N_("food waste"),
+    "garden": N_("garden waste"),
+}
+REMINDER_LABELS = [
+    (BIN_DAYS, N_("Bin day reminders: an email the evening before each collection")),
 ]
 
 
@@ -114,6 +127,25 @@ class Page:
     status: int
     html: str
     lang: str = DEFAULT_LANGUAGE
+    location: str = ""  # where a redirect (303) sends the browser
+
+
+def service_name(service: str, name: str = "") -> str:
+    """A bin service named as residents call it, in the language being spoken."""
+    known = SERVICE_NAMES.get(service)
+    return gettext(known) if known else name or service.replace("-", " ")
+
+
+def and_list(words: list[str]) -> str:
+    """'rubbish', 'rubbish and food waste', 'rubbish, recycling and food waste'."""
+    if len(words) < 2:
+        return "".join(words)
+    head = gettext(LIST_SEPARATOR).join(words[:-1])
+    return gettext("%(list)s and %(last)s") % {"list": head, "last": words[-1]}
+
+
+def reminder_labels() -> list[tuple[str, str]]:
+    return [(value, gettext(label)) for value, label in REMINDER_LABELS]
 
 
 def choice_items(options: list[tuple[str, str]], chosen: list[str]) -> list[dict[str, Any]]:
@@ -180,6 +212,7 @@ class Pages:
             topic_labels=lambda: self.site.topics,
             text_topic_labels=lambda: self.site.text_topics if self.texts else [],
             frequency_labels=frequency_labels,
+            reminder_labels=lambda: reminder_labels() if self.choices().reminders else [],
             page_language=SPEAKING.get,
             page_direction=lambda: direction(SPEAKING.get()),
             link=self.link,
@@ -240,6 +273,8 @@ class Pages:
         if preferences.get("text_topics"):
             chosen = preferences["text_topics"]
             rows.append((_("Texts about"), named(self.site.text_topics, chosen)))
+        if preferences.get("reminders"):
+            rows.append((_("Reminders"), named(reminder_labels(), preferences["reminders"])))
         frequency = [preferences.get("frequency", "")]
         rows.append((_("How often"), named(frequency_labels(), frequency)))
         if len(self.site.languages) > 1:
@@ -257,6 +292,17 @@ class Pages:
         # The shell's title adds the site's name, in the same language.
         html = self.site.page(str(escape(title)), self.switcher() + content)
         return Page(status, html, SPEAKING.get())
+
+    def redirect(self, location: str) -> Page:
+        """A 303 to ``location`` (an address from the site's root), with a page saying
+        where, for a client that does not follow it."""
+        content = self._env.get_template("redirect.html").render(location=location)
+        return Page(
+            303,
+            self.site.page(str(escape(gettext("Redirecting"))), content),
+            SPEAKING.get(),
+            location,
+        )
 
     def problem(self, status: int, problem: str) -> Page:
         heading, advice = PROBLEMS[problem]

@@ -6,25 +6,28 @@ file is on the forms after the next build, without a restart.
 
 Postcode files are read through a ``SiteFiles`` reader: the site's folder when embedded,
 the site's S3 bucket on Lambda (``adapters.s3_site``), where the postcode files are not
-copied into the function (there may be hundreds) but fetched when a resident types one."""
+copied into the function (there may be hundreds) but fetched when a resident types one.
+The bin collection rounds (``api/v1/rounds``) are read through it too."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 from .core.catalogues import DEFAULT_LANGUAGE, SPEAKING
 from .core.postcodes import normalise_postcode, outward_code
-from .core.preferences import Choices, located
+from .core.preferences import BIN_DAYS, Choices, located
 from .languages import SPOKEN
 
 SHELL = "subscriptions/shell.html"
 SHELL_IN = "subscriptions/{lang}/shell.html"  # in each other language the site speaks
 OPTIONS = "subscriptions/options.json"
 POSTCODES = "api/v1/postcodes/{outward}.json"
+ROUNDS = "api/v1/rounds.json"
+ROUND = "api/v1/rounds/{round}.json"  # a round's collections for the next twelve months
 TITLE_MARK, CONTENT_MARK = "<!--SUBSCRIPTIONS-TITLE-->", "<!--SUBSCRIPTIONS-CONTENT-->"
 T = TypeVar("T")
 Labels = list[tuple[str, str]]
@@ -93,6 +96,8 @@ class SiteData:
     options: WatchedFile[dict[str, Any]]
     files: SiteFiles  # where postcode files are read from
     shells: Mapping[str, WatchedFile[str | None]] = field(default_factory=dict)  # by language
+    # Files already read and parsed, by name, in a copy made for one run (``for_one_run``).
+    parsed: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def load(cls, site_dir: Path, files: SiteFiles | None = None) -> SiteData:
@@ -164,13 +169,36 @@ class SiteData:
         """Whether the site publishes a postcode lookup."""
         return bool(self.options.value().get("postcodes"))
 
+    @property
+    def bin_days(self) -> bool:
+        """Whether the site publishes bin collection rounds (so residents may ask for
+        reminders)."""
+        return bool(self.options.value().get("bin_days"))
+
+    def for_one_run(self, files: SiteFiles | None = None) -> SiteData:
+        """A copy that reads and parses each postcode or round file once (from ``files``,
+        by default the same): for a run that asks for the same few files again and again
+        (a reminders run reads a postcode file per subscriber, a round's per household).
+        Each run makes its own, so the next reads what the build has published since."""
+        return replace(self, files=files or self.files, parsed={})
+
+    def _json(self, name: str) -> Any:
+        """A site file, parsed; None when the site has no such file."""
+        if self.parsed is not None and name in self.parsed:
+            return self.parsed[name]
+        document = self.files.read(name)
+        value = json.loads(document) if document is not None else None
+        if self.parsed is not None:
+            self.parsed[name] = value
+        return value
+
     def _lookup(self, typed: str) -> tuple[str, dict[str, Any]] | None:
         """A postcode, and the site's published lookup of its outward code."""
         postcode = normalise_postcode(typed)
         if postcode is None:
             return None
-        document = self.files.read(POSTCODES.format(outward=outward_code(postcode)))
-        return (postcode, json.loads(document)) if document is not None else None
+        document = self._json(POSTCODES.format(outward=outward_code(postcode)))
+        return (postcode, document) if document is not None else None
 
     def ward_for_postcode(self, typed: str) -> str | None:
         """The ward of a postcode from the site's published lookup, or None."""
@@ -182,6 +210,26 @@ class SiteData:
         """Where a postcode is (its centroid), from the site's lookup, or None."""
         found = self._lookup(typed)
         return located((found[1].get("locations") or {}).get(found[0])) if found else None
+
+    def rounds_for_postcode(self, typed: str) -> dict[str, str]:
+        """A postcode's bin collection round for each service (service -> round slug),
+        from the site's lookup; empty when it has none."""
+        found = self._lookup(typed)
+        rounds = (found[1].get("rounds") or {}).get(found[0]) if found else None
+        return {str(service): str(slug) for service, slug in (rounds or {}).items()}
+
+    def has_rounds(self, typed: str) -> bool:
+        return bool(self.rounds_for_postcode(typed))
+
+    def round_names(self) -> dict[str, str]:
+        """Each round's name, by slug (``api/v1/rounds.json``)."""
+        published = self._json(ROUNDS) or {}
+        return {r["slug"]: r["name"] for r in published.get("rounds", [])}
+
+    def round_schedule(self, slug: str) -> dict[str, Any] | None:
+        """A round's published collections (``api/v1/rounds/{round}.json``), or None."""
+        schedule: dict[str, Any] | None = self._json(ROUND.format(round=slug))
+        return schedule
 
     def page(self, title: str, content: str) -> str:
         """A page in the shell of the language being spoken (the site's header, footer
@@ -201,4 +249,6 @@ class SiteData:
             ward_for_postcode=self.ward_for_postcode,
             postcodes=self.postcodes,
             location_for_postcode=self.location_for_postcode,
+            reminders=[BIN_DAYS] if self.bin_days and self.postcodes else [],
+            has_rounds=self.has_rounds,
         )

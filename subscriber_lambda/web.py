@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 from .core.addresses import AddressError, address_hash, normalise_address
 from .core.catalogues import DEFAULT_LANGUAGE, N_, SPEAKING, speaking
@@ -28,11 +29,12 @@ from .core.phones import (
     typed_code,
 )
 from .core.postcodes import normalise_postcode
-from .core.preferences import ALL_WARDS, Choices, Preferences, read_form
+from .core.preferences import ALL_WARDS, BIN_DAYS, Choices, Preferences, read_form
+from .core.reminders import service_order, single_round
 from .core.tokens import LIFETIMES, Purpose, Signer, TokenError
 from .languages import answer_language
 from .mail_jobs import MANAGE_LINK, PHONE_CODE, SUBSCRIBE, MailJob
-from .pages import Page, Pages, answering, said
+from .pages import Page, Pages, answering, said, service_name
 from .ports import JobQueue, Store, Subscriber, address_limit_key
 
 # Page titles said in more than one place (each is a message: ``pages.said``).
@@ -83,12 +85,15 @@ def first(values: Values, name: str) -> str:
 
 
 def preselected(query: Values, choices: Choices, lang: str) -> dict[str, list[str]]:
-    """The wards and topics a link to the form names, those the council offers only, and
-    the language the form is in, if residents may choose it."""
+    """The wards, topics, reminders and postcode a link to the form names (a round's page
+    asks for ``?reminders=bin-days``), those the council offers only, and the language the form is
+    in, if residents may choose it."""
     wards = {ALL_WARDS, *choices.wards}
     return {
         "wards": [w for w in query.get("wards", []) if w in wards],
         "topics": [t for t in query.get("topics", []) if t in choices.topics],
+        "reminders": [r for r in query.get("reminders", []) if r in choices.reminders],
+        "postcode": [p for p in map(normalise_postcode, query.get("postcode", [])[:1]) if p],
         "lang": [lang if lang in choices.languages else DEFAULT_LANGUAGE],
     }
 
@@ -105,6 +110,7 @@ def form_of(preferences: Preferences) -> dict[str, list[str]]:
         "lang": [data["lang"]],
         "frequency": [data["frequency"]],
         "text_topics": data["text_topics"],
+        "reminders": data["reminders"],
     }
 
 
@@ -432,13 +438,22 @@ class Subscriptions:
 
     def find_area(self, request: Request) -> Page:
         """ "Find your area" without JavaScript: the site's form sends the postcode here,
-        and the resident gets their ward (the script does the same in the browser)."""
+        and the resident gets their ward (the script does the same in the browser), or,
+        from the bin days page (``for=bin-days``), their bin collection round."""
         typed = first(request.query, "postcode").strip()
         site = self.pages.site
+        bin_days = first(request.query, "for") == BIN_DAYS
         if not site.postcodes:
             reason = N_("Postcodes cannot be looked up on this site yet.")
         elif normalise_postcode(typed) is None:
             reason = N_("Enter a real postcode, like CT16 1LU.")
+        elif bin_days:
+            if rounds := site.rounds_for_postcode(typed):
+                return self._rounds_page(normalise_postcode(typed) or typed, rounds)
+            reason = N_(
+                "We could not find bin collection days for that postcode. Check it, or choose"
+                " your round from the list."
+            )
         elif (ward := site.ward_for_postcode(typed)) is not None:
             names = dict(site.wards)
             return self.pages.page(
@@ -454,9 +469,35 @@ class Subscriptions:
             reason = N_(
                 "We could not find that postcode in our area. Check it, or choose your ward."
             )
-        title = N_("Find your area")
+        title = N_("Find your bin collection days") if bin_days else N_("Find your area")
         return self.pages.page(
-            400, "find_area.html", title, heading=said(title), reason=said(reason)
+            400,
+            "find_area.html",
+            title,
+            heading=said(title),
+            reason=said(reason),
+            bin_days=bin_days,
+        )
+
+    def _rounds_page(self, postcode: str, rounds: Mapping[str, str]) -> Page:
+        """A household whose every bin is collected by one round goes to that round's
+        page; one with several (garden waste on another day) gets a page naming each."""
+        base = self.pages.base
+        if (slug := single_round(rounds)) is not None:
+            return self.pages.redirect(f"{base}/bin-days/{quote(slug)}/")
+        names = self.pages.site.round_names()
+        services = sorted(rounds.items(), key=lambda pair: service_order(pair[0]))
+        listed = [
+            {
+                "service": service_name(service),
+                "round": names.get(slug, slug),
+                "url": f"{base}/bin-days/{quote(slug)}/",
+            }
+            for service, slug in services
+        ]
+        title = N_("Your bin collection days")
+        return self.pages.page(
+            200, "find_area.html", title, heading=said(title), postcode=postcode, rounds=listed
         )
 
     def unsubscribe(self, request: Request) -> Page:

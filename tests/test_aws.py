@@ -29,6 +29,7 @@ from subscriber_lambda.aws_lambda import (
     SQS_GIVES_UP_AFTER,
     digest,
     publish,
+    reminders,
     ses_events,
     sweep,
     worker,
@@ -41,6 +42,7 @@ from subscriber_lambda.mail_jobs import MailJobs
 from subscriber_lambda.notify import Links, Notifier
 from subscriber_lambda.pages import Pages
 from subscriber_lambda.ports import Mailer
+from subscriber_lambda.reminders import Reminders
 from subscriber_lambda.site_data import OPTIONS, POSTCODES, SHELL, SiteData
 from subscriber_lambda.social import SocialPoster
 from subscriber_lambda.web import Subscriptions
@@ -104,6 +106,7 @@ class Built:
     notifier: Notifier
     mail_jobs: MailJobs
     digester: Digester
+    reminders: Reminders
     key: bytes
     load_manifest: Callable[[str], dict[str, Any]]
     clock: Callable[[], datetime] = lambda: NOW
@@ -166,11 +169,22 @@ class World:
             self.store, mailer, links, "C <c@example.org>", "n.example.org", pages, clock
         )
 
+        reminding = Reminders(
+            self.store,
+            mailer,
+            links,
+            "C <c@example.org>",
+            "n.example.org",
+            pages,
+            clock,
+            site_files=lambda: SiteBucket(self.bucket, self.moto),
+        )
+
         def load(source: str) -> dict[str, Any]:
             bucket, _, key = source.removeprefix("s3://").partition("/")
             return json.loads(self.s3.get_object(Bucket=bucket, Key=key)["Body"].read())
 
-        return Built(self.store, notifier, mail_jobs, digester, KEY, load, clock)
+        return Built(self.store, notifier, mail_jobs, digester, reminding, KEY, load, clock)
 
     def drain(self, components: Built, lane: str) -> None:
         """Workers take every message waiting on a lane, each message once."""
@@ -578,3 +592,37 @@ def test_the_digest_schedule_fails_when_ses_is_unavailable_so_lambda_retries(
         digest(components, {"frequency": "daily"})
     faults.down = False
     assert digest(components, {"frequency": "daily"}) == {"sent": 2, "suppressed": 0}
+
+
+def test_the_reminders_schedule_reads_the_rounds_from_the_sites_bucket(
+    world: World, tmp_path: Path
+) -> None:
+    """The schedule's event at 18:00 on Christmas Day: the household whose Friday
+    collection moved to Saturday is reminded once, from the round and postcode files in
+    the site's bucket; a second event sends nothing."""
+    from tests.test_bin_day_reminders import FILES, POSTCODE_LOOKUP, ROUNDS
+
+    (tmp_path / "rounds.csv").write_text(ROUNDS)
+    (tmp_path / "postcodes.json").write_text(json.dumps(POSTCODE_LOOKUP))
+    data = {"ROUNDS_FILE": tmp_path / "rounds.csv", "POSTCODES_FILE": tmp_path / "postcodes.json"}
+    site = build(tmp_path / "site", FILES, **{name: str(path) for name, path in data.items()})
+    for path in [*(site / "api/v1/rounds").glob("*.json"), site / POSTCODES.format(outward="CT14")]:
+        key = path.relative_to(site).as_posix()
+        world.s3.put_object(Bucket=world.bucket, Key=key, Body=path.read_bytes())
+    for address, postcode in (
+        ("friday@example.net", "CT14 7AA"),
+        ("monday@example.net", "CT14 6AB"),
+    ):
+        prefs = Preferences(
+            frozenset({"bin-changes"}),
+            frozenset({"walmer"}),
+            postcode=postcode,
+            reminders=frozenset({"bin-days"}),
+        )
+        world.store.save_subscriber(address, address_hash(address, KEY), prefs, NOW)
+    evening = world.components(now=datetime(2026, 12, 25, 18, 0, tzinfo=UTC))
+    assert reminders(evening, {}) == {"day": "2026-12-26", "sent": 1, "texts": 0}
+    assert reminders(evening, {}) == {"day": "2026-12-26", "sent": 0, "texts": 0}
+    assert world.mailer.sent == ["friday@example.net"]
+    entries = world.store.deliveries_of(address_hash("friday@example.net", KEY))
+    assert [(e.item_id, e.state) for e in entries] == [("bin-days/2026-12-26", "sent")]

@@ -15,7 +15,7 @@ import itertools
 import json
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from subscriber_lambda.core.preferences import Preferences
 from subscriber_lambda.core.tokens import Purpose, Signer
 from subscriber_lambda.mail_jobs import PHONE_CODE, SUBSCRIBE, MailJob
 from subscriber_lambda.ports import Phone
-from subscriber_lambda.site_data import OPTIONS, POSTCODES, SHELL
+from subscriber_lambda.site_data import OPTIONS, POSTCODES, ROUND, SHELL
 from tests.aws_calls import Call, recorded_calls
 from tests.aws_events import FORM, api_event, s3_created, sns, sqs_event, sqs_record
 from tests.dynamodb_local import dynamodb_local
@@ -266,6 +266,38 @@ def digest_events(stack: Stack) -> list[dict[str, Any]]:
     return [{"frequency": "daily"}]
 
 
+def reminders_events(stack: Stack) -> list[dict[str, Any]]:
+    """Two households on a round collected the next day: one reminded by email and by
+    text (it wants bin changes by text), one whose address is refused (suppressed). The
+    round's and the postcode's files are in the bucket."""
+    s3 = boto3.client("s3")  # on moto: the environment the function gets is set already
+    collection = {"date": "2026-12-26", "service": "refuse", "usual_date": "2026-12-25"}
+    changed = {**collection, "changed": True, "reason": "Christmas", "bin_change": "bin-changes/x"}
+    schedule = {"until": "2027-11-30", "collections": [changed]}
+    s3.put_object(Bucket=stack.bucket, Key=ROUND.format(round="walmer"), Body=json.dumps(schedule))
+    lookup = {
+        "outward": "CT14",
+        "postcodes": {"CT14 7AA": "walmer"},
+        "rounds": {"CT14 7AA": {"refuse": "walmer"}},
+    }
+    s3.put_object(
+        Bucket=stack.bucket, Key=POSTCODES.format(outward="CT14"), Body=json.dumps(lookup)
+    )
+    ses_refusing("refused@example.net")
+    for address, number in (("bins@example.net", "+447400900125"), ("refused@example.net", "")):
+        email_hash = stack.subscribe(address, number=number)
+        subscriber = stack.store.subscriber_by_hash(email_hash)
+        assert subscriber is not None
+        wanted = replace(
+            subscriber.preferences,
+            postcode="CT14 7AA",
+            reminders=frozenset({"bin-days"}),
+            text_topics=frozenset({"bin-changes"} if number else ()),
+        )
+        stack.store.save_subscriber(address, email_hash, wanted, CONFIRMED)
+    return [{"on": "2026-12-25"}]
+
+
 def publish_events(stack: Stack) -> list[dict[str, Any]]:
     """A new alert: planned, and posted on Bluesky; Mastodon is down this time (its claim
     on the post is released), and posts at the second event."""
@@ -291,6 +323,7 @@ SCENARIOS: dict[str, Callable[[Stack], list[dict[str, Any]]]] = {
     "worker_handler": worker_events,
     "ses_events_handler": ses_events_events,
     "digest_handler": digest_events,
+    "reminders_handler": reminders_events,
     "publish_handler": publish_events,
     "sweep_handler": sweep_events,
 }

@@ -57,6 +57,23 @@ def test_a_subscriber_is_saved_found_and_updated(store: Store) -> None:
     assert store.subscriber_by_hash("hash-b") is None
 
 
+def test_bin_day_reminders_are_kept_and_older_records_have_none(store: Store) -> None:
+    """Reminders are part of the preferences both stores keep; a record saved before
+    reminders existed (no ``reminders`` key) reads as asking for none."""
+    reminding = Preferences(
+        frozenset({"bin-changes"}),
+        frozenset({"walmer"}),
+        postcode="CT14 7AA",
+        reminders=frozenset({"bin-days"}),
+    )
+    store.save_subscriber("r@example.net", "hash-r", reminding, NOW)
+    found = store.subscriber_by_hash("hash-r")
+    assert found is not None and found.preferences.reminders == {"bin-days"}
+    assert [s.preferences for s in store.subscribers()] == [reminding]
+    older = {key: value for key, value in PREFS.to_dict().items() if key != "reminders"}
+    assert Preferences.from_dict(older).reminders == frozenset()
+
+
 def test_subscribers_are_streamed_all(store: Store) -> None:
     for n in range(25):
         store.save_subscriber(f"s{n}@example.net", f"hash-{n:02d}", PREFS, NOW)

@@ -126,6 +126,7 @@ class World:
     store: SqliteStore
     mailer: SmtpMailer
     clock: Clock
+    smtp_port: int = 0  # the SMTP server's, for commands run as processes
 
     def post(
         self,
@@ -245,7 +246,7 @@ def world_at(
     clock = Clock(datetime(2026, 11, 20, 12, 0, tzinfo=UTC))  # residents subscribe before the items
     try:
         with running(site, environment, clock, **serve) as base:
-            yield World(site, base, inbox, store, mailer, clock)
+            yield World(site, base, inbox, store, mailer, clock, smtp_port)
     finally:
         mailer.close()
         controller.stop()

@@ -143,3 +143,13 @@ def test_the_lambda_bundle_holds_the_backend_and_its_pinned_requirements(tmp_pat
     )
     assert check.returncode == 0, check.stderr
     shutil.rmtree(ROOT / "build")
+
+
+def test_reminders_go_at_six_in_the_evening_london_time_all_year() -> None:
+    """The schedule keeps London's clock (18:00 in summer time too), not UTC's."""
+    function = resources()["RemindersFunction"]["Properties"]
+    assert function["Handler"] == "subscriber_lambda.aws_entry.reminders_handler"
+    [event] = function["Events"].values()
+    assert event["Type"] == "ScheduleV2"
+    assert event["Properties"]["ScheduleExpression"] == "cron(0 18 * * ? *)"
+    assert event["Properties"]["ScheduleExpressionTimezone"] == "Europe/London"

@@ -5,7 +5,8 @@ the site publishes); ``notice_types`` (repeatable, optional: only these kinds of
 ``wards`` (repeatable ward slugs, or ``all``) or ``postcode``; ``lang``; ``frequency``
 (immediate, daily, weekly; alerts always go at once); optional ``phone`` (a mobile) with
 ``text_topics`` (repeatable: the topics wanted by text, of those the council sends by
-text; texts always go at once).
+text; texts always go at once); ``reminders`` (repeatable: ``bin-days``, a reminder the
+evening before each collection, which needs a postcode: rounds are found by postcode).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .postcodes import normalise_postcode
 
 FREQUENCIES = ("immediate", "daily", "weekly")
 ALL_WARDS = "all"
+BIN_DAYS = "bin-days"  # the one reminder: the evening before each bin collection
 MAX_VALUES = 64  # more values for one field than any real form sends
 
 
@@ -37,6 +39,7 @@ class Preferences:
     # Never an address.
     postcode: str = ""
     location: tuple[float, float] | None = None
+    reminders: frozenset[str] = field(default_factory=frozenset)  # {'bin-days'}, or none
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +51,7 @@ class Preferences:
             "text_topics": sorted(self.text_topics),
             "postcode": self.postcode,
             "location": list(self.location) if self.location else None,
+            "reminders": sorted(self.reminders),
         }
 
     @classmethod
@@ -61,6 +65,7 @@ class Preferences:
             text_topics=frozenset(data.get("text_topics", ())),
             postcode=str(data.get("postcode") or ""),
             location=located(data.get("location")),
+            reminders=frozenset(data.get("reminders", ())),
         )
 
 
@@ -73,6 +78,10 @@ def located(value: Any) -> tuple[float, float] | None:
 
 def nowhere(postcode: str) -> tuple[float, float] | None:
     return None
+
+
+def collected(postcode: str) -> bool:
+    return True
 
 
 @dataclass
@@ -100,6 +109,8 @@ class Choices:
     ward_for_postcode: Callable[[str], str | None]
     postcodes: bool = True  # whether a postcode lookup exists to ask for one
     location_for_postcode: Callable[[str], tuple[float, float] | None] = nowhere
+    reminders: Collection[str] = ()  # ('bin-days',) when the site publishes bin rounds
+    has_rounds: Callable[[str], bool] = collected  # whether a postcode has bin rounds
 
 
 def read_form(
@@ -145,6 +156,7 @@ def read_form(
     if frequency not in FREQUENCIES:
         result.errors["frequency"] = N_("Choose how often you want emails")
     text_topics = _texts(values, choices, result, has_phone) if choices.text_topics else []
+    reminders = _reminders(values("reminders"), postcode, choices, result.errors)
     if not result.errors:
         result.preferences = Preferences(
             frozenset(topics),
@@ -155,8 +167,31 @@ def read_form(
             frozenset(text_topics),
             postcode or "",
             location,
+            frozenset(reminders),
         )
     return result
+
+
+def _reminders(
+    chosen: list[str], postcode: str | None, choices: Choices, errors: dict[str, str]
+) -> list[str]:
+    """Bin-day reminders find the household's rounds by its postcode: wards are not
+    enough (a ward may have several rounds)."""
+    if not set(chosen) <= set(choices.reminders):
+        errors["reminders"] = N_("Choose reminders from the list")
+        return []
+    if not chosen or "postcode" in errors:
+        return chosen
+    if not postcode:
+        errors["reminders"] = N_(
+            "For bin day reminders, enter your postcode instead of choosing wards: we find"
+            " your collection days by it"
+        )
+    elif not choices.has_rounds(postcode):
+        errors["reminders"] = N_(
+            "We have no bin collection days for that postcode: untick the reminders"
+        )
+    return chosen
 
 
 def _texts(
