@@ -828,3 +828,27 @@ def test_a_postcode_no_round_covers_gets_a_helpful_message(
     error.wait_for(state="visible")
     assert "We could not find a collection round for that postcode." in error.inner_text()
     page.context.close()
+
+
+def test_a_postcode_with_rounds_for_each_service_lists_them(
+    browser: Browser, rounds_site_url: str
+) -> None:
+    """CT14 7JP: rubbish on the Tuesday round, recycling on Walmer's: the script hands the
+    postcode to the backend, which lists both."""
+    page = find_bin_days(browser, rounds_site_url, "CT14 7JP")
+    page.wait_for_url("**/subscriptions/find-area?**")
+    main = page.locator("main").inner_text()
+    assert "Your bins at CT14 7JP are collected on different rounds." in main
+    links = page.locator("main dd a")
+    assert sorted(links.all_inner_texts()) == ["Sandwich Tuesday", "Walmer, Friday"]
+    assert axe_violations(page) == []
+    page.context.close()
+
+
+def test_without_javascript_a_postcode_leads_to_its_rounds_page(
+    browser: Browser, rounds_site_url: str
+) -> None:
+    page = find_bin_days(browser, rounds_site_url, "ct14 6aa", javascript=False)
+    page.wait_for_url("**/bin-days/deal-monday/")
+    assert page.locator("h1").inner_text() == "Deal, Monday"
+    page.context.close()
