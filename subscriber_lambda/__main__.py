@@ -30,7 +30,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -271,20 +271,39 @@ def finish(command: str, summary: str, report: DeliveryCounts) -> int:
     return report.exit_status
 
 
-def run_digest(config: Config, args: argparse.Namespace) -> int:
-
+def run_scheduled(
+    command: str,
+    config: Config,
+    args: argparse.Namespace,
+    send: Callable[[Config, argparse.Namespace], int],
+    needs: str,
+    busy: str,
+) -> int:
+    """A scheduled run (digest, reminders): only from a built site (``needs``: what of it),
+    and one at a time (``busy``: what a second run says as it stops)."""
     if not (args.site_dir / OPTIONS).is_file():
         print(
-            f"digest: {args.site_dir}: no built site here (its {OPTIONS} names the council);"
+            f"{command}: {args.site_dir}: no built site here ({needs});"
             " run 'make html', or give --site-dir",
             file=sys.stderr,
         )
         return 2
-    with one_at_a_time(config, "digest") as alone:
+    with one_at_a_time(config, command) as alone:
         if not alone:
-            print("digest: another digest run is sending these summaries; this one stops")
+            print(f"{command}: {busy}; this one stops")
             return 0
-        return send_digests(config, args)
+        return send(config, args)
+
+
+def run_digest(config: Config, args: argparse.Namespace) -> int:
+    return run_scheduled(
+        "digest",
+        config,
+        args,
+        send_digests,
+        f"its {OPTIONS} names the council",
+        "another digest run is sending these summaries",
+    )
 
 
 def send_digests(config: Config, args: argparse.Namespace) -> int:
@@ -329,18 +348,14 @@ def one_at_a_time(config: Config, command: str) -> Iterator[bool]:
 
 
 def run_reminders(config: Config, args: argparse.Namespace) -> int:
-    if not (args.site_dir / OPTIONS).is_file():
-        print(
-            f"reminders: {args.site_dir}: no built site here (its rounds and postcode files);"
-            " run 'make html', or give --site-dir",
-            file=sys.stderr,
-        )
-        return 2
-    with one_at_a_time(config, "reminders") as alone:
-        if not alone:
-            print("reminders: another run is sending these reminders; this one stops")
-            return 0
-        return send_reminders(config, args)
+    return run_scheduled(
+        "reminders",
+        config,
+        args,
+        send_reminders,
+        "its rounds and postcode files",
+        "another run is sending these reminders",
+    )
 
 
 def send_reminders(config: Config, args: argparse.Namespace) -> int:
