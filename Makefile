@@ -20,11 +20,22 @@ PO_FILES   := $(wildcard theme/translations/*/LC_MESSAGES/messages.po)
 .PHONY: run test html rebuild postcodes wards validate notify digest reminders lambda publish new preview serve lint typecheck extract-messages \
         bench clean setup system-packages browser-deps
 
+# Links in pages, feeds, calendars and emails point at SITE_URL. Unless it is given, that
+# is the address `make run` serves at, which it notes in var/site-url, so that `make html`,
+# `make rebuild` and `make reminders` while it runs (on PORT=8131, say) keep its address.
+ifeq ($(origin SITE_URL),undefined)
+SITE_URL := $(or $(shell cat var/site-url 2>/dev/null),http://127.0.0.1:8000)
+RUN_URL  := http://$(HOST):$(PORT)
+else
+RUN_URL  := $(SITE_URL)
+endif
+export SITE_URL
+
 # The site and the subscription routes on one port, with a mail catcher: every email the
 # backend sends is written to var/outbox/ (open the .eml files to see what residents get).
-# Links in pages, feeds and emails point at that port unless SITE_URL says otherwise.
-run: export SITE_URL ?= http://$(HOST):$(PORT)
+run: SITE_URL = $(RUN_URL)
 run: html
+	@mkdir -p var && echo "$(SITE_URL)" > var/site-url
 	$(PY) -m subscriber_lambda serve --host $(HOST) --port $(PORT) --site-dir $(OUTPUT) \
 	  --capture-mail 127.0.0.1:8025
 

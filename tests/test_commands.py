@@ -149,3 +149,28 @@ def test_the_validator_outside_the_sites_folder_says_what_to_do(tmp_path: Path) 
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("pelicanconf.py: file: not found; run this in the noticeboard")
+
+
+def make_variable(folder: Path, name: str, *args: str, **env: str) -> str:
+    """The value make gives ``name`` for ``make html`` run in ``folder`` (-p prints the
+    variables; -n runs nothing)."""
+    result = subprocess.run(
+        ["make", "-f", str(ROOT / "Makefile"), "-pn", "html", *args],
+        cwd=folder,
+        env={**{k: v for k, v in os.environ.items() if k != name}, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = [line for line in result.stdout.splitlines() if line.startswith(f"{name} ")]
+    return found[0].split("=", 1)[1].strip()
+
+
+def test_builds_keep_the_address_make_run_serves_at(tmp_path: Path) -> None:
+    """After `make run PORT=8131`, `make html` keeps links, calendars and emails on 8131."""
+    assert make_variable(tmp_path, "SITE_URL") == "http://127.0.0.1:8000"
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "site-url").write_text("http://127.0.0.1:8131\n")
+    assert make_variable(tmp_path, "SITE_URL") == "http://127.0.0.1:8131"
+    given = make_variable(tmp_path, "SITE_URL", SITE_URL="https://noticeboard.example.org")
+    assert given == "https://noticeboard.example.org"
