@@ -35,6 +35,7 @@ from .core.reminders import REVISION, Collection, collections_on, covered_until,
 from .core.texts import fit_text, stop_line, text_length
 from .languages import answer_language, gettext, ngettext
 from .notify import (
+    EX_TEMPFAIL,
     Clock,
     DeliveryCounts,
     Links,
@@ -45,6 +46,7 @@ from .notify import (
 )
 from .pages import Pages, and_list, service_name
 from .ports import (
+    EMAIL,
     TEXT,
     DeliveryDeferred,
     DeliveryRefused,
@@ -74,12 +76,23 @@ class RemindersReport(DeliveryCounts):
     segments: int = 0
     numbers_removed: int = 0
     texting: bool = False
+    # Deferred by an earlier run and not yet due again: a run after their time sends them.
+    waiting: int = 0
+
+    @property
+    def exit_status(self) -> int:
+        """As notify's; and 75 while reminders deferred by an earlier run still wait, so a
+        run too soon after it does not say that all went."""
+        status = super().exit_status
+        return EX_TEMPFAIL if status == 0 and self.waiting else status
 
     def summary(self) -> str:
         when = "sent if run again"
         if self.next_try:
             when += f" after {self.next_try:%H:%M %Z}".rstrip()
         failed = f", {self.failed} failed (deferred too often)" if self.failed else ""
+        if self.waiting:
+            failed += f", {self.waiting} still deferred by an earlier run (sent by a later one)"
         summary = f"reminders for {self.day}: {self.counts('emails', when)}{failed}"
         if self.texting:
             summary += (
@@ -243,7 +256,10 @@ class Reminders:
         number too), so no text follows."""
         now = self.clock()
         if not self.store.claim(subscriber.id, item_id, REVISION, now):
-            return True  # sent already, in flight, failed, or deferred until later
+            # Sent already, in flight, failed, or deferred until later (counted).
+            if self._still_deferred(subscriber, item_id):
+                report.waiting += 1
+            return True
         envelope = self.links.envelope(
             subscriber.email, subscriber.email_hash, self.sender, self.host, now, lang
         )
@@ -262,6 +278,14 @@ class Reminders:
         self.store.mark(subscriber.id, item_id, REVISION, "sent", self.clock())
         report.sent += 1
         return True
+
+    def _still_deferred(self, subscriber: Subscriber, item_id: str) -> bool:
+        """Whether the subscriber's email reminder ``item_id`` waits, deferred, for its time
+        to be tried again (read only when it could not be claimed)."""
+        return any(
+            entry.item_id == item_id and entry.channel == EMAIL and entry.state == "deferred"
+            for entry in self.store.deliveries_of(subscriber.email_hash)
+        )
 
     def _text(
         self, subscriber: Subscriber, item_id: str, reminder: Reminder, report: RemindersReport

@@ -207,9 +207,12 @@ def test_a_deferred_reminder_goes_on_a_later_run_that_evening(world: World) -> N
     first = reminders(world).run(date(2026, 12, 25))
     assert (first.sent, first.deferred, first.exit_status) == (0, 1, 75)
     world.inbox.defer.clear()
-    assert reminders(world).run(date(2026, 12, 25)).sent == 0  # its retry time has not come
+    early = reminders(world).run(date(2026, 12, 25))  # its retry time has not come
+    assert (early.sent, early.waiting, early.exit_status) == (0, 1, 75)
+    assert early.summary().endswith("1 still deferred by an earlier run (sent by a later one)")
     world.clock.now += timedelta(minutes=2)
-    assert reminders(world).run(date(2026, 12, 25)).sent == 1
+    later = reminders(world).run(date(2026, 12, 25))
+    assert (later.sent, later.waiting, later.exit_status) == (1, 0, 0)
     assert len(world.inbox.to("busy@example.net")) == 1
 
 
