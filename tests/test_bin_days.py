@@ -266,6 +266,7 @@ def test_the_round_files_follow_their_published_schemas(site: Path) -> None:
 
 
 def refused(root: Path, rounds: str = ROUNDS, **files: str) -> list[str]:
+    root.mkdir(parents=True, exist_ok=True)
     with pytest.raises(ContentInvalid) as stopped:
         build(root, {"bin-changes/christmas.md": CHRISTMAS, **files}, **council(root, rounds))
     assert not (root / "output").exists()
@@ -388,8 +389,10 @@ def test_a_change_that_moves_nothing_is_refused(tmp_path: Path) -> None:
     )
     assert refused(tmp_path, **{"bin-changes/wrong.md": wednesday}) == [
         "content/bin-changes/wrong.md: Changes: '2026-12-23 -> 2026-12-24' moves nothing: "
-        "no round of the Wards and Rounds named collects on Wednesday 23 December 2026 (they "
-        "collect on Tuesdays, Fridays); check the date, the Wards, the Rounds and the Services"
+        "no round of the Wards and Rounds named collects on Wednesday 23 December 2026 (their "
+        "nearest collections are on Friday 18 December, Tuesday 22 December, Friday 25 "
+        "December and Tuesday 29 December); check the date, the Wards, the Rounds and the "
+        "Services"
     ]
 
 
@@ -477,3 +480,55 @@ def test_a_wards_page_links_the_rounds_collecting_there(site: Path) -> None:
     page = read(site, "/wards/walmer/")
     links = round_links(page, "Bin days of the collection rounds here:")
     assert links == ["walmer-friday", "sandwich-tuesday"]
+
+
+def test_a_fortnightly_service_on_its_other_week_is_refused_with_its_days(
+    tmp_path: Path,
+) -> None:
+    garden = item(
+        "bin-changes",
+        Slug="garden",
+        Wards="north-deal",
+        Services="garden",
+        Changes="2026-12-07 -> 2026-12-08",
+    )
+    assert refused(tmp_path, **{"bin-changes/garden.md": garden}) == [
+        "content/bin-changes/garden.md: Changes: '2026-12-07 -> 2026-12-08' moves nothing: "
+        "no round of the Wards and Rounds named collects garden waste on Monday 7 December "
+        "2026 (their nearest collections of garden waste are on Monday 30 November and "
+        "Monday 14 December); check the date, the Wards, the Rounds and the Services"
+    ]
+
+
+def test_a_collection_to_come_cannot_move_to_a_day_gone(tmp_path: Path) -> None:
+    """A mistyped year, and a day gone."""
+    typo = item("bin-changes", Slug="typo", Changes="2026-12-25 -> 2025-12-26")
+    assert refused(tmp_path, **{"bin-changes/typo.md": typo}) == [
+        "content/bin-changes/typo.md: Changes: '2026-12-25 -> 2025-12-26' moves a collection "
+        "364 days; collections move by days, at most 31: check the year and the month"
+    ]
+    back = item("bin-changes", Slug="back", Changes="2026-12-01 -> 2026-11-27")
+    assert refused(tmp_path / "back", **{"bin-changes/back.md": back}) == [
+        "content/bin-changes/back.md: Changes: '2026-12-01 -> 2026-11-27' moves a collection "
+        "still to come to a day that has passed; check the new day's year and month"
+    ]
+
+
+def test_a_collection_moved_onto_its_next_collection_is_one_collection(tmp_path: Path) -> None:
+    """Deal's rubbish of Monday 7 December collected with the next week's, on the 14th."""
+    late = item(
+        "bin-changes",
+        Slug="late",
+        Wards="north-deal",
+        Services="refuse",
+        Changes="2026-12-07 -> 2026-12-14",
+        Reason="Vehicle breakdown",
+    )
+    site = build(tmp_path, {"bin-changes/late.md": late}, **council(tmp_path))
+    days = dates_by_vobject((site / "bin-days" / "deal-monday.ics").read_bytes())["Rubbish"]
+    assert date(2026, 12, 7) not in days and days.count(date(2026, 12, 14)) == 1
+    one = json.loads((site / "api" / "v1" / "rounds" / "deal-monday.json").read_text())
+    [fourteenth] = [
+        c for c in one["collections"] if (c["date"], c["service"]) == ("2026-12-14", "refuse")
+    ]
+    assert (fourteenth["usual_date"], fourteenth["reason"]) == ("2026-12-07", "Vehicle breakdown")

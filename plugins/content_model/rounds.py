@@ -165,7 +165,8 @@ NO_ROUNDS = Rounds()
 
 def collections(round_: Round, moves: Sequence[Move], start: date, end: date) -> list[Collection]:
     """The round's collections from ``start`` to ``end``, by day then service, each moved
-    by the latest-published bin change that moves it."""
+    by the latest-published bin change that moves it. A collection moved onto a day its
+    service is collected anyway is one collection (the moved one, which says why)."""
     # A collection moved into the span may usually fall a little outside it.
     margin = timedelta(days=31)
     latest = sorted(moves, key=lambda m: str(m.published))
@@ -178,7 +179,10 @@ def collections(round_: Round, moves: Sequence[Move], start: date, end: date) ->
             day = move.new if move else usual
             if start <= day <= end:
                 found.append(Collection(day, service.service, usual, move))
-    return sorted(found, key=lambda c: (c.day, c.service))
+    one_a_day: dict[tuple[date, str], Collection] = {}
+    for collection in sorted(found, key=lambda c: c.move is None):  # moved ones first
+        one_a_day.setdefault((collection.day, collection.service), collection)
+    return sorted(one_a_day.values(), key=lambda c: (c.day, c.service))
 
 
 def parse_cover(text: str) -> Cover | None:

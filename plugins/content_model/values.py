@@ -26,6 +26,7 @@ _INVISIBLE = re.compile(r"[\x80-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _SCRIPT_ADDRESS = re.compile(r"^\s*(javascript|data|vbscript|file)\s*:", re.IGNORECASE)
 _DOCUMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\.[A-Za-z0-9]{1,5}$")
 _CHANGE = re.compile(r"^(\S+)\s*->\s*(\S+)$")
+MAX_MOVE_DAYS = 31  # a bin change moves a collection by days; more is a mistyped date
 _WEB_ADDRESS = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
 
 
@@ -230,6 +231,11 @@ def parse_changes(text: str, field: Field) -> tuple[MovedCollection, ...]:
             raise FieldProblem(f"'{part}' moves a collection to the same day; remove the pair")
         if any(m.usual == usual for m in moves):
             raise FieldProblem(f"{usual.isoformat()} is moved twice; keep one pair for it")
+        if abs((new - usual).days) > MAX_MOVE_DAYS:
+            raise FieldProblem(
+                f"'{part}' moves a collection {abs((new - usual).days)} days; collections move "
+                f"by days, at most {MAX_MOVE_DAYS}: check the year and the month"
+            )
         moves.append(MovedCollection(usual, new))
     if not moves:
         raise FieldProblem("is empty; write 'YYYY-MM-DD -> YYYY-MM-DD' pairs separated by ';'")

@@ -4,7 +4,7 @@ day, in a calendar for the district and for each ward."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from babel.dates import format_date
@@ -15,7 +15,7 @@ from .words import N_, today
 
 if TYPE_CHECKING:
     from ..places import Places
-    from ..rounds import Move, Rounds
+    from ..rounds import Move, Rounds, RoundService
 
 SERVICE_NAMES = {
     "refuse": N_("Rubbish"),
@@ -101,27 +101,35 @@ def moves_of(
 
 
 def place_rules(values: Mapping[str, Any], places: Places) -> Iterable[Rule]:
-    """With a rounds file, each move still to come must move some round's collection:
-    a date typed wrong, or a change naming the wrong wards, would otherwise move nothing
-    while residents are told it does."""
-    rounds = places.rounds
-    if not rounds:
-        return
+    """A collection still to come cannot move to a day that has passed. With a rounds
+    file, each move still to come must move some round's collection: a date typed wrong,
+    or a change naming the wrong wards, would otherwise move nothing while residents are
+    told it does."""
+    rounds, day = places.rounds, places.today
     served = [s for r in rounds.by_slug.values() for s in r.services]
     for move in moves_of(values, rounds):
-        if places.today and move.usual < places.today and move.new < places.today:
+        if day and move.usual >= day > move.new:
+            yield (
+                "Changes",
+                f"'{move.usual} -> {move.new}' moves a collection still to come to a day "
+                "that has passed; check the new day's year and month",
+            )
+            continue
+        if not rounds or (day and move.usual < day and move.new < day):
             continue
         if any(move.moves(s) for s in served):
             continue
-        days = sorted({s.weekday for s in served if s.round in move.rounds})
         usual = format_date(move.usual, "EEEE d MMMM y", locale="en")
         what = "" if "all" in move.services else " " + services_text(tuple(move.services)).lower()
-        collect = (
-            "they collect on "
-            + ", ".join(format_date(date(2024, 1, 1 + d), "EEEE", locale="en") + "s" for d in days)
-            if days
-            else "no round serves the Wards or Rounds named"
-        )
+        near = nearest_collections(move, served)
+        if not move.rounds:
+            collect = "no round serves the Wards or Rounds named"
+        elif not near:
+            collect = f"none of their rounds collects{what} that week"
+        else:
+            days = [format_date(d, "EEEE d MMMM", locale="en") for d in near]
+            shown = days[0] if len(days) == 1 else f"{', '.join(days[:-1])} and {days[-1]}"
+            collect = f"their nearest collections{what.replace(' ', ' of ', 1)} are on {shown}"
         yield (
             "Changes",
             f"'{move.usual} -> {move.new}' moves nothing: no round of the Wards and Rounds "
@@ -141,6 +149,21 @@ def events_in_ward(item: Item, ward: str, rounds: Rounds) -> frozenset[str] | No
         for move in moves_of(item.values, rounds)
         for slug in serving & move.rounds
         if any(move.moves(service) for service in rounds.by_slug[slug].services)
+    )
+
+
+def nearest_collections(move: Move, served: Sequence[RoundService]) -> list[date]:
+    """The usual collection days, within a week of the move's usual day, of the services it
+    moves in the rounds it names: what an officer who typed the wrong day meant."""
+    week = timedelta(days=7)
+    return sorted(
+        {
+            day
+            for service in served
+            if service.round in move.rounds
+            and ("all" in move.services or service.service in move.services)
+            for day in service.usual_days(move.usual - week, move.usual + week)
+        }
     )
 
 
