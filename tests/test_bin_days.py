@@ -281,8 +281,33 @@ ROUNDS_RULES = [
     (
         "columns",
         "round,name,service,weekday,anchor,covers\nx,X,refuse,monday,2026-11-30,ward:walmer\n",
-        "ROOT/rounds.csv: columns: needs every (header: "
-        "round,name,service,weekday,every,anchor,covers)",
+        "ROOT/rounds.csv: columns: needs every; the header row has: round, name, service, "
+        "weekday, anchor, covers; it should be: round,name,service,weekday,every,anchor,covers",
+    ),
+    (
+        "semicolons",
+        "round;name;service;weekday;every;anchor;covers\nx;X;refuse;monday;1;2026-11-30;a\n",
+        "ROOT/rounds.csv: columns: needs round, name, service, weekday, every, anchor, covers; "
+        "the header row has: round;name;service;weekday;every;anchor;covers; it is separated "
+        "by semicolons: save it as CSV (comma-separated)",
+    ),
+    (
+        "empty",
+        "",
+        "ROOT/rounds.csv: file: is empty; its first line is the header: "
+        "round,name,service,weekday,every,anchor,covers",
+    ),
+    (
+        "header only",
+        HEADER + ",,,,,,\n",
+        "ROOT/rounds.csv: file: has no rounds under its header; add a row for each round and "
+        "service, or delete the file to publish bin changes only",
+    ),
+    (
+        "rows counted as a spreadsheet shows them",
+        "sep=,\n" + HEADER.upper() + ",,,,,,\n\nx,X,refuse,monday,1,2026-12-01,ward:walmer\n",
+        "ROOT/rounds.csv: row 5: anchor: 2026-12-01 is a Tuesday, not a Monday; give a day "
+        "this service is collected",
     ),
     (
         "unquoted comma",

@@ -18,6 +18,7 @@ Pure: the rows in, problems or ``Rounds`` out; no files but the one read by ``lo
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -33,6 +34,8 @@ from .values import SLUG_PATTERN, did_you_mean
 from .wards import Ward
 
 COLUMNS = ("round", "name", "service", "weekday", "every", "anchor", "covers")
+HEADER = ",".join(COLUMNS)
+SEPARATORS = {";": "semicolons", "\t": "tabs"}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_EVERY = 12  # weeks between collections
 WARD_PREFIX = "ward:"
@@ -211,16 +214,49 @@ class PostcodeWards:
         return found
 
 
-def read_rows(path: Path, shown: str) -> tuple[list[dict[str, str]], list[Problem]]:
+Row = tuple[int, Mapping[str, str | None]]  # the line it starts on, and its cells
+
+
+def read_rows(path: Path, shown: str) -> tuple[list[Row], list[Problem]]:
+    """The file's rows by column name (the header's, in any case), each with its line;
+    rows with no value at all (a spreadsheet's trailing ',,,,') left out."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.DictReader(handle))
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         return [], [Problem(shown, "file", "is not UTF-8 text; save it as UTF-8 CSV")]
-    columns = tuple(rows[0].keys()) if rows else ()
-    if missing := [c for c in COLUMNS if c not in columns]:
+    skipped = 0
+    if text.lower().startswith("sep="):  # Excel's note of the separator, before the header
+        text, skipped = text.partition("\n")[2], 1
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [name.strip().lower() for name in reader.fieldnames or []]
+    if not header:
+        return [], [Problem(shown, "file", f"is empty; its first line is the header: {HEADER}")]
+    reader.fieldnames = header
+    if missing := [c for c in COLUMNS if c not in header]:
+        first = text.splitlines()[0]
+        separator = next((name for sep, name in SEPARATORS.items() if sep in first), "")
+        hint = f"; it is separated by {separator}: save it as CSV (comma-separated)"
         return [], [
-            Problem(shown, "columns", f"needs {', '.join(missing)} (header: {','.join(COLUMNS)})")
+            Problem(
+                shown,
+                "columns",
+                f"needs {', '.join(missing)}; the header row has: {', '.join(header)}"
+                + (hint if separator else f"; it should be: {HEADER}"),
+            )
+        ]
+    rows: list[Row] = [
+        (reader.line_num + skipped, row)
+        for row in reader
+        if row.get(None) or any((value or "").strip() for value in row.values())
+    ]
+    if not rows:
+        return [], [
+            Problem(
+                shown,
+                "file",
+                "has no rounds under its header; add a row for each round and service, or "
+                "delete the file to publish bin changes only",
+            )
         ]
     return rows, []
 
@@ -243,7 +279,7 @@ def load_rounds(
 
 
 def check_rows(
-    rows: Sequence[Mapping[str, str | None]],
+    rows: Sequence[Row],
     shown: str,
     wards: Mapping[str, Ward],
     services: Sequence[str],
@@ -254,13 +290,13 @@ def check_rows(
     found: list[RoundService] = []
     seen: dict[tuple[str, str], int] = {}
     sectors = lookup.sectors if lookup else {}
-    for number, row in enumerate(rows, start=2):
+    for number, row in rows:
         value = {c: (row.get(c) or "").strip() for c in COLUMNS}
 
         def report(column: str, message: str, number: int = number) -> None:
             problems.append(Problem(shown, f"row {number}: {column}", message))
 
-        if extra := row.get(None):  # type: ignore[call-overload]
+        if extra := row.get(None):  # type: ignore[call-overload]  # DictReader's overflow
             report(
                 "row",
                 f"has {len(extra)} more cells than the header row; a value with a comma "
