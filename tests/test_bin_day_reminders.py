@@ -255,6 +255,19 @@ def test_the_form_asks_for_a_postcode_for_reminders(world: World) -> None:
     assert saved.preferences.postcode == "CT14 7AA"
 
 
+def test_reminders_alone_are_a_subscription(world: World) -> None:
+    fields = {"email": "r@example.net", "reminders": ["bin-days"], "postcode": "CT14 7AA"}
+    status, _ = world.post("/subscriptions/subscribe", fields)
+    assert status == 200
+    confirmation = world.inbox.wait_for("r@example.net", 1)[-1]
+    link = re.search(r"(http://\S+/subscriptions/confirm\?token=\S+)", body(confirmation, "plain"))
+    assert link is not None and world.confirm(link.group(1))[0] == 200
+    report = reminders(world).run(date(2026, 12, 25))
+    assert report.sent == 1 and len(world.inbox.to("r@example.net")) == 2
+    status, page = world.post("/subscriptions/subscribe", {"email": "n@example.net"})
+    assert status == 400 and "Choose what you want emails about" in page
+
+
 def test_manage_shows_and_changes_reminders(world: World) -> None:
     resident(world, "m@example.net", "CT14 7AA")
     token = Signer(KEY).make(

@@ -135,8 +135,9 @@ def read_form(
             result.email = normalise_address(next(iter(form.get("email", ())), ""))
         except AddressError as error:
             result.errors["email"] = str(error)
-    topics = values("topics")
-    if not topics or not set(topics) <= set(choices.topics):
+    topics, chosen_reminders = values("topics"), values("reminders")
+    # Reminders alone are something to have emails about.
+    if not (topics or chosen_reminders) or not set(topics) <= set(choices.topics):
         result.errors["topics"] = N_("Choose what you want emails about")
     notice_types = values("notice_types")
     if not set(notice_types) <= set(choices.notice_types):
@@ -156,7 +157,7 @@ def read_form(
     if frequency not in FREQUENCIES:
         result.errors["frequency"] = N_("Choose how often you want emails")
     text_topics = _texts(values, choices, result, has_phone) if choices.text_topics else []
-    reminders = _reminders(values("reminders"), postcode, choices, result.errors)
+    reminders = _reminders(chosen_reminders, postcode, choices, result.errors)
     if not result.errors:
         result.preferences = Preferences(
             frozenset(topics),
