@@ -86,7 +86,7 @@ class BinDaysGenerator(Generator):  # type: ignore[misc]
                 f"Bin collections of the {round_.name} round, with changes.",
                 host,
             )
-            calendars = round_calendars(round_, schedule, about, f"{site}/{page}")
+            calendars = round_calendars(round_, schedule, about, f"{site}/{page}", bin_days.today)
             for save_as, ics in zip((CALENDAR, CALENDAR_WITH_ALARM), calendars, strict=True):
                 write_document(writer, self.context, save_as.format(round=slug), ics)
             record = {**envelope, **round_file(round_, schedule, bin_days, site)}

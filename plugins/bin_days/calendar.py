@@ -3,7 +3,8 @@ next 12 months, moved collections on their new day saying why; optionally with a
 the evening before.
 
 An all-day event is a date, so clock changes never move it, and the alarm (six hours
-before the day starts) rings at 6 pm in the household's own time. Each event's UID is the
+before the day starts) rings at 6 pm in the household's own time, once an evening: on the
+day's first event, naming every bin of the day. Each event's UID is the
 round, the service and the usual day, so when a bin change moves a collection, calendar
 apps move the event they already have instead of adding another.
 """
@@ -18,28 +19,30 @@ from icalendar import Alarm, Event, vText
 
 from plugins.calendars.ics import CalendarInfo, new_calendar
 from plugins.content_model.rounds import Collection, Round
-from plugins.content_model.types.bin_changes import SERVICE_NAMES
+from plugins.content_model.types.bin_changes import COLLECTED, SERVICE_NAMES
 
 EVENING_BEFORE = timedelta(hours=-6)  # 6 pm the day before an all-day event
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 
 
 def stamp(moment: object, fallback: date) -> datetime:
-    """When an event last changed: its bin change's time, else its usual day (so that
-    rebuilds agree)."""
+    """When an event last changed: its bin change's time, else ``fallback``, the build's
+    day (so that the day's rebuilds agree)."""
     if isinstance(moment, datetime):
         return moment.astimezone(UTC)
     return datetime.combine(fallback, time(), tzinfo=UTC)
 
 
-def collection_event(round_: Round, collection: Collection, host: str, page_url: str) -> bytes:
+def collection_event(
+    round_: Round, collection: Collection, host: str, page_url: str, today: date
+) -> bytes:
     """One collection, serialised once for both calendars (an all-day event with DTSTART
     alone lasts the day, RFC 5545 3.6.1)."""
     service = SERVICE_NAMES[collection.service]
     move = collection.move
     event = Event()
     event.add("uid", f"{round_.slug}-{collection.service}-{collection.usual.isoformat()}@{host}")
-    changed = stamp(move.published if move else None, collection.usual)
+    changed = stamp(move.published if move else None, today)
     event.add("dtstamp", changed)
     event.add("dtstart", collection.day)
     event.add("transp", "TRANSPARENT")
@@ -59,11 +62,13 @@ def collection_event(round_: Round, collection: Collection, host: str, page_url:
     return bytes(event.to_ical())
 
 
-def evening_alarm(service: str) -> bytes:
-    """The alarm a service's events carry in the calendar with alarms."""
+def evening_alarm(services: Sequence[str]) -> bytes:
+    """The alarm on the first event of a day: every bin of the day, in one reminder."""
+    names = [SERVICE_NAMES[s].lower() for s in sorted(services, key=COLLECTED.index)]
+    bins = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
-    alarm.add("description", vText(f"Put out your {SERVICE_NAMES[service].lower()} tonight"))
+    alarm.add("description", vText(f"Put out your {bins} tonight"))
     alarm.add("trigger", EVENING_BEFORE)
     return bytes(alarm.to_ical())
 
@@ -72,15 +77,25 @@ END_EVENT = b"END:VEVENT\r\n"
 
 
 def round_calendars(
-    round_: Round, schedule: Sequence[Collection], info: CalendarInfo, page_url: str
+    round_: Round,
+    schedule: Sequence[Collection],
+    info: CalendarInfo,
+    page_url: str,
+    today: date,
 ) -> tuple[bytes, bytes]:
-    """The round's calendar, and the same with an alarm the evening before each collection."""
+    """The round's calendar, and the same with an alarm the evening before each collection
+    day (``schedule`` is by day)."""
     head = bytes(new_calendar(info).to_ical()).removesuffix(b"END:VCALENDAR\r\n")
-    alarms = {s.service: evening_alarm(s.service) for s in round_.services}
+    by_day: dict[date, list[str]] = {}
+    for collection in schedule:
+        by_day.setdefault(collection.day, []).append(collection.service)
     plain, alarmed = [head], [head]
     for collection in schedule:
-        event = collection_event(round_, collection, info.host, page_url)
+        event = collection_event(round_, collection, info.host, page_url, today)
         plain.append(event)
-        alarmed.append(event.removesuffix(END_EVENT) + alarms[collection.service] + END_EVENT)
+        services = by_day[collection.day]
+        if services[0] == collection.service:  # the day's first: its alarm
+            event = event.removesuffix(END_EVENT) + evening_alarm(services) + END_EVENT
+        alarmed.append(event)
     end = b"END:VCALENDAR\r\n"
     return b"".join(plain) + end, b"".join(alarmed) + end
