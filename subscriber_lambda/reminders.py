@@ -118,9 +118,10 @@ class Reminder:
     rounds: list[str]  # the rounds' pages
 
 
-def reminder_of(collections: list[Collection], site_url: str) -> Reminder:
+def reminder_of(collections: list[Collection], site_url: str, site: SiteData) -> Reminder:
     """The reminder of one household's collections, in the language being spoken, its
-    links on ``site_url`` (as the resident's manage links are)."""
+    links on ``site_url`` (as the resident's manage links are), to the round pages in that
+    language where the site has them."""
     names = list(dict.fromkeys(service_name(c.service) for c in collections))
     changes = []
     for c in collections:
@@ -128,7 +129,8 @@ def reminder_of(collections: list[Collection], site_url: str) -> Reminder:
         change = {"line": changed_line(long_date(c.usual), c.reason), "url": url}
         if c.changed and change not in changes:
             changes.append(change)
-    rounds = dict.fromkeys(f"{site_url}/bin-days/{quote(c.round)}/" for c in collections)
+    lang = SPEAKING.get()
+    rounds = dict.fromkeys(f"{site_url}{site.bin_days_page(lang, c.round)}" for c in collections)
     return Reminder(long_date(collections[0].day), and_list(names), len(names), changes, [*rounds])
 
 
@@ -232,7 +234,7 @@ class Reminders:
         )
         item_id = reminder_id(collections[0].day)
         with speaking(lang):
-            reminder = reminder_of(collections, self.links.site_url)
+            reminder = reminder_of(collections, self.links.site_url, self.pages.site)
             kept = self._email(subscriber, item_id, reminder, lang, report)
             if kept and self._texting(subscriber):
                 self._text(subscriber, item_id, reminder, report)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
+from urllib.parse import quote
 
 from .core.catalogues import DEFAULT_LANGUAGE, SPEAKING
 from .core.postcodes import normalise_postcode, outward_code
@@ -159,6 +160,11 @@ class SiteData:
         """The address (from the site's root) of the home page in ``lang``, or the root."""
         homes = self.options.value().get("homes") or {}
         return f"/{homes.get(lang, '')}"
+
+    def bin_days_page(self, lang: str, round_slug: str = "") -> str:
+        """The address (from the site's root) of "Find your bin days", or of a round's
+        page, in ``lang`` where the site has them in it."""
+        return f"{self.home(lang)}bin-days/" + (f"{quote(round_slug)}/" if round_slug else "")
 
     @property
     def council(self) -> str:

@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from urllib.parse import quote
 
 from .core.addresses import AddressError, address_hash, normalise_address
 from .core.catalogues import DEFAULT_LANGUAGE, N_, SPEAKING, speaking
@@ -476,22 +475,22 @@ class Subscriptions:
             title,
             heading=said(title),
             reason=said(reason),
-            bin_days=bin_days,
+            bin_days=site.bin_days_page(SPEAKING.get()) if bin_days else "",
         )
 
     def _rounds_page(self, postcode: str, rounds: Mapping[str, str]) -> Page:
         """A household whose every bin is collected by one round goes to that round's
         page; one with several (garden waste on another day) gets a page naming each."""
-        base = self.pages.base
+        base, site = self.pages.base, self.pages.site
         if (slug := single_round(rounds)) is not None:
-            return self.pages.redirect(f"{base}/bin-days/{quote(slug)}/")
-        names = self.pages.site.round_names()
+            return self.pages.redirect(f"{base}{site.bin_days_page(SPEAKING.get(), slug)}")
+        names = site.round_names()
         services = sorted(rounds.items(), key=lambda pair: service_order(pair[0]))
         listed = [
             {
                 "service": service_name(service),
                 "round": names.get(slug, slug),
-                "url": f"{base}/bin-days/{quote(slug)}/",
+                "url": f"{base}{site.bin_days_page(SPEAKING.get(), slug)}",
             }
             for service, slug in services
         ]

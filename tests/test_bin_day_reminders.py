@@ -229,6 +229,7 @@ def test_a_reminder_in_the_residents_language_and_by_text(world: World) -> None:
     [reminder] = world.inbox.to("cymraeg@example.net")
     assert subject(reminder) == "Rhowch eich biniau sbwriel a gwastraff bwyd allan heno"
     assert "Dydd Sadwrn 26 Rhagfyr" in body(reminder, "plain")
+    assert f"{world.base}/cy/bin-days/walmer-friday/" in body(reminder, "plain")
     text = sms.personalisation["body"]
     assert "Dydd Sadwrn 26 Rhagfyr" in text and "Christmas" in text
     assert f"{world.base}/s?c=" in text.splitlines()[-1]
@@ -309,8 +310,13 @@ def test_find_area_for_bin_days_answers_with_the_households_rounds(world: World)
     for service, round_ in (("Rubbish", "walmer-friday"), ("Garden waste", "garden-tuesday")):
         assert service in page and f'href="/bin-days/{round_}/"' in page
     assert "Garden waste, Tuesday" in page
+    with pytest.raises(urllib.error.HTTPError) as redirect:
+        opener.open(f"{url}&lang=cy")  # from the Welsh page: to the Welsh round page
+    assert redirect.value.headers["Location"] == "/cy/bin-days/walmer-friday/"
     status, page = world.get("/subscriptions/find-area?for=bin-days&postcode=CT14+9ZZ")
     assert status == 400 and "We could not find bin collection days for that postcode" in page
+    status, page = world.get("/subscriptions/find-area?for=bin-days&postcode=CT14+9ZZ&lang=pl")
+    assert status == 400 and 'href="/pl/bin-days/"' in page
     status, page = world.get("/subscriptions/find-area?postcode=CT14+9ZZ")
     assert status == 200 and "is in Walmer ward" in page  # the ward lookup is as it was
 

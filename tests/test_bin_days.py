@@ -564,3 +564,19 @@ def test_a_collection_moved_onto_its_next_collection_is_one_collection(tmp_path:
         c for c in one["collections"] if (c["date"], c["service"]) == ("2026-12-14", "refuse")
     ]
     assert (fourteenth["usual_date"], fourteenth["reason"]) == ("2026-12-07", "Vehicle breakdown")
+
+
+@pytest.mark.parametrize(("lang", "direction"), [("cy", "ltr"), ("ar", "rtl")])
+def test_bin_days_are_in_each_language_the_site_speaks(
+    site: Path, lang: str, direction: str
+) -> None:
+    page = read(site, f"/{lang}/bin-days/walmer-friday/")
+    assert f'<html lang="{lang}" dir="{direction}"' in page
+    assert "Your bin days" not in page and "Moved from" not in page  # translated
+    # The officer's words stay in theirs, marked so.
+    assert '<span lang="en">Christmas bank holidays</span>' in page
+    assert 'hreflang="en" href="/bin-days/walmer-friday/"' in page  # its other versions
+    finder = read(site, f"/{lang}/bin-days/")
+    assert f'data-rounds="/{lang}/bin-days/"' in finder
+    assert f'href="/{lang}/bin-days/walmer-friday/"' in finder
+    assert f'href="/{lang}/bin-days/"' in read(site, f"/{lang}/")

@@ -1,7 +1,8 @@
 """Pelican plugin: every household's bin days, from the rounds file (``data/rounds.csv``)
 with the published bin changes folded in.
 
-Writes /bin-days/ (find your round), and for each round its page /bin-days/{round}/, its
+Writes /bin-days/ (find your round), and for each round its page /bin-days/{round}/ (both
+also in each other language the interface speaks, under its home: /cy/bin-days/), its
 calendar /bin-days/{round}.ics (and one with an alarm the evening before), and
 /api/v1/rounds.json and /api/v1/rounds/{round}.json with their JSON Schemas. Without a
 rounds file it writes nothing and ``bin_days`` in templates is None.
@@ -19,7 +20,9 @@ from pelican.generators import Generator
 from plugins.calendars.ics import CalendarInfo
 from plugins.content_model import checked_content
 from plugins.content_model.types.words import today
+from plugins.govuk_theme import INTERFACE_LANG
 from plugins.output_files import write_document
+from plugins.site_pages import language_homes
 from plugins.site_pages.board import Board
 
 from .calendar import round_calendars
@@ -70,16 +73,11 @@ class BinDaysGenerator(Generator):  # type: ignore[misc]
         envelope = {"council": council, "site_url": site}
         host = site.split("://", 1)[1].split("/", 1)[0]
         rounds = bin_days.rounds.by_slug
-        writer.write_file(INDEX, self.get_template("bin_days"), self.context, url="bin-days/")
+        homes = language_homes(self.settings)
+        self.write_pages(writer, homes, "bin-days/", "bin_days")
         for slug, round_ in rounds.items():
             page = PAGE.format(round=slug)
-            writer.write_file(
-                f"{page}index.html",
-                self.get_template("bin_round"),
-                self.context,
-                url=page,
-                round=round_,
-            )
+            self.write_pages(writer, homes, page, "bin_round", round=round_)
             schedule = bin_days.schedules[slug]
             about = CalendarInfo(
                 f"{council}: bin days, {round_.name}",
@@ -96,6 +94,24 @@ class BinDaysGenerator(Generator):  # type: ignore[misc]
         for name, schema in SCHEMAS.items():
             document = {"$id": f"{site}/api/v1/schema/{name}", **schema}
             write_document(writer, self.context, f"api/v1/schema/{name}", as_json(document))
+
+    def write_pages(
+        self, writer: Any, homes: list[tuple[str, str]], url: str, template: str, **values: Any
+    ) -> None:
+        """A page in each language the interface speaks: the site's own at ``url``, each
+        other's under its home (/cy/bin-days/...), each with the others as its versions."""
+        versions = [(lang, f"{home}{url}") for lang, home in homes]
+        for lang, home in homes:
+            writer.write_file(
+                f"{home}{url}index.html",
+                self.get_template(template),
+                self.context,
+                url=f"{home}{url}",
+                bin_days_home=home,  # where this language's bin days pages are
+                versions=versions,
+                **{INTERFACE_LANG: lang},
+                **values,
+            )
 
 
 def add_bin_days(generator: Any) -> None:

@@ -20,6 +20,16 @@ SOON = timedelta(weeks=6)  # what a round's page lists in full
 
 
 @dataclass(frozen=True)
+class ChangedDay:
+    """Collections a bin change moves from one day to another."""
+
+    day: date
+    usual: date
+    move: Move
+    services: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class BinDays:
     """The rounds and the moves of every published bin change, from ``today`` on."""
 
@@ -65,10 +75,16 @@ class BinDays:
         first: dict[str, Collection] = {}
         for collection in self.schedules[slug]:
             first.setdefault(collection.service, collection)
-        return sorted(first.values(), key=lambda c: (c.day, c.service))
+        return sorted(first.values(), key=lambda c: c.day)  # stable: the file's order
 
-    def changed(self, slug: str) -> list[Collection]:
-        return [c for c in self.schedules[slug] if c.changed]
+    def changed_days(self, slug: str) -> list[ChangedDay]:
+        """The round's moved collections in the coming year, those a change moves to the
+        same day together (Christmas moves rubbish and food waste to Saturday)."""
+        days: dict[tuple[date, date, Move], list[str]] = {}
+        for c in self.schedules[slug]:
+            if c.move is not None:
+                days.setdefault((c.day, c.usual, c.move), []).append(c.service)
+        return [ChangedDay(*key, tuple(services)) for key, services in days.items()]
 
     def moved_by(self, change: str) -> list[Round]:
         """The rounds whose collections the bin change ``change`` (a slug) moves, in the

@@ -167,7 +167,8 @@ NO_ROUNDS = Rounds()
 
 
 def collections(round_: Round, moves: Sequence[Move], start: date, end: date) -> list[Collection]:
-    """The round's collections from ``start`` to ``end``, by day then service, each moved
+    """The round's collections from ``start`` to ``end``, by day, then services in the
+    rounds file's order, each moved
     by the latest-published bin change that moves it. A collection moved onto a day its
     service is collected anyway is one collection (the moved one, which says why)."""
     # A collection moved into the span may usually fall a little outside it.
@@ -185,7 +186,8 @@ def collections(round_: Round, moves: Sequence[Move], start: date, end: date) ->
     one_a_day: dict[tuple[date, str], Collection] = {}
     for collection in sorted(found, key=lambda c: c.move is None):  # moved ones first
         one_a_day.setdefault((collection.day, collection.service), collection)
-    return sorted(one_a_day.values(), key=lambda c: (c.day, c.service))
+    order = {s.service: n for n, s in enumerate(round_.services)}  # the rounds file's
+    return sorted(one_a_day.values(), key=lambda c: (c.day, order[c.service]))
 
 
 def parse_cover(text: str) -> Cover | None:
