@@ -52,6 +52,7 @@ CODES_SPENT = N_(
 WRONG_LENGTH = N_("Enter the %(digits)s digits we sent")
 CODE_SPENT = N_("This code has expired or been tried too often: ask for a new code")
 CODE_WRONG = N_("That code is not right: check the text")
+MAX_TYPED_POSTCODE = 20  # what is shown again of a postcode typed wrong
 
 
 @dataclass(frozen=True)
@@ -474,7 +475,8 @@ class Subscriptions:
             "find_area.html",
             title,
             heading=said(title),
-            reason=said(reason),
+            errors={"postcode": reason},  # the form again, the postcode as typed
+            typed=typed[:MAX_TYPED_POSTCODE],
             bin_days=site.bin_days_page(SPEAKING.get()) if bin_days else "",
         )
 

@@ -317,6 +317,16 @@ def test_find_area_for_bin_days_answers_with_the_households_rounds(world: World)
     assert status == 400 and "We could not find bin collection days for that postcode" in page
     status, page = world.get("/subscriptions/find-area?for=bin-days&postcode=CT14+9ZZ&lang=pl")
     assert status == 400 and 'href="/pl/bin-days/"' in page
+
+
+def test_a_postcode_not_found_gets_the_form_again_with_what_was_typed(world: World) -> None:
+    """GOV.UK's error pattern, without JavaScript: summary, message, the value kept."""
+    status, page = world.get("/subscriptions/find-area?for=bin-days&postcode=CT99+%3Cb%3E")
+    assert status == 400
+    assert "<title>Error: " in page and 'href="#postcode"' in page
+    assert 'name="for" value="bin-days"' in page
+    assert 'value="CT99 &lt;b&gt;"' in page  # escaped
+    assert "Enter a real postcode, like CT16 1LU." in page
     status, page = world.get("/subscriptions/find-area?postcode=CT14+9ZZ")
     assert status == 200 and "is in Walmer ward" in page  # the ward lookup is as it was
 
