@@ -136,7 +136,8 @@ def main() -> int:
         without = best_build(work, args.runs, ROUNDS_FILE=str(work / "none.csv"), **common)
         with_rounds = best_build(work, args.runs, ROUNDS_FILE=str(rounds_file), **common)
         output = work / "output"
-        added = size_of([output / "bin-days", output / "api" / "v1" / "rounds"])
+        pages = [output / "bin-days", *output.glob("*/bin-days")]  # in each language
+        added = size_of([*pages, output / "api" / "v1" / "rounds"])
         rounds = len(list((output / "api" / "v1" / "rounds").glob("*.json")))
         print(
             json.dumps(
@@ -144,6 +145,7 @@ def main() -> int:
                     "postcodes": args.postcodes,
                     "rounds": rounds,
                     "bin_changes": len(BANK_HOLIDAYS),
+                    "pages": sum(1 for p in pages for _ in p.rglob("index.html")),
                     "build_without_rounds_s": round(without, 2),
                     "build_with_rounds_s": round(with_rounds, 2),
                     "added_s": round(with_rounds - without, 2),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from babel.dates import format_date
 from icalendar import Alarm, Event, vText
@@ -62,8 +63,10 @@ def collection_event(
     return bytes(event.to_ical())
 
 
-def evening_alarm(services: Sequence[str]) -> bytes:
-    """The alarm on the first event of a day: every bin of the day, in one reminder."""
+@lru_cache(maxsize=64)
+def evening_alarm(services: tuple[str, ...]) -> bytes:
+    """The alarm on the first event of a day: every bin of the day, in one reminder (the
+    same few for every round, so made once each)."""
     names = [SERVICE_NAMES[s].lower() for s in sorted(services, key=COLLECTED.index)]
     bins = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
     alarm = Alarm()
@@ -95,7 +98,7 @@ def round_calendars(
         plain.append(event)
         services = by_day[collection.day]
         if services[0] == collection.service:  # the day's first: its alarm
-            event = event.removesuffix(END_EVENT) + evening_alarm(services) + END_EVENT
+            event = event.removesuffix(END_EVENT) + evening_alarm(tuple(services)) + END_EVENT
         alarmed.append(event)
     end = b"END:VCALENDAR\r\n"
     return b"".join(plain) + end, b"".join(alarmed) + end
