@@ -31,7 +31,7 @@ from babel.dates import format_date
 from .core.catalogues import SPEAKING, speaking
 from .core.messages import build_message
 from .core.preferences import BIN_DAYS
-from .core.reminders import REVISION, Collection, collections_on, covered_until, reminder_id
+from .core.reminders import REVISION, Collection, collections_on, covered_span, reminder_id
 from .core.texts import fit_text, stop_line, text_length
 from .languages import answer_language, gettext, ngettext
 from .notify import (
@@ -212,16 +212,23 @@ class Reminders:
         self, site: SiteData, subscriber: Subscriber, day: date, stale: set[str]
     ) -> list[Collection]:
         """The subscriber's collections on ``day``, if they asked for reminders. A round
-        whose published collections end before ``day`` is logged once a run (``stale``)."""
+        whose published collections do not cover ``day`` is logged once a run
+        (``stale``)."""
         preferences = subscriber.preferences
         if BIN_DAYS not in preferences.reminders or not preferences.postcode:
             return []
         rounds = site.rounds_for_postcode(preferences.postcode)
         for slug in set(rounds.values()) - stale:
-            until = covered_until(site.round_schedule(slug))
-            if until is not None and until < day:
+            span = covered_span(site.round_schedule(slug))
+            if span is not None and not span[0] <= day <= span[1]:
                 stale.add(slug)
-                logger.warning("round %s: published only until %s: build the site", slug, until)
+                logger.warning(
+                    "round %s: its published collections are from %s to %s, not %s: build "
+                    "the site (or check --on)",
+                    slug,
+                    *span,
+                    day,
+                )
         return collections_on(rounds, site.round_schedule, day)
 
     def _remind(

@@ -201,6 +201,22 @@ def test_a_refused_address_does_not_stop_the_others(world: World) -> None:
     assert world.store.is_suppressed(address_hash("refused@example.net", KEY))
 
 
+@pytest.mark.parametrize("on", [date(2026, 11, 20), date(2027, 12, 1)])
+def test_a_day_the_published_rounds_do_not_cover_is_said(
+    world: World, on: date, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Before the last build's day, or after its year: nothing to send, and the log says
+    why (once a run per round)."""
+    resident(world, "early@example.net", "CT14 7AA")
+    resident(world, "late@example.net", "CT14 7AA")
+    assert reminders(world).run(on).sent == 0
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warned == [
+        f"round walmer-friday: its published collections are from 2026-11-28 to 2027-11-27, "
+        f"not {on + timedelta(days=1)}: build the site (or check --on)"
+    ]
+
+
 def test_a_deferred_reminder_goes_on_a_later_run_that_evening(world: World) -> None:
     resident(world, "busy@example.net", "CT14 7AA")
     world.inbox.defer.add("busy@example.net")

@@ -75,12 +75,15 @@ def collections_on(
     return sorted(found, key=lambda c: service_order(c.service))
 
 
-def covered_until(schedule: Schedule | None) -> date | None:
-    """The last day a round's published collections cover (its ``until``), if it says."""
-    until = (schedule or {}).get("until")
+def covered_span(schedule: Schedule | None) -> tuple[date, date] | None:
+    """The days a round's published collections cover (its ``from`` and ``until``), if it
+    says."""
     try:
-        return date.fromisoformat(until) if isinstance(until, str) else None
-    except ValueError:
+        return (
+            date.fromisoformat(str((schedule or {})["from"])),
+            date.fromisoformat(str((schedule or {})["until"])),
+        )
+    except (KeyError, ValueError):
         return None
 
 
