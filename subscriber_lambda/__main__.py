@@ -33,7 +33,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -278,9 +278,10 @@ def run_scheduled(
     send: Callable[[Config, argparse.Namespace], int],
     needs: str,
     busy: str,
+    slot: int = 0,
 ) -> int:
     """A scheduled run (digest, reminders): only from a built site (``needs``: what of it),
-    and one at a time (``busy``: what a second run says as it stops)."""
+    and one at a time (``busy``: what a second run says as it stops) for its ``slot``."""
     if not (args.site_dir / OPTIONS).is_file():
         print(
             f"{command}: {args.site_dir}: no built site here ({needs});"
@@ -288,7 +289,7 @@ def run_scheduled(
             file=sys.stderr,
         )
         return 2
-    with one_at_a_time(config, command) as alone:
+    with one_at_a_time(config, command, slot) as alone:
         if not alone:
             print(f"{command}: {busy}; this one stops")
             return 0
@@ -326,13 +327,14 @@ def send_digests(config: Config, args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def one_at_a_time(config: Config, command: str) -> Iterator[bool]:
-    """True while this process is the only one running ``command`` on the embedded store
-    (a lock file beside it); False if another is. A digest has no per-email ledger claim
-    as notify's deliveries do, so two overlapping runs would each send every summary;
-    reminders have (a claim younger than its lease is another run's), but two runs at
-    once would still read every subscriber twice.
-    On DynamoDB the schedule runs one digest at a time itself."""
+def one_at_a_time(config: Config, command: str, slot: int = 0) -> Iterator[bool]:
+    """True while this process is the only one running ``command`` (for ``slot``: a day's
+    reminders) on the embedded store; False if another is. A lock on byte ``slot`` of one
+    file beside the store, so a run for another slot goes ahead and no file is left per
+    slot. A digest has no per-email ledger claim as notify's deliveries do, so two
+    overlapping runs would each send every summary; reminders have (a claim younger than
+    its lease is another run's), but two runs at once would still read every subscriber
+    twice. On DynamoDB the schedule runs one digest at a time itself."""
     path = config.jobs_path() if config.store_url.startswith("sqlite:") else None
     if path is None:
         yield True
@@ -340,21 +342,28 @@ def one_at_a_time(config: Config, command: str) -> Iterator[bool]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(f"{path}.{command}.lock", "w") as lock:
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            fcntl.lockf(lock, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, slot)
+        except OSError:  # EACCES or EAGAIN: another process holds it
             yield False
             return
         yield True
 
 
 def run_reminders(config: Config, args: argparse.Namespace) -> int:
+    """One run at a time for each day's reminders: a person's catch-up run for a missed
+    evening (``--on``) goes beside the schedule's."""
+    from .reminders import london_today
+
+    args.on = args.on or london_today(now())
+    day = args.on + timedelta(days=1)
     return run_scheduled(
         "reminders",
         config,
         args,
         send_reminders,
         "its rounds and postcode files",
-        "another run is sending these reminders",
+        f"another run is sending the reminders for {day}",
+        slot=day.toordinal(),
     )
 
 

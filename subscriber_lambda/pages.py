@@ -258,13 +258,14 @@ class Pages:
 
         wards = list(preferences.get("wards", []))
         _ = gettext
-        rows = [
-            (_("Emails about"), named(self.site.topics, list(preferences.get("topics", [])))),
+        topics = list(preferences.get("topics", []))  # none: reminders alone
+        rows = [(_("Emails about"), named(self.site.topics, topics))] if topics else []
+        rows.append(
             (
                 _("Wards"),
                 _("The whole district") if "all" in wards else named(self.site.wards, wards),
-            ),
-        ]
+            )
+        )
         if preferences.get("postcode"):  # its ward, and alerts drawn around it
             rows.append((_("Postcode"), preferences["postcode"]))
         if preferences.get("notice_types"):

@@ -18,7 +18,9 @@ from typing import Any
 
 import pytest
 
+from subscriber_lambda.__main__ import one_at_a_time
 from subscriber_lambda.adapters.govuk_notify import NotifyTexts
+from subscriber_lambda.config import Config
 from subscriber_lambda.core.addresses import address_hash
 from subscriber_lambda.core.phones import stop_code
 from subscriber_lambda.core.preferences import Preferences
@@ -171,6 +173,25 @@ def test_the_evening_before_a_changed_day_each_household_is_reminded_once(
     assert [(e.item_id, e.state) for e in entries] == [("bin-days/2026-12-26", "sent")]
 
 
+def test_one_run_at_a_time_for_each_days_reminders(world: World, tmp_path: Path) -> None:
+    """The schedule's run for one day does not stop a person's catch-up run for another."""
+    resident(world, "friday@example.net", "CT14 7AA")
+    var = tmp_path / "var"
+    config = Config.from_environment(backend_environment(var, KEY, world.smtp_port))
+    with one_at_a_time(config, "reminders", date(2026, 12, 26).toordinal()) as alone:
+        assert alone
+        busy = run_command(world, var, "--on", "2026-12-25")
+        assert (busy.returncode, busy.stdout.strip()) == (
+            0,
+            "reminders: another run is sending the reminders for 2026-12-26; this one stops",
+        )
+        other = run_command(world, var, "--on", "2026-12-24")
+        assert other.returncode == 0 and "reminders for 2026-12-25" in other.stdout
+    assert world.inbox.to("friday@example.net") == []  # the 26th's is still to send
+    after = run_command(world, var, "--on", "2026-12-25")
+    assert "1 emails sent" in after.stdout
+
+
 def test_the_evening_before_a_usual_day_the_reminder_says_only_which_bins(world: World) -> None:
     resident(world, "monday@example.net", "CT14 6AB")
     resident(world, "friday@example.net", "CT14 7AA")
@@ -277,6 +298,7 @@ def test_reminders_alone_are_a_subscription(world: World) -> None:
     status, _ = world.post("/subscriptions/subscribe", fields)
     assert status == 200
     confirmation = world.inbox.wait_for("r@example.net", 1)[-1]
+    assert "Emails about" not in body(confirmation, "plain")  # nothing but reminders
     link = re.search(r"(http://\S+/subscriptions/confirm\?token=\S+)", body(confirmation, "plain"))
     assert link is not None and world.confirm(link.group(1))[0] == 200
     report = reminders(world).run(date(2026, 12, 25))
@@ -343,6 +365,8 @@ def test_a_postcode_not_found_gets_the_form_again_with_what_was_typed(world: Wor
     assert 'name="for" value="bin-days"' in page
     assert 'value="CT99 &lt;b&gt;"' in page  # escaped
     assert "Enter a real postcode, like CT16 1LU." in page
+    _, page = world.get("/subscriptions/find-area?for=bin-days&postcode=ZZ&lang=cy")
+    assert 'name="lang" value="cy"' in page  # a GET form's action loses its query
     status, page = world.get("/subscriptions/find-area?postcode=CT14+9ZZ")
     assert status == 200 and "is in Walmer ward" in page  # the ward lookup is as it was
 

@@ -313,8 +313,13 @@ ROUNDS_RULES = [
     (
         "rows counted as a spreadsheet shows them",
         "sep=,\n" + HEADER.upper() + ",,,,,,\n\nx,X,refuse,monday,1,2026-12-01,ward:walmer\n",
-        "ROOT/rounds.csv: row 5: anchor: 2026-12-01 is a Tuesday, not a Monday; give a day "
+        "ROOT/rounds.csv: row 4: anchor: 2026-12-01 is a Tuesday, not a Monday; give a day "
         "this service is collected",
+    ),
+    (
+        "line break",
+        HEADER + 'x,"Deal,\nMonday",refuse,monday,1,2026-11-30,ward:walmer\n',
+        "ROOT/rounds.csv: row 3: name: has a line break in it; put the value on one line",
     ),
     (
         "unquoted comma",
@@ -566,17 +571,22 @@ def test_a_collection_moved_onto_its_next_collection_is_one_collection(tmp_path:
     assert (fourteenth["usual_date"], fourteenth["reason"]) == ("2026-12-07", "Vehicle breakdown")
 
 
-@pytest.mark.parametrize(("lang", "direction"), [("cy", "ltr"), ("ar", "rtl")])
+@pytest.mark.parametrize(
+    ("lang", "direction", "error"), [("cy", "ltr", "Gwall:"), ("ar", "rtl", "خطأ:")]
+)
 def test_bin_days_are_in_each_language_the_site_speaks(
-    site: Path, lang: str, direction: str
+    site: Path, lang: str, direction: str, error: str
 ) -> None:
     page = read(site, f"/{lang}/bin-days/walmer-friday/")
     assert f'<html lang="{lang}" dir="{direction}"' in page
     assert "Your bin days" not in page and "Moved from" not in page  # translated
     # The officer's words stay in theirs, marked so.
-    assert '<span lang="en">Christmas bank holidays</span>' in page
+    assert '<bdi lang="en">Christmas bank holidays</bdi>' in page
+    assert '<h1 class="govuk-heading-xl"><bdi lang="en">Walmer, Friday</bdi></h1>' in page
     assert 'hreflang="en" href="/bin-days/walmer-friday/"' in page  # its other versions
+    assert 'hreflang="x-default" href="/bin-days/walmer-friday/"' in page
     finder = read(site, f"/{lang}/bin-days/")
+    assert f'data-message-prefix="{error}"' in finder  # the script's "Error:"
     assert f'data-rounds="/{lang}/bin-days/"' in finder
     assert f'href="/{lang}/bin-days/walmer-friday/"' in finder
     assert f'href="/{lang}/bin-days/"' in read(site, f"/{lang}/")

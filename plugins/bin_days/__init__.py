@@ -101,6 +101,7 @@ class BinDaysGenerator(Generator):  # type: ignore[misc]
         """A page in each language the interface speaks: the site's own at ``url``, each
         other's under its home (/cy/bin-days/...), each with the others as its versions."""
         versions = [(lang, f"{home}{url}") for lang, home in homes]
+        own = url  # the site's own language's version: search engines' x-default
         for lang, home in homes:
             writer.write_file(
                 f"{home}{url}index.html",
@@ -109,6 +110,7 @@ class BinDaysGenerator(Generator):  # type: ignore[misc]
                 url=f"{home}{url}",
                 bin_days_home=home,  # where this language's bin days pages are
                 versions=versions,
+                own_version=own,
                 **{INTERFACE_LANG: lang},
                 **values,
             )

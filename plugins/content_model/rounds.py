@@ -220,15 +220,15 @@ Row = tuple[int, Mapping[str, str | None]]  # the line it starts on, and its cel
 
 
 def read_rows(path: Path, shown: str) -> tuple[list[Row], list[Problem]]:
-    """The file's rows by column name (the header's, in any case), each with its line;
-    rows with no value at all (a spreadsheet's trailing ',,,,') left out."""
+    """The file's rows by column name (the header's, in any case), each with its row number
+    as a spreadsheet shows it (the header is row 1); rows with no value at all (a
+    spreadsheet's trailing ',,,,') left out."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         return [], [Problem(shown, "file", "is not UTF-8 text; save it as UTF-8 CSV")]
-    skipped = 0
-    if text.lower().startswith("sep="):  # Excel's note of the separator, before the header
-        text, skipped = text.partition("\n")[2], 1
+    if text.lower().startswith("sep="):  # Excel's note of the separator (it hides the line)
+        text = text.partition("\n")[2]
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip().lower() for name in reader.fieldnames or []]
     if not header:
@@ -247,7 +247,7 @@ def read_rows(path: Path, shown: str) -> tuple[list[Row], list[Problem]]:
             )
         ]
     rows: list[Row] = [
-        (reader.line_num + skipped, row)
+        (reader.line_num, row)
         for row in reader
         if row.get(None) or any((value or "").strip() for value in row.values())
     ]
@@ -304,6 +304,9 @@ def check_rows(
                 f"has {len(extra)} more cells than the header row; a value with a comma "
                 'in it (a name like "Deal, Monday") must be in double quotes',
             )
+            continue
+        if broken := [c for c in COLUMNS if "\n" in value[c] or "\r" in value[c]]:
+            report(broken[0], "has a line break in it; put the value on one line")
             continue
         slug, name, service = value["round"], value["name"], value["service"].lower()
         if not SLUG_PATTERN.match(slug):

@@ -91,6 +91,9 @@ def add_template_helpers(generator: Any) -> None:
         is_web_address=is_web_address,
         webcal_url=partial(webcal_url, generator.settings["SITE_URL"]),
         language_homes=homes,
+        # The language officers write in (content without a Lang), for their words on a
+        # page in another.
+        content_language=generator.settings.get("DEFAULT_LANG", "en"),
         # The address of the home page in a language (the root when there is none in it).
         language_home=lambda lang: dict(homes).get(lang, ""),
     )

@@ -15,17 +15,21 @@
   var messages = {
     empty: form.getAttribute("data-message-empty") || "Enter your postcode",
     invalid: form.getAttribute("data-message-invalid") || "Enter a real postcode, like CT16 1LU",
-    unknown: form.getAttribute("data-message-unknown") || "We could not find that postcode in our area. Check it, or choose your ward from the list."
+    unknown: form.getAttribute("data-message-unknown") || "We could not find that postcode in our area. Check it, or choose your ward from the list.",
+    prefix: form.getAttribute("data-message-prefix") || "Error:"
   };
 
   function showError(text) {
     error.textContent = "";
     var hidden = document.createElement("span");
     hidden.className = "govuk-visually-hidden";
-    hidden.textContent = "Error: ";
+    hidden.textContent = messages.prefix + " ";
     error.appendChild(hidden);
     error.appendChild(document.createTextNode(text));
     error.hidden = false;
+    if (document.title.indexOf(messages.prefix) !== 0) {
+      document.title = messages.prefix + " " + document.title;
+    }
     group.classList.add("govuk-form-group--error");
     input.classList.add("govuk-input--error");
     input.setAttribute("aria-describedby", "find-area-hint find-area-error");
