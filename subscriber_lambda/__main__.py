@@ -329,21 +329,31 @@ def send_digests(config: Config, args: argparse.Namespace) -> int:
 @contextmanager
 def one_at_a_time(config: Config, command: str, slot: int = 0) -> Iterator[bool]:
     """True while this process is the only one running ``command`` (for ``slot``: a day's
-    reminders) on the embedded store; False if another is. A lock on byte ``slot`` of one
-    file beside the store, so a run for another slot goes ahead and no file is left per
-    slot. A digest has no per-email ledger claim as notify's deliveries do, so two
-    overlapping runs would each send every summary; reminders have (a claim younger than
-    its lease is another run's), but two runs at once would still read every subscriber
-    twice. On DynamoDB the schedule runs one digest at a time itself."""
+    reminders, by its ordinal) on the embedded store; False if another is. A lock file
+    beside the store, one per slot, so a run for another slot goes ahead; those of slots
+    more than a week before this one are removed as it starts. A digest has no per-email
+    ledger claim as notify's deliveries do, so two overlapping runs would each send every
+    summary; reminders have (a claim younger than its lease is another run's), but two runs
+    at once would still read every subscriber twice. On DynamoDB the schedule runs one
+    digest at a time itself."""
     path = config.jobs_path() if config.store_url.startswith("sqlite:") else None
     if path is None:
         yield True
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(f"{path}.{command}.lock", "w") as lock:
+    name = f"{path.name}.{command}"
+    if slot:
+        for old in path.parent.glob(f"{name}-*.lock"):
+            if (
+                old.stem.rpartition("-")[2].isdigit()
+                and int(old.stem.rpartition("-")[2]) < slot - 7
+            ):
+                old.unlink(missing_ok=True)
+        name += f"-{slot}"
+    with open(path.parent / f"{name}.lock", "w") as lock:
         try:
-            fcntl.lockf(lock, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, slot)
-        except OSError:  # EACCES or EAGAIN: another process holds it
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
             yield False
             return
         yield True

@@ -188,8 +188,13 @@ def test_one_run_at_a_time_for_each_days_reminders(world: World, tmp_path: Path)
         other = run_command(world, var, "--on", "2026-12-24")
         assert other.returncode == 0 and "reminders for 2026-12-25" in other.stdout
     assert world.inbox.to("friday@example.net") == []  # the 26th's is still to send
+    jobs = config.jobs_path()
+    assert jobs is not None
+    stale = jobs.parent / f"{jobs.name}.reminders-{date(2026, 11, 1).toordinal()}.lock"
+    stale.touch()
     after = run_command(world, var, "--on", "2026-12-25")
     assert "1 emails sent" in after.stdout
+    assert not stale.exists()  # a lock of a month ago is tidied away
 
 
 def test_the_evening_before_a_usual_day_the_reminder_says_only_which_bins(world: World) -> None:

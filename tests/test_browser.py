@@ -852,3 +852,13 @@ def test_without_javascript_a_postcode_leads_to_its_rounds_page(
     page.wait_for_url("**/bin-days/deal-monday/")
     assert page.locator("h1").inner_text() == "Deal, Monday"
     page.context.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/cy/bin-days/", "/bin-days/sandwich-eastry-friday/"])
+def test_on_a_phone_every_target_is_big_enough(browser: Browser, site_url: str, path: str) -> None:
+    """At 320 px the language links wrap onto two rows: each stays a 24 px target."""
+    context = browser.new_context(viewport={"width": 320, "height": 800})
+    page = context.new_page()
+    page.goto(site_url + path)
+    assert axe_violations(page) == []
+    context.close()
