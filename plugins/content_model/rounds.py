@@ -30,7 +30,7 @@ from pathlib import Path
 from subscriber_lambda.core.postcodes import normalise_postcode
 
 from .items import Problem
-from .values import SLUG_PATTERN, did_you_mean
+from .values import MAX_MOVE_DAYS, SLUG_PATTERN, did_you_mean
 from .wards import Ward
 
 COLUMNS = ("round", "name", "service", "weekday", "every", "anchor", "covers")
@@ -168,11 +168,12 @@ NO_ROUNDS = Rounds()
 
 def collections(round_: Round, moves: Sequence[Move], start: date, end: date) -> list[Collection]:
     """The round's collections from ``start`` to ``end``, by day, then services in the
-    rounds file's order, each moved
-    by the latest-published bin change that moves it. A collection moved onto a day its
-    service is collected anyway is one collection (the moved one, which says why)."""
-    # A collection moved into the span may usually fall a little outside it.
-    margin = timedelta(days=31)
+    rounds file's order, each moved by the latest-published bin change that moves it. A
+    collection moved onto a day its service is collected anyway is one collection (the
+    moved one, which says why)."""
+    # A collection moved into the span may usually fall outside it, by as much as a move
+    # may be.
+    margin = timedelta(days=MAX_MOVE_DAYS)
     latest = sorted(moves, key=lambda m: str(m.published))
     found = []
     for service in round_.services:
