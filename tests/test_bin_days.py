@@ -590,3 +590,22 @@ def test_bin_days_are_in_each_language_the_site_speaks(
     assert f'data-rounds="/{lang}/bin-days/"' in finder
     assert f'href="/{lang}/bin-days/walmer-friday/"' in finder
     assert f'href="/{lang}/bin-days/"' in read(site, f"/{lang}/")
+
+
+@pytest.mark.parametrize(
+    ("ward", "summary"),
+    [
+        ("walmer", "Rubbish collected today instead of Friday 25 December 2026"),
+        (
+            "north-deal",
+            "Rubbish and garden waste collected today instead of Monday 28 December 2026",
+        ),
+    ],
+)
+def test_a_wards_calendar_names_the_bins_that_move_there(
+    site: Path, ward: str, summary: str
+) -> None:
+    """The change moves 'all' collections: each ward's calendar says which bins that is."""
+    data = (site / "wards" / ward / "bin-changes.ics").read_bytes()
+    events = icalendar.Calendar.from_ical(data).walk("VEVENT")
+    assert [str(e["summary"]) for e in events] == [summary]

@@ -1,5 +1,5 @@
 """Each round's collections over the coming year, with every published bin change folded
-in: what the round pages, calendars and JSON files, and the ward calendars, are made from.
+in: what the round pages, calendars and JSON files are made from.
 
 Pure: the rounds and the published bin changes in, collections out.
 """

@@ -43,28 +43,26 @@ class CalendarsGenerator(Generator):  # type: ignore[misc]
         info = partial(CalendarInfo, host=host)
         kind = content_type.folder
         entries = board.of(kind)
-        events = {
-            e.item.slug: item_events(Listed(e.item, f"{site}/{e.url}"), host, since)
-            for e in entries
-        }
+        listed = {e.item.slug: Listed(e.item, f"{site}/{e.url}") for e in entries}
+        events = {slug: item_events(it, host, since) for slug, it in listed.items()}
 
         def write(save_as: str, about: CalendarInfo, chosen: list[bytes]) -> None:
             write_document(writer, self.context, save_as, calendar_file(about, chosen))
 
         title = f"{council}: {calendar.title}"
         about = info(title, calendar.description.format(place=""))
-        write(TYPE_CALENDAR.format(kind=kind), about, [e for v in events.values() for _, e in v])
+        write(TYPE_CALENDAR.format(kind=kind), about, [e for v in events.values() for e in v])
         rounds = checked_content(self.context).rounds
         for slug, ward in board.wards.items() if calendar.per_ward else ():
             place = f" in {ward.name}"
-            chosen = []
+            chosen: list[bytes] = []
             for entry in entries:
-                keys = (
-                    calendar.ward_events(entry.item, slug, rounds) if calendar.ward_events else None
-                )
-                if keys is None and not entry.item.affects(slug):
-                    continue
-                chosen += [e for key, e in events[entry.item.slug] if keys is None or key in keys]
+                item = entry.item
+                in_ward = calendar.ward_events(item, slug, rounds) if calendar.ward_events else None
+                if in_ward is not None:  # the item's events as they are in this ward
+                    chosen += item_events(listed[item.slug], host, since, in_ward)
+                elif item.affects(slug):
+                    chosen += events[item.slug]
             write(
                 WARD_CALENDAR.format(ward=slug, kind=kind),
                 info(title + place, calendar.description.format(place=place)),
@@ -73,12 +71,12 @@ class CalendarsGenerator(Generator):  # type: ignore[misc]
         if calendar.per_item:
             for entry in board.current(kind):
                 item = entry.item
-                listed = Listed(item, f"{site}/{entry.url}")
+                current = Listed(item, f"{site}/{entry.url}")
                 name = calendar.item_title.format(title=item.values["title"])
                 about = info(
                     f"{council}: {name}", calendar.item_description or calendar.description
                 )
-                data = calendar_file(about, [e for _, e in item_events(listed, host, date.min)])
+                data = calendar_file(about, item_events(current, host, date.min))
                 save_as = ITEM_CALENDAR.format(kind=kind, slug=item.slug)
                 write_document(writer, self.context, save_as, data)
 

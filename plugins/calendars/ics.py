@@ -96,14 +96,13 @@ def event_ical(listed: Listed, event: CalendarEvent, host: str) -> bytes:
     return bytes(ical.to_ical())
 
 
-def item_events(listed: Listed, host: str, since: date) -> list[tuple[str, bytes]]:
-    """The item's events from ``since``, by key. (Calendars hold the past year and what
-    is to come; the JSON API has everything.)"""
-    return [
-        (event.key, event_ical(listed, event, host))
-        for event in listed.item.type.events(listed.item)
-        if first_day(event) >= since
-    ]
+def item_events(
+    listed: Listed, host: str, since: date, events: Sequence[CalendarEvent] | None = None
+) -> list[bytes]:
+    """The item's events (by default its type's ``events``) from ``since``. (Calendars
+    hold the past year and what is to come; the JSON API has everything.)"""
+    chosen = listed.item.type.events(listed.item) if events is None else events
+    return [event_ical(listed, event, host) for event in chosen if first_day(event) >= since]
 
 
 def calendar_file(info: CalendarInfo, events: Sequence[bytes]) -> bytes:

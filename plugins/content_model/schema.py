@@ -150,9 +150,9 @@ class Calendar:
     per_item: bool = False  # also /{folder}/{slug}.ics for each current item
     item_title: str = "{title}"  # its name there: "last day to comment on {title}"
     item_description: str = ""  # its description there; '' for the type's
-    # The keys of an item's events that belong in a ward's calendar, given the rounds (a
-    # bin change's moves of that ward's rounds); None: all of them, if it names the ward.
-    ward_events: Callable[[Item, str, Rounds], frozenset[str] | None] | None = None
+    # An item's events in a ward's calendar, given the rounds (a bin change's moves of that
+    # ward's rounds, naming what moves there); None: all of its own, if it names the ward.
+    ward_events: Callable[[Item, str, Rounds], Sequence[CalendarEvent] | None] | None = None
 
 
 @dataclass(frozen=True)

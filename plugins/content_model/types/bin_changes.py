@@ -138,18 +138,25 @@ def place_rules(values: Mapping[str, Any], places: Places) -> Iterable[Rule]:
         )
 
 
-def events_in_ward(item: Item, ward: str, rounds: Rounds) -> frozenset[str] | None:
+def events_in_ward(item: Item, ward: str, rounds: Rounds) -> list[CalendarEvent] | None:
     """With rounds, a ward's calendar has only the moves of collections of its rounds (a
-    district-wide change moves Monday's to Friday's, and each ward has some of those)."""
+    district-wide change moves Monday's to Friday's, and each ward has some of those),
+    each naming the bins that really move there that day."""
     if not rounds:
         return None
     serving = rounds.serving([ward])
-    return frozenset(
-        move.usual.isoformat()
-        for move in moves_of(item.values, rounds)
-        for slug in serving & move.rounds
-        if any(move.moves(service) for service in rounds.by_slug[slug].services)
-    )
+    found = []
+    for move in moves_of(item.values, rounds):
+        moved = {
+            service.service
+            for slug in serving & move.rounds
+            for service in rounds.by_slug[slug].services
+            if move.moves(service)
+        }
+        if moved:
+            services = sorted(moved, key=COLLECTED.index)
+            found.append(move_event(item, move.usual, move.new, services))
+    return found
 
 
 def nearest_collections(move: Move, served: Sequence[RoundService]) -> list[date]:
@@ -174,19 +181,21 @@ def soonest_first(item: Item) -> date:
 
 def events(item: Item) -> list[CalendarEvent]:
     """An all-day event on each new collection day, saying which day it replaces."""
+    services = tuple(item.values["services"])
+    return [move_event(item, move.usual, move.new, services) for move in item.values["changes"]]
+
+
+def move_event(item: Item, usual: date, new: date, services: Sequence[str]) -> CalendarEvent:
     values = item.values
     reason = f" ({values['reason']})" if values.get("reason") else ""
-    return [
-        CalendarEvent(
-            key=move.usual.isoformat(),
-            start=move.new,
-            end=None,
-            summary=f"{services_text(values['services'])} collected today instead of "
-            + format_date(move.usual, "EEEE d MMMM y", locale="en"),
-            description=f"{values['title']}{reason}. {values['summary']}",
-        )
-        for move in values["changes"]
-    ]
+    return CalendarEvent(
+        key=usual.isoformat(),
+        start=new,
+        end=None,
+        summary=f"{services_text(services)} collected today instead of "
+        + format_date(usual, "EEEE d MMMM y", locale="en"),
+        description=f"{values['title']}{reason}. {values['summary']}",
+    )
 
 
 def moved_collections(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
