@@ -50,6 +50,7 @@ PLUGINS = [
     "plugins.feeds",
     "plugins.calendars",
     "plugins.bin_days",
+    "plugins.reach",
     "plugins.open_data",
     "plugins.sitemap",
     "plugins.postcodes",
@@ -62,6 +63,12 @@ PLUGINS = [
 DECAP_BACKEND = {"name": "git-gateway", "branch": "main"}
 # Full-text search index (Pagefind) after each build.
 SEARCH_INDEX = True
+# The officers' reach dashboard at /reach/ (docs/officers.md): the JSON that
+# `python -m subscriber_lambda report --json var/reach.json` writes. None: no dashboard.
+# Unless REACH_PUBLIC, the page asks not to be indexed and is left out of the sitemap and
+# the search index; protect /reach/ on the web server (docs/deploy.md).
+REACH_FILE = None
+REACH_PUBLIC = False
 # Calendars hold changed days and deadlines from this many days ago onwards.
 CALENDAR_PAST_DAYS = 365
 # The notify manifest lists items published in the last this many days.

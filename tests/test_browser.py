@@ -23,6 +23,7 @@ from tests.browser import (
 )
 from tests.sitebuilder import build, item
 from tests.test_bin_days import CHRISTMAS, council
+from tests.test_reach import reach_site
 from tests.test_ward_boundaries import outlines_file
 
 pytestmark = pytest.mark.browser
@@ -862,3 +863,21 @@ def test_on_a_phone_every_target_is_big_enough(browser: Browser, site_url: str, 
     page.goto(site_url + path)
     assert axe_violations(page) == []
     context.close()
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_the_reach_dashboard_has_no_axe_violations_and_fits_a_phone(
+    browser: Browser, tmp_path: Path, width: int
+) -> None:
+    """Its charts scale with the page; only its wide tables scroll, each in its own region."""
+    with serving(reach_site(tmp_path)) as url:
+        page, response = open_page(
+            browser, url + "/reach/", viewport={"width": width, "height": 800}
+        )
+        assert response.status == 200
+        assert axe_violations(page) == []
+        assert not has_horizontal_scroll(page)
+        for chart in page.locator("svg.council-chart").all():
+            box = chart.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+        page.context.close()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.sitebuilder import ROOT, build, numbered_notices
+from tests.test_reach import reach_site
 from tests.test_sanitise import RAW_HTML
 
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -58,3 +59,8 @@ def test_every_page_is_valid_html(example_site: Path, tmp_path: Path) -> None:
     assert (paginated / "notices" / "page" / "2" / "index.html").exists()
     assert (paginated / "wards" / "walmer" / "page" / "2" / "index.html").exists()
     assert nu_messages(example_site, paginated) == []
+
+
+def test_the_reach_dashboard_is_valid_html(tmp_path: Path) -> None:
+    output = reach_site(tmp_path)
+    assert nu_messages(output / "reach") == []

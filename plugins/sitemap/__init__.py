@@ -1,4 +1,7 @@
-"""Pelican plugin: sitemap.xml (every page of the built site) and robots.txt."""
+"""Pelican plugin: sitemap.xml (every page of the built site) and robots.txt.
+
+Other plugins leave a page they write out of the sitemap by adding its path under the
+output folder to the ``SITEMAP_EXCLUDE`` setting (the reach dashboard, for officers)."""
 
 from __future__ import annotations
 
@@ -14,13 +17,15 @@ NOT_LISTED = {"404.html", "admin/index.html"}
 NOT_LISTED_FOLDERS = ("subscriptions/",)  # the backend's page shells: not pages
 
 
-def page_urls(output: Path, site_url: str) -> list[str]:
-    """The address of every HTML page, folders as '/' (as they are linked)."""
+def page_urls(output: Path, site_url: str, excluded: Iterable[str] = ()) -> list[str]:
+    """The address of every HTML page, folders as '/' (as they are linked), but those
+    ``excluded``."""
+    not_listed = NOT_LISTED | set(excluded)
     urls = []
     for path in output.rglob("*.html"):
         relative = path.relative_to(output).as_posix()
         not_found = relative.endswith("/404.html")  # in each language
-        if relative in NOT_LISTED or relative.startswith(NOT_LISTED_FOLDERS) or not_found:
+        if relative in not_listed or relative.startswith(NOT_LISTED_FOLDERS) or not_found:
             continue
         urls.append(f"{site_url}/{relative.removesuffix('index.html')}")
     return sorted(urls)
@@ -41,7 +46,8 @@ def robots(site_url: str) -> str:
 
 def write_sitemap(pelican: Any) -> None:
     output, site = Path(pelican.output_path), pelican.settings["SITE_URL"]
-    (output / "sitemap.xml").write_text(sitemap(page_urls(output, site)), encoding="utf-8")
+    urls = page_urls(output, site, pelican.settings.get("SITEMAP_EXCLUDE", ()))
+    (output / "sitemap.xml").write_text(sitemap(urls), encoding="utf-8")
     (output / "robots.txt").write_text(robots(site), encoding="utf-8")
 
 
