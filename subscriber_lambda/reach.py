@@ -127,7 +127,11 @@ def item_row(
     published = item.get("published") if item else None
     recipients = counts[RECIPIENTS]
     measured = channel in (EMAIL, TEXT) and published is not None
-    posts = counts[POSTS]
+
+    def if_reported(name: str) -> int | None:
+        """Emails only, and only once the provider has reported any (docs/reach.md)."""
+        return counts[name] if channel == EMAIL and name in reported else None
+
     return {
         "id": item_id,
         "url": version.get("url"),
@@ -137,10 +141,7 @@ def item_row(
         "channel": channel,
         "recipients": recipients,
         "sent": counts[SENT],
-        **{
-            name: counts[name] if channel == EMAIL and name in reported else None
-            for name in (DELIVERED,)
-        },
+        "delivered": if_reported(DELIVERED),
         "deferred": counts[DEFERRED],
         "bounced": counts[BOUNCED_HARD] + counts[BOUNCED_SOFT],
         "bounced_hard": counts[BOUNCED_HARD],
@@ -148,11 +149,9 @@ def item_row(
         "complaints": counts[COMPLAINTS],
         "unsubscribes": counts[UNSUBSCRIBES],
         "segments": counts[SEGMENTS] if channel == TEXT else None,
-        "posts": posts if channel == SOCIAL else None,
-        **{
-            name: counts[name] if channel == EMAIL and name in reported else None
-            for name in (OPENS, CLICKS)
-        },
+        "posts": counts[POSTS] if channel == SOCIAL else None,
+        "opens": if_reported(OPENS),
+        "clicks": if_reported(CLICKS),
         "first_sent": iso(totals.first_sent),
         "last_sent": iso(totals.last_sent),
         **{name: share(counts[name], recipients) if measured else None for name in WITHIN},
@@ -176,7 +175,7 @@ def subscriber_figures(
         by["language"][chosen.lang] += 1
         by["frequency"][chosen.frequency] += 1
         by["channel"][EMAIL] += 1
-        by["channel"][TEXT] += subscriber.phone is not None and bool(subscriber.phone.confirmed_at)
+        by["channel"][TEXT] += subscriber.confirmed_since(TEXT) is not None
     made = Counter[str]()
     for counts in growth.values():
         made.update(counts)
@@ -317,11 +316,17 @@ SCREEN_ITEMS = (
 )  # fmt: skip
 
 
+def shown(value: Any) -> str:
+    """A figure on screen: a share as a percentage, null as a dash."""
+    if value is None:
+        return "-"
+    return f"{value:.0%}" if isinstance(value, float) else str(value)
+
+
 def table(columns: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
     """A plain text table, numbers right-aligned."""
     header = list(columns)
-    cells = [["-" if v is None else f"{v:.0%}" if isinstance(v, float) else str(v) for v in row]
-             for row in rows]  # fmt: skip
+    cells = [[shown(value) for value in row] for row in rows]
     widths = [max(len(str(c)) for c in column) for column in zip(header, *cells, strict=False)]
     lines = [header, ["-" * w for w in widths], *cells]
     return "\n".join(

@@ -6,6 +6,7 @@ the real handlers, DynamoDB Local) is in tests/test_aws.py."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -16,7 +17,7 @@ import pytest
 
 from subscriber_lambda.core.reach import Tally, item_of_tag, item_tag, reached, ses_counter
 from subscriber_lambda.ports import EMAIL, SOCIAL, TEXT
-from subscriber_lambda.reach import build_report
+from subscriber_lambda.reach import build_report, print_tables
 from tests import test_subscriptions
 from tests.test_delivery_failures import Command
 from tests.test_subscriptions import World
@@ -24,6 +25,7 @@ from tests.test_subscriptions import World
 world = test_subscriptions.world
 PUBLISHED = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # the flood alert's Date (London = UTC)
 FLOOD, PLAN = "alerts/flood", "notices/plan"
+WITHIN_ALL = {"within_1m": 2, "within_5m": 2, "within_15m": 2}  # two texts in a minute
 
 
 @pytest.fixture
@@ -225,9 +227,7 @@ def test_texts_and_posts_have_their_own_figures() -> None:
     opens and clicks only once a provider has reported one."""
     day, at = date(2026, 11, 27), PUBLISHED + timedelta(seconds=40)
     tallies = [
-        Tally(
-            FLOOD, TEXT, day, {"recipients": 2, "sent": 2, "segments": 4, "within_1m": 2}, at, at
-        ),
+        Tally(FLOOD, TEXT, day, {"recipients": 2, "sent": 2, "segments": 4, **WITHIN_ALL}, at, at),
         Tally(FLOOD, SOCIAL, day, {"sent": 2, "posts": 2}, at, at),
         Tally("bin-days/2026-11-28", EMAIL, day, {"recipients": 1, "sent": 1}, at, at),
     ]
@@ -253,6 +253,11 @@ def test_texts_and_posts_have_their_own_figures() -> None:
     assert (reminder["type"], reminder["published"], reminder["title"]) == ("bin-days", None, None)
     assert (reminder["within_1m"], reminder["opens"]) == (None, None)
     assert list(rows) == [(FLOOD, TEXT), (FLOOD, SOCIAL), ("bin-days/2026-11-28", EMAIL)]
+    screen = io.StringIO()
+    print_tables(report, screen)  # what a terminal shows
+    lines = screen.getvalue().splitlines()
+    assert lines[0] == "Reach for Council (made 2026-11-27T09:00:40+00:00)"
+    assert lines[5].split() == ["alerts/flood", "text", "2", "2", "-", "0", "0", "0", "0", "100%"]
 
 
 def test_time_to_reach_and_ses_tags() -> None:
