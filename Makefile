@@ -17,7 +17,7 @@ CSS        := theme/static/build/noticeboard.css
 SASS_SRC   := $(wildcard theme/sass/*.scss)
 PO_FILES   := $(wildcard theme/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: run test html rebuild postcodes wards validate notify digest reminders lambda publish new preview serve lint typecheck extract-messages \
+.PHONY: run test html rebuild postcodes wards validate notify digest reminders report lambda publish new preview serve lint typecheck extract-messages \
         bench clean setup system-packages browser-deps
 
 # Links in pages, feeds, calendars and emails point at SITE_URL. Unless it is given, that
@@ -103,6 +103,12 @@ digest: $(PY_STAMP)
 # (make reminders ON=2026-12-25 for the collections of the 26th).
 reminders: $(PY_STAMP)
 	$(PY) -m subscriber_lambda reminders --site-dir $(OUTPUT) $(if $(ON),--on $(ON))
+
+# Reach figures (docs/reach.md): tables, and CSV and JSON in var/reach/
+# (make report SINCE=2026-11-01).
+report: $(PY_STAMP)
+	$(PY) -m subscriber_lambda report --site-dir $(OUTPUT) --csv var/reach \
+	  --json var/reach/reach.json $(if $(SINCE),--since $(SINCE))
 
 # Interface text: extract from templates into the template catalogue, merge into each language.
 extract-messages: $(PY_STAMP)

@@ -1,5 +1,5 @@
-"""``python -m subscriber_lambda``: serve | notify | digest | reminders | demand | erase |
-export.
+"""``python -m subscriber_lambda``: serve | notify | digest | reminders | demand | report |
+erase | export.
 
 serve   the built site and the subscription routes on one local port
 notify  send new items of a notify manifest (a file or the published URL) by email and
@@ -10,6 +10,8 @@ reminders
         bin-day reminders for the collections of the day after --on (default today in
         London): run it from a schedule at 18:00
 demand  for each alert, the residents who chose a language it has no version in
+report  reach: per item and channel, per day, and subscribers, from aggregate counters
+        (tables on a terminal; --csv DIR, --json FILE; docs/reach.md defines each figure)
 export  print everything held about one person, by email address or mobile number
         (JSON), for a subject access request
 erase   delete one person (by address or number) and everything held under it, but for a
@@ -35,12 +37,14 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from .config import Config, ConfigError, url_path
 from .core.addresses import AddressError, address_hash, normalise_address
 from .core.matching import translation_demand
 from .core.phones import PhoneError, normalise_phone
+from .core.reach import LEFT
 from .core.tokens import Signer
 from .notify import (
     DeliveryCounts,
@@ -53,6 +57,7 @@ from .notify import (
     progress_stream,
 )
 from .ports import DeliveryError, Store, TextSender
+from .reach import build_report, count_change, print_tables, summary, write_csv, write_json
 from .site_data import OPTIONS, SiteData
 from .social import SocialPoster
 
@@ -108,6 +113,16 @@ def main(argv: list[str] | None = None) -> int:
         "--at",
         type=datetime.fromisoformat,
         help="count the alerts in force at this time (ISO 8601; default now)",
+    )
+    report = commands.add_parser("report", help="reach figures (docs/reach.md)")
+    report.add_argument("--csv", type=Path, metavar="DIR", help="write items.csv, days.csv...")
+    report.add_argument("--json", type=Path, metavar="FILE", help="write the report as JSON")
+    report.add_argument(
+        "--since", type=date.fromisoformat, metavar="YYYY-MM-DD", help="only from this day"
+    )
+    report.add_argument("--manifest", help="notify.json for titles (default: the built site's)")
+    report.add_argument(
+        "--site-dir", type=Path, default=Path("output"), help="the built site (names, titles)"
     )
     for name in ("export", "erase"):
         command = commands.add_parser(name, help=f"{name} one person's data")
@@ -476,6 +491,7 @@ def run_erase(config: Config, args: argparse.Namespace) -> int:
         from .web import note_change
 
         note_change(store, email_hash, now())
+        count_change(store, now(), LEFT)
     if store.is_suppressed(email_hash):
         kept = "kept so that the address is never mailed again"
         print(
@@ -493,6 +509,41 @@ def run_erase(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def run_report(config: Config, args: argparse.Namespace) -> int:
+    """The reach report: tables on a terminal (one line otherwise), CSV and JSON files.
+    Titles and links come from the notify manifest when there is one."""
+    source = args.manifest or str(args.site_dir / "api" / "v1" / "notify.json")
+    items: list[dict[str, Any]] = []
+    if args.manifest or Path(source).is_file():
+        try:
+            items = load_manifest(source)["items"]
+        except (ManifestError, OSError) as error:
+            print(f"report: {error}", file=sys.stderr)
+            return 1
+    options = args.site_dir / OPTIONS
+    council = json.loads(options.read_text())["council"] if options.is_file() else ""
+    store = config.store()
+    since = args.since
+    report = build_report(
+        council or "the council",
+        now(),
+        since,
+        store.tallies(since),
+        items,
+        store.subscribers(),
+        store.suppressed_count(),
+    )
+    if args.csv:
+        write_csv(report, args.csv)
+    if args.json:
+        write_json(report, args.json)
+    if sys.stdout.isatty():
+        print_tables(report, sys.stdout)
+    else:
+        print(summary(report))
+    return 0
+
+
 COMMANDS = {
     "serve": run_serve,
     "notify": run_notify,
@@ -500,6 +551,7 @@ COMMANDS = {
     "reminders": run_reminders,
     "export": run_export,
     "demand": run_demand,
+    "report": run_report,
     "erase": run_erase,
 }
 

@@ -9,7 +9,9 @@
   business, not a failure; when SES is unavailable the message, and the rest of the batch
   untried, are failures, so SQS brings them back later. A message handed out again has
   its deliveries claimed in the ledger before any is sent.
-- ``ses_events``: SNS notifications of SES events -> suppress hard bounces and complaints.
+- ``ses_events``: SNS notifications of SES events -> suppress hard bounces and complaints,
+  and count each event against its item's reach (deliveries, delays, bounces, complaints,
+  and opens and clicks where the configuration set tracks them).
 - ``digest``: an EventBridge schedule -> daily or weekly summaries (an error when some
   could not go, so that Lambda tries the event again: only what still waits is sent).
 - ``reminders``: an EventBridge schedule at 18:00 London time -> bin-day reminders for
@@ -30,10 +32,12 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from .core.addresses import AddressError, address_hash, normalise_address
+from .core.reach import LEFT, item_of_tag, ses_counter
 from .digest import Digester
 from .mail_jobs import MailJob, MailJobs
 from .notify import Delivery, Notifier, NotifyReport
-from .ports import ProviderUnavailable, Store
+from .ports import EMAIL, ProviderUnavailable, Store
+from .reach import count, count_change
 from .reminders import Reminders, london_today
 from .social import SocialPoster
 
@@ -148,8 +152,11 @@ def ses_events(components: Components, event: Mapping[str, Any]) -> dict[str, in
     for record in event.get("Records", []):
         message = json.loads(record["Sns"]["Message"])
         kind = message.get("eventType") or message.get("notificationType")
+        counter = ses_counter(message)
         for item_tag in message.get("mail", {}).get("tags", {}).get("item", []):
-            components.store.count_event(item_tag, str(kind).lower())
+            if counter:
+                now = components.clock()
+                count(components.store, item_of_tag(item_tag), EMAIL, now, {counter: 1})
         if kind == "Bounce" and message["bounce"].get("bounceType") == "Permanent":
             recipients = [r["emailAddress"] for r in message["bounce"]["bouncedRecipients"]]
         elif kind == "Complaint":
@@ -161,7 +168,10 @@ def ses_events(components: Components, event: Mapping[str, Any]) -> dict[str, in
                 email_hash = address_hash(normalise_address(address), components.key)
             except AddressError:
                 continue
+            subscribed = components.store.subscriber_by_hash(email_hash) is not None
             components.store.suppress(email_hash, kind.lower(), components.clock())
+            if subscribed:
+                count_change(components.store, components.clock(), LEFT)
             suppressed += 1
     return {"suppressed": suppressed}
 

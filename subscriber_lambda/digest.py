@@ -15,10 +15,20 @@ from dataclasses import dataclass
 
 from .core.catalogues import speaking
 from .core.messages import build_message
+from .core.reach import BOUNCED_HARD, DEFERRED, SENT
 from .languages import answer_language, ngettext
 from .notify import Clock, DeliveryCounts, Links, Outage, suppress
 from .pages import Pages
-from .ports import DeliveryDeferred, DeliveryRefused, Mailer, ProviderUnavailable, Store, Subscriber
+from .ports import (
+    EMAIL,
+    DeliveryDeferred,
+    DeliveryRefused,
+    Mailer,
+    ProviderUnavailable,
+    Store,
+    Subscriber,
+)
+from .reach import count
 
 logger = logging.getLogger(__name__)
 
@@ -98,11 +108,23 @@ class Digester:
             self.mailer.send(message)
         except DeliveryRefused as error:
             suppress(self.store, subscriber, report, error, self.clock())
+            self._count(items, {BOUNCED_HARD: 1})
             return
         except DeliveryDeferred as error:
             report.deferred += 1
             logger.info("digest: subscriber %s deferred: %s", subscriber.email_hash[:8], error)
+            self._count(items, {DEFERRED: 1})
             return
         for item in items:
             self.store.mark(subscriber.id, item["item_id"], item["revision"], "sent", self.clock())
+        self._count(items, {SENT: 1}, sent=True)
         report.sent += 1
+
+    def _count(
+        self, items: list[dict[str, str]], counts: dict[str, int], sent: bool = False
+    ) -> None:
+        """A digest's outcome counts for each item in it (each was counted as a recipient
+        when it was held for the digest)."""
+        now = self.clock()
+        for item in items:
+            count(self.store, item["item_id"], EMAIL, now, counts, sent)

@@ -58,6 +58,7 @@ from .core.matching import (
     wants,
 )
 from .core.messages import Envelope, build_message
+from .core.reach import BOUNCED_HARD, DEFERRED, FAILED, LEFT, RECIPIENTS
 from .core.texts import STOP_LABEL, stop_line, text_length
 from .core.tokens import Purpose, Signer
 from .ports import (
@@ -73,6 +74,7 @@ from .ports import (
     Subscriber,
     TextSender,
 )
+from .reach import count, count_change, count_sent
 from .social import SocialPoster
 
 Clock = Callable[[], datetime]
@@ -329,12 +331,17 @@ class Links:
         host: str,
         now: datetime,
         lang: str = DEFAULT_LANGUAGE,
+        item_id: str = "",
     ) -> Envelope:
         """The links open their pages in ``lang``, the resident's language, whatever
-        their browser's."""
+        their browser's. An email about one item (``item_id``) has it in its unsubscribe
+        link, signed, so that an unsubscribe from it counts for that item (docs/reach.md):
+        the item, not the person, is what is counted."""
         data = {"h": email_hash}
         manage = self.signer.make(Purpose.MANAGE, data, now)
-        unsubscribe = self.signer.make(Purpose.UNSUBSCRIBE, data, now)
+        unsubscribe = self.signer.make(
+            Purpose.UNSUBSCRIBE, {**data, "i": item_id} if item_id else data, now
+        )
         in_language = f"&{urlencode({'lang': lang})}"
         return Envelope(
             sender=sender,
@@ -593,12 +600,13 @@ class Notifier:
         if not goes_at_once(subscriber.preferences, item):
             details = {key: version[key] for key in VERSION_TEXTS}
             self.store.mark(subscriber.id, item_id, revision, "digest", now, details)
+            count(self.store, item_id, EMAIL, now, {RECIPIENTS: 1})
             report.queued_for_digest += 1
             return Outcome.QUEUED
         lang = subscriber.preferences.lang
         envelope = replace(
             self.links.envelope(
-                subscriber.email, subscriber.email_hash, self.sender, self.host, now, lang
+                subscriber.email, subscriber.email_hash, self.sender, self.host, now, lang, item_id
             ),
             not_translated=not_translated(subscriber.preferences, item, version),
             reader_lang=lang,
@@ -613,7 +621,9 @@ class Notifier:
         except ProviderUnavailable as error:
             self._deferred(subscriber, item_id, revision, report, error, count_attempt=False)
             raise
-        self.store.mark(subscriber.id, item_id, revision, "sent", self.clock())
+        sent = self.clock()
+        self.store.mark(subscriber.id, item_id, revision, "sent", sent)
+        count_sent(self.store, item_id, EMAIL, sent, item["published"])
         report.sent += 1
         return Outcome.SENT
 
@@ -643,9 +653,11 @@ class Notifier:
                 subscriber, item_id, revision, report, error, count_attempt=False, channel=TEXT
             )
             raise
-        self.store.mark(subscriber.id, item_id, revision, "sent", self.clock(), channel=TEXT)
+        sent, segments = self.clock(), text_length(body).segments
+        self.store.mark(subscriber.id, item_id, revision, "sent", sent, channel=TEXT)
+        count_sent(self.store, item_id, TEXT, sent, item["published"], segments)
         report.texts += 1
-        report.segments += text_length(body).segments
+        report.segments += segments
         return Outcome.SENT
 
     def _refused(
@@ -698,6 +710,7 @@ def refused(
     suppressing fails."""
     store.mark(subscriber.id, item_id, revision, "failed", now)
     suppress(store, subscriber, report, error, now)
+    count(store, item_id, EMAIL, now, {RECIPIENTS: 1, BOUNCED_HARD: 1})
     return Outcome.SUPPRESSED
 
 
@@ -715,6 +728,9 @@ def deferred(
     """Refused for now: tried again once its retry time has come, or given up as failed
     after too many tries."""
     retry = store.defer(subscriber.id, item_id, revision, now, count_attempt, channel)
+    if count_attempt:  # refused for now; when given up, the recipient's outcome is known
+        given_up = {RECIPIENTS: 1, FAILED: 1} if retry is None else {}
+        count(store, item_id, channel, now, {DEFERRED: 1, **given_up})
     who = subscriber.email_hash[:8]
     if retry is None:
         report.failed += 1
@@ -737,6 +753,7 @@ def number_refused(
     forgotten; the resident keeps their emails."""
     store.mark(subscriber.id, item_id, revision, "failed", now, channel=TEXT)
     store.remove_phone(subscriber.email_hash)
+    count(store, item_id, TEXT, now, {RECIPIENTS: 1, BOUNCED_HARD: 1})
     logger.warning(
         "%s: subscriber %s's number refused for good; removed: %s",
         item_id,
@@ -755,6 +772,7 @@ def suppress(
     """An address refused for good gets nothing more: suppressed, and the subscriber
     deleted (as after a hard bounce)."""
     store.suppress(subscriber.email_hash, "refused", now)
+    count_change(store, now, LEFT)
     report.suppressed += 1
     logger.warning(
         "subscriber %s refused for good; suppressed: %s", subscriber.email_hash[:8], error

@@ -6,13 +6,14 @@ council's social accounts (Bluesky, Mastodon)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from email.message import Message
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .core.preferences import Preferences
+from .core.reach import Tally
 
 if TYPE_CHECKING:
     from .mail_jobs import MailJob
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 # The channels a subscriber is reached on: each is a contact point of its own, confirmed
 # on its own, with a ledger of its own (a text and an email of one item are two rows).
 EMAIL, TEXT = "email", "text"
+SOCIAL = "social"  # the council's own accounts: reach is counted for it too
 
 
 @dataclass(frozen=True)
@@ -224,10 +226,24 @@ class Store(Protocol):
 
     def suppress(self, email_hash: str, reason: str, now: datetime) -> None: ...
 
-    def count_event(self, item_tag: str, kind: str) -> None:
-        """Add one to an item's count of a mail event (delivery, open, click, bounce...)."""
+    def suppressed_count(self) -> int:
+        """How many addresses are suppressed (for the reach report)."""
 
-    def event_counts(self, item_tag: str) -> dict[str, int]: ...
+    def count(
+        self,
+        subject: str,
+        channel: str,
+        day: date,
+        counts: Mapping[str, int],
+        sent_at: datetime | None = None,
+    ) -> None:
+        """Add ``counts`` to the reach counters of ``subject`` (an item id, or
+        ``core.reach.SUBSCRIPTIONS``) on ``channel`` on ``day``, in one write; with
+        ``sent_at``, widen the day's first and last sent times to it. Counters are never
+        derived from the ledger, and nothing in them is about a person (ADR 25)."""
+
+    def tallies(self, since: date | None = None) -> Iterator[Tally]:
+        """Every day's counters, from ``since`` (every day when None)."""
 
     def claim_post(self, network: str, item_id: str, revision: str, now: datetime) -> bool:
         """Record that this revision is about to be posted on the council's account on

@@ -56,6 +56,7 @@ from .ports import (
     Subscriber,
     TextSender,
 )
+from .reach import count_sent
 from .site_data import SiteData, SiteFiles
 
 logger = logging.getLogger(__name__)
@@ -270,7 +271,7 @@ class Reminders:
                 report.waiting += 1
             return True
         envelope = self.links.envelope(
-            subscriber.email, subscriber.email_hash, self.sender, self.host, now, lang
+            subscriber.email, subscriber.email_hash, self.sender, self.host, now, lang, item_id
         )
         message = build_message(reminder_email(self.pages, reminder), envelope, now, item_id)
         try:
@@ -284,7 +285,9 @@ class Reminders:
         except ProviderUnavailable as error:
             deferred(self.store, subscriber, item_id, REVISION, report, error, self.clock(), False)
             raise
-        self.store.mark(subscriber.id, item_id, REVISION, "sent", self.clock())
+        sent = self.clock()
+        self.store.mark(subscriber.id, item_id, REVISION, "sent", sent)
+        count_sent(self.store, item_id, EMAIL, sent)
         report.sent += 1
         return True
 
@@ -322,6 +325,8 @@ class Reminders:
                 self.store, subscriber, item_id, REVISION, report, error, self.clock(), False, TEXT
             )
             raise
-        self.store.mark(subscriber.id, item_id, REVISION, "sent", self.clock(), channel=TEXT)
+        sent, segments = self.clock(), text_length(body).segments
+        self.store.mark(subscriber.id, item_id, REVISION, "sent", sent, channel=TEXT)
+        count_sent(self.store, item_id, TEXT, sent, segments=segments)
         report.texts += 1
-        report.segments += text_length(body).segments
+        report.segments += segments

@@ -26,7 +26,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from .core.reach import POSTS, SENT
 from .ports import (
+    SOCIAL,
     DeliveryDeferred,
     DeliveryRefused,
     PostKey,
@@ -35,6 +37,7 @@ from .ports import (
     Store,
     Thread,
 )
+from .reach import count
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +108,8 @@ class SocialPoster:
         except (DeliveryDeferred, ProviderUnavailable):
             self.store.mark_post(network, item_id, revision, None, self.clock())
             raise
-        self.store.mark_post(network, item_id, revision, ref, self.clock())
+        posted = self.clock()
+        self.store.mark_post(network, item_id, revision, ref, posted)
+        count(self.store, item_id, SOCIAL, posted, {SENT: 1, POSTS: 1}, sent=True)
         logger.info("%s: posted on %s: %s", item_id, network, ref.get("url", ""))
         return True

@@ -29,12 +29,14 @@ from .core.phones import (
 )
 from .core.postcodes import normalise_postcode
 from .core.preferences import ALL_WARDS, BIN_DAYS, Choices, Preferences, read_form
+from .core.reach import CONFIRMATIONS, JOINED, LEFT, SIGN_UPS, UNSUBSCRIBES
 from .core.reminders import service_order, single_round
 from .core.tokens import LIFETIMES, Purpose, Signer, TokenError
 from .languages import answer_language
 from .mail_jobs import MANAGE_LINK, PHONE_CODE, SUBSCRIBE, MailJob
 from .pages import Page, Pages, answering, said, service_name
-from .ports import JobQueue, Store, Subscriber, address_limit_key
+from .ports import EMAIL, JobQueue, Store, Subscriber, address_limit_key
+from .reach import count, count_change
 
 # Page titles said in more than one place (each is a message: ``pages.said``).
 TITLES = {"subscribe": N_("Get emails"), "manage-link": N_("Change your emails")}
@@ -190,7 +192,10 @@ class Subscriptions:
         job = MailJob(
             SUBSCRIBE, result.email, email_hash, result.preferences.to_dict(), result.phone
         )
-        return self._accepted(job, request.client)
+        page = self._accepted(job, request.client)
+        if page.status == 200:
+            count_change(self.store, self.clock(), SIGN_UPS)
+        return page
 
     def _confirmation(self, request: Request) -> Confirmation | None:
         token = first(request.form if request.method == "POST" else request.query, "token")
@@ -240,8 +245,10 @@ class Subscriptions:
         if codes_spent:  # no code can go now: no texts until they add the number again
             preferences = replace(preferences, text_topics=frozenset())
         if not self.store.is_suppressed(email_hash):
+            new = self.store.subscriber_by_hash(email_hash) is None
             self.store.save_subscriber(found.email, email_hash, preferences, self.clock())
             self.changed(email_hash)
+            count_change(self.store, self.clock(), CONFIRMATIONS, *([JOINED] if new else []))
             if texting and not codes_spent:
                 self.jobs.post(MailJob(PHONE_CODE, found.email, email_hash, phone=found.phone))
                 code_form = self.code_form(email_hash, found.phone)
@@ -364,7 +371,8 @@ class Subscriptions:
             return self.manage_page(200, token, form_of(subscriber.preferences), subscriber)
         action = first(request.form, "action")
         if action == "unsubscribe":
-            self.store.delete_subscriber(email_hash)
+            if self.store.delete_subscriber(email_hash):
+                count_change(self.store, self.clock(), LEFT)
             self.changed(email_hash)
             return self.pages.page(200, "unsubscribed.html", UNSUBSCRIBED)
         if action == "remove-phone":
@@ -504,13 +512,19 @@ class Subscriptions:
     def unsubscribe(self, request: Request) -> Page:
         token = first(request.query, "token")
         try:
-            email_hash = str(self.signer.read(token, Purpose.UNSUBSCRIBE, self.clock())["h"])
+            data = self.signer.read(token, Purpose.UNSUBSCRIBE, self.clock())
+            email_hash = str(data["h"])
         except (TokenError, KeyError):
             return self.bad_link()
         if request.method == "GET":
             return self.pages.page(200, "unsubscribe.html", N_("Unsubscribe"), token=token)
-        # POST: the button, or a mail provider's one-click (RFC 8058). Success either way.
-        self.store.delete_subscriber(email_hash)
+        # POST: the button, or a mail provider's one-click (RFC 8058). Success either way;
+        # counted once, for the item whose email carried the link (docs/reach.md).
+        if self.store.delete_subscriber(email_hash):
+            now = self.clock()
+            count_change(self.store, now, LEFT)
+            if data.get("i"):
+                count(self.store, str(data["i"]), EMAIL, now, {UNSUBSCRIBES: 1})
         self.changed(email_hash)
         return self.pages.page(200, "unsubscribed.html", UNSUBSCRIBED)
 

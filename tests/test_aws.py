@@ -19,6 +19,7 @@ import boto3
 import pytest
 from mangum import Mangum
 
+from subscriber_lambda import __main__ as cli
 from subscriber_lambda.adapters.dynamodb_store import DynamoStore
 from subscriber_lambda.adapters.s3_site import SiteBucket
 from subscriber_lambda.adapters.ses_mailer import ATTEMPTS, SesMailer
@@ -60,6 +61,7 @@ LOOKUP = {
     "locations": {"CT14 7AA": [51.274, 1.34]},  # inside the flood alert's Polygon
 }
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+PUBLISHED = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # the flood alert's Date
 tables = itertools.count()
 
 
@@ -443,12 +445,123 @@ def test_hard_bounces_and_complaints_suppress_the_address(world: World) -> None:
     assert world.store.subscriber_by_hash(address_hash("r2@example.net", KEY)) is None
 
 
-def test_mail_events_are_counted_per_item(world: World) -> None:
-    components = world.components()
-    mail = {"tags": {"item": ["alerts_flood"]}}
-    for kind in ("Delivery", "Delivery", "Open", "Click"):
-        ses_events(components, sns({"eventType": kind, "mail": mail}))
-    assert world.store.event_counts("alerts_flood") == {"delivery": 2, "open": 1, "click": 1}
+def test_reach_on_aws_from_workers_ses_events_and_the_routes(
+    world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Five subscribers; the alert and the notice sent through the workers with SES (one
+    address refused at once); then SES's events through the real handler, an unsubscribe
+    through the Lambda's routes from the alert's link, and the report, from DynamoDB, by
+    the command."""
+    world.subscribe(5)
+    mailer, faults = ses(world)
+    faults.refused.add("r3@example.net")
+    components = world.components(mailer, now=PUBLISHED + timedelta(minutes=2))
+    publish(components, world.s3_event())
+    world.drain(components, "alerts")
+    world.drain(components, "routine")  # r3 was suppressed meanwhile: skipped
+
+    def event(kind: str, tag: str, **details: Any) -> None:
+        message = {"eventType": kind, "mail": {"tags": {"item": [tag]}}, **details}
+        ses_events(components, sns(message))
+
+    def bounced(kind: str, address: str) -> dict[str, Any]:
+        return {"bounceType": kind, "bouncedRecipients": [{"emailAddress": address}]}
+
+    for kind in ("Delivery", "Delivery", "DeliveryDelay", "Open", "Click"):
+        event(kind, "alerts_flood")
+    event("Bounce", "alerts_flood", bounce=bounced("Transient", "r2@example.net"))
+    event(
+        "Complaint",
+        "alerts_flood",
+        complaint={"complainedRecipients": [{"emailAddress": "r1@example.net"}]},
+    )
+    event("Bounce", "notices_plan", bounce=bounced("Permanent", "r0@example.net"))
+    event("Send", "notices_plan")  # not counted
+
+    links = Links(Signer(KEY), "https://n.example.org")
+    email_hash = address_hash("r2@example.net", KEY)
+    link = links.envelope("r2@example.net", email_hash, "", "", NOW, item_id="alerts/flood")
+    query = link.unsubscribe_url.partition("?")[2]
+    one_click = api_event(
+        "POST", "/subscriptions/unsubscribe", b"List-Unsubscribe=One-Click", FORM, query=query
+    )
+    assert world.http()(one_click, None)["statusCode"] == 200
+
+    for name, value in {
+        "SUBSCRIBER_STORE": f"dynamodb://{world.store.table_name}",
+        "AWS_ENDPOINT_URL_DYNAMODB": world.store._resource.meta.client.meta.endpoint_url,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "eu-west-2",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(cli, "now", lambda: NOW)
+    report_file = tmp_path / "reach.json"
+    manifest = str(world.site / "api" / "v1" / "notify.json")
+    assert cli.main(["report", "--json", str(report_file), "--manifest", manifest]) == 0
+    report = json.loads(report_file.read_text())
+    rows = {row["id"]: row for row in report["items"]}
+    assert list(rows) == ["alerts/flood", "notices/plan"]
+    counted = ("recipients", "sent", "delivered", "deferred", "bounced", "bounced_hard")
+    counted += ("bounced_soft", "complaints", "unsubscribes", "opens", "clicks", "segments")
+    counted += ("posts", "first_sent", "last_sent", "within_1m", "within_5m", "within_15m")
+    sent_at = (PUBLISHED + timedelta(minutes=2)).isoformat()
+    assert {name: rows["alerts/flood"][name] for name in counted} == {
+        "recipients": 5,
+        "sent": 4,
+        "delivered": 2,
+        "deferred": 1,
+        "bounced": 2,
+        "bounced_hard": 1,  # refused by SES at once
+        "bounced_soft": 1,
+        "complaints": 1,
+        "unsubscribes": 1,
+        "opens": 1,
+        "clicks": 1,
+        "segments": None,
+        "posts": None,
+        "first_sent": sent_at,
+        "last_sent": sent_at,
+        "within_1m": 0.0,
+        "within_5m": 0.8,
+        "within_15m": 0.8,
+    }
+    assert {name: rows["notices/plan"][name] for name in counted} == {
+        **dict.fromkeys(counted, 0),
+        "recipients": 4,
+        "sent": 4,
+        "bounced": 1,
+        "bounced_hard": 1,
+        "segments": None,
+        "posts": None,
+        "first_sent": sent_at,
+        "last_sent": sent_at,
+        "within_1m": 0.0,
+        "within_5m": 0.0,
+        "within_15m": 0.0,
+    }
+    assert report["days"] == [
+        {"date": "2026-11-27", "channel": "email", "recipients": 9, "sent": 8, "deferred": 1,
+         "bounced": 3, "complaints": 1, "unsubscribes": 0},
+        {"date": "2026-11-28", "channel": "email", "recipients": 0, "sent": 0, "deferred": 0,
+         "bounced": 0, "complaints": 0, "unsubscribes": 1},
+    ]  # fmt: skip
+    assert report["subscribers"] == {
+        "total": 1,
+        "by_topic": {"alerts": 1, "notices": 1},
+        "by_ward": {"walmer": 1},
+        "by_language": {"en": 1},
+        "by_channel": {"email": 1, "text": 0},
+        "by_frequency": {"immediate": 1},
+        "suppressed": 3,
+        "sign_ups": 0,
+        "confirmations": 0,
+        "confirmation_rate": None,
+        "growth": [
+            {"date": "2026-11-27", "joined": 0, "left": 3},  # refused, complained, bounced
+            {"date": "2026-11-28", "joined": 0, "left": 1},  # unsubscribed
+        ],
+    }
 
 
 LATER = NOW + SQS_GIVES_UP_AFTER + timedelta(minutes=1)

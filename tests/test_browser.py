@@ -23,7 +23,7 @@ from tests.browser import (
 )
 from tests.sitebuilder import build, item
 from tests.test_bin_days import CHRISTMAS, council
-from tests.test_reach import reach_site
+from tests.test_reach_dashboard import reach_site
 from tests.test_ward_boundaries import outlines_file
 
 pytestmark = pytest.mark.browser

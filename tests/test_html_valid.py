@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.sitebuilder import ROOT, build, numbered_notices
-from tests.test_reach import reach_site
+from tests.test_reach_dashboard import reach_site
 from tests.test_sanitise import RAW_HTML
 
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"

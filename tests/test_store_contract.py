@@ -453,11 +453,37 @@ def test_notify_sends_each_item_once_with_either_store(store: Store) -> None:
     assert sorted(mailer.sent) == ["r0@example.net", "r1@example.net", "r2@example.net"]
 
 
-def test_mail_events_are_counted_per_item(store: Store) -> None:
-    for kind in ("delivery", "delivery", "open", "click"):
-        store.count_event("alerts_flood", kind)
-    assert store.event_counts("alerts_flood") == {"delivery": 2, "open": 1, "click": 1}
-    assert store.event_counts("notices_plan") == {}
+def test_reach_counters_add_up_per_subject_channel_and_day(store: Store) -> None:
+    """Counters add, each key its own; sent times widen to the day's first and last; a
+    day of events alone has none; ``since`` leaves out the days before it."""
+    day, next_day = NOW.date(), NOW.date() + timedelta(days=1)
+    store.count("alerts/flood", EMAIL, day, {"recipients": 1, "sent": 1}, NOW)
+    store.count("alerts/flood", EMAIL, day, {"recipients": 1, "sent": 1}, NOW - timedelta(hours=1))
+    store.count("alerts/flood", EMAIL, day, {"bounced_hard": 1, "recipients": 1})
+    store.count("alerts/flood", TEXT, day, {"sent": 1, "segments": 2}, NOW)
+    store.count("alerts/flood", EMAIL, next_day, {"opens": 1})
+    store.count("subscriptions", EMAIL, next_day, {"joined": 1, "sign_ups": 1})
+    store.count("subscriptions", EMAIL, next_day, {"sign_ups": 1})
+    found = {(t.subject, t.channel, t.day): t for t in store.tallies()}
+    email = found[("alerts/flood", EMAIL, day)]
+    assert dict(email.counts) == {"recipients": 3, "sent": 2, "bounced_hard": 1}
+    assert (email.first_sent, email.last_sent) == (NOW - timedelta(hours=1), NOW)
+    assert dict(found[("alerts/flood", TEXT, day)].counts) == {"sent": 1, "segments": 2}
+    events = found[("alerts/flood", EMAIL, next_day)]
+    assert (dict(events.counts), events.first_sent) == ({"opens": 1}, None)
+    assert dict(found[("subscriptions", EMAIL, next_day)].counts) == {"joined": 1, "sign_ups": 2}
+    assert len(found) == 4
+    later = {(t.subject, t.day) for t in store.tallies(next_day)}
+    assert later == {("alerts/flood", next_day), ("subscriptions", next_day)}
+
+
+def test_suppressions_are_counted_and_outlast_the_subscriber(store: Store) -> None:
+    assert store.suppressed_count() == 0
+    store.save_subscriber("a@example.net", "hash-a", PREFS, NOW)
+    store.suppress("hash-a", "bounce", NOW)
+    store.suppress("hash-b", "complaint", NOW)
+    store.suppress("hash-b", "complaint", NOW)  # once is once
+    assert store.suppressed_count() == 2
 
 
 def test_candidates_include_everyone_an_item_may_concern(store: Store) -> None:

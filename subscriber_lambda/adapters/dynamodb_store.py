@@ -33,7 +33,11 @@ Keys (PK, SK):
 - ``S#{email_hash}``, ``CHANGED``: when the address's subscription last changed, so an
   older confirmation link changes nothing (``expires_at`` is the table's TTL attribute:
   DynamoDB deletes the note once every such link has expired anyway).
-- ``C#{item}``, ``COUNTS``: how many of an item's emails were delivered, opened, clicked...
+- ``REACH``, ``{day}#{channel}#{subject}``: the reach counters (ADR 25) of an item (or of
+  subscriptions) on a channel on a London day, as ``n_{counter}`` attributes, with the
+  day's ``first_sent`` and ``last_sent``: one partition, so the report reads it with one
+  query from the day it starts. (``C#{item}``, ``COUNTS`` rows, the mail events' counts
+  of earlier versions, with neither day nor channel, are no longer read.)
 
 Deleting a subscriber deletes their profile, memberships, ledger rows (and with them
 their entries in both indexes) and their address's rate limit; only ``X#`` stays.
@@ -43,8 +47,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from datetime import datetime
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime
 from typing import Any
 
 import boto3
@@ -53,6 +57,7 @@ from botocore.exceptions import ClientError
 
 from ..core.phones import CODE_ATTEMPTS
 from ..core.preferences import Preferences
+from ..core.reach import Tally
 from ..core.retry import CLAIM_LEASE, next_try, sortable
 from ..ports import (
     EMAIL,
@@ -67,6 +72,7 @@ from ..ports import (
 
 PROFILE, SUPPRESSED, RATE, CHANGED, PLANNED = "PROFILE", "SUPPRESSED", "RATE", "CHANGED", "PLANNED"
 DIGEST, PENDING = "DIGEST", "PENDING"  # GSI2's partitions
+REACH, COUNTER = "REACH", "n_"  # the reach counters' partition, and their names' prefix
 BATCH_GET = 100  # BatchGetItem's limit
 
 
@@ -661,17 +667,82 @@ class DynamoStore:
             if subscriber and subscriber.preferences.frequency == frequency:
                 yield subscriber, items
 
-    def count_event(self, item_tag: str, kind: str) -> None:
-        self._table.update_item(
-            Key={"PK": f"C#{item_tag}", "SK": "COUNTS"},
-            UpdateExpression="ADD #kind :one",
-            ExpressionAttributeNames={"#kind": kind},
-            ExpressionAttributeValues={":one": 1},
+    def suppressed_count(self) -> int:
+        rows = self._pages(
+            self._table.scan, FilterExpression=Attr("SK").eq(SUPPRESSED), ProjectionExpression="PK"
         )
+        return sum(1 for _ in rows)
 
-    def event_counts(self, item_tag: str) -> dict[str, int]:
-        item = self._table.get_item(Key={"PK": f"C#{item_tag}", "SK": "COUNTS"}).get("Item", {})
-        return {k: int(v) for k, v in item.items() if k not in ("PK", "SK")}
+    def count(
+        self,
+        subject: str,
+        channel: str,
+        day: date,
+        counts: Mapping[str, int],
+        sent_at: datetime | None = None,
+    ) -> None:
+        key = {"PK": REACH, "SK": f"{day.isoformat()}#{channel}#{subject}"}
+        names = {f"#c{n}": f"{COUNTER}{counter}" for n, counter in enumerate(counts)}
+        values: dict[str, Any] = {f":c{n}": amount for n, amount in enumerate(counts.values())}
+        adding = "ADD " + ", ".join(f"#c{n} :c{n}" for n in range(len(counts))) if counts else ""
+        named = {"ExpressionAttributeNames": names} if names else {}
+        if sent_at is None:
+            if counts:
+                self._table.update_item(
+                    Key=key, UpdateExpression=adding, ExpressionAttributeValues=values, **named
+                )
+            return
+        values[":sent"] = sortable(sent_at)
+        try:  # the usual case, in one write: sent no earlier than the day's last send
+            self._table.update_item(
+                Key=key,
+                UpdateExpression=f"{adding} SET first_sent = if_not_exists(first_sent, :sent), "
+                "last_sent = :sent",
+                ConditionExpression="attribute_not_exists(last_sent) OR last_sent <= :sent",
+                ExpressionAttributeValues=values,
+                **named,
+            )
+            return
+        except ClientError as error:
+            if not _failed_condition(error):
+                raise
+        # A send recorded after a later one (workers in parallel): add the counts, and
+        # make it the first if it is earlier than the first.
+        try:
+            self._table.update_item(
+                Key=key,
+                UpdateExpression=f"{adding} SET first_sent = :sent".strip(),
+                ConditionExpression="first_sent > :sent",
+                ExpressionAttributeValues=values,
+                **named,
+            )
+        except ClientError as error:
+            if not _failed_condition(error):
+                raise
+            if counts:
+                del values[":sent"]
+                self._table.update_item(
+                    Key=key, UpdateExpression=adding, ExpressionAttributeValues=values, **named
+                )
+
+    def tallies(self, since: date | None = None) -> Iterator[Tally]:
+        condition = Key("PK").eq(REACH)
+        if since:
+            condition = condition & Key("SK").gte(since.isoformat())
+        for row in self._pages(self._table.query, KeyConditionExpression=condition):
+            day, channel, subject = str(row["SK"]).split("#", 2)
+            yield Tally(
+                subject,
+                channel,
+                date.fromisoformat(day),
+                {
+                    str(name).removeprefix(COUNTER): int(value)
+                    for name, value in row.items()
+                    if str(name).startswith(COUNTER)
+                },
+                datetime.fromisoformat(str(row["first_sent"])) if "first_sent" in row else None,
+                datetime.fromisoformat(str(row["last_sent"])) if "last_sent" in row else None,
+            )
 
     def is_suppressed(self, email_hash: str) -> bool:
         return "Item" in self._table.get_item(Key={"PK": f"X#{email_hash}", "SK": SUPPRESSED})

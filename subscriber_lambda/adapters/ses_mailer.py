@@ -19,7 +19,6 @@ connection. SES never refuses one message for now, so it never raises DeliveryDe
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from email.message import Message
@@ -30,6 +29,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..core.messages import ITEM_HEADER
+from ..core.reach import item_tag
 from ..ports import DeliveryError, DeliveryRefused, ProviderUnavailable
 
 RETRYABLE = {
@@ -99,9 +99,7 @@ class SesMailer:
         recipient = str(message["To"])
         sender = parseaddr(str(message["From"]))[1]
         item = message.get(ITEM_HEADER)
-        tags = (
-            [{"Name": "item", "Value": re.sub(r"[^A-Za-z0-9_-]", "_", str(item))}] if item else []
-        )
+        tags = [{"Name": "item", "Value": item_tag(str(item))}] if item else []
         for attempt in range(ATTEMPTS):
             self._wait_for_rate()
             try:

@@ -28,13 +28,15 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from ..core.phones import CODE_ATTEMPTS
 from ..core.preferences import Preferences
+from ..core.reach import Tally
 from ..core.retry import CLAIM_LEASE, next_try, sortable
 from ..ports import (
     EMAIL,
@@ -191,6 +193,28 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL,
         PRIMARY KEY (network, item_id, revision)
     );
+    """,
+    # 7: reach (ADR 25): aggregate counters per subject (item id, or subscriptions),
+    # channel and London day, with the day's first and last sent times. The mail
+    # events' counts of migration 2 had neither day nor channel: they stay, unread.
+    """
+    CREATE TABLE reach (
+        subject TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        day TEXT NOT NULL,
+        counter TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (subject, channel, day, counter)
+    );
+    CREATE TABLE reach_sent (
+        subject TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        day TEXT NOT NULL,
+        first_sent TEXT NOT NULL,
+        last_sent TEXT NOT NULL,
+        PRIMARY KEY (subject, channel, day)
+    );
+    CREATE INDEX reach_by_day ON reach (day);
     """,
 ]
 
@@ -687,18 +711,58 @@ class SqliteStore:
             if row and items:
                 yield self._subscriber(row), items
 
-    def count_event(self, item_tag: str, kind: str) -> None:
-        self._db.execute(
-            """INSERT INTO event_counts (item_tag, kind, count) VALUES (?, ?, 1)
-               ON CONFLICT (item_tag, kind) DO UPDATE SET count = count + 1""",
-            (item_tag, kind),
-        )
+    def suppressed_count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM suppressions").fetchone()[0])
 
-    def event_counts(self, item_tag: str) -> dict[str, int]:
-        rows = self._db.execute(
-            "SELECT kind, count FROM event_counts WHERE item_tag = ?", (item_tag,)
-        )
-        return {kind: int(count) for kind, count in rows}
+    def count(
+        self,
+        subject: str,
+        channel: str,
+        day: date,
+        counts: Mapping[str, int],
+        sent_at: datetime | None = None,
+    ) -> None:
+        key = (subject, channel, day.isoformat())
+        with immediate(self._db) as db:
+            db.executemany(
+                """INSERT INTO reach (subject, channel, day, counter, count) VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (subject, channel, day, counter)
+                   DO UPDATE SET count = count + excluded.count""",
+                [(*key, counter, n) for counter, n in counts.items()],
+            )
+            if sent_at is not None:
+                moment = sortable(sent_at)
+                db.execute(
+                    """INSERT INTO reach_sent VALUES (?, ?, ?, ?, ?)
+                       ON CONFLICT (subject, channel, day) DO UPDATE SET
+                       first_sent = min(first_sent, excluded.first_sent),
+                       last_sent = max(last_sent, excluded.last_sent)""",
+                    (*key, moment, moment),
+                )
+
+    def tallies(self, since: date | None = None) -> Iterator[Tally]:
+        start = since.isoformat() if since else ""
+        counts: dict[tuple[str, str, str], dict[str, int]] = defaultdict(dict)
+        for subject, channel, day, counter, n in self._db.execute(
+            "SELECT subject, channel, day, counter, count FROM reach WHERE day >= ?", (start,)
+        ):
+            counts[(subject, channel, day)][counter] = int(n)
+        times = {
+            (subject, channel, day): (first, last)
+            for subject, channel, day, first, last in self._db.execute(
+                "SELECT * FROM reach_sent WHERE day >= ?", (start,)
+            )
+        }
+        for key in sorted(counts.keys() | times.keys()):
+            first, last = times.get(key, (None, None))
+            yield Tally(
+                key[0],
+                key[1],
+                date.fromisoformat(key[2]),
+                counts.get(key, {}),
+                datetime.fromisoformat(first) if first else None,
+                datetime.fromisoformat(last) if last else None,
+            )
 
     def is_suppressed(self, email_hash: str) -> bool:
         return (
