@@ -20,6 +20,7 @@ from subscriber_lambda.ports import EMAIL, SOCIAL, TEXT
 from subscriber_lambda.reach import build_report, print_tables
 from tests import test_subscriptions
 from tests.test_delivery_failures import Command
+from tests.test_reach_dashboard import reach_site
 from tests.test_subscriptions import World
 
 world = test_subscriptions.world
@@ -274,3 +275,15 @@ def test_time_to_reach_and_ses_tags() -> None:
         "bounced_soft"
     )
     assert ses_counter({"eventType": "Send"}) is None
+
+
+def test_the_dashboard_is_built_from_the_reports_json(
+    published: dict[str, Any], tmp_path: Path
+) -> None:
+    """The command's JSON as it is, into the site's build: the dashboard reads what the
+    report writes (two tools, one shape)."""
+    root = tmp_path / "dashboard"
+    root.mkdir()
+    site = reach_site(root, published)
+    page = (site / "reach" / "index.html").read_text(encoding="utf-8")
+    assert "noindex" in page and published["items"][0]["id"].split("/")[1] in page
