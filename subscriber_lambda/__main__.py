@@ -522,6 +522,14 @@ def run_report(config: Config, args: argparse.Namespace) -> int:
             return 1
     options = args.site_dir / OPTIONS
     council = json.loads(options.read_text())["council"] if options.is_file() else ""
+    embedded = config.jobs_path() if config.store_url.startswith("sqlite:") else None
+    if embedded is not None and not embedded.is_file():  # read only: never make a store
+        print(
+            f"report: {embedded}: no store here; run it where the server runs, or set "
+            "SUBSCRIBER_STORE",
+            file=sys.stderr,
+        )
+        return 2
     store = config.store()
     since = args.since
     report = build_report(

@@ -623,7 +623,7 @@ class Notifier:
             raise
         sent = self.clock()
         self.store.mark(subscriber.id, item_id, revision, "sent", sent)
-        count_sent(self.store, item_id, EMAIL, sent, item["published"])
+        count_sent(self.store, item_id, EMAIL, sent, item["revision"])
         report.sent += 1
         return Outcome.SENT
 
@@ -655,7 +655,7 @@ class Notifier:
             raise
         sent, segments = self.clock(), text_length(body).segments
         self.store.mark(subscriber.id, item_id, revision, "sent", sent, channel=TEXT)
-        count_sent(self.store, item_id, TEXT, sent, item["published"], segments)
+        count_sent(self.store, item_id, TEXT, sent, item["revision"], segments)
         report.texts += 1
         report.segments += segments
         return Outcome.SENT

@@ -67,12 +67,13 @@ def count_sent(
     item_id: str,
     channel: str,
     now: datetime,
-    published: str | None = None,
+    revised: str | None = None,
     segments: int = 0,
 ) -> None:
-    """One recipient reached (the provider took the message) at ``now``: with the item's
-    publication time (ISO 8601), how soon; for a text, the segments it cost."""
-    counts = {RECIPIENTS: 1, SENT: 1, **reached(parse(published), now)}
+    """One recipient reached (the provider took the message) at ``now``: with the time of
+    the item's revision being sent (ISO 8601: its publication, or an update's Modified), how
+    soon; for a text, the segments it cost."""
+    counts = {RECIPIENTS: 1, SENT: 1, **reached(parse(revised), now)}
     if segments:
         counts[SEGMENTS] = segments
     count(store, item_id, channel, now, counts, sent=True)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from lxml import etree
 from lxml import html as lxml_html
+from markupsafe import Markup
 
 from plugins.reach.charts import Series, bar_chart, fitted, line_chart, nice_ceiling
 from plugins.reach.report import ReachFileError, load_reach, report_problems
@@ -85,7 +86,8 @@ def test_zero_and_empty_figures() -> None:
     assert "0" in texts(svg) and not [r for r in svg.iter(f"{SVG}rect")]
     line = parsed_svg(line_chart(["1 May"], [Series("Sent", [0])], "One day", "Zero.", "o"))
     assert "1 May" in texts(line) and len(list(line.iter(f"{SVG}circle"))) == 1
-    assert nice_ceiling(0) == 1 and nice_ceiling(7) == 10 and nice_ceiling(120) == 200
+    # Four gridlines at round numbers: whole ones for counts (a 4 sits on the line of 4).
+    assert [nice_ceiling(v) for v in (0, 3, 5, 7, 120)] == [4, 4, 8, 8, 200]
 
 
 def test_long_labels_are_cut_to_fit_and_escaped() -> None:
@@ -95,6 +97,11 @@ def test_long_labels_are_cut_to_fit_and_escaped() -> None:
     assert label.endswith("…") and long.startswith(label[:-1]) and len(label) < len(long)
     assert svg.find(f"{SVG}title").text == "<Wards>"
     assert fitted("Short", 600) == "Short"
+    # A title cut, its channel kept; an escaped label cut as words, never inside an entity.
+    cut = fitted(Markup("Flooding closes the roads at Sandwich &amp; Deal (Email)"), 200)
+    assert cut.endswith("… (Email)") and "&" not in cut
+    whole = fitted(Markup("Sandwich &amp; Deal (Email)"), 600)
+    assert whole == "Sandwich & Deal (Email)"  # words, escaped once when drawn
 
 
 def test_a_line_chart_puts_each_day_on_a_scale_from_zero() -> None:
@@ -106,7 +113,7 @@ def test_a_line_chart_puts_each_day_on_a_scale_from_zero() -> None:
         "d",
     )
     svg = parsed_svg(markup)
-    assert {"1 May", "3 May", "Email", "Text message", "0", "50"} <= set(texts(svg))
+    assert {"1 May", "3 May", "Email", "Text message", "0", "10", "40"} <= set(texts(svg))
     lines = list(svg.iter(f"{SVG}polyline"))
     assert len(lines) == 2 and lines[1].get("stroke-dasharray")  # dashed: not colour alone
     assert len(lines[0].get("points").split()) == 3 and len(lines[1].get("points").split()) == 2
@@ -219,7 +226,11 @@ def test_a_wrong_report_names_the_file_and_each_problem(tmp_path: Path) -> None:
     report["items"][1]["sent"] = "97"
     report["subscribers"]["by_ward"]["walmer"] = -1
     del report["days"][0]["channel"]
+    report["items"][0].update(channel="pigeon", url="javascript:alert(1)", within_1m=7.5)
     assert report_problems(report) == [
+        "items[0].url: should be a web address (https://...) or null",
+        "items[0].channel: should be email, text or social",
+        "items[0].within_1m: should be a share from 0 to 1 or null",
         "items[1].sent: should be a whole number",
         "days[0].channel: missing",
         "subscribers.by_ward: should be counts",

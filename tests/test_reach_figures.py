@@ -8,6 +8,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -19,6 +22,7 @@ from subscriber_lambda.core.reach import Tally, item_of_tag, item_tag, reached, 
 from subscriber_lambda.ports import EMAIL, SOCIAL, TEXT
 from subscriber_lambda.reach import build_report, print_tables
 from tests import test_subscriptions
+from tests.sitebuilder import ROOT
 from tests.test_delivery_failures import Command
 from tests.test_reach_dashboard import reach_site
 from tests.test_subscriptions import World
@@ -287,3 +291,20 @@ def test_the_dashboard_is_built_from_the_reports_json(
     site = reach_site(root, published)
     page = (site / "reach" / "index.html").read_text(encoding="utf-8")
     assert "noindex" in page and published["items"][0]["id"].split("/")[1] in page
+
+
+def test_a_report_where_there_is_no_store_says_so_and_makes_none(tmp_path: Path) -> None:
+    """A timer run in the wrong folder must not write a dashboard of zeros."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SUBSCRIBER_")}
+    environment["PYTHONPATH"] = str(ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "subscriber_lambda", "report", "--json", "r.json"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("report: var/subscribers.db: no store here")
+    assert list(tmp_path.iterdir()) == []

@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 WIDTH = 600  # viewBox units
 TEXT = 26  # viewBox units: about 12 px on a phone 320 px wide, 26 px at full width
@@ -46,17 +46,31 @@ def count_text(value: float) -> str:
 
 
 def fitted(text: str, width: float) -> str:
-    """``text`` cut to fit ``width`` units, with an ellipsis (the table gives it whole)."""
+    """``text`` (plain: an escaped label is read back to its words first) cut to fit
+    ``width`` units, with an ellipsis (the table gives it whole). A last part in brackets
+    (an item's channel: "Flood warning (Email)") is kept whole, the words before it cut."""
+    text = Markup(text).unescape() if isinstance(text, Markup) else text
     fits = max(int(width / (TEXT * CHAR_WIDTH)), 2)
-    return text if len(text) <= fits else text[: fits - 1].rstrip() + "…"
+    if len(text) <= fits:
+        return text
+    head, bracket, tail = text.rpartition(" (")
+    if bracket and tail.endswith(")") and len(tail) + 3 < fits:
+        kept = bracket + tail
+        return head[: fits - len(kept) - 1].rstrip() + "…" + kept
+    return text[: fits - 1].rstrip() + "…"
 
 
 def nice_ceiling(value: float) -> float:
-    """The smallest of 1, 2, 5 times a power of ten at or above ``value`` (1 for 0)."""
+    """The smallest multiple of TICKS times 1, 2 or 5 times a power of ten at or above
+    ``value`` (TICKS for 0), so that each gridline is a round number: a count's gridlines
+    are whole numbers, and a point of 4 sits on the line labelled 4."""
     if value <= 0:
-        return 1
-    power = 10.0 ** math.floor(math.log10(value))
-    return next(step * power for step in (1, 2, 5, 10) if step * power >= value)
+        return TICKS
+    step = value / TICKS
+    power = 10.0 ** math.floor(math.log10(step))
+    if step < 1:  # counts: whole steps; shares (0..1) pass their own maximum
+        return TICKS * max(1.0, next(k * power for k in (1, 2, 5, 10) if k * power >= step))
+    return TICKS * next(k * power for k in (1, 2, 5, 10) if k * power >= step)
 
 
 def fill_patterns(chart_id: str) -> str:

@@ -15,19 +15,21 @@ from pathlib import Path
 from typing import Any
 
 COUNT = "a whole number"
-FIGURE = "a number"
+SHARE = "a share from 0 to 1"
 TEXT = "text"
+CHANNEL = "email, text or social"
+WEB_ADDRESS = "a web address (https://...)"
 MOMENT = "an ISO 8601 date and time with its offset"
 DAY = "a date (YYYY-MM-DD)"
 OPTIONAL = " or null"
 
 ITEM_FIELDS = {
     "id": TEXT,
-    "url": TEXT + OPTIONAL,
+    "url": WEB_ADDRESS + OPTIONAL,
     "title": TEXT + OPTIONAL,
     "type": TEXT,
     "published": MOMENT + OPTIONAL,
-    "channel": TEXT,
+    "channel": CHANNEL,
     "recipients": COUNT,
     "sent": COUNT,
     "delivered": COUNT + OPTIONAL,
@@ -43,13 +45,13 @@ ITEM_FIELDS = {
     "clicks": COUNT + OPTIONAL,
     "first_sent": MOMENT + OPTIONAL,
     "last_sent": MOMENT + OPTIONAL,
-    "within_1m": FIGURE + OPTIONAL,
-    "within_5m": FIGURE + OPTIONAL,
-    "within_15m": FIGURE + OPTIONAL,
+    "within_1m": SHARE + OPTIONAL,
+    "within_5m": SHARE + OPTIONAL,
+    "within_15m": SHARE + OPTIONAL,
 }
 DAY_FIELDS = {
     "date": DAY,
-    "channel": TEXT,
+    "channel": CHANNEL,
     **{name: COUNT for name in ("recipients", "sent", "deferred", "bounced")},
     **{name: COUNT for name in ("complaints", "unsubscribes")},
 }
@@ -60,7 +62,7 @@ SUBSCRIBER_FIELDS = {
     "suppressed": COUNT,
     "sign_ups": COUNT,
     "confirmations": COUNT,
-    "confirmation_rate": FIGURE + OPTIONAL,
+    "confirmation_rate": SHARE + OPTIONAL,
 }
 GROWTH_FIELDS = {"date": DAY, "joined": COUNT, "left": COUNT}
 REPORT_FIELDS = {"council": TEXT, "generated": MOMENT, "since": DAY + OPTIONAL}
@@ -80,12 +82,16 @@ def fits(value: Any, kind: str) -> bool:
         return False  # JSON's true is not a count
     if kind == COUNT:
         return isinstance(value, int) and value >= 0
-    if kind == FIGURE:
-        return isinstance(value, int | float) and value >= 0
+    if kind == SHARE:
+        return isinstance(value, int | float) and 0 <= value <= 1
     if kind == COUNTS:
         return isinstance(value, dict) and all(fits(v, COUNT) for v in value.values())
     if not isinstance(value, str):
         return False
+    if kind == CHANNEL:
+        return value in ("email", "text", "social")
+    if kind == WEB_ADDRESS:  # links on the page: never a script's address
+        return value.startswith(("https://", "http://"))
     try:
         if kind == MOMENT:
             return datetime.fromisoformat(value).tzinfo is not None
