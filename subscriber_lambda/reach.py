@@ -24,6 +24,7 @@ from .core.reach import (
     CONFIRMATIONS,
     DEFERRED,
     DELIVERED,
+    FAILED,
     JOINED,
     LEFT,
     OPENS,
@@ -147,6 +148,7 @@ def item_row(
         "bounced": counts[BOUNCED_HARD] + counts[BOUNCED_SOFT],
         "bounced_hard": counts[BOUNCED_HARD],
         "bounced_soft": counts[BOUNCED_SOFT],
+        "failed": counts[FAILED],
         "complaints": counts[COMPLAINTS],
         "unsubscribes": counts[UNSUBSCRIBES],
         "segments": counts[SEGMENTS] if channel == TEXT else None,
@@ -252,7 +254,7 @@ def item_order(entry: tuple[tuple[str, str], Totals]) -> tuple[str, int]:
 
 ITEM_COLUMNS = (
     "id", "channel", "type", "title", "url", "published", "recipients", "sent", "delivered",
-    "deferred", "bounced", "bounced_hard", "bounced_soft", "complaints", "unsubscribes",
+    "deferred", "bounced", "bounced_hard", "bounced_soft", "failed", "complaints", "unsubscribes",
     "segments", "posts", "opens", "clicks", "first_sent", "last_sent", "within_1m",
     "within_5m", "within_15m",
 )  # fmt: skip

@@ -137,6 +137,7 @@ def reach_item(slug: str, channel: str, kind: str = "alerts", **figures: Any) ->
         "bounced": 2,
         "bounced_hard": 1,
         "bounced_soft": 1,
+        "failed": 0,
         "complaints": 0,
         "unsubscribes": 3,
         "segments": None,
@@ -312,6 +313,7 @@ def test_the_dashboard_gives_every_figure(reach_output: Path) -> None:
         "2",
         "1",
         "1",
+        "0",  # given up after retries
         "0",
         "3",
         "not measured",
@@ -319,8 +321,8 @@ def test_the_dashboard_gives_every_figure(reach_output: Path) -> None:
         "40",
         "12",
     ]
-    assert items[1][2:5] == ["100", "97", "not measured"] and items[1][11] == "196"
-    assert items[2][12] == "2"  # posts
+    assert items[1][2:5] == ["100", "97", "not measured"] and items[1][12] == "196"
+    assert items[2][13] == "2"  # posts
     days = table_rows(page, "days-table")
     assert days[0][:4] == ["26 November 2026", "Email", "50", "50"]
     assert [d[1] for d in days] == ["Email", "Email", "Text message", "Email"]

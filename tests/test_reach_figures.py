@@ -111,6 +111,7 @@ def test_every_figure_of_a_publish_is_in_the_json(published: dict[str, Any], wor
             "bounced": 1,
             "bounced_hard": 1,
             "bounced_soft": 0,
+            "failed": 0,  # none given up after its retries
             "complaints": 0,
             "unsubscribes": 1,
             "segments": None,
@@ -133,7 +134,7 @@ def test_every_figure_of_a_publish_is_in_the_json(published: dict[str, Any], wor
             "recipients": 1,  # held for the daily digest
             "sent": 1,  # in the digest, the next day
             **dict.fromkeys(("delivered", "segments", "posts", "opens", "clicks")),
-            **dict.fromkeys(("deferred", "bounced", "bounced_hard", "bounced_soft"), 0),
+            **dict.fromkeys(("deferred", "bounced", "bounced_hard", "bounced_soft", "failed"), 0),
             **dict.fromkeys(("complaints", "unsubscribes"), 0),
             "first_sent": "2026-11-28T07:00:00+00:00",
             "last_sent": "2026-11-28T07:00:00+00:00",

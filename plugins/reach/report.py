@@ -37,6 +37,7 @@ ITEM_FIELDS = {
     "bounced": COUNT,
     "bounced_hard": COUNT,
     "bounced_soft": COUNT,
+    "failed": COUNT,
     "complaints": COUNT,
     "unsubscribes": COUNT,
     "segments": COUNT + OPTIONAL,
@@ -156,6 +157,7 @@ class ItemReach:
     bounced: int
     bounced_hard: int
     bounced_soft: int
+    failed: int  # given up after its retries
     complaints: int
     unsubscribes: int
     segments: int | None
