@@ -117,9 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     report = commands.add_parser("report", help="reach figures (docs/reach.md)")
     report.add_argument("--csv", type=Path, metavar="DIR", help="write items.csv, days.csv...")
     report.add_argument("--json", type=Path, metavar="FILE", help="write the report as JSON")
-    report.add_argument(
-        "--since", type=date.fromisoformat, metavar="YYYY-MM-DD", help="only from this day"
-    )
+    report.add_argument("--since", type=day_given, metavar="YYYY-MM-DD", help="only from this day")
     report.add_argument("--manifest", help="notify.json for titles (default: the built site's)")
     report.add_argument(
         "--site-dir", type=Path, default=Path("output"), help="the built site (names, titles)"
@@ -509,11 +507,28 @@ def run_erase(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def day_given(text: str) -> date:
+    """A day on the command line, or argparse's error saying how to write one."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a day; write it like 2026-11-01 (YYYY-MM-DD)"
+        ) from None
+
+
 def run_report(config: Config, args: argparse.Namespace) -> int:
     """The reach report: tables on a terminal (one line otherwise), CSV and JSON files.
     Titles and links come from the notify manifest when there is one."""
     source = args.manifest or str(args.site_dir / "api" / "v1" / "notify.json")
     items: list[dict[str, Any]] = []
+    if args.manifest and not Path(source).is_file():
+        print(
+            f"report: {source}: no such file; give the built site's api/v1/notify.json, or "
+            "leave --manifest out (titles and times are then left empty)",
+            file=sys.stderr,
+        )
+        return 2
     if args.manifest or Path(source).is_file():
         try:
             items = load_manifest(source)["items"]

@@ -5,6 +5,7 @@ the real handlers, DynamoDB Local) is in tests/test_aws.py."""
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
@@ -18,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from subscriber_lambda.__main__ import day_given
 from subscriber_lambda.core.reach import Tally, item_of_tag, item_tag, reached, ses_counter
 from subscriber_lambda.ports import EMAIL, SOCIAL, TEXT
 from subscriber_lambda.reach import build_report, print_tables
@@ -309,3 +311,13 @@ def test_a_report_where_there_is_no_store_says_so_and_makes_none(tmp_path: Path)
     assert result.returncode == 2
     assert result.stderr.startswith("report: var/subscribers.db: no store here")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_report_is_told_how_to_write_a_day_and_a_manifest_it_cannot_find(
+    world: World, command: Command
+) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match="'yesterday' is not a day; write it"):
+        day_given("yesterday")  # argparse's message for --since
+    missing = command("report", "--manifest", "nowhere/notify.json")
+    assert missing.status == 2
+    assert missing.err.startswith("report: nowhere/notify.json: no such file;")
