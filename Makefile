@@ -17,7 +17,7 @@ CSS        := theme/static/build/noticeboard.css
 SASS_SRC   := $(wildcard theme/sass/*.scss)
 PO_FILES   := $(wildcard theme/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: run test html rebuild postcodes wards validate notify digest reminders report lambda publish new preview serve lint typecheck extract-messages \
+.PHONY: run test html rebuild postcodes wards validate notify digest reminders feedback report lambda publish new preview serve lint typecheck extract-messages \
         bench clean setup system-packages browser-deps
 
 # Links in pages, feeds, calendars and emails point at SITE_URL. Unless it is given, that
@@ -109,6 +109,12 @@ reminders: $(PY_STAMP)
 report: $(PY_STAMP)
 	$(PY) -m subscriber_lambda report --site-dir $(OUTPUT) --csv var/reach \
 	  --json var/reach/reach.json $(if $(SINCE),--since $(SINCE))
+
+# Complaints and bounces mailed back (docs/deploy.md): make feedback REPORTS=/srv/Maildir
+# (report files or a Maildir; a mail alias pipes messages to the command itself).
+feedback: $(PY_STAMP)
+	$(if $(REPORTS),,$(error give REPORTS=FILE_OR_MAILDIR))
+	$(PY) -m subscriber_lambda feedback $(REPORTS)
 
 # Interface text: extract from templates into the template catalogue, merge into each language.
 extract-messages: $(PY_STAMP)

@@ -1,5 +1,5 @@
-"""``python -m subscriber_lambda``: serve | notify | digest | reminders | demand | report |
-erase | export.
+"""``python -m subscriber_lambda``: serve | notify | digest | reminders | demand | feedback |
+report | erase | export.
 
 serve   the built site and the subscription routes on one local port
 notify  send new items of a notify manifest (a file or the published URL) by email and
@@ -10,6 +10,10 @@ reminders
         bin-day reminders for the collections of the day after --on (default today in
         London): run it from a schedule at 18:00
 demand  for each alert, the residents who chose a language it has no version in
+feedback
+        take the complaints (ARF) and bounces (DSN) a relay or a mailbox provider mails
+        back: report files, a Maildir's new messages, or one message on standard input
+        (a mail alias's pipe); complaints and hard bounces suppress the address
 report  reach: per item and channel, per day, and subscribers, from aggregate counters
         (tables on a terminal; --csv DIR, --json FILE; docs/reach.md defines each figure)
 export  print everything held about one person, by email address or mobile number
@@ -46,6 +50,7 @@ from .core.matching import translation_demand
 from .core.phones import PhoneError, normalise_phone
 from .core.reach import LEFT
 from .core.tokens import Signer
+from .feedback import NotMail, incoming, take_all
 from .notify import (
     DeliveryCounts,
     Links,
@@ -114,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         type=datetime.fromisoformat,
         help="count the alerts in force at this time (ISO 8601; default now)",
     )
+    feedback = commands.add_parser(
+        "feedback", help="take complaints and bounces mailed back (files, a Maildir or stdin)"
+    )
+    feedback.add_argument("paths", nargs="*", type=Path, metavar="FILE_OR_MAILDIR")
     report = commands.add_parser("report", help="reach figures (docs/reach.md)")
     report.add_argument("--csv", type=Path, metavar="DIR", help="write items.csv, days.csv...")
     report.add_argument("--json", type=Path, metavar="FILE", help="write the report as JSON")
@@ -517,6 +526,42 @@ def day_given(text: str) -> date:
         ) from None
 
 
+def store_exists(config: Config, command: str) -> bool:
+    """Whether the embedded store is there (always, for other stores), or the command
+    is told it is not: a timer run in the wrong folder must not make an empty one."""
+    embedded = config.jobs_path() if config.store_url.startswith("sqlite:") else None
+    if embedded is not None and not embedded.is_file():
+        print(
+            f"{command}: {embedded}: no store here; run it where the server runs, or set "
+            "SUBSCRIBER_STORE",
+            file=sys.stderr,
+        )
+        return False
+    return True
+
+
+def run_feedback(config: Config, args: argparse.Namespace) -> int:
+    """Complaints and bounces mailed back. 75 (EX_TEMPFAIL) when the store failed, so that
+    a mail system piping a report in keeps it and tries again; a Maildir's untaken
+    messages stay new for the next run."""
+    try:
+        messages = incoming(args.paths, sys.stdin.buffer)
+    except NotMail as error:
+        print(f"feedback: {error}", file=sys.stderr)
+        return 2
+    if not store_exists(config, "feedback"):
+        return 75 if not args.paths else 2
+    signer, store = Signer(config.secret()), config.store()
+    try:
+        counts = take_all(store, signer, messages, now, progress_stream())
+    except Exception as error:
+        logging.getLogger(__name__).exception("feedback: stopped")
+        print(f"feedback: stopped: {error}. Run it again with what is left.", file=sys.stderr)
+        return 75
+    print(counts.summary())
+    return 0
+
+
 def run_report(config: Config, args: argparse.Namespace) -> int:
     """The reach report: tables on a terminal (one line otherwise), CSV and JSON files.
     Titles and links come from the notify manifest when there is one."""
@@ -537,13 +582,7 @@ def run_report(config: Config, args: argparse.Namespace) -> int:
             return 1
     options = args.site_dir / OPTIONS
     council = json.loads(options.read_text())["council"] if options.is_file() else ""
-    embedded = config.jobs_path() if config.store_url.startswith("sqlite:") else None
-    if embedded is not None and not embedded.is_file():  # read only: never make a store
-        print(
-            f"report: {embedded}: no store here; run it where the server runs, or set "
-            "SUBSCRIBER_STORE",
-            file=sys.stderr,
-        )
+    if not store_exists(config, "report"):
         return 2
     store = config.store()
     since = args.since
@@ -574,6 +613,7 @@ COMMANDS = {
     "reminders": run_reminders,
     "export": run_export,
     "demand": run_demand,
+    "feedback": run_feedback,
     "report": run_report,
     "erase": run_erase,
 }

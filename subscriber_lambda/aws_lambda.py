@@ -32,12 +32,12 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from .core.addresses import AddressError, address_hash, normalise_address
-from .core.reach import LEFT, item_of_tag, ses_counter
+from .core.reach import item_of_tag, ses_counter
 from .digest import Digester
+from .feedback import take_feedback
 from .mail_jobs import MailJob, MailJobs
 from .notify import Delivery, Notifier, NotifyReport
-from .ports import EMAIL, ProviderUnavailable, Store
-from .reach import count, count_change
+from .ports import ProviderUnavailable, Store
 from .reminders import Reminders, london_today
 from .social import SocialPoster
 
@@ -151,28 +151,25 @@ def ses_events(components: Components, event: Mapping[str, Any]) -> dict[str, in
     suppressed = 0
     for record in event.get("Records", []):
         message = json.loads(record["Sns"]["Message"])
-        kind = message.get("eventType") or message.get("notificationType")
-        counter = ses_counter(message)
-        for item_tag in message.get("mail", {}).get("tags", {}).get("item", []):
-            if counter:
-                now = components.clock()
-                count(components.store, item_of_tag(item_tag), EMAIL, now, {counter: 1})
+        kind = str(message.get("eventType") or message.get("notificationType"))
         if kind == "Bounce" and message["bounce"].get("bounceType") == "Permanent":
             recipients = [r["emailAddress"] for r in message["bounce"]["bouncedRecipients"]]
         elif kind == "Complaint":
             recipients = [r["emailAddress"] for r in message["complaint"]["complainedRecipients"]]
         else:
-            continue
+            recipients = []
+        hashes = []
         for address in recipients:
             try:
-                email_hash = address_hash(normalise_address(address), components.key)
+                hashes.append(address_hash(normalise_address(address), components.key))
             except AddressError:
                 continue
-            subscribed = components.store.subscriber_by_hash(email_hash) is not None
-            components.store.suppress(email_hash, kind.lower(), components.clock())
-            if subscribed:
-                count_change(components.store, components.clock(), LEFT)
-            suppressed += 1
+        tags = message.get("mail", {}).get("tags", {}).get("item", [])  # one: the worker's
+        item_id = item_of_tag(tags[0]) if tags else None
+        counter, reason = ses_counter(message), kind.lower()
+        suppressed += take_feedback(
+            components.store, components.clock(), item_id, counter, hashes, reason
+        )
     return {"suppressed": suppressed}
 
 

@@ -74,7 +74,7 @@ from .ports import (
     Subscriber,
     TextSender,
 )
-from .reach import count, count_change, count_sent
+from .reach import count, count_change, count_sent, stop_texts
 from .social import SocialPoster
 
 Clock = Callable[[], datetime]
@@ -794,7 +794,7 @@ def apply_opt_outs(store: Store, texts: TextSender, key: bytes, now: datetime) -
             continue
         confirmed = subscriber.phone.confirmed_at
         if confirmed is None or opt_out.at >= confirmed:  # not a STOP from before it
-            removed += store.remove_phone(subscriber.email_hash)
+            removed += stop_texts(store, subscriber.email_hash, now)
     if removed:
         logger.info("%d numbers removed: they asked the text provider to stop", removed)
     return removed

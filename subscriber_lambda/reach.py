@@ -89,6 +89,19 @@ def count_change(store: Store, now: datetime, *counters: str) -> None:
     count(store, SUBSCRIPTIONS, EMAIL, now, dict.fromkeys(counters, 1))
 
 
+def stop_texts(store: Store, email_hash: str, now: datetime) -> bool:
+    """Stop texts to a subscriber (their stop link, or STOP to the text provider), counted
+    as an unsubscribe from the last text they were sent. A text's stop link carries no
+    item, to keep texts short (ADR 21), so the ledger says which text it was, read before
+    ``remove_phone`` deletes the subscriber's text rows. False if they had no number."""
+    texts = (e for e in store.deliveries_of(email_hash) if e.channel == TEXT)
+    last = next((e.item_id for e in texts if e.state == "sent"), None)
+    removed = store.remove_phone(email_hash)
+    if removed and last:
+        count(store, last, TEXT, now, {UNSUBSCRIBES: 1})
+    return removed
+
+
 # --- the report -----------------------------------------------------------------------
 
 

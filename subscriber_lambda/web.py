@@ -36,7 +36,7 @@ from .languages import answer_language
 from .mail_jobs import MANAGE_LINK, PHONE_CODE, SUBSCRIBE, MailJob
 from .pages import Page, Pages, answering, said, service_name
 from .ports import EMAIL, JobQueue, Store, Subscriber, address_limit_key
-from .reach import count, count_change
+from .reach import count, count_change, stop_texts
 
 # Page titles said in more than one place (each is a message: ``pages.said``).
 TITLES = {"subscribe": N_("Get emails"), "manage-link": N_("Change your emails")}
@@ -341,7 +341,7 @@ class Subscriptions:
             if request.method == "GET":
                 return self.pages.page(200, "stop_texts.html", N_("Stop texts"), code=code)
             if subscriber is not None:
-                self.store.remove_phone(subscriber.email_hash)
+                stop_texts(self.store, subscriber.email_hash, self.clock())
                 self.changed(subscriber.email_hash)
             return self.pages.page(200, "texts_stopped.html", N_("Texts stopped"))
 

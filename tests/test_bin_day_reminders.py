@@ -24,10 +24,12 @@ from subscriber_lambda.config import Config
 from subscriber_lambda.core.addresses import address_hash
 from subscriber_lambda.core.phones import stop_code
 from subscriber_lambda.core.preferences import Preferences
+from subscriber_lambda.core.texts import text_length
 from subscriber_lambda.core.tokens import Purpose, Signer
 from subscriber_lambda.notify import Links
 from subscriber_lambda.pages import Pages
 from subscriber_lambda.ports import Phone
+from subscriber_lambda.reach import build_report
 from subscriber_lambda.reminders import Reminders, london_today
 from subscriber_lambda.site_data import SiteData
 from tests.fake_notify import API_KEY, SMS_TEMPLATE, fake_notify
@@ -275,6 +277,17 @@ def test_a_reminder_in_the_residents_language_and_by_text(world: World) -> None:
     text = sms.personalisation["body"]
     assert "Dydd Sadwrn 26 Rhagfyr" in text and "Christmas" in text
     assert f"{world.base}/s?c=" in text.splitlines()[-1]
+    # Reach: the day's reminders as one subject, per channel (docs/reach.md).
+    figures = build_report(
+        "Council", world.clock(), None, world.store.tallies(), [], world.store.subscribers(), 1
+    )
+    counted = ("type", "recipients", "sent", "bounced_hard", "segments", "within_1m")
+    assert [
+        [row["id"], row["channel"], *(row[c] for c in counted)] for row in figures["items"]
+    ] == [
+        ["bin-days/2026-12-26", "email", "bin-days", 2, 1, 1, None, None],
+        ["bin-days/2026-12-26", "text", "bin-days", 1, 1, 0, text_length(text).segments, None],
+    ]
 
 
 def test_the_form_asks_for_a_postcode_for_reminders(world: World) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import email
 import io
 import json
 import os
@@ -14,20 +15,29 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from subscriber_lambda.__main__ import day_given
-from subscriber_lambda.core.reach import Tally, item_of_tag, item_tag, reached, ses_counter
+from subscriber_lambda.core.addresses import address_hash
+from subscriber_lambda.core.reach import (
+    Tally,
+    day_of,
+    item_of_tag,
+    item_tag,
+    reached,
+    ses_counter,
+)
 from subscriber_lambda.ports import EMAIL, SOCIAL, TEXT
 from subscriber_lambda.reach import build_report, print_tables
 from tests import test_subscriptions
 from tests.sitebuilder import ROOT
 from tests.test_delivery_failures import Command
 from tests.test_reach_dashboard import reach_site
-from tests.test_subscriptions import World
+from tests.test_subscriptions import KEY, World
 
 world = test_subscriptions.world
 PUBLISHED = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # the flood alert's Date (London = UTC)
@@ -38,6 +48,72 @@ WITHIN_ALL = {"within_1m": 2, "within_5m": 2, "within_15m": 2}  # two texts in a
 @pytest.fixture
 def command(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Command:
     return Command(world, tmp_path, monkeypatch)
+
+
+def quoted(original: Message, whole: bool) -> str:
+    """The email a report is about, as reports quote it: whole, or its headers only."""
+    if whole:
+        return f"Content-Type: message/rfc822\n\n{original.as_string()}"
+    headers = original.as_string().split("\n\n", 1)[0]
+    return f"Content-Type: text/rfc822-headers\n\n{headers}\n"
+
+
+def abuse_report(original: Message, feedback_type: str = "abuse", whole: bool = False) -> bytes:
+    """What a mailbox provider's feedback loop sends when its user marks an email as spam
+    (ARF, RFC 5965)."""
+    return f"""From: Feedback loop <fbl@mailbox.example>
+To: abuse@council.example
+Subject: Abuse report
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=feedback-report; boundary="arf"
+
+--arf
+Content-Type: text/plain
+
+This is an email abuse report for an email received from IP 192.0.2.25.
+
+--arf
+Content-Type: message/feedback-report
+
+Feedback-Type: {feedback_type}
+User-Agent: SomeMailbox/2.1
+Version: 1
+Original-Rcpt-To: {original["To"]}
+
+--arf
+{quoted(original, whole)}
+--arf--
+""".encode()
+
+
+def delivery_status(original: Message, action: str, status: str, whole: bool = False) -> bytes:
+    """What a relay that accepted an email sends back when it could not deliver it yet,
+    or ever (a DSN, RFC 3464)."""
+    return f"""From: Mail Delivery System <MAILER-DAEMON@relay.example>
+To: noticeboard@council.example
+Subject: Undelivered Mail Returned to Sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="dsn"
+
+--dsn
+Content-Type: text/plain
+
+This is the mail system at host relay.example.
+
+--dsn
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; relay.example
+
+Final-Recipient: rfc822; {original["To"]}
+Action: {action}
+Status: {status}
+Diagnostic-Code: smtp; {status} from the resident's mail server
+
+--dsn
+{quoted(original, whole)}
+--dsn--
+""".encode()
 
 
 def csv_rows(path: Path) -> list[dict[str, str]]:
@@ -53,7 +129,8 @@ def as_csv(value: Any) -> str:
 def published(world: World, command: Command, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """Seven sign-ups, six confirmed (one daily, for notices); the flood alert published;
     one address refused for good, one deferred then sent; one unsubscribe from the alert's
-    email; the daily digest, with the notice, the next day. Yields the report's JSON."""
+    email, and one complaint about it; the daily digest, with the notice, the next day.
+    Yields the report's JSON."""
     residents = [f"r{n}@example.net" for n in range(6)]
     for address in residents[:5]:
         world.subscribe(address)
@@ -75,6 +152,16 @@ def published(world: World, command: Command, tmp_path: Path) -> Iterator[dict[s
     assert world.post(link, {"List-Unsubscribe": "One-Click"})[0] == 200
     assert world.post(link, {"List-Unsubscribe": "One-Click"})[0] == 200  # once is once
 
+    # r0 marks the alert as spam; their mailbox provider's feedback loop mails it back.
+    world.clock.now = PUBLISHED + timedelta(minutes=25)
+    complaint = tmp_path / "complaint.eml"
+    complaint.write_bytes(abuse_report(world.inbox.to(residents[0])[-1]))
+    taken = command("feedback", str(complaint))
+    assert (taken.status, taken.out) == (
+        0,
+        "feedback: 1 messages read: 1 complaint; 1 addresses suppressed; 0 not about our emails\n",
+    )
+
     world.clock.now = datetime(2026, 11, 28, 7, 0, tzinfo=UTC)
     assert command("digest", "--frequency", "daily").status == 0
 
@@ -82,8 +169,8 @@ def published(world: World, command: Command, tmp_path: Path) -> Iterator[dict[s
     result = command("report", "--csv", str(out), "--json", str(out / "reach.json"))
     assert result.status == 0
     assert result.out == (
-        "report: 2 items, 5 messages sent, 1 bounced, 0 complaints, 1 unsubscribes; "
-        "4 subscribers, 1 suppressed\n"
+        "report: 2 items, 5 messages sent, 1 bounced, 1 complaints, 1 unsubscribes; "
+        "3 subscribers, 2 suppressed\n"
     )
     yield json.loads((out / "reach.json").read_text())
 
@@ -114,7 +201,7 @@ def test_every_figure_of_a_publish_is_in_the_json(published: dict[str, Any], wor
             "bounced_hard": 1,
             "bounced_soft": 0,
             "failed": 0,  # none given up after its retries
-            "complaints": 0,
+            "complaints": 1,
             "unsubscribes": 1,
             "segments": None,
             "posts": None,
@@ -151,7 +238,7 @@ def test_every_figure_of_a_publish_is_in_the_json(published: dict[str, Any], wor
             "sent": 4,
             "deferred": 1,
             "bounced": 1,
-            "complaints": 0,
+            "complaints": 1,
             "unsubscribes": 1,
         },
         {
@@ -166,19 +253,19 @@ def test_every_figure_of_a_publish_is_in_the_json(published: dict[str, Any], wor
         },
     ]
     assert published["subscribers"] == {
-        "total": 4,
-        "by_topic": {"alerts": 3, "notices": 1},
-        "by_ward": {"sandwich": 1, "walmer": 3},
-        "by_language": {"en": 4},
-        "by_channel": {"email": 4, "text": 0},
-        "by_frequency": {"daily": 1, "immediate": 3},
-        "suppressed": 1,
+        "total": 3,
+        "by_topic": {"alerts": 2, "notices": 1},
+        "by_ward": {"sandwich": 1, "walmer": 2},
+        "by_language": {"en": 3},
+        "by_channel": {"email": 3, "text": 0},
+        "by_frequency": {"daily": 1, "immediate": 2},
+        "suppressed": 2,  # refused; complained
         "sign_ups": 7,
         "confirmations": 6,
         "confirmation_rate": 0.8571,
         "growth": [
             {"date": "2026-11-20", "joined": 6, "left": 0},
-            {"date": "2026-11-27", "joined": 0, "left": 2},  # refused; unsubscribed
+            {"date": "2026-11-27", "joined": 0, "left": 3},  # refused; unsubscribed; complained
         ],
     }
 
@@ -191,31 +278,31 @@ def test_the_csv_files_hold_the_same_figures(published: dict[str, Any], tmp_path
     assert days == [{k: as_csv(v) for k, v in row.items()} for row in published["days"]]
     figures = [(r["figure"], r["key"], r["value"]) for r in csv_rows(out / "subscribers.csv")]
     assert figures == [
-        ("total", "", "4"),
-        ("by_topic", "alerts", "3"),
+        ("total", "", "3"),
+        ("by_topic", "alerts", "2"),
         ("by_topic", "notices", "1"),
         ("by_ward", "sandwich", "1"),
-        ("by_ward", "walmer", "3"),
-        ("by_language", "en", "4"),
-        ("by_channel", "email", "4"),
+        ("by_ward", "walmer", "2"),
+        ("by_language", "en", "3"),
+        ("by_channel", "email", "3"),
         ("by_channel", "text", "0"),
         ("by_frequency", "daily", "1"),
-        ("by_frequency", "immediate", "3"),
-        ("suppressed", "", "1"),
+        ("by_frequency", "immediate", "2"),
+        ("suppressed", "", "2"),
         ("sign_ups", "", "7"),
         ("confirmations", "", "6"),
         ("confirmation_rate", "", "0.8571"),
         ("joined", "2026-11-20", "6"),
         ("left", "2026-11-20", "0"),
         ("joined", "2026-11-27", "0"),
-        ("left", "2026-11-27", "2"),
+        ("left", "2026-11-27", "3"),
     ]
 
 
 def test_the_figures_outlast_the_ledger(published: dict[str, Any], command: Command) -> None:
-    """Erasing everyone who got the alert changes its figures not at all (only today's
-    subscriber totals and the day's left)."""
-    for n in (0, 2, 4, 5):
+    """Erasing everyone still subscribed changes the alert's figures not at all (only
+    today's subscriber totals and the day's left)."""
+    for n in (2, 4, 5):
         assert command("erase", f"r{n}@example.net").status == 0
     again = command("report", "--json", "again.json", "--since", "2026-11-27")
     assert again.status == 0
@@ -224,10 +311,85 @@ def test_the_figures_outlast_the_ledger(published: dict[str, Any], command: Comm
     assert report["items"] == published["items"]
     assert report["subscribers"]["total"] == 0
     assert report["subscribers"]["growth"] == [
-        {"date": "2026-11-27", "joined": 0, "left": 2},
-        {"date": "2026-11-28", "joined": 0, "left": 4},
+        {"date": "2026-11-27", "joined": 0, "left": 3},
+        {"date": "2026-11-28", "joined": 0, "left": 3},
     ]
     assert report["subscribers"]["sign_ups"] == 0  # the sign-ups were before --since
+
+
+def test_reports_mailed_back_are_taken_once_and_only_when_an_email_of_ours_is_quoted(
+    published: dict[str, Any], world: World, command: Command, tmp_path: Path
+) -> None:
+    """A Maildir the relay's bounces and the feedback loop's reports are delivered to:
+    each new report is taken once; forged or foreign ones change nothing."""
+    maildir = tmp_path / "Maildir"
+    for part in ("cur", "new", "tmp"):
+        (maildir / part).mkdir(parents=True)
+
+    def alert_to(n: int) -> Message:
+        return world.inbox.to(f"r{n}@example.net")[-1]
+
+    forged = email.message_from_bytes(alert_to(4).as_bytes())  # a copy, to tamper with
+    signed = forged["List-Unsubscribe"]
+    forged.replace_header("List-Unsubscribe", signed.replace("token=", "token=x", 1))
+    news = {
+        "1.bounce": delivery_status(alert_to(2), "failed", "5.1.1", whole=True),
+        "2.delay": delivery_status(alert_to(4), "delayed", "4.4.7"),
+        "3.not-spam": abuse_report(alert_to(4), "not-spam"),
+        "4.forged": abuse_report(forged),
+        "5.away": b"From: r4@example.net\nSubject: Out of office\n\nBack on Monday.\n",
+    }
+    for name, raw in news.items():
+        (maildir / "new" / name).write_bytes(raw)
+    world.clock.now = PUBLISHED + timedelta(hours=2)
+    taken = command("feedback", str(maildir))
+    assert (taken.status, taken.out) == (
+        0,
+        "feedback: 5 messages read: 1 delayed, 1 feedback (not-spam), 1 hard bounce; "
+        "1 addresses suppressed; 2 not about our emails\n",
+    )
+    assert list((maildir / "new").iterdir()) == []
+    assert sorted(p.name for p in (maildir / "cur").iterdir()) == [f"{n}:2,S" for n in news]
+    again = command("feedback", str(maildir))
+    assert again.out.startswith("feedback: 0 messages read: no reports;")
+
+    assert command("report", "--json", "after.json").status == 0
+    after = json.loads(Path("after.json").read_text())
+    flood = {**published["items"][0], "bounced": 2, "bounced_hard": 2, "deferred": 2}
+    assert after["items"] == [flood, published["items"][1]]
+    assert (after["subscribers"]["total"], after["subscribers"]["suppressed"]) == (2, 3)
+    assert world.store.is_suppressed(address_hash("r2@example.net", KEY))
+    assert not world.store.is_suppressed(address_hash("r4@example.net", KEY))
+
+
+def test_a_report_piped_in_by_the_mail_system(
+    published: dict[str, Any],
+    world: World,
+    command: Command,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A mail alias (``abuse: "|python -m subscriber_lambda feedback"``) gives one message
+    on standard input; exit 75 asks the mail system to keep it and try again later."""
+    raw = abuse_report(world.inbox.to("r4@example.net")[-1], whole=True)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
+    taken = command("feedback")
+    assert taken.status == 0 and "1 complaint; 1 addresses suppressed" in taken.out
+    assert world.store.is_suppressed(address_hash("r4@example.net", KEY))
+
+    monkeypatch.setenv("SUBSCRIBER_STORE", f"sqlite:///{tmp_path / 'nowhere' / 'gone.db'}")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
+    missing = command("feedback")
+    assert missing.status == 75 and "no store here" in missing.err
+    assert not (tmp_path / "nowhere").exists()
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    wrong = command("feedback", str(folder))
+    assert wrong.status == 2
+    assert wrong.err == (
+        f"feedback: {folder}: neither an email file nor a Maildir (a folder with cur, new "
+        "and tmp); give report files, a Maildir, or pipe one message in\n"
+    )
 
 
 def test_texts_and_posts_have_their_own_figures() -> None:
@@ -266,6 +428,22 @@ def test_texts_and_posts_have_their_own_figures() -> None:
     lines = screen.getvalue().splitlines()
     assert lines[0] == "Reach for Council (made 2026-11-27T09:00:40+00:00)"
     assert lines[5].split() == ["alerts/flood", "text", "2", "2", "-", "0", "0", "0", "0", "100%"]
+
+
+@pytest.mark.parametrize(
+    ("moment", "day"),
+    [
+        (datetime(2026, 7, 1, 23, 30, tzinfo=UTC), date(2026, 7, 2)),  # BST: 00:30 in London
+        (datetime(2026, 12, 1, 23, 30, tzinfo=UTC), date(2026, 12, 1)),  # GMT
+        (datetime(2027, 3, 28, 0, 30, tzinfo=UTC), date(2027, 3, 28)),  # clocks go forward
+        (datetime(2026, 10, 24, 23, 30, tzinfo=UTC), date(2026, 10, 25)),  # ...and back
+        (datetime(2026, 10, 25, 23, 30, tzinfo=UTC), date(2026, 10, 25)),
+    ],
+)
+def test_counters_are_added_to_the_councils_day(moment: datetime, day: date) -> None:
+    """A London day, summer or winter: an alert sent at half past midnight in July counts
+    for that day, not the day before."""
+    assert day_of(moment) == day
 
 
 def test_time_to_reach_and_ses_tags() -> None:

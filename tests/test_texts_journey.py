@@ -6,6 +6,7 @@ council runs it, and the council's Bluesky and Mastodon accounts on the local st
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import sqlite3
@@ -258,9 +259,13 @@ def test_a_resident_gets_each_alert_once_by_text_and_the_council_posts_it_once(
 
     # The resident replies STOP: the next alert comes by email only.
     journey.notify_api.receive(NUMBER.lstrip("+"), "STOP texts please")
-    run = journey.notify(journey.publish(STORM))
+    site = journey.publish(STORM)
+    run = journey.notify(site)
     assert run.returncode == 0, run.stderr
     assert len(journey.texts()) == 2
+    figures = reach(journey, site)  # the STOP counts against the last text they got
+    texts = {key: row["unsubscribes"] for key, row in figures.items() if key[1] == "text"}
+    assert texts == {("alerts/flood", "text"): 0, ("alerts/flood-update", "text"): 1}
     assert "Storm warning" in body(journey.inbox.to("resident@example.net")[-1], "plain")
     resident = stored(journey)
     assert resident.phone is None and resident.preferences.text_topics == frozenset()
@@ -294,10 +299,39 @@ def test_the_stop_link_in_a_text_stops_texts_and_keeps_emails(journey: Journey) 
     assert len(journey.texts()) == 1 and len(journey.social.bluesky_posts) == 1
     status, page = journey.post(link.removeprefix(journey.base), {})
     assert status == 200 and "Texts stopped" in page
-    run = journey.notify(journey.publish(UPDATED))
+    site = journey.publish(UPDATED)
+    run = journey.notify(site)
     assert run.returncode == 0, run.stderr
     assert len(journey.texts()) == 1
     assert "extended" in body(journey.inbox.to("resident@example.net")[-1], "plain")
+
+    # The reach report counts the stop against the text it came in (docs/reach.md).
+    figures = reach(journey, site)
+    counted = ("recipients", "sent", "segments", "posts", "unsubscribes", "bounced", "within_1m")
+    assert {key: [row[c] for c in counted] for key, row in figures.items()} == {
+        ("alerts/flood", "email"): [1, 1, None, None, 0, 0, 0.0],  # an hour after publishing
+        ("alerts/flood", "text"): [1, 1, 2, None, 1, 0, 0.0],  # two segments; stopped
+        ("alerts/flood", "social"): [0, 2, None, 2, 0, 0, None],  # Bluesky and Mastodon
+        ("alerts/flood-update", "email"): [1, 1, None, None, 0, 0, 0.0],
+        ("alerts/flood-update", "social"): [0, 2, None, 2, 0, 0, None],  # no text: stopped
+    }
+
+
+def reach(journey: Journey, site: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    """The report command's rows, by item and channel, as the council runs it."""
+    path = journey.tmp / "reach.json"
+    arguments = ["report", "--json", str(path), "--site-dir", str(site)]
+    done = subprocess.run(
+        [sys.executable, "-m", "subscriber_lambda", *arguments],
+        env={**os.environ, **journey.env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0 and done.stdout.startswith("report: "), done.stderr
+    report = json.loads(path.read_text())
+    return {(row["id"], row["channel"]): row for row in report["items"]}
 
 
 def manage_link(journey: Journey, email: str = "resident@example.net") -> str:
