@@ -165,6 +165,12 @@ class Store(Protocol):
     def deliveries_of(self, email_hash: str) -> list[LedgerEntry]:
         """The subscriber's ledger rows, newest first (empty when not subscribed)."""
 
+    def delivery_state(
+        self, subscriber_id: str, item_id: str, revision: str, channel: str = EMAIL
+    ) -> str | None:
+        """The state of one ledger row ('pending', 'sent', 'deferred'...), or None when
+        there is none: one read, for a run that could not claim it and must say why."""
+
     def claim(
         self, subscriber_id: str, item_id: str, revision: str, now: datetime, channel: str = EMAIL
     ) -> bool:

@@ -267,8 +267,8 @@ class Reminders:
         now = self.clock()
         if not self.store.claim(subscriber.id, item_id, REVISION, now):
             # Sent already, in flight, failed, or deferred until later (counted).
-            if self._still_deferred(subscriber, item_id):
-                report.waiting += 1
+            if self.store.delivery_state(subscriber.id, item_id, REVISION) == "deferred":
+                report.waiting += 1  # its retry time has not come
             return True
         envelope = self.links.envelope(
             subscriber.email, subscriber.email_hash, self.sender, self.host, now, lang, item_id
@@ -290,14 +290,6 @@ class Reminders:
         count_sent(self.store, item_id, EMAIL, sent)
         report.sent += 1
         return True
-
-    def _still_deferred(self, subscriber: Subscriber, item_id: str) -> bool:
-        """Whether the subscriber's email reminder ``item_id`` waits, deferred, for its time
-        to be tried again (read only when it could not be claimed)."""
-        return any(
-            entry.item_id == item_id and entry.channel == EMAIL and entry.state == "deferred"
-            for entry in self.store.deliveries_of(subscriber.email_hash)
-        )
 
     def _text(
         self, subscriber: Subscriber, item_id: str, reminder: Reminder, report: RemindersReport

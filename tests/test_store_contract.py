@@ -173,6 +173,10 @@ def test_the_ledger_of_one_subscriber_newest_first(store: Store) -> None:
         ("alerts/flood", "r1", "sent", NOW + minute),
     ]
     assert store.deliveries_of("hash-nobody") == []
+    assert store.delivery_state(alice.id, "notices/plan", "r1") == "digest"
+    assert store.delivery_state(alice.id, "alerts/flood", "r2") == "pending"
+    assert store.delivery_state(alice.id, "alerts/flood", "r2", TEXT) is None
+    assert store.delivery_state(alice.id, "alerts/flood", "r3") is None
     store.delete_subscriber("hash-alice")
     assert store.deliveries_of("hash-alice") == []
     assert [e.item_id for e in store.deliveries_of("hash-carol")] == ["alerts/other"]

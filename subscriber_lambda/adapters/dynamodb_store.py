@@ -422,6 +422,13 @@ class DynamoStore:
             )
         return newest_first(entries)
 
+    def delivery_state(
+        self, subscriber_id: str, item_id: str, revision: str, channel: str = EMAIL
+    ) -> str | None:
+        key = ledger_key(subscriber_id, item_id, revision, channel)
+        state = self._table.get_item(Key=key, ConsistentRead=True).get("Item", {}).get("state")
+        return str(state) if state else None
+
     def claim(
         self, subscriber_id: str, item_id: str, revision: str, now: datetime, channel: str = EMAIL
     ) -> bool:

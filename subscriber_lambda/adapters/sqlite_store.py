@@ -520,6 +520,16 @@ class SqliteStore:
             for item_id, revision, state, updated_at, channel in rows
         )
 
+    def delivery_state(
+        self, subscriber_id: str, item_id: str, revision: str, channel: str = EMAIL
+    ) -> str | None:
+        row = self._db.execute(
+            """SELECT state FROM deliveries
+               WHERE subscriber_id = ? AND item_id = ? AND revision = ? AND channel = ?""",
+            (int(subscriber_id), item_id, revision, channel),
+        ).fetchone()
+        return str(row[0]) if row else None
+
     def claim(
         self, subscriber_id: str, item_id: str, revision: str, now: datetime, channel: str = EMAIL
     ) -> bool:
