@@ -13,7 +13,7 @@ demand  for each alert, the residents who chose a language it has no version in
 feedback
         take the complaints (ARF) and bounces (DSN) a relay or a mailbox provider mails
         back: report files, a Maildir's new messages, or one message on standard input
-        (a mail alias's pipe); complaints and hard bounces suppress the address
+        (a mail alias's pipe); complaints and bounces about the address suppress it
 report  reach: per item and channel, per day, and subscribers, from aggregate counters
         (tables on a terminal; --csv DIR, --json FILE; docs/reach.md defines each figure)
 export  print everything held about one person, by email address or mobile number
@@ -120,9 +120,18 @@ def main(argv: list[str] | None = None) -> int:
         help="count the alerts in force at this time (ISO 8601; default now)",
     )
     feedback = commands.add_parser(
-        "feedback", help="take complaints and bounces mailed back (files, a Maildir or stdin)"
+        "feedback",
+        help="take complaints and bounces mailed back (files, a Maildir or stdin)",
+        description="Take the abuse reports (ARF) and bounce reports (DSN) mailed back about"
+        " our emails: complaints and bounces about the address suppress it, and each report"
+        " counts for its item's reach. Only reports quoting one of our emails' signed"
+        " unsubscribe links count. A Maildir's new messages are deleted once taken. With no"
+        " path, one message is read from standard input (a mail alias's pipe); exit 75 asks"
+        " the mail system to try again later.",
     )
-    feedback.add_argument("paths", nargs="*", type=Path, metavar="FILE_OR_MAILDIR")
+    feedback.add_argument(
+        "paths", nargs="*", type=Path, metavar="FILE_OR_MAILDIR", help="report files, Maildirs"
+    )
     report = commands.add_parser("report", help="reach figures (docs/reach.md)")
     report.add_argument("--csv", type=Path, metavar="DIR", help="write items.csv, days.csv...")
     report.add_argument("--json", type=Path, metavar="FILE", help="write the report as JSON")
@@ -544,6 +553,13 @@ def run_feedback(config: Config, args: argparse.Namespace) -> int:
     """Complaints and bounces mailed back. 75 (EX_TEMPFAIL) when the store failed, so that
     a mail system piping a report in keeps it and tries again; a Maildir's untaken
     messages stay new for the next run."""
+    if not args.paths and sys.stdin.isatty():
+        print(
+            "feedback: give report files or a Maildir (standard input is for a mail alias's"
+            " pipe, not a terminal)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         messages = incoming(args.paths, sys.stdin.buffer)
     except NotMail as error:

@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -27,7 +26,7 @@ from .reach import count, count_change
 logger = logging.getLogger(__name__)
 
 MAILDIR_PARTS = ("cur", "new", "tmp")
-SEEN = ":2,S"  # a Maildir message's "seen" flag: what a mail reader adds once it is read
+TAKING = ":2,T"  # a Maildir message's "trashed" flag: this run is taking it, then deletes it
 
 
 def take_feedback(
@@ -54,51 +53,124 @@ def take_feedback(
     return suppressed
 
 
+def plural(n: int, word: str, words: str = "") -> str:
+    return f"{n} {word if n == 1 else words or word + 's'}"
+
+
 @dataclass
 class FeedbackCounts:
     """What a ``feedback`` run took, for its summary line."""
 
     read: int = 0
-    kinds: Counter[str] = field(default_factory=Counter)
-    suppressed: int = 0
-    not_ours: int = 0  # no report, or about no email of ours (no valid unsubscribe link)
+    kinds: Counter[str] = field(default_factory=Counter)  # the reports taken, by kind
+    suppressed: int = 0  # addresses newly suppressed
+    ignored: int = 0  # no report about an email we sent, or one taken before
+    unreadable: int = 0  # could not be read from the disk: left for the next run
 
     def summary(self) -> str:
-        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(self.kinds.items()))
+        kinds = ", ".join(plural(n, kind) for kind, n in sorted(self.kinds.items()))
+        unreadable = f"; {self.unreadable} could not be read" if self.unreadable else ""
+        suppressed = plural(self.suppressed, "address", "addresses")
         return (
-            f"feedback: {self.read} messages read: {kinds or 'no reports'}; "
-            f"{self.suppressed} addresses suppressed; {self.not_ours} not about our emails"
+            f"feedback: {plural(self.read, 'message')} read: {kinds or 'nothing to take'}; "
+            f"{suppressed} newly suppressed; {self.ignored} not counted (no report about an "
+            f"email we sent, or taken before){unreadable}"
         )
 
 
-@dataclass(frozen=True)
 class Incoming:
-    """One message to take: a name for messages, its bytes, and what to do once taken
-    (a Maildir's message is marked seen, so that the next run leaves it)."""
+    """One message to take: a file given, or standard input."""
 
-    name: str
-    raw: bytes
-    taken: Callable[[], object] = lambda: None
+    def __init__(self, name: str, read: Callable[[], bytes]) -> None:
+        self.name, self._read = name, read
+
+    def claim(self) -> bool:
+        """Take it for this run; False when another run has."""
+        return True
+
+    def read(self) -> bytes:
+        return self._read()
+
+    def release(self) -> None:
+        """Give it back, untaken (the store failed, or it could not be read)."""
+
+    def done(self) -> None:
+        """It is taken."""
+
+
+class MaildirMessage(Incoming):
+    """A Maildir's new message. It is claimed by moving it to ``cur`` (a rename: of two
+    runs at once, one gets it), and deleted once taken: the report holds the resident's
+    address, and what it said is in the suppression and the counters."""
+
+    def __init__(self, new: Path) -> None:
+        super().__init__(str(new), self._claimed_bytes)
+        self.new, self.claimed = new, new.parent.parent / "cur" / f"{new.name}{TAKING}"
+
+    def _claimed_bytes(self) -> bytes:
+        return self.claimed.read_bytes()
+
+    def claim(self) -> bool:
+        try:
+            self.new.rename(self.claimed)
+        except FileNotFoundError:
+            return False
+        return True
+
+    def release(self) -> None:
+        self.claimed.rename(self.new)
+
+    def done(self) -> None:
+        self.claimed.unlink()
+
+
+def signed_data(signer: Signer, token: str | None, now: datetime) -> dict[str, object] | None:
+    """What an unsubscribe token says (the address's keyed hash ``h``, the item ``i``), or
+    None when it is missing, forged or another sender's."""
+    if token is None:
+        return None
+    try:
+        data = signer.read(token, Purpose.UNSUBSCRIBE, now)
+    except TokenError:
+        return None
+    return data if "h" in data else None
+
+
+def was_emailed(store: Store, email_hash: str, item_id: str) -> bool:
+    """Whether the ledger shows the item sent to this subscriber by email."""
+    return any(
+        entry.item_id == item_id and entry.channel == EMAIL and entry.state == "sent"
+        for entry in store.deliveries_of(email_hash)
+    )
 
 
 def take_report(
     store: Store, signer: Signer, raw: bytes, now: datetime, counts: FeedbackCounts
 ) -> None:
-    """One message into the store and ``counts``."""
+    """One message into the store and ``counts``. A report suppressing an address counts
+    once: a repeat finds it suppressed already. Any other counts only for an email the
+    ledger shows sent to that subscriber, so nobody adds to an item they never got."""
     counts.read += 1
-    report = read_report(raw)
-    if report is None or report.token is None:
-        counts.not_ours += 1
-        return
     try:
-        data = signer.read(report.token, Purpose.UNSUBSCRIBE, now)
-        email_hash = str(data["h"])
-    except (TokenError, KeyError):
-        counts.not_ours += 1  # forged, or another sender's: nobody is suppressed
+        report = read_report(raw)
+    except Exception as error:  # hostile bytes: the email package has many ways to fail
+        logger.warning("a message could not be read as a report (%r); not counted", error)
+        report = None
+    data = signed_data(signer, report.token, now) if report else None
+    if report is None or data is None:
+        counts.ignored += 1
+        return
+    email_hash = str(data["h"])
+    item_id = str(data["i"]) if data.get("i") else None
+    if report.suppress:
+        fresh = not store.is_suppressed(email_hash)
+    else:
+        fresh = item_id is not None and was_emailed(store, email_hash, item_id)
+    if not fresh:
+        counts.ignored += 1
         return
     counts.kinds[report.kind] += 1
     suppress = [email_hash] if report.suppress else []
-    item_id = str(data["i"]) if data.get("i") else None
     counts.suppressed += take_feedback(
         store, now, item_id, report.counter, suppress, report.suppress or ""
     )
@@ -114,33 +186,29 @@ def incoming(paths: Iterable[Path], stdin: BinaryIO) -> Iterator[Incoming]:
     is checked before any message is taken."""
     given = list(paths)
     for path in given:
+        if not path.exists():
+            raise NotMail(f"{path}: no such file or folder")
         if not (path.is_file() or is_maildir(path)):
             raise NotMail(
                 f"{path}: neither an email file nor a Maildir (a folder with cur, new and "
                 "tmp); give report files, a Maildir, or pipe one message in"
             )
     if not given:
-        return iter([Incoming("standard input", stdin.read())])
+        return iter([Incoming("standard input", stdin.read)])
     return (message for path in given for message in messages_at(path))
 
 
 def messages_at(path: Path) -> Iterator[Incoming]:
     if path.is_file():
-        yield Incoming(str(path), path.read_bytes())
+        yield Incoming(str(path), path.read_bytes)
     else:
-        yield from maildir_news(path)
+        for new in sorted((path / "new").iterdir()):
+            if new.is_file() and not new.is_symlink():  # a link could lead anywhere
+                yield MaildirMessage(new)
 
 
 def is_maildir(path: Path) -> bool:
     return all((path / part).is_dir() for part in MAILDIR_PARTS)
-
-
-def maildir_news(folder: Path) -> Iterator[Incoming]:
-    """The Maildir's new messages, each moved to ``cur`` as seen once taken."""
-    for message in sorted((folder / "new").iterdir()):
-        if message.is_file():
-            seen = folder / "cur" / f"{message.name}{SEEN}"
-            yield Incoming(str(message), message.read_bytes(), partial(message.rename, seen))
 
 
 def take_all(
@@ -150,18 +218,28 @@ def take_all(
     clock: Callable[[], datetime],
     progress: TextIO | None,
 ) -> FeedbackCounts:
-    """Take every message, counting on ``progress`` (a terminal) as it goes. A store that
-    fails stops the run with the exception: the messages not yet taken stay where they
-    are, for the next run."""
+    """Take every message, counting on ``progress`` (a terminal) as it goes. A message
+    that cannot be read stays where it is, for the next run; a store that fails stops
+    the run with the exception, giving the message back untaken."""
     counts = FeedbackCounts()
     for message in messages:
-        not_ours = counts.not_ours
-        take_report(store, signer, message.raw, clock(), counts)
-        message.taken()
-        if counts.not_ours > not_ours:
-            logger.info("%s: not a report about an email of ours; nothing counted", message.name)
+        if not message.claim():
+            continue  # another run took it
+        try:
+            raw = message.read()
+        except OSError as error:
+            logger.warning("%s: could not be read: %s; left for the next run", message.name, error)
+            counts.unreadable += 1
+            message.release()
+            continue
+        try:
+            take_report(store, signer, raw, clock(), counts)
+        except BaseException:
+            message.release()
+            raise
+        message.done()
         if progress is not None:
-            progress.write(f"\rfeedback: {counts.read} messages read")
+            progress.write(f"\rfeedback: {plural(counts.read, 'message')} read")
             progress.flush()
     if progress is not None:
         progress.write("\n")

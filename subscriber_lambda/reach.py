@@ -299,12 +299,26 @@ def write_csv(report: Mapping[str, Any], folder: Path) -> list[Path]:
     written = []
     for name, (columns, rows) in tables.items():
         path = folder / name
-        with path.open("w", newline="", encoding="utf-8") as file:
+        # With a byte order mark, so that Excel reads Welsh and Polish titles as UTF-8.
+        with path.open("w", newline="", encoding="utf-8-sig") as file:
             writer = csv.writer(file)
             writer.writerow(columns)
-            writer.writerows([["" if value is None else value for value in row] for row in rows])
+            writer.writerows([[cell(value) for value in row] for row in rows])
         written.append(path)
     return written
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: Any) -> Any:
+    """A CSV cell: empty for null, and text a spreadsheet would run as a formula (a title
+    beginning with "=") kept as text by a leading apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def write_json(report: Mapping[str, Any], path: Path) -> None:

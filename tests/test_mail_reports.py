@@ -41,12 +41,19 @@ def arf(feedback_type: str, quote: str | None = None) -> bytes:
     [
         (arf("abuse"), MailReport("complaint", "complaints", "complaint", "abc.def")),
         (arf("fraud"), MailReport("complaint", "complaints", "complaint", "abc.def")),
-        (arf("not-spam"), MailReport("feedback (not-spam)", None, None, "abc.def")),
+        (arf("not-spam"), MailReport("other feedback report", None, None, "abc.def")),
+        (arf("other"), MailReport("other feedback report", None, None, "abc.def")),
         (dsn("failed", "5.1.1"), MailReport("hard bounce", "bounced_hard", "bounce", "abc.def")),
+        (dsn("failed", "5.2.1"), MailReport("hard bounce", "bounced_hard", "bounce", "abc.def")),
+        (dsn("failed", "5.4.4"), MailReport("hard bounce", "bounced_hard", "bounce", "abc.def")),
+        # Never suppressing: a full mailbox, the council's sending address blocked, a policy.
+        (dsn("failed", "5.2.2"), MailReport("soft bounce", "bounced_soft", None, "abc.def")),
+        (dsn("failed", "5.7.606"), MailReport("soft bounce", "bounced_soft", None, "abc.def")),
         (dsn("failed", "4.4.7"), MailReport("soft bounce", "bounced_soft", None, "abc.def")),
-        (dsn("delayed", "4.4.1"), MailReport("delayed", "deferred", None, "abc.def")),
-        (dsn("delivered", "2.0.0"), MailReport("delivered", "delivered", None, "abc.def")),
-        (dsn("relayed", "2.0.0"), MailReport("relayed", None, None, "abc.def")),
+        (dsn("delayed", "4.4.1"), MailReport("delay", "deferred", None, "abc.def")),
+        # Success notices are never asked for: anyone could send one.
+        (dsn("delivered", "2.0.0"), MailReport("success notice", None, None, "abc.def")),
+        (dsn("relayed", "2.0.0"), MailReport("success notice", None, None, "abc.def")),
     ],
 )
 def test_each_kind_of_report_counts_as_docs_reach_says(raw: bytes, expected: MailReport) -> None:

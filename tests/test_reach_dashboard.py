@@ -228,6 +228,7 @@ def test_a_wrong_report_names_the_file_and_each_problem(tmp_path: Path) -> None:
     report["subscribers"]["by_ward"]["walmer"] = -1
     del report["days"][0]["channel"]
     report["items"][0].update(channel="pigeon", url="javascript:alert(1)", within_1m=7.5)
+    report["subscribers"]["confirmation_rate"] = 1.25  # a period confirming older sign-ups
     assert report_problems(report) == [
         "items[0].url: should be a web address (https://...) or null",
         "items[0].channel: should be email, text or social",

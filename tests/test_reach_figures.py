@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from subscriber_lambda import feedback
 from subscriber_lambda.__main__ import day_given
 from subscriber_lambda.core.addresses import address_hash
 from subscriber_lambda.core.reach import (
@@ -31,8 +32,10 @@ from subscriber_lambda.core.reach import (
     reached,
     ses_counter,
 )
+from subscriber_lambda.core.tokens import Signer
+from subscriber_lambda.feedback import TAKING, incoming, take_all
 from subscriber_lambda.ports import EMAIL, SOCIAL, TEXT
-from subscriber_lambda.reach import build_report, print_tables
+from subscriber_lambda.reach import build_report, print_tables, write_csv
 from tests import test_subscriptions
 from tests.sitebuilder import ROOT
 from tests.test_delivery_failures import Command
@@ -117,7 +120,7 @@ Diagnostic-Code: smtp; {status} from the resident's mail server
 
 
 def csv_rows(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as file:
+    with path.open(newline="", encoding="utf-8-sig") as file:  # Excel's byte order mark
         return list(csv.DictReader(file))
 
 
@@ -159,7 +162,8 @@ def published(world: World, command: Command, tmp_path: Path) -> Iterator[dict[s
     taken = command("feedback", str(complaint))
     assert (taken.status, taken.out) == (
         0,
-        "feedback: 1 messages read: 1 complaint; 1 addresses suppressed; 0 not about our emails\n",
+        "feedback: 1 message read: 1 complaint; 1 address newly suppressed; 0 not counted (no "
+        "report about an email we sent, or taken before)\n",
     )
 
     world.clock.now = datetime(2026, 11, 28, 7, 0, tzinfo=UTC)
@@ -321,7 +325,8 @@ def test_reports_mailed_back_are_taken_once_and_only_when_an_email_of_ours_is_qu
     published: dict[str, Any], world: World, command: Command, tmp_path: Path
 ) -> None:
     """A Maildir the relay's bounces and the feedback loop's reports are delivered to:
-    each new report is taken once; forged or foreign ones change nothing."""
+    each new report is taken once, then deleted; forged, foreign and repeated ones change
+    nothing; only an answer about the address suppresses it."""
     maildir = tmp_path / "Maildir"
     for part in ("cur", "new", "tmp"):
         (maildir / part).mkdir(parents=True)
@@ -332,34 +337,75 @@ def test_reports_mailed_back_are_taken_once_and_only_when_an_email_of_ours_is_qu
     forged = email.message_from_bytes(alert_to(4).as_bytes())  # a copy, to tamper with
     signed = forged["List-Unsubscribe"]
     forged.replace_header("List-Unsubscribe", signed.replace("token=", "token=x", 1))
+    bounce = delivery_status(alert_to(2), "failed", "5.1.1", whole=True)
     news = {
-        "1.bounce": delivery_status(alert_to(2), "failed", "5.1.1", whole=True),
+        "1.bounce": bounce,
         "2.delay": delivery_status(alert_to(4), "delayed", "4.4.7"),
         "3.not-spam": abuse_report(alert_to(4), "not-spam"),
         "4.forged": abuse_report(forged),
         "5.away": b"From: r4@example.net\nSubject: Out of office\n\nBack on Monday.\n",
+        "6.full": delivery_status(alert_to(4), "failed", "5.2.2"),  # mailbox full: kept
+        "7.blocked": delivery_status(alert_to(4), "failed", "5.7.606"),  # our IP blocked: kept
+        "8.again": bounce,  # the same report twice
+        "9.success": delivery_status(alert_to(4), "delivered", "2.0.0"),  # never asked for
+        "10.junk": b"\xff\xfe\x00Content-Type: multipart/report; boundary=\xff\n\n--\xff",
+        "11.bad-charset": abuse_report(alert_to(4)).replace(
+            b"Content-Type: text/rfc822-headers",
+            b"Content-Type: text/rfc822-headers; charset=x-nope",
+        ),
     }
     for name, raw in news.items():
         (maildir / "new" / name).write_bytes(raw)
+    outside = tmp_path / "elsewhere.eml"
+    outside.write_bytes(bounce)
+    (maildir / "new" / "12.link").symlink_to(outside)  # a link could lead anywhere: left
     world.clock.now = PUBLISHED + timedelta(hours=2)
     taken = command("feedback", str(maildir))
     assert (taken.status, taken.out) == (
         0,
-        "feedback: 5 messages read: 1 delayed, 1 feedback (not-spam), 1 hard bounce; "
-        "1 addresses suppressed; 2 not about our emails\n",
+        "feedback: 11 messages read: 1 delay, 1 hard bounce, 1 other feedback report, "
+        "2 soft bounces, 1 success notice; 1 address newly suppressed; 5 not counted (no "
+        "report about an email we sent, or taken before)\n",
     )
-    assert list((maildir / "new").iterdir()) == []
-    assert sorted(p.name for p in (maildir / "cur").iterdir()) == [f"{n}:2,S" for n in news]
+    assert [p.name for p in (maildir / "new").iterdir()] == ["12.link"]
+    assert list((maildir / "cur").iterdir()) == []  # taken reports hold addresses: deleted
     again = command("feedback", str(maildir))
-    assert again.out.startswith("feedback: 0 messages read: no reports;")
+    assert again.out.startswith("feedback: 0 messages read: nothing to take;")
 
     assert command("report", "--json", "after.json").status == 0
     after = json.loads(Path("after.json").read_text())
-    flood = {**published["items"][0], "bounced": 2, "bounced_hard": 2, "deferred": 2}
+    flood = {**published["items"][0], "deferred": 2, "bounced": 4}
+    flood.update(bounced_hard=2, bounced_soft=2)  # refused at sending and 5.1.1; full, blocked
     assert after["items"] == [flood, published["items"][1]]
     assert (after["subscribers"]["total"], after["subscribers"]["suppressed"]) == (2, 3)
     assert world.store.is_suppressed(address_hash("r2@example.net", KEY))
     assert not world.store.is_suppressed(address_hash("r4@example.net", KEY))
+
+
+def test_two_runs_on_one_maildir_take_each_report_once_and_a_failing_store_gives_it_back(
+    published: dict[str, Any], world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    maildir = tmp_path / "Maildir"
+    for part in ("cur", "new", "tmp"):
+        (maildir / part).mkdir(parents=True)
+    for n in (2, 4):
+        report = delivery_status(world.inbox.to(f"r{n}@example.net")[-1], "delayed", "4.4.7")
+        (maildir / "new" / f"r{n}").write_bytes(report)
+    signer = Signer(KEY)
+    listed = list(incoming([maildir], io.BytesIO()))
+    assert listed[0].claim()  # another run takes the first between listing and taking
+    counts = take_all(world.store, signer, listed, world.clock, None)
+    assert (counts.read, counts.kinds) == (1, {"delay": 1})
+
+    (maildir / "cur" / f"r2{TAKING}").rename(maildir / "new" / "r2")  # that run gave it back
+    monkeypatch.setattr(feedback, "take_feedback", broken_store)
+    with pytest.raises(OSError, match="disk I/O error"):
+        take_all(world.store, signer, incoming([maildir], io.BytesIO()), world.clock, None)
+    assert [p.name for p in (maildir / "new").iterdir()] == ["r2"]  # given back, for later
+
+
+def broken_store(*args: Any) -> int:
+    raise OSError("disk I/O error")
 
 
 def test_a_report_piped_in_by_the_mail_system(
@@ -374,7 +420,7 @@ def test_a_report_piped_in_by_the_mail_system(
     raw = abuse_report(world.inbox.to("r4@example.net")[-1], whole=True)
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
     taken = command("feedback")
-    assert taken.status == 0 and "1 complaint; 1 addresses suppressed" in taken.out
+    assert taken.status == 0 and "1 complaint; 1 address newly suppressed" in taken.out
     assert world.store.is_suppressed(address_hash("r4@example.net", KEY))
 
     monkeypatch.setenv("SUBSCRIBER_STORE", f"sqlite:///{tmp_path / 'nowhere' / 'gone.db'}")
@@ -390,6 +436,29 @@ def test_a_report_piped_in_by_the_mail_system(
         f"feedback: {folder}: neither an email file nor a Maildir (a folder with cur, new "
         "and tmp); give report files, a Maildir, or pipe one message in\n"
     )
+    gone = command("feedback", str(tmp_path / "gone.eml"))
+    assert (gone.status, gone.err) == (
+        2,
+        f"feedback: {tmp_path / 'gone.eml'}: no such file or folder\n",
+    )
+
+
+def test_the_csv_opens_in_a_spreadsheet_as_text(tmp_path: Path) -> None:
+    """A byte order mark for Excel, and a title that would be a formula kept as text."""
+    at = PUBLISHED + timedelta(seconds=40)
+    manifest = [
+        {
+            "id": FLOOD,
+            "type": "alerts",
+            "published": PUBLISHED.isoformat(),
+            "versions": [{"title": '=HYPERLINK("https://evil.example","Llifogydd")'}],
+        }
+    ]
+    tallies = [Tally(FLOOD, EMAIL, date(2026, 11, 27), {"recipients": 1, "sent": 1}, at, at)]
+    write_csv(build_report("Council", at, None, tallies, manifest, [], 0), tmp_path)
+    raw = (tmp_path / "items.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfid,")
+    assert csv_rows(tmp_path / "items.csv")[0]["title"].startswith("'=HYPERLINK(")
 
 
 def test_texts_and_posts_have_their_own_figures() -> None:

@@ -7,9 +7,8 @@ The relay's answers are sorted into the Mailer port's three failures:
   stop the run, since relays and mailboxes answer per recipient (greylisting 451 4.7.1,
   a recipient's policy 550 5.7.1):
   - refused for good, DeliveryRefused, and the address is suppressed, only when the
-    answer is about the address: an enhanced status (RFC 3463) of x.1.x (bad mailbox or
-    domain), 5.2.1 (mailbox disabled) or 5.4.4 (no route to the domain), or, without an
-    enhanced status, 550, 551 or 553;
+    answer is about the address (``core.mail_status``: x.1.x, 5.2.1, 5.4.4), or, without
+    an enhanced status, 550, 551 or 553;
   - anything else, DeliveryDeferred: 4xx, a full mailbox (5.2.2, 552), and a 5xx about
     a policy, the message or the mail system (5.7.x, 5.6.x, 5.3.x...). Such a message is
     tried again on later runs and given up after a dozen, but the address is kept:
@@ -24,26 +23,23 @@ connection goes on to the next message.
 from __future__ import annotations
 
 import contextlib
-import re
 import smtplib
 from email.message import Message
 
+from ..core.mail_status import about_the_address, enhanced_status
 from ..ports import DeliveryDeferred, DeliveryError, DeliveryRefused, ProviderUnavailable
 
-ENHANCED = re.compile(r"^[245]\.(\d{1,3})\.(\d{1,3})\b")
-ABOUT_THE_ADDRESS = {("2", "1"), ("4", "4")}  # besides every x.1.x: disabled, no route
 REFUSED_WITHOUT_ENHANCED = {550, 551, 553}  # mailbox unavailable, not local, name not allowed
 
 
 def classify(code: int, text: str, recipient: str) -> DeliveryError:
     """The failure an SMTP answer to one recipient's transaction means."""
     reason = f"{code} {text}".strip()
-    enhanced = ENHANCED.match(text)
     if code == 421 or not 400 <= code < 600:
         return ProviderUnavailable(reason, recipient)
     if code >= 500 and (
-        (enhanced and (enhanced[1] == "1" or enhanced.groups() in ABOUT_THE_ADDRESS))
-        or (not enhanced and code in REFUSED_WITHOUT_ENHANCED)
+        about_the_address(text)
+        or (enhanced_status(text) is None and code in REFUSED_WITHOUT_ENHANCED)
     ):
         return DeliveryRefused(reason, recipient)
     return DeliveryDeferred(reason, recipient)

@@ -24,13 +24,12 @@ from email.message import EmailMessage, Message
 from email.parser import HeaderParser
 from urllib.parse import parse_qs, urlsplit
 
-from .reach import BOUNCED_HARD, BOUNCED_SOFT, COMPLAINTS, DEFERRED, DELIVERED
+from .mail_status import about_the_address
+from .reach import BOUNCED_HARD, BOUNCED_SOFT, COMPLAINTS, DEFERRED
 
-# The feedback types (RFC 5965 section 7.3) that are a resident's complaint; "not-spam"
-# and "virus" are not.
-COMPLAINT_TYPES = frozenset({"abuse", "fraud", "other"})
-# What each DSN action means for reach; "relayed" and "expanded" say nothing of delivery.
-ACTIONS = {"delayed": DEFERRED, "delivered": DELIVERED}
+# The feedback types (RFC 5965 section 7.3) that are a resident's complaint; "not-spam",
+# "virus" and "other" are not.
+COMPLAINT_TYPES = frozenset({"abuse", "fraud"})
 # Content types that quote the email reported on, whole or its headers only: the email
 # package parses the ``message/*`` ones as messages; the text one is parsed here.
 QUOTED_MESSAGE = (
@@ -47,7 +46,7 @@ class MailReport:
     """One report: what it adds to reach, whether it suppresses the address and why, and
     the unsubscribe token of the email it is about (None when it quotes none)."""
 
-    kind: str  # how the summary names it: "complaint", "hard bounce"...
+    kind: str  # how the summary names one: "complaint", "hard bounce"... (plural: + "s")
     counter: str | None  # a reach counter (core.reach), or None when nothing is counted
     suppress: str | None  # the suppression's reason ("complaint", "bounce"), or None
     token: str | None
@@ -67,15 +66,18 @@ def read_report(raw: bytes) -> MailReport | None:
         feedback = str(fields.get("Feedback-Type", "")).strip().lower() if fields else ""
         if feedback in COMPLAINT_TYPES:
             return MailReport("complaint", COMPLAINTS, "complaint", token)
-        return MailReport(f"feedback ({feedback or 'no type'})", None, None, token)
+        return MailReport("other feedback report", None, None, token)  # not-spam, virus...
     if report_type == "delivery-status":
         return delivery_status(parts, token)
     return None
 
 
 def delivery_status(parts: Sequence[Message], token: str | None) -> MailReport | None:
-    """A DSN's outcome for its recipient (ours have one each): failed with a 5.x.x status
-    is a hard bounce, with any other a soft one; delayed is a deferral."""
+    """A DSN's outcome for its recipient (ours have one each). Failed with a status about
+    the address (``core.mail_status``) is a hard bounce; failed otherwise (a full mailbox,
+    the council's sending address blocked) a soft one, which suppresses nobody. Delayed
+    is a deferral. Success notices are never asked for (no NOTIFY=SUCCESS), so one is
+    not counted: anyone could send them."""
     blocks = [
         block
         for part in parts
@@ -88,13 +90,12 @@ def delivery_status(parts: Sequence[Message], token: str | None) -> MailReport |
     actions = {str(b["Action"]).split(";")[0].strip().lower(): b for b in blocks}
     if "failed" in actions:
         status = str(actions["failed"].get("Status", "")).strip()
-        if status.startswith("5"):
+        if status.startswith("5") and about_the_address(status):
             return MailReport("hard bounce", BOUNCED_HARD, "bounce", token)
         return MailReport("soft bounce", BOUNCED_SOFT, None, token)
-    for action, counter in ACTIONS.items():
-        if action in actions:
-            return MailReport(action, counter, None, token)
-    return MailReport("relayed", None, None, token)
+    if "delayed" in actions:
+        return MailReport("delay", DEFERRED, None, token)
+    return MailReport("success notice", None, None, token)
 
 
 def first_block(parts: Sequence[Message], content_type: str) -> Message | None:
