@@ -4,9 +4,15 @@ tests/test_reach_figures.py."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import cast
+
 import pytest
 
 from subscriber_lambda.core.mail_reports import MailReport, read_report
+from subscriber_lambda.core.tokens import Signer
+from subscriber_lambda.feedback import FeedbackCounts, take_report
+from subscriber_lambda.ports import Store
 
 LINK = "https://council.example/subscriptions/unsubscribe?token=abc.def&lang=cy"
 
@@ -91,3 +97,18 @@ def test_a_report_quoting_no_unsubscribe_link_has_no_token() -> None:
 )
 def test_what_is_no_report_is_none(raw: bytes) -> None:
     assert read_report(raw) is None
+
+
+def test_a_message_the_email_package_cannot_read_is_not_counted() -> None:
+    """Anyone can mail the feedback address: a message nested a thousand deep, or with a
+    charset nobody knows, is one message not counted, never a stopped run."""
+    nested = b"Subject: x\n\n"
+    for _ in range(1000):
+        nested = b"Content-Type: message/rfc822\n\n" + nested
+    nested = b'Content-Type: multipart/report; report-type=feedback-report; boundary="b"\n\n'
+    nested += b"--b\n" + nested + b"\n--b--\n"
+    unknown = arf("abuse").replace(b"text/rfc822-headers", b"text/rfc822-headers; charset=x-no")
+    counts = FeedbackCounts()
+    for raw in (nested, unknown):
+        take_report(cast(Store, None), Signer(b"k" * 32), raw, datetime.now(UTC), counts)
+    assert (counts.read, counts.ignored, counts.kinds) == (2, 2, {})
