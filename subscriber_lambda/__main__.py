@@ -34,6 +34,7 @@ import itertools
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -167,6 +168,10 @@ def run_serve(config: Config, args: argparse.Namespace) -> int:
         capture = start_capture(host or "127.0.0.1", int(port), Path("var/outbox"))
         config = replace(config, mailer_url=f"smtp://{host or '127.0.0.1'}:{int(port)}")
     options = ServeOptions(args.host, args.port, args.site_dir, tuple(args.trusted_proxy))
+    # A service manager stops the server with SIGTERM: once uvicorn has finished the
+    # requests under way it raises the signal again, and then the sender threads and the
+    # replica's last copy are still stopped in order, and the exit is a clean one.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     http_server = None
     halted: list[str] = []
 

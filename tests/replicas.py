@@ -111,8 +111,9 @@ class Server:
         raise AssertionError(f"no Litestream started:\n{self.log.read_text()[-3000:]}")
 
     def stop(self) -> int:
+        """Stop as a service manager does (SIGTERM); the exit status."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            self.process.send_signal(signal.SIGTERM)
         try:
             return self.process.wait(30)
         except subprocess.TimeoutExpired:

@@ -6,6 +6,7 @@ S3, an SMTP server, SQLite files."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import signal
@@ -25,6 +26,7 @@ from subscriber_lambda.adapters.sqlite_store import SqliteStore
 from subscriber_lambda.config import Config, ConfigError
 from subscriber_lambda.core.preferences import Preferences
 from subscriber_lambda.replication.litestream import Litestream
+from subscriber_lambda.replication.supervisor import Replicator
 from subscriber_lambda.replication.target import meta_folder, parse_replica
 from tests.moto_server import CREDENTIALS, moto_server
 from tests.replicas import backend, clean_environment, serving, sign_up_and_confirm, smtp_inbox
@@ -353,3 +355,57 @@ def test_a_replica_folder_that_cannot_be_made_stops_serve(
     result = backend(tmp_path, env, "serve", "--site-dir", str(example_site))
     assert result.returncode == 1
     assert f"cannot make {blocker / 'replica'}" in result.stderr
+
+
+def test_a_replicator_that_dies_is_started_again_and_stopped_last(
+    example_site: Path, tmp_path: Path, folder_env: dict[str, str]
+) -> None:
+    with smtp_inbox() as (inbox, smtp):
+        env = {**folder_env, "SUBSCRIBER_MAILER": f"smtp://127.0.0.1:{smtp}"}
+        with serving(example_site, tmp_path, env) as server:
+            first = server.litestream_pid()
+            os.kill(first, signal.SIGKILL)
+            deadline = time.monotonic() + 20
+            while server.litestream_pid() == first:
+                assert time.monotonic() < deadline, server.log.read_text()
+                time.sleep(0.1)
+            assert sign_up_and_confirm(server.base, inbox, 1, "still@example.net")
+            assert server.stop() == 0
+        log = server.log.read_text()
+    assert (
+        "ERROR subscriber_lambda.replication.supervisor: Litestream stopped (exit status -9)"
+        in (log)
+    )
+    assert "starting it again in 1 s" in log
+    assert log.rstrip().endswith("is up to date")  # the last thing serve did: the last copy
+    restored = backend(tmp_path, folder_env, "restore", "--force")
+    assert restored.returncode == 0, restored.stderr
+    assert "still@example.net" in confirmed(tmp_path / "var" / "subscribers.db")
+
+
+def test_a_replicator_that_keeps_failing_is_given_up_loudly(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Litestream refusing its configuration each time it starts: after the last retry the
+    supervisor gives up, logs it as critical and says so to whoever runs it."""
+    broken = tmp_path / "litestream.yml"
+    broken.write_text(json.dumps({"dbs": [{"path": str(tmp_path / "x.db"), "replica": {}}]}))
+    replica = parse_replica((tmp_path / "replica").as_uri())
+    assert replica is not None
+    litestream = Litestream(replica, tmp_path / "x.db", broken, clean_environment())
+    given_up: list[str] = []
+    replicator = Replicator(litestream, given_up.append, backoff=(0.05, 0.05), steady_seconds=60)
+    with caplog.at_level(logging.INFO, logger="subscriber_lambda.replication"):
+        replicator.start()
+        deadline = time.monotonic() + 30
+        while not given_up:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        replicator.stop()
+    assert given_up == [
+        f"replication to {replica} stopped 3 times in a row (Litestream exit status 1); giving up"
+    ]
+    levels = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert sum(1 for level, m in levels if level == "ERROR" and "starting it again" in m) == 2
+    assert any(level == "ERROR" and m.startswith("litestream: ") for level, m in levels)
+    assert levels[-1][0] == "CRITICAL"
