@@ -7,9 +7,10 @@ replicating, ``serve`` therefore refuses, saying what to do, when the replica ho
 and the store here is missing, or was never replicated from here and is not the copy
 ``restore`` just made from that replica (``target.restore_note``).
 
-Then the signing key is kept in the replica (or found to be the same as the one there),
-one copy is made at once (so a replica that cannot be written stops ``serve`` now, not
-silently later), and Litestream is kept running.
+Then the signing key, when it is a file (on the disk that may die with the store; a key in
+SSM is not copied), is kept in the replica, or found to be the one there; one copy is
+made at once (so a replica that cannot be written stops ``serve`` now, not silently
+later), and Litestream is kept running.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..adapters.sqlite_store import SqliteStore
 from ..config import Config
@@ -107,7 +109,9 @@ def replicating(config: Config, on_give_up: Callable[[str], None]) -> Iterator[R
     database.parent.mkdir(parents=True, exist_ok=True)
     with Litestream.configured(replica, database, config.environ) as litestream:
         refuse_a_stray_store(database, replica, litestream.latest())
-        keep_key(replica, config.secret())
+        key = config.secret()
+        if urlsplit(config.secret_url).scheme == "file":  # on the disk that may die
+            keep_key(replica, key)
         SqliteStore(database).close()  # the file, its schema up to date, before copying
         warn_if_same_disk(replica, database)
         litestream.sync_once()
