@@ -409,3 +409,33 @@ def test_a_replicator_that_keeps_failing_is_given_up_loudly(
     assert sum(1 for level, m in levels if level == "ERROR" and "starting it again" in m) == 2
     assert any(level == "ERROR" and m.startswith("litestream: ") for level, m in levels)
     assert levels[-1][0] == "CRITICAL"
+
+
+def test_the_signing_key_travels_with_the_replica_and_is_never_swapped_silently(
+    example_site: Path, tmp_path: Path, folder_env: dict[str, str]
+) -> None:
+    """Another installation's replica (another key) is refused by serve; restore puts the
+    replica's key back, but replaces a different key here only with --force."""
+    work = tmp_path / "srv"
+    database = replicated_store(work, folder_env)
+    kept = tmp_path / "replica" / "subscriber-secret"
+    kept.write_text("ab" * 32 + "\n")
+    key = work / "var" / "subscriber-secret"
+    key.write_text("cd" * 32 + "\n")
+    key.chmod(0o600)
+    serve = backend(work, folder_env, "serve", "--site-dir", str(example_site))
+    assert serve.returncode == 1
+    assert f"the replica {folder_env['SUBSCRIBER_REPLICA']} keeps another signing key" in (
+        serve.stderr
+    )
+
+    database.unlink()
+    refused = backend(work, folder_env, "restore")
+    assert refused.returncode == 1
+    assert f"the signing key at {key} is not the one kept in" in refused.stderr
+    assert not database.exists() and key.read_text() == "cd" * 32 + "\n"
+
+    forced = backend(work, folder_env, "restore", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert f"the signing key restored to {key}" in forced.stdout
+    assert key.read_text() == "ab" * 32 + "\n" and (key.stat().st_mode & 0o777) == 0o600

@@ -129,6 +129,8 @@ class Litestream:
             raise ReplicationError(f"cannot read the replica {self.replica}: {error_line(output)}")
         plan = json.loads(output[output.index("{") :])
         files = plan.get("files") or []
+        if not files:
+            return None
         return Latest(
             txid=plan["max_txid"],
             at=max(datetime.fromisoformat(f["timestamp"].replace("Z", "+00:00")) for f in files),

@@ -71,7 +71,7 @@ def in_use(database: Path) -> bool:
 
 def check_copy(path: Path, replica: Replica) -> tuple[int, int]:
     """The restored copy's subscribers and ledger entries, once it has passed its checks."""
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         problems = [row[0] for row in db.execute("PRAGMA integrity_check(5)")]
         if problems != ["ok"]:

@@ -8,8 +8,8 @@ process's log, at its own level.
 
 A replicator that stops by itself is logged as an error and started again after 1, 2, 5,
 10, 30 seconds. A replica silently left behind is the worst outcome, so a replicator that
-keeps stopping (``ATTEMPTS`` times in a row, each within a minute of starting) is given
-up loudly: ``on_give_up`` is told (``serve`` then stops with status 1, so the service
+keeps stopping (six times in a row, each within a minute of starting) is given up
+loudly: ``on_give_up`` is told (``serve`` then stops with status 1, so the service
 manager restarts it and, if it cannot, shows the service as failed).
 """
 
@@ -29,8 +29,7 @@ from .litestream import Litestream
 
 log = logging.getLogger(__name__)
 
-BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
-ATTEMPTS = len(BACKOFF)
+BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)  # then it is given up
 STEADY_SECONDS = 60.0  # a run this long counts as having worked
 STOP_SECONDS = 15.0  # for Litestream's last copy when it is told to stop
 LEVEL = re.compile(r"\blevel=(\w+)\s*")
@@ -87,6 +86,7 @@ class Replicator:
         self.process: subprocess.Popen[str] | None = None
         self._stopping = threading.Event()
         self._started = threading.Event()
+        self._lock = threading.Lock()  # a stop and a start never cross
         self._thread = threading.Thread(target=self._supervise, name="replicator", daemon=True)
 
     def start(self) -> None:
@@ -95,10 +95,11 @@ class Replicator:
 
     def stop(self) -> None:
         """Let Litestream copy what is left (SIGTERM), then wait for it to end."""
-        self._stopping.set()
-        process = self.process
-        if process is not None and process.poll() is None:
-            process.terminate()
+        with self._lock:
+            self._stopping.set()
+            process = self.process
+            if process is not None and process.poll() is None:
+                process.terminate()
         self._thread.join(STOP_SECONDS)
         if process is None:
             return
@@ -124,9 +125,12 @@ class Replicator:
 
     def _supervise(self) -> None:
         failures = 0
-        while not self._stopping.is_set():
+        while True:
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                self.process = process = self._spawn()
             began = time.monotonic()
-            self.process = process = self._spawn()
             log.info(
                 "replicating %s to %s (Litestream, pid %s)",
                 self.litestream.database,
