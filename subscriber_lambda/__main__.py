@@ -183,6 +183,7 @@ def run_serve(config: Config, args: argparse.Namespace) -> int:
     try:
         with replicating(config, halt) as replicator:
             http_server, senders = server(config, options)
+            http_server.should_exit = bool(halted)  # given up already: start, then stop
             print(
                 f"Serving {args.site_dir} and /subscriptions/ at {config.site_url}/"
                 + (" (mail caught in var/outbox/)" if capture else "")
