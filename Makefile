@@ -17,7 +17,7 @@ CSS        := theme/static/build/noticeboard.css
 SASS_SRC   := $(wildcard theme/sass/*.scss)
 PO_FILES   := $(wildcard theme/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: run test html rebuild postcodes wards validate notify digest reminders feedback report lambda publish new preview serve lint typecheck extract-messages \
+.PHONY: run test html rebuild postcodes wards validate notify digest reminders feedback report restore lambda publish new preview serve lint typecheck extract-messages \
         bench clean setup system-packages browser-deps
 
 # Links in pages, feeds, calendars and emails point at SITE_URL. Unless it is given, that
@@ -116,6 +116,11 @@ feedback: $(PY_STAMP)
 	$(if $(REPORTS),,$(error give REPORTS=FILE_OR_MAILDIR))
 	$(PY) -m subscriber_lambda feedback $(REPORTS)
 
+# Rebuild the embedded store (and the signing key) from SUBSCRIBER_REPLICA, after the
+# server or its disk was lost: make restore (FORCE=1 replaces a store that is there).
+restore: $(PY_STAMP)
+	$(PY) -m subscriber_lambda restore $(if $(FORCE),--force)
+
 # Interface text: extract from templates into the template catalogue, merge into each language.
 extract-messages: $(PY_STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k N_ -k gettext -k ngettext:1,2 \
@@ -128,11 +133,13 @@ extract-messages: $(PY_STAMP)
 	  -i subscriber_lambda/translations/subscriptions.pot -d subscriber_lambda/translations
 
 
-# Debian packages the tests drive: Chromium (browser tests) and Java (the Nu HTML Checker).
+# Debian packages the tests drive: Chromium (browser tests), Java (the Nu HTML Checker)
+# and systemd (systemd-analyze checks the units in deploy/systemd/).
 system-packages:
-	@if ! command -v chromium >/dev/null || ! command -v java >/dev/null; then \
+	@if ! command -v chromium >/dev/null || ! command -v java >/dev/null \
+	    || ! command -v systemd-analyze >/dev/null; then \
 	  $(SUDO) apt-get update -qq && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium default-jre-headless >/dev/null; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium default-jre-headless systemd >/dev/null; \
 	fi
 
 lint: $(PY_STAMP)
@@ -156,8 +163,9 @@ lambda:
 	find build/lambda -name __pycache__ -prune -exec rm -rf {} +
 	cp deploy/lambda-requirements.txt build/lambda/requirements.txt
 
-bench: setup
+bench: html
 	$(PY) bench/build_bench.py --items 1000 5000
+	$(PY) bench/replication_lag.py --rate 100 --seconds 30
 
 clean:
 	rm -rf $(OUTPUT) theme/static/build var .pytest_cache .mypy_cache .ruff_cache

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,10 +20,10 @@ class Measured:
     output: str
 
 
-def run_module(module: str, *args: str) -> Measured | None:
-    """``python -m module args`` from the repository; None (its errors printed) if it
-    failed."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def run_module(module: str, *args: str, env: Mapping[str, str] | None = None) -> Measured | None:
+    """``python -m module args`` from the repository (in ``env``, default this process's
+    environment); None (its errors printed) if it failed."""
+    env = {**(os.environ if env is None else env), "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", module, *args]
     started = time.perf_counter()
     process = subprocess.Popen(

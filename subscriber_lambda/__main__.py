@@ -1,7 +1,10 @@
 """``python -m subscriber_lambda``: serve | notify | digest | reminders | demand | feedback |
-report | erase | export.
+report | erase | export | restore.
 
-serve   the built site and the subscription routes on one local port
+serve   the built site and the subscription routes on one local port; with
+        SUBSCRIBER_REPLICA set, the store is replicated there continuously (Litestream)
+restore rebuild the embedded store (and the signing key) from SUBSCRIBER_REPLICA; an
+        existing store is replaced only with --force, and never while it is in use
 notify  send new items of a notify manifest (a file or the published URL) by email and
         text, and post them on the council's accounts; it prints its plan (emails, texts,
         segments, posts) first, and with DRY_RUN=1 only that
@@ -35,6 +38,7 @@ import itertools
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -140,6 +144,12 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument(
         "--site-dir", type=Path, default=Path("output"), help="the built site (names, titles)"
     )
+    restore = commands.add_parser(
+        "restore", help="rebuild the embedded store from SUBSCRIBER_REPLICA"
+    )
+    restore.add_argument(
+        "--force", action="store_true", help="replace the store (and key) that are here"
+    )
     for name in ("export", "erase"):
         command = commands.add_parser(name, help=f"{name} one person's data")
         command.add_argument("email", metavar="EMAIL_OR_PHONE")
@@ -156,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_serve(config: Config, args: argparse.Namespace) -> int:
+    from .replication import ReplicationError
+    from .replication.serving import replicating
     from .serve import ServeOptions, server
 
     if not (args.site_dir / "index.html").is_file():
@@ -174,20 +186,66 @@ def run_serve(config: Config, args: argparse.Namespace) -> int:
         capture = start_capture(host or "127.0.0.1", int(port), Path("var/outbox"))
         config = replace(config, mailer_url=f"smtp://{host or '127.0.0.1'}:{int(port)}")
     options = ServeOptions(args.host, args.port, args.site_dir, tuple(args.trusted_proxy))
-    http_server, senders = server(config, options)
-    print(
-        f"Serving {args.site_dir} and /subscriptions/ at {config.site_url}/"
-        + (" (mail caught in var/outbox/)" if capture else "")
-        + " - Ctrl+C to stop",
-        flush=True,
-    )
-    senders.start()
+    # A service manager stops the server with SIGTERM: once uvicorn has finished the
+    # requests under way it raises the signal again, and then the sender threads and the
+    # replica's last copy are still stopped in order, and the exit is a clean one.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    http_server = None
+    halted: list[str] = []
+
+    def halt(reason: str) -> None:  # replication failed for good: stop serving, loudly
+        halted.append(reason)
+        if http_server is not None:
+            http_server.should_exit = True
+
     try:
-        http_server.run()
+        with replicating(config, halt) as replicator:
+            http_server, senders = server(config, options)
+            http_server.should_exit = bool(halted)  # given up already: start, then stop
+            print(
+                f"Serving {args.site_dir} and /subscriptions/ at {config.site_url}/"
+                + (" (mail caught in var/outbox/)" if capture else "")
+                + (f", the store replicated to {config.replica_url}" if replicator else "")
+                + " - Ctrl+C to stop",
+                flush=True,
+            )
+            senders.start()
+            try:
+                http_server.run()
+            finally:
+                senders.stop()
+    except ReplicationError as error:
+        print(f"serve: {error}", file=sys.stderr)
+        return 1
     finally:
-        senders.stop()
         if capture:
             capture.stop()
+    if halted:
+        print(
+            f"serve: stopped: {halted[0]}. Nothing more is accepted until the replica"
+            " can be written again.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def run_restore(config: Config, args: argparse.Namespace) -> int:
+    """The store rebuilt from the replica: progress on a terminal, then one line."""
+    from .replication import ReplicationError
+    from .replication.restore import restore
+
+    def progress(line: str) -> None:
+        if sys.stderr.isatty():
+            print(f"restore: {line}", file=sys.stderr, flush=True)
+
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    try:
+        done = restore(config, args.force, progress)
+    except ReplicationError as error:
+        print(f"restore: {error}", file=sys.stderr)
+        return 1
+    print(done.summary())
     return 0
 
 
@@ -632,6 +690,7 @@ COMMANDS = {
     "feedback": run_feedback,
     "report": run_report,
     "erase": run_erase,
+    "restore": run_restore,
 }
 
 

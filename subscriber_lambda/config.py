@@ -1,7 +1,7 @@
 """Configuration by environment, one URL each, so the same code runs embedded or on AWS
 (shared/design.md): SUBSCRIBER_STORE, SUBSCRIBER_MAILER, SUBSCRIBER_QUEUE,
-SUBSCRIBER_SECRET, SITE_URL, MAIL_FROM; the text provider and social accounts are read by
-``providers.py``.
+SUBSCRIBER_SECRET, SUBSCRIBER_REPLICA (read by ``replication/target.py``), SITE_URL,
+MAIL_FROM; the text provider and social accounts are read by ``providers.py``.
 
 Paths in URLs. The two schemes that name local files follow two different conventions,
 each the one its URLs are known by:
@@ -54,6 +54,7 @@ from .ports import Mailer, Queue, Store
 
 if TYPE_CHECKING:
     from .providers import Providers
+    from .replication.target import Replica
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ DEFAULTS = {
     "SITE_URL": "http://127.0.0.1:8000",
     "MAIL_FROM": "Council noticeboard <noticeboard@example.org>",
     "SUBSCRIBER_SEND_EXERCISES": "no",
+    "SUBSCRIBER_REPLICA": "",  # no replica
 }
 
 
@@ -220,6 +222,7 @@ class Config:
     # True only when SUBSCRIBER_SECRET was not set: then, and only then, a missing key
     # file is made (the default's, under var/).
     make_missing_secret: bool = False
+    replica_url: str = ""
     environ: Mapping[str, str] = field(default_factory=dict)  # for ``providers``
 
     @classmethod
@@ -240,6 +243,7 @@ class Config:
             mail_from=env["MAIL_FROM"],
             send_exercises=env["SUBSCRIBER_SEND_EXERCISES"].lower() in ("yes", "true", "1"),
             make_missing_secret="SUBSCRIBER_SECRET" not in given,
+            replica_url=env["SUBSCRIBER_REPLICA"],
             environ=dict(os.environ if environ is None else environ),
         )
 
@@ -266,6 +270,12 @@ class Config:
         raise ConfigError(
             f"SUBSCRIBER_STORE: '{self.store_url}' is not sqlite:///PATH or dynamodb://TABLE"
         )
+
+    def replica(self) -> Replica | None:
+        """Where the embedded store is replicated (SUBSCRIBER_REPLICA), None if nowhere."""
+        from .replication.target import parse_replica
+
+        return parse_replica(self.replica_url)
 
     def jobs_path(self) -> Path:
         """Where the embedded server keeps the routes' mail jobs: the store's SQLite file,
