@@ -625,9 +625,9 @@ def run_feedback(config: Config, args: argparse.Namespace) -> int:
         return 2
     if not store_exists(config, "feedback"):
         return 75 if not args.paths else 2
-    signer, store = Signer(config.secret()), config.store()
+    signer = Signer(config.secret())
     try:
-        counts = take_all(store, signer, messages, now, progress_stream())
+        counts = take_all(config.store(), signer, messages, now, progress_stream())
     except Exception as error:
         logging.getLogger(__name__).exception("feedback: stopped")
         print(f"feedback: stopped: {error}. Run it again with what is left.", file=sys.stderr)

@@ -9,24 +9,29 @@ status notifications a relay or a mailbox provider's feedback loop mails back
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from .core.mail_reports import read_report
-from .core.reach import LEFT
+from .core.reach import BOUNCED_SOFT, LEFT
 from .core.tokens import Purpose, Signer, TokenError
-from .ports import EMAIL, Store
+from .ports import EMAIL, LedgerEntry, Store
 from .reach import count, count_change
 
 logger = logging.getLogger(__name__)
 
 MAILDIR_PARTS = ("cur", "new", "tmp")
 TAKING = ":2,T"  # a Maildir message's "trashed" flag: this run is taking it, then deletes it
+# A claimed report still in cur/ after this long was left by a run that was killed.
+STRANDED_AFTER = timedelta(minutes=10)
 
 
 def take_feedback(
@@ -112,6 +117,7 @@ class MaildirMessage(Incoming):
 
     def claim(self) -> bool:
         try:
+            os.utime(self.new)  # when it was claimed, for give_back_stranded
             self.new.rename(self.claimed)
         except FileNotFoundError:
             return False
@@ -136,11 +142,15 @@ def signed_data(signer: Signer, token: str | None, now: datetime) -> dict[str, o
     return data if "h" in data else None
 
 
-def was_emailed(store: Store, email_hash: str, item_id: str) -> bool:
-    """Whether the ledger shows the item sent to this subscriber by email."""
-    return any(
-        entry.item_id == item_id and entry.channel == EMAIL and entry.state == "sent"
-        for entry in store.deliveries_of(email_hash)
+def emailed(store: Store, email_hash: str, item_id: str) -> LedgerEntry | None:
+    """The ledger row of the item sent to this subscriber by email, if there is one."""
+    return next(
+        (
+            entry
+            for entry in store.deliveries_of(email_hash)
+            if entry.item_id == item_id and entry.channel == EMAIL and entry.state == "sent"
+        ),
+        None,
     )
 
 
@@ -149,7 +159,8 @@ def take_report(
 ) -> None:
     """One message into the store and ``counts``. A report suppressing an address counts
     once: a repeat finds it suppressed already. Any other counts only for an email the
-    ledger shows sent to that subscriber, so nobody adds to an item they never got."""
+    ledger shows sent to that subscriber, so nobody adds to an item they never got; a
+    soft bounce, final like a hard one, marks that row failed, so it counts once too."""
     counts.read += 1
     try:
         report = read_report(raw)
@@ -157,15 +168,19 @@ def take_report(
         logger.warning("a message could not be read as a report (%r); not counted", error)
         report = None
     data = signed_data(signer, report.token, now) if report else None
-    if report is None or data is None:
-        counts.ignored += 1
+    if report is None or data is None or not (report.counter or report.suppress):
+        counts.ignored += 1  # no report of ours, or one that says nothing to count
         return
     email_hash = str(data["h"])
     item_id = str(data["i"]) if data.get("i") else None
     if report.suppress:
         fresh = not store.is_suppressed(email_hash)
     else:
-        fresh = item_id is not None and was_emailed(store, email_hash, item_id)
+        row = emailed(store, email_hash, item_id) if item_id else None
+        subscriber = store.subscriber_by_hash(email_hash) if row else None
+        fresh = row is not None and subscriber is not None
+        if fresh and row and subscriber and report.counter == BOUNCED_SOFT:
+            store.mark(subscriber.id, row.item_id, row.revision, "failed", now)
     if not fresh:
         counts.ignored += 1
         return
@@ -202,9 +217,20 @@ def messages_at(path: Path) -> Iterator[Incoming]:
     if path.is_file():
         yield Incoming(str(path), path.read_bytes)
     else:
+        give_back_stranded(path)
         for new in sorted((path / "new").iterdir()):
             if new.is_file() and not new.is_symlink():  # a link could lead anywhere
                 yield MaildirMessage(new)
+
+
+def give_back_stranded(maildir: Path, now: float | None = None) -> None:
+    """Reports a run claimed and never finished (it was killed) go back to ``new``, once
+    no run can still be taking them, to be taken by this one."""
+    deadline = (time.time() if now is None else now) - STRANDED_AFTER.total_seconds()
+    for claimed in (maildir / "cur").glob(f"*{TAKING}"):
+        with contextlib.suppress(FileNotFoundError):  # another run gave it back first
+            if claimed.stat().st_mtime < deadline:
+                claimed.rename(maildir / "new" / claimed.name.removesuffix(TAKING))
 
 
 def is_maildir(path: Path) -> bool:

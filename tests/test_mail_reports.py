@@ -81,6 +81,16 @@ def test_a_folded_header_and_a_mailto_link_first_still_give_the_token() -> None:
     assert found is not None and found.token == "abc.def"
 
 
+def test_what_real_reports_add_to_their_fields_is_read_past() -> None:
+    """Quoted headers in a charset Python does not know (``unknown-8bit`` is registered),
+    and an action with a comment after it."""
+    unknown = arf("abuse").replace(b"rfc822-headers", b"rfc822-headers; charset=unknown-8bit")
+    found = read_report(unknown)
+    assert found is not None and found.token == "abc.def"
+    hard = MailReport("hard bounce", "bounced_hard", "bounce", "abc.def")
+    assert read_report(dsn("failed (permanent)", "5.1.1 (user unknown)")) == hard
+
+
 def test_a_report_quoting_no_unsubscribe_link_has_no_token() -> None:
     found = read_report(arf("abuse", "Content-Type: text/rfc822-headers\n\nSubject: hi\n"))
     assert found == MailReport("complaint", "complaints", "complaint", None)
@@ -100,15 +110,15 @@ def test_what_is_no_report_is_none(raw: bytes) -> None:
 
 
 def test_a_message_the_email_package_cannot_read_is_not_counted() -> None:
-    """Anyone can mail the feedback address: a message nested a thousand deep, or with a
-    charset nobody knows, is one message not counted, never a stopped run."""
-    nested = b"Subject: x\n\n"
+    """Anyone can mail the feedback address: a message nested a thousand deep, or bytes
+    that are no email, is one message not counted, never a stopped run."""
+    inner = b"Subject: x\n\n"
     for _ in range(1000):
-        nested = b"Content-Type: message/rfc822\n\n" + nested
+        inner = b"Content-Type: message/rfc822\n\n" + inner
     nested = b'Content-Type: multipart/report; report-type=feedback-report; boundary="b"\n\n'
-    nested += b"--b\n" + nested + b"\n--b--\n"
-    unknown = arf("abuse").replace(b"text/rfc822-headers", b"text/rfc822-headers; charset=x-no")
+    nested += b"--b\n" + inner + b"\n--b--\n"
+    junk = b'Content-Type: multipart/report; boundary="\xff"\n\n--\xff\n\x00\xfe'
     counts = FeedbackCounts()
-    for raw in (nested, unknown):
+    for raw in (nested, junk):
         take_report(cast(Store, None), Signer(b"k" * 32), raw, datetime.now(UTC), counts)
     assert (counts.read, counts.ignored, counts.kinds) == (2, 2, {})

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from email.message import EmailMessage, Message
+from email.message import Message
 from email.parser import HeaderParser
 from urllib.parse import parse_qs, urlsplit
 
@@ -87,7 +88,7 @@ def delivery_status(parts: Sequence[Message], token: str | None) -> MailReport |
     ]
     if not blocks:
         return None
-    actions = {str(b["Action"]).split(";")[0].strip().lower(): b for b in blocks}
+    actions = {first_word(str(b["Action"])): b for b in blocks}
     if "failed" in actions:
         status = str(actions["failed"].get("Status", "")).strip()
         if status.startswith("5") and about_the_address(status):
@@ -96,6 +97,12 @@ def delivery_status(parts: Sequence[Message], token: str | None) -> MailReport |
     if "delayed" in actions:
         return MailReport("delay", DEFERRED, None, token)
     return MailReport("success notice", None, None, token)
+
+
+def first_word(field: str) -> str:
+    """A field's value without what may follow it: "failed (permanent)" is failed."""
+    words = re.split(r"[\s;(]", field.strip().lower(), maxsplit=1)
+    return words[0]
 
 
 def first_block(parts: Sequence[Message], content_type: str) -> Message | None:
@@ -115,8 +122,10 @@ def quoted_headers(parts: Sequence[Message]) -> Message | None:
         kind = part.get_content_type()
         if kind in QUOTED_MESSAGE:
             return first_block([part], kind)
-        if kind == QUOTED_HEADERS and isinstance(part, EmailMessage):
-            return HeaderParser(policy=email.policy.default).parsestr(str(part.get_content()))
+        if kind == QUOTED_HEADERS:
+            raw = part.get_payload(decode=True)
+            text = raw.decode("latin-1") if isinstance(raw, bytes) else ""  # any charset: ASCII
+            return HeaderParser(policy=email.policy.default).parsestr(text)
     return None
 
 
