@@ -165,6 +165,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def quiet_boto() -> None:
+    """botocore's INFO lines (where it found credentials...) are not the operator's news."""
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+
+
 def run_serve(config: Config, args: argparse.Namespace) -> int:
     from .replication import ReplicationError
     from .replication.serving import replicating
@@ -178,6 +183,7 @@ def run_serve(config: Config, args: argparse.Namespace) -> int:
         config = replace(config, site_url=f"http://{local}:{args.port}")
     for name in ("subscriber_lambda", "uvicorn"):  # requests and the server's own news
         logging.getLogger(name).setLevel(logging.INFO)
+    quiet_boto()
     capture = None
     if args.capture_mail:  # the catcher gets the mail, whatever SUBSCRIBER_MAILER says
         from .capture import start_capture
@@ -239,7 +245,7 @@ def run_restore(config: Config, args: argparse.Namespace) -> int:
         if sys.stderr.isatty():
             print(f"restore: {line}", file=sys.stderr, flush=True)
 
-    logging.getLogger("botocore").setLevel(logging.WARNING)
+    quiet_boto()
     try:
         done = restore(config, args.force, progress)
     except ReplicationError as error:

@@ -3,6 +3,7 @@ failures, which moto does not make."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,6 +23,13 @@ CREDENTIALS = {
 
 @contextmanager
 def moto_server() -> Iterator[str]:
+    with moto_process() as (endpoint, _):
+        yield endpoint
+
+
+@contextmanager
+def moto_process() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """moto's server and its process (to stop it answering: SIGSTOP)."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
@@ -30,8 +38,9 @@ def moto_server() -> Iterator[str]:
     )
     try:
         wait_for_port(port, "moto's server")
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process
     finally:
+        process.send_signal(signal.SIGCONT)
         process.terminate()
         process.wait(timeout=10)
 

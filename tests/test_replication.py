@@ -5,6 +5,7 @@ S3, an SMTP server, SQLite files."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -13,7 +14,7 @@ import signal
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -25,10 +26,12 @@ import pytest
 from subscriber_lambda.adapters.sqlite_store import SqliteStore
 from subscriber_lambda.config import Config, ConfigError
 from subscriber_lambda.core.preferences import Preferences
+from subscriber_lambda.replication.health import Health
 from subscriber_lambda.replication.litestream import Litestream
-from subscriber_lambda.replication.supervisor import Replicator
+from subscriber_lambda.replication.serving import repairer
+from subscriber_lambda.replication.supervisor import Replicator, relay
 from subscriber_lambda.replication.target import meta_folder, parse_replica
-from tests.moto_server import CREDENTIALS, moto_server
+from tests.moto_server import CREDENTIALS, moto_process, moto_server
 from tests.replicas import backend, clean_environment, serving, sign_up_and_confirm, smtp_inbox
 from tests.services import free_port
 
@@ -302,6 +305,7 @@ def test_a_damaged_copy_is_not_moved_into_place(tmp_path: Path, folder_env: dict
         ("s3://Council_Backups/x", "does not name an S3 bucket"),
         ("s3://council-backups", "names no folder in the bucket"),
         ("s3://council-backups/x?endpoint=http://127.0.0.1:9000", "AWS_ENDPOINT_URL"),
+        ("file:///srv/noticeboard/rep\nlica", "has a control character in it"),
     ],
 )
 def test_a_replica_that_is_not_one_is_refused_naming_the_variable(value: str, says: str) -> None:
@@ -377,7 +381,7 @@ def test_a_replicator_that_dies_is_started_again_and_stopped_last(
         in (log)
     )
     assert "starting it again in 1 s" in log
-    assert log.rstrip().endswith("is up to date")  # the last thing serve did: the last copy
+    assert log.rstrip().endswith(")") and "is up to date (transaction" in log.splitlines()[-1]
     restored = backend(tmp_path, folder_env, "restore", "--force")
     assert restored.returncode == 0, restored.stderr
     assert "still@example.net" in confirmed(tmp_path / "var" / "subscribers.db")
@@ -439,3 +443,193 @@ def test_the_signing_key_travels_with_the_replica_and_is_never_swapped_silently(
     assert forced.returncode == 0, forced.stderr
     assert f"the signing key restored to {key}" in forced.stdout
     assert key.read_text() == "ab" * 32 + "\n" and (key.stat().st_mode & 0o777) == 0o600
+
+
+def records(caplog: pytest.LogCaptureFixture, says: str) -> list[str]:
+    return [r.levelname for r in caplog.records if says in r.getMessage()]
+
+
+def check_until(health: Health, seconds: float, done: Callable[[], bool]) -> None:
+    """Health checks every 0.3 s until ``done`` (or fail the test after ``seconds``)."""
+    deadline = time.monotonic() + seconds
+    while not done():
+        assert time.monotonic() < deadline, "the health check never said it"
+        health.check()
+        time.sleep(0.3)
+
+
+def add_resident(database: Path, address: str) -> None:
+    store = SqliteStore(database)
+    preferences = Preferences(topics=frozenset({"alerts"}), wards=frozenset({"all"}))
+    store.save_subscriber(address, f"hash-of-{address}", preferences, datetime.now(UTC))
+    store.close()
+
+
+@contextmanager
+def replicated(
+    database: Path, env: dict[str, str], repair: Callable[[Replicator], Callable[[], None]]
+) -> Iterator[tuple[Replicator, Health]]:
+    """Litestream kept running for ``database``, and a health check with short limits."""
+    config = Config.from_environment(env)
+    replica = config.replica()
+    assert replica is not None
+    add_resident(database, "first@example.net")
+    with Litestream.configured(replica, database, env) as litestream:
+        litestream.sync_once()
+        replicator = Replicator(litestream, lambda reason: None)
+        health = Health(
+            litestream,
+            repair(replicator),
+            behind_seconds=2,
+            repeat_seconds=2,
+            critical_seconds=5,
+            read_seconds=1,
+        )
+        replicator.start()
+        try:
+            yield replicator, health
+        finally:
+            replicator.stop()
+
+
+def test_a_replica_that_stops_answering_is_reported_until_it_catches_up(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """moto's S3 stopped (SIGSTOP) while residents sign up: the health check says the
+    replica is behind (ERROR, then CRITICAL), stopping then says it may be behind, and
+    once S3 answers again the replica catches up and the log says so."""
+    database = tmp_path / "var" / "subscribers.db"
+    with moto_process() as (endpoint, moto):
+        boto3.client("s3", endpoint_url=endpoint, **CREDENTIALS).create_bucket(
+            Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
+        )
+        env = clean_environment(
+            SUBSCRIBER_REPLICA=f"s3://{BUCKET}/noticeboard",
+            SUBSCRIBER_STORE=f"sqlite:///{database}",
+            AWS_ENDPOINT_URL=endpoint,
+            AWS_ACCESS_KEY_ID="test",
+            AWS_SECRET_ACCESS_KEY="test",
+            AWS_REGION="eu-west-2",
+        )
+        with caplog.at_level(logging.INFO, logger="subscriber_lambda.replication"):
+            with replicated(database, env, lambda r: r.restart) as (_, health):
+                check_until(health, 20, health.check)
+                moto.send_signal(signal.SIGSTOP)
+                add_resident(database, "during@example.net")
+                check_until(health, 40, lambda: "CRITICAL" in records(caplog, "is behind the"))
+                behind = records(caplog, f"the replica s3://{BUCKET}/noticeboard is behind")
+                assert behind[0] == "ERROR" and behind[-1] == "CRITICAL"
+                health.final()
+                assert records(caplog, "may be behind the store") == ["ERROR"]
+                assert not records(caplog, "is up to date")
+                moto.send_signal(signal.SIGCONT)
+                check_until(health, 30, lambda: bool(records(caplog, "has caught up")))
+                health.final()
+            assert records(caplog, "is up to date (transaction") == ["INFO"]
+
+
+def test_a_replica_emptied_under_the_server_is_given_a_new_copy_and_the_key(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The replica's folder deleted while Litestream copies to it: the health check says
+    so, starts Litestream again (a new snapshot) and keeps the key there; restore works."""
+    work, folder = tmp_path / "srv", tmp_path / "replica"
+    database, key = work / "var" / "subscribers.db", work / "var" / "subscriber-secret"
+    env = clean_environment(
+        SUBSCRIBER_REPLICA=folder.as_uri(),
+        SUBSCRIBER_STORE=f"sqlite:///{database}",
+        SUBSCRIBER_SECRET=key.as_uri(),
+    )
+    database.parent.mkdir(parents=True)
+    key.write_text("ab" * 32 + "\n")
+    config = Config.from_environment(env)
+    with (
+        caplog.at_level(logging.INFO, logger="subscriber_lambda.replication"),
+        replicated(database, env, lambda r: repairer(r, config, lambda reason: None)) as (
+            _,
+            health,
+        ),
+    ):
+        check_until(health, 20, health.check)
+        shutil.rmtree(folder)
+        folder.mkdir()
+        add_resident(database, "after@example.net")
+        check_until(health, 30, health.check)
+        assert records(caplog, "holds no copy of the store (emptied") == ["ERROR"]
+        assert (folder / "subscriber-secret").read_text() == "ab" * 32 + "\n"
+    restored = backend(work, env, "restore", "--force")
+    assert restored.returncode == 0, restored.stderr
+    assert confirmed(database) == {"first@example.net", "after@example.net"}
+    assert "the store that was here kept as" in restored.stdout
+    assert len(list(database.parent.glob("subscribers.db.replaced-*"))) == 1
+
+
+def test_a_replicator_that_cannot_be_started_is_retried_then_given_up(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Litestream's binary gone (a reinstall): each start fails, is retried, then given up
+    as a Litestream that keeps stopping is, rather than the thread dying silently."""
+    replica = parse_replica((tmp_path / "replica").as_uri())
+    assert replica is not None
+    missing = str(tmp_path / "no-such-litestream")
+    monkeypatch.setattr("subscriber_lambda.replication.litestream.binary", lambda: missing)
+    litestream = Litestream(replica, tmp_path / "x.db", tmp_path / "x.yml", clean_environment())
+    given_up: list[str] = []
+    replicator = Replicator(litestream, given_up.append, backoff=(0.05, 0.05))
+    with caplog.at_level(logging.INFO, logger="subscriber_lambda.replication"):
+        replicator.start()
+        deadline = time.monotonic() + 20
+        while not given_up:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        replicator.stop()
+    assert given_up[0].startswith(f"replication to {replica} stopped 3 times in a row")
+    assert "could not be started" in given_up[0] and missing in given_up[0]
+    assert records(caplog, "Litestream stopped (could not be started") == ["ERROR", "ERROR"]
+
+
+def test_litestreams_advice_for_its_own_terminal_is_not_relayed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    line = 'time=x level=ERROR msg="shutdown sync failed, retrying (press Ctrl+C again to skip)"'
+    with caplog.at_level(logging.INFO, logger="subscriber_lambda.replication"):
+        relay(io.StringIO(line + "\n"))
+    assert [r.getMessage() for r in caplog.records] == [
+        'litestream: msg="shutdown sync failed, retrying"'
+    ]
+
+
+def test_one_serve_replicates_a_store_and_a_second_is_refused(
+    example_site: Path, tmp_path: Path, folder_env: dict[str, str]
+) -> None:
+    with serving(example_site, tmp_path, folder_env) as server:
+        server.litestream_pid()
+        second = backend(
+            tmp_path, folder_env, "serve", "--site-dir", str(example_site), "--port", "9"
+        )
+        assert second.returncode == 1
+        assert f"another serve (pid {server.process.pid}) is replicating" in second.stderr
+        assert (tmp_path / "var" / ".subscribers.db-litestream.yml").exists()
+
+
+def test_serve_refuses_a_replica_in_the_stores_own_folder(
+    example_site: Path, tmp_path: Path
+) -> None:
+    env = clean_environment(SUBSCRIBER_REPLICA=(tmp_path / "var" / "replica").as_uri())
+    refused = backend(tmp_path, env, "serve", "--site-dir", str(example_site))
+    assert refused.returncode == 1 and "is in the store's own folder" in refused.stderr
+
+
+def test_a_store_replicated_here_is_served_while_its_replica_is_unreachable(
+    example_site: Path, tmp_path: Path
+) -> None:
+    """S3 down at boot: the site comes up, the log says why the replica is not copied."""
+    with replica_settings("s3", tmp_path) as replica:
+        env = clean_environment(SUBSCRIBER_MAILER="smtp://127.0.0.1:9", **replica)
+        with serving(example_site, tmp_path, env) as server:
+            server.litestream_pid()
+    env["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{free_port()}"  # nobody answers
+    with serving(example_site, tmp_path, env) as server:
+        server.litestream_pid()
+        log = server.log.read_text()
+    assert "cannot connect to S3" in log and "Serving all the same" in log

@@ -14,8 +14,10 @@ an address that answers nothing is reported in seconds, not minutes.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
+from pathlib import Path
 from typing import Any
 
 from .litestream import ReplicationError
@@ -26,7 +28,7 @@ def s3_client() -> Any:
     import boto3
     from botocore.config import Config
 
-    quick = Config(connect_timeout=5, read_timeout=20, retries={"max_attempts": 2})
+    quick = Config(connect_timeout=5, read_timeout=10, retries={"max_attempts": 2})
     return boto3.client("s3", config=quick)
 
 
@@ -58,6 +60,20 @@ def s3_problem(replica: Replica, error: Exception) -> ReplicationError:
     return ReplicationError(f"{where}: {error}")
 
 
+READ_ONLY = (
+    " here: under systemd, ProtectSystem=strict makes every folder not in ReadWritePaths="
+    " read-only; add the replica's folder to ReadWritePaths= in noticeboard.service"
+)
+
+
+def read_only(folder: Path) -> bool:
+    """Whether ``folder`` is on a file system mounted read-only (for this process)."""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 def check_reachable(replica: Replica, writable: bool) -> None:
     """Stop with a clear ReplicationError if the replica cannot be read (or, with
     ``writable``, made and written: a folder that is missing is made, owner only)."""
@@ -71,7 +87,10 @@ def check_reachable(replica: Replica, writable: bool) -> None:
             except OSError as error:
                 raise ReplicationError(
                     f"the replica {replica}: cannot make {folder} ({error.strerror})"
+                    + (READ_ONLY if error.errno == errno.EROFS else "")
                 ) from None
+            if read_only(folder):
+                raise ReplicationError(f"the replica {replica}: {folder} is read-only{READ_ONLY}")
             if not os.access(folder, os.W_OK | os.X_OK):
                 raise ReplicationError(
                     f"the replica {replica}: {folder} cannot be written by this user;"

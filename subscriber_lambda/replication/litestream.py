@@ -23,12 +23,18 @@ from pathlib import Path
 from .target import Replica, config_file, litestream_config
 
 NO_BACKUP = "no matching backup files available"
-# A replica that answers nothing within this long is reported as unreachable.
-PROBE_SECONDS = 60
+# A replica that answers nothing within this long is reported as unreachable (at start,
+# a hanging endpoint delays the site by this much at most).
+PROBE_SECONDS = 20
 
 
 class ReplicationError(Exception):
     """Replicating or restoring cannot go on: the message says why and what to do."""
+
+
+class WrongReplica(ReplicationError):
+    """The replica is not this server's to write (another installation's): never written,
+    even when the store here is one replicated before."""
 
 
 def binary() -> str:
@@ -117,11 +123,18 @@ class Litestream:
             ) from None
         return done.returncode, done.stdout + done.stderr
 
-    def latest(self) -> Latest | None:
-        """What the replica holds; None when it holds nothing yet."""
+    def latest(self, seconds: float = PROBE_SECONDS) -> Latest | None:
+        """What the replica holds; None when it holds nothing (or nothing a store can be
+        restored from: no snapshot)."""
         with tempfile.TemporaryDirectory() as scratch:  # dry run: nothing is written there
             status, output = self.run(
-                "restore", "-dry-run", "-json", "-o", f"{scratch}/plan.db", str(self.database)
+                "restore",
+                "-dry-run",
+                "-json",
+                "-o",
+                f"{scratch}/plan.db",
+                str(self.database),
+                seconds=seconds,
             )
         if status != 0:
             if NO_BACKUP in output:

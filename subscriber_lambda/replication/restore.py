@@ -43,12 +43,14 @@ class Restored:
     ledger: int
     seconds: float
     key: str  # what became of the signing key, as a phrase
+    replaced: Path | None  # where the store that was here is kept
 
     def summary(self) -> str:
+        kept = f"; the store that was here kept as {self.replaced}" if self.replaced else ""
         return (
             f"restore: {self.database} rebuilt from {self.replica} in {self.seconds:.1f} s:"
             f" {self.subscribers:,} subscribers, {self.ledger:,} ledger entries, latest change"
-            f" {self.latest.at:%Y-%m-%d %H:%M:%S} UTC; {self.key}"
+            f" {self.latest.at:%Y-%m-%d %H:%M:%S} UTC; {self.key}{kept}"
         )
 
 
@@ -169,10 +171,24 @@ def refuse_to_replace(database: Path, force: bool) -> None:
         )
 
 
-def move_into_place(copy: Path, database: Path) -> None:
-    """Replace the store with ``copy`` in one step, its old WAL and Litestream's record of
-    it gone first."""
+def keep_aside(database: Path) -> Path | None:
+    """The store that is to be replaced, kept (with its WAL) as
+    ``NAME.replaced-TIME``: --force may have been a mistake. None when there is none."""
+    if not database.exists():
+        return None
+    aside = database.with_name(f"{database.name}.replaced-{datetime.now(UTC):%Y%m%dT%H%M%SZ}")
+    os.link(database, aside)  # the store stays in place until the copy replaces it
+    wal = Path(f"{database}-wal")
+    if wal.exists():
+        os.replace(wal, f"{aside}-wal")
+    return aside
+
+
+def move_into_place(copy: Path, database: Path) -> Path | None:
+    """Replace the store with ``copy`` in one step, the old one kept aside, its WAL and
+    Litestream's record of it gone first; where the old one is kept."""
     os.chmod(copy, 0o600)
+    aside = keep_aside(database)
     for old in (Path(f"{database}-wal"), Path(f"{database}-shm")):
         old.unlink(missing_ok=True)
     shutil.rmtree(meta_folder(database), ignore_errors=True)
@@ -182,6 +198,7 @@ def move_into_place(copy: Path, database: Path) -> None:
         os.fsync(folder)
     finally:
         os.close(folder)
+    return aside
 
 
 def restore(config: Config, force: bool, progress: Callable[[str], None]) -> Restored:
@@ -215,10 +232,11 @@ def restore(config: Config, force: bool, progress: Callable[[str], None]) -> Res
             progress("checking the restored copy (integrity, schema)")
             subscribers, ledger = check_copy(copy, replica)
             key = put_back_key()
-            move_into_place(copy, database)
+            replaced = move_into_place(copy, database)
         finally:
             for left in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm")):
                 left.unlink(missing_ok=True)
     note = {"replica": replica.url, "txid": latest.txid, "at": datetime.now(UTC).isoformat()}
     restore_note(database).write_text(json.dumps(note), encoding="utf-8")
-    return Restored(database, replica, latest, subscribers, ledger, time.monotonic() - started, key)
+    seconds = time.monotonic() - started
+    return Restored(database, replica, latest, subscribers, ledger, seconds, key, replaced)

@@ -63,6 +63,11 @@ def parse_replica(value: str | None) -> Replica | None:
     if not value or not value.strip():
         return None
     value = value.strip()
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ConfigError(
+            f"{VARIABLE}: {value!r} has a control character in it (a line break or tab?);"
+            f" write it on one line as {FORMS}"
+        )
     scheme = urlsplit(value).scheme.lower()
     if scheme == "file":
         return Replica(value, folder=file_url_path(VARIABLE, value))
@@ -143,6 +148,11 @@ def store_file(store_url: str) -> Path:
 def config_file(database: Path) -> Path:
     """Litestream's configuration for ``database``, while ``serve`` or ``restore`` runs."""
     return database.parent / f".{database.name}-litestream.yml"
+
+
+def lock_file(database: Path) -> Path:
+    """Locked by the one ``serve`` that replicates ``database``."""
+    return database.parent / f".{database.name}-serve.lock"
 
 
 def restore_note(database: Path) -> Path:
