@@ -12,6 +12,8 @@ import os
 import shutil
 import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,7 +34,14 @@ from subscriber_lambda.replication.serving import repairer
 from subscriber_lambda.replication.supervisor import Replicator, relay
 from subscriber_lambda.replication.target import meta_folder, parse_replica
 from tests.moto_server import CREDENTIALS, moto_process, moto_server
-from tests.replicas import backend, clean_environment, serving, sign_up_and_confirm, smtp_inbox
+from tests.replicas import (
+    ROOT,
+    backend,
+    clean_environment,
+    serving,
+    sign_up_and_confirm,
+    smtp_inbox,
+)
 from tests.services import free_port
 
 BUCKET = "council-backups"
@@ -633,3 +642,31 @@ def test_a_store_replicated_here_is_served_while_its_replica_is_unreachable(
         server.litestream_pid()
         log = server.log.read_text()
     assert "cannot connect to S3" in log and "Serving all the same" in log
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="unshare is not installed")
+def test_a_read_only_replica_folder_points_at_read_write_paths(tmp_path: Path) -> None:
+    """What ProtectSystem=strict does to a folder missing from ReadWritePaths=: the
+    folder mounted read-only (here in a mount namespace of its own, as root)."""
+    folder = tmp_path / "replica"
+    folder.mkdir()
+    check = (
+        "from subscriber_lambda.replication.key import check_reachable;"
+        "from subscriber_lambda.replication.target import parse_replica;"
+        f"check_reachable(parse_replica({folder.as_uri()!r}), writable=True)"
+    )
+    script = (
+        f"mount --bind {folder} {folder} && mount -o remount,bind,ro {folder} || exit 77;"
+        f' exec "$0" -c "$1"'
+    )
+    done = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script, sys.executable, check],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if done.returncode == 77 or "unshare failed" in done.stderr:
+        pytest.skip("no mount namespaces here (needs root)")
+    assert f"{folder} is read-only here" in done.stderr
+    assert "add the replica's folder to ReadWritePaths=" in done.stderr
