@@ -82,6 +82,25 @@ def test_the_server_unit_replicates_stops_in_order_and_is_hardened() -> None:
     assert "\nSUBSCRIBER_REPLICA=s3://" in example
 
 
+def test_the_rebuild_may_write_where_it_builds_and_the_set_up_lets_its_user() -> None:
+    """The rebuild builds beside its output (.rebuild-* in the output's folder): that
+    folder must be in its ReadWritePaths, and the documented set-up must give it to the
+    user the unit runs as."""
+    service = read(UNITS / "noticeboard-rebuild.service")["Service"]
+    words = service["ExecStart"].split()
+    output = Path(words[words.index("--output") + 1])
+    writable = [Path(path) for path in service["ReadWritePaths"].split()]
+    assert any(output.parent.is_relative_to(path) for path in writable)
+    deploy = (ROOT / "docs" / "deploy.md").read_text()
+    setup = deploy[deploy.index("sudo useradd") : deploy.index("sudo systemctl daemon-reload")]
+    owner = f"sudo chown -R {service['User']}:{service['Group']} "
+    assert any(
+        output.parent.is_relative_to(line.removeprefix(owner).split()[0])
+        for line in setup.splitlines()
+        if line.startswith(owner)
+    ), "the set-up does not give the rebuild's user the folder it builds in"
+
+
 @pytest.mark.parametrize("unit", units(".service"), ids=lambda p: p.name)
 def test_each_unit_runs_a_command_the_backend_has(unit: Path) -> None:
     """Each ExecStart's module and subcommand, asked for its help, answers (a renamed
