@@ -501,12 +501,6 @@ def replicated(
             replicator.stop()
 
 
-@pytest.mark.xfail(
-    reason="known gap (issue 20 finding 1): with S3 hung, Litestream stops taking new"
-    " transactions into its level-0 files, so the store's position the check reads stays"
-    " at the replica's; the store's own position must come from the WAL instead",
-    strict=False,
-)
 def test_a_replica_that_stops_answering_is_reported_until_it_catches_up(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

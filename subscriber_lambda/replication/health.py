@@ -4,7 +4,9 @@ Litestream retries an S3 replica that stops answering without end, and quietly: 
 replica left behind would only be found when it is needed. So every ``CHECK_SECONDS`` the
 store's position (the newest transaction Litestream has taken from it, in its record
 beside the store) is compared with the replica's (read as ``restore`` reads it). A
-replica behind for more than ``BEHIND_SECONDS`` is logged as an ERROR naming it and how
+replica that cannot be read is behind whatever the positions say: Litestream waiting on
+it takes no new transactions, so its record stops too. A replica behind, or not
+answering, for more than ``BEHIND_SECONDS`` is logged as an ERROR naming it and how
 far behind it is, again each ``REPEAT_SECONDS``, as CRITICAL after ``CRITICAL_SECONDS``;
 a line says when it has caught up. ``serve`` goes on serving meanwhile: the site and
 emergency alerts matter more than the backup of what changes during the outage.
@@ -85,12 +87,14 @@ class Health:
         if not reading.problem and reading.txid is None:
             self._repair()
             return False
-        if not reading.problem:
-            self.replica_txid = reading.txid
+        if reading.problem:  # not answering: whatever the store has now is not copied
+            self._behind(store, reading.problem)
+            return False
+        self.replica_txid = reading.txid
         if store is None or self._has(store):
             self._caught_up()
             return True
-        self._behind(store, reading.problem)
+        self._behind(store, "")
         return False
 
     def _repair(self) -> None:
@@ -121,7 +125,7 @@ class Health:
             )
         self.caught_up_at, self.reported_at = now, None
 
-    def _behind(self, store: int, problem: str) -> None:
+    def _behind(self, store: int | None, problem: str) -> None:
         now = self.clock()
         lag = now - self.caught_up_at
         if lag < self.behind_seconds:
@@ -129,7 +133,10 @@ class Health:
         if self.reported_at is not None and now - self.reported_at < self.repeat_seconds:
             return
         self.reported_at = now
-        missing = "all" if self.replica_txid is None else f"{store - self.replica_txid}"
+        if store is None or self.replica_txid is None or store <= self.replica_txid:
+            missing = "an unknown number of"  # Litestream takes nothing while it waits
+        else:
+            missing = f"{store - self.replica_txid}"
         log.log(
             logging.CRITICAL if lag >= self.critical_seconds else logging.ERROR,
             "the replica %s is behind the store by %s transactions and about %.0f s%s:"
