@@ -21,7 +21,7 @@ from . import formatting
 from .bidi import isolate_numbers
 from .interface import (
     SPEAKING,
-    InterfaceText,
+    BuildText,
     direction,
     language_of,
     speaking,
@@ -79,7 +79,7 @@ def configure_environment(generator: Any) -> None:
     rendered = generator.settings.setdefault(RENDERED, {})
     directory = translations_dir(generator.settings)
     SPEAKING.set(generator.settings.get("INTERFACE_LANG", "en"))  # outside any page
-    text = InterfaceText(directory)
+    text = BuildText(directory)
     env.install_gettext_callables(text.gettext, text.ngettext, newstyle=True)
     env.filters.update(
         london_date=lambda moment: formatting.london_date(moment, SPEAKING.get()),
