@@ -151,7 +151,7 @@ lambda:
 	cp deploy/lambda-requirements.txt build/lambda/requirements.txt
 
 bench: setup
-	$(PY) bench/build_bench.py --items 1000 5000
+	$(PY) bench/build_bench.py --items 1000 2000
 
 clean:
 	rm -rf $(OUTPUT) theme/static/build var .pytest_cache .mypy_cache .ruff_cache
