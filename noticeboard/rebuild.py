@@ -1,10 +1,14 @@
 """Scheduled rebuilds: build the site again and change only the files that differ.
 
 Run every few minutes (cron, a systemd timer or CI's schedule) so that future-dated items
-appear and expired alerts leave the banner. The site is built into a fresh folder beside
-the live one, then copied over file by file: unchanged files are left alone (same bytes,
-same modification time), so a rebuild with nothing due changes nothing, and a build that
-fails leaves the live site as it was.
+appear and expired alerts leave the banner; and after an officer's change, to publish it
+on the embedded site. The site is built into a fresh folder beside the live one, then
+copied over file by file: unchanged files are left alone (same bytes, same modification
+time), so a rebuild with nothing due changes nothing, and a build that fails leaves the
+live site as it was. Changed files are replaced in the order ``make publish`` uploads them
+(``noticeboard/publish/plan.py``): a new alert's page and the home page before the
+manifest, every other page after. What Pelican read and converted is kept in
+``var/cache/`` and reused for every file whose bytes did not change.
 
     python -m noticeboard.rebuild --settings pelicanconf.py --output output
 """
@@ -13,16 +17,22 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import json
 import os
 import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pelican import Pelican
 from pelican.log import console
 from pelican.settings import read_settings
+
+from subscriber_lambda.site_policy import MANIFEST
+
+from .publish.plan import new_items, plan
 
 
 @dataclass
@@ -77,10 +87,22 @@ def sync_tree(new: Path, live: Path) -> SyncReport:
     return report
 
 
+def read_manifest(site: Path) -> dict[str, Any] | None:
+    """A built site's notify manifest, or None where it has none."""
+    manifest = site / MANIFEST
+    found: dict[str, Any] | None = json.loads(manifest.read_bytes()) if manifest.is_file() else None
+    return found
+
+
+def items_new_in(site: Path, previous: dict[str, Any] | None) -> set[str]:
+    """The items new (or at a new revision) in the site's manifest since ``previous``."""
+    return new_items(read_manifest(site) or {}, previous)
+
+
 def _sync(
     new: Path, live: Path, new_files: set[str], live_files: set[str], report: SyncReport
 ) -> None:
-    for name in sorted(new_files):
+    for name in (upload.key for upload in plan(new_files, items_new_in(new, read_manifest(live)))):
         source, target = new / name, live / name
         if name not in live_files:
             report.added.append(name)
@@ -98,14 +120,38 @@ def _sync(
         report.removed.append(name)
 
 
-def rebuild(settings_file: str, output: Path, content: str | None = None) -> SyncReport:
+def reading_cache(settings_file: str) -> Path:
+    """Where builds with a settings file keep what Pelican read: var/cache/{its name}."""
+    return Path("var") / "cache" / Path(settings_file).stem
+
+
+def build(
+    settings_file: str, output: Path, content: str | None = None, cache: Path | None = None
+) -> None:
+    """Pelican into ``output`` (which must be empty or new). With ``cache``, a file whose
+    bytes are those of the last build's is not converted from Markdown again (Pelican's
+    content cache; delete the folder after changing the MARKDOWN settings)."""
+    override: dict[str, Any] = {"OUTPUT_PATH": str(output), "DELETE_OUTPUT_DIRECTORY": False}
+    if content:
+        override["PATH"] = str(Path(content).resolve())
+    if cache:
+        override |= {
+            "CACHE_CONTENT": True,
+            "LOAD_CONTENT_CACHE": True,
+            "CACHE_PATH": str(cache.resolve()),
+            "CHECK_MODIFIED_METHOD": "md5",
+            "GZIP_CACHE": False,
+        }
+    Pelican(read_settings(settings_file, override=override)).run()
+
+
+def rebuild(
+    settings_file: str, output: Path, content: str | None = None, cache: Path | None = None
+) -> SyncReport:
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".rebuild-", dir=output.parent) as work:
-        override = {"OUTPUT_PATH": work, "DELETE_OUTPUT_DIRECTORY": False}
-        if content:
-            override["PATH"] = str(Path(content).resolve())
-        Pelican(read_settings(settings_file, override=override)).run()
+        build(settings_file, Path(work), content, cache or reading_cache(settings_file))
         return sync_tree(Path(work), output)
 
 
