@@ -150,8 +150,12 @@ lambda:
 	find build/lambda -name __pycache__ -prune -exec rm -rf {} +
 	cp deploy/lambda-requirements.txt build/lambda/requirements.txt
 
-bench: setup
+# The build against stock Pelican (1,000 and 2,000 items), then the time to alert: an
+# officer's alert to the live page and the first and last emails (1,000 items and 2,000
+# subscribers; FULL=1: 5,000 items and 100,000 subscribers, 5,000 of them on the AWS path).
+bench: setup system-packages
 	$(PY) bench/build_bench.py --items 1000 2000
+	$(PY) bench/alert_latency.py $(if $(FULL),--items 5000 --subscribers 100000 --aws-subscribers 5000)
 
 clean:
 	rm -rf $(OUTPUT) theme/static/build var .pytest_cache .mypy_cache .ruff_cache
