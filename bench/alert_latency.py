@@ -31,7 +31,6 @@ import io
 import json
 import os
 import secrets
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -52,7 +51,8 @@ sys.path.insert(0, str(ROOT))
 from bench.aws_bench import KEY, Parts  # noqa: E402
 from bench.build_bench import NOW, generate  # noqa: E402
 from bench.notify_bench import CATCHER, SETUP  # noqa: E402
-from noticeboard.publish.__main__ import publish  # noqa: E402
+from noticeboard.publish.__main__ import EARLY, build_and_publish  # noqa: E402
+from noticeboard.publish.plan import STAGES  # noqa: E402
 from noticeboard.rebuild import rebuild  # noqa: E402
 from subscriber_lambda.adapters.dynamodb_store import PROFILE, DynamoStore  # noqa: E402
 from subscriber_lambda.adapters.inline_queue import InlineQueue  # noqa: E402
@@ -291,81 +291,107 @@ def work_queue(
             )
 
 
-def on_aws(work: Path, subscribers: int, clock: Clock, build_seconds: float) -> dict[str, Any]:
-    """Publish the rebuilt site to moto's S3, plan and deliver through SQS and SES."""
-    site = work / "output"
-    with dynamodb_local() as dynamodb, moto_with_ses() as options:
+class Aws:
+    """The AWS path: S3, SQS and SES on moto's server, the store on DynamoDB Local."""
+
+    def __init__(self, work: Path, settings: str, endpoints: tuple[str, dict[str, Any]]) -> None:
+        dynamodb, self.options = endpoints
         for name, value in (
-            ("AWS_ENDPOINT_URL", options["endpoint_url"]),
-            ("AWS_ACCESS_KEY_ID", options["aws_access_key_id"]),
-            ("AWS_SECRET_ACCESS_KEY", options["aws_secret_access_key"]),
-            ("AWS_DEFAULT_REGION", options["region_name"]),
+            ("AWS_ENDPOINT_URL", self.options["endpoint_url"]),
+            ("AWS_ACCESS_KEY_ID", self.options["aws_access_key_id"]),
+            ("AWS_SECRET_ACCESS_KEY", self.options["aws_secret_access_key"]),
+            ("AWS_DEFAULT_REGION", self.options["region_name"]),
         ):
             os.environ[name] = value
         boto3.setup_default_session()
         boto3.client("s3").create_bucket(
             Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
         )
-        sqs = boto3.client("sqs", **options)
-        urls = {
-            lane: sqs.create_queue(QueueName=lane)["QueueUrl"] for lane in ("alerts", "routine")
+        sqs = boto3.client("sqs", **self.options)
+        lanes = ("alerts", "routine")
+        self.urls = {lane: sqs.create_queue(QueueName=lane)["QueueUrl"] for lane in lanes}
+        self.dynamo = {**self.options, "endpoint_url": dynamodb}
+        self.store().create_table()
+        self.work, self.settings = work, settings
+
+    def store(self) -> DynamoStore:
+        """A store of its own for each thread (boto3's resources are not shared safely)."""
+        return DynamoStore("latency", self.dynamo)
+
+    def publish(self, clock: Clock | None = None) -> dict[str, int]:
+        """``make publish``'s build and upload; with ``clock``, the stages are timed."""
+        names = {
+            EARLY: "alert page in the bucket",
+            STAGES[4]: "notify manifest in the bucket",
         }
-        dynamo = {
-            "endpoint_url": dynamodb,
-            **{k: v for k, v in options.items() if k != "endpoint_url"},
-        }
-        store = DynamoStore("latency", dynamo)
-        store.create_table()
-        say(
-            f"aws: {subscribers:,} subscribers into DynamoDB Local; the site before the alert to S3"
-        )
-        seed_dynamodb(store, subscribers)
-        before = work / "before"
-        publish(before, BUCKET, dry_run=False, distribution=None, out=io.StringIO())
-        mailer = Timed(SesMailer("noticeboard", options, max_rate=10_000))
-        stop = threading.Event()
-        delivering = threading.Thread(
-            target=work_queue,
-            args=(
-                parts(DynamoStore("latency", dynamo), mailer, options, urls),
-                boto3.client("sqs", **options),
-                urls["alerts"],
-                mailer,
-                subscribers,
-                stop,
-            ),
+
+        def progress(stage: str) -> None:
+            if clock and stage in names and names[stage] not in clock.marks:
+                clock.mark(names[stage])
+            if clock and stage == STAGES[4]:
+                self.deliver(clock)
+
+        return build_and_publish(
+            self.settings,
+            str(self.work / "content"),
+            BUCKET,
+            dry_run=False,
+            distribution=None,
+            cache=self.work / "publish-cache",
+            out=io.StringIO(),
+            progress=progress,
         )
 
+    def deliver(self, clock: Clock) -> None:
+        """The S3 event on the manifest: the planner, and a worker taking what it plans,
+        while the other pages go up."""
+        self.mailer = Timed(SesMailer("noticeboard", self.options, max_rate=10_000))
+        self.stop = threading.Event()
+
         def plan() -> None:
-            """The S3 event on the manifest: the planner, while the other pages go up."""
-            planner = parts(store, None, options, urls)
+            planner = parts(self.store(), None, self.options, self.urls)
             plan_from_s3(planner, s3_created(BUCKET, MANIFEST))  # type: ignore[arg-type]
             clock.mark("planner done (every delivery on SQS)")
 
-        planning = threading.Thread(target=plan)
-        names = {2: "alert page in the bucket", 4: "notify manifest in the bucket"}
+        self.threads = [
+            threading.Thread(target=plan),
+            threading.Thread(
+                target=work_queue,
+                args=(
+                    parts(
+                        DynamoStore("latency", self.dynamo), self.mailer, self.options, self.urls
+                    ),
+                    boto3.client("sqs", **self.options),
+                    self.urls["alerts"],
+                    self.mailer,
+                    self.subscribers,
+                    self.stop,
+                ),
+            ),
+        ]
+        for thread in self.threads:
+            thread.start()
 
-        def staged(stage: int) -> None:
-            if stage in names:
-                clock.mark(names[stage])
-            if stage == 4:
-                planning.start()
-                delivering.start()
+    def before(self, subscribers: int) -> None:
+        """The subscribers, and the site before the alert in the bucket."""
+        self.subscribers = subscribers
+        say(f"aws: {subscribers:,} subscribers into DynamoDB Local; the site to S3")
+        seed_dynamodb(self.store(), subscribers)
+        self.publish()
 
+    def alert(self) -> dict[str, Any]:
+        """The officer's alert (already in the content), published and delivered."""
         say("aws: publishing the alert")
+        clock = Clock()
         clock.begin()
-        clock.start -= build_seconds  # the build, timed on the embedded path
-        clock.mark("build done")
-        uploaded = publish(
-            site, BUCKET, dry_run=False, distribution=None, out=io.StringIO(), staged=staged
-        )
+        uploaded = self.publish(clock)
         clock.mark("publish done (every changed file uploaded)")
-        planning.join()
-        delivering.join(timeout=3600)
-        stop.set()
-        clock.mark("first email accepted (SES)", mailer.times[0])
-        clock.mark("last email accepted (SES)", mailer.times[-1])
-    return {"stages": dict(clock.marks), "emails": len(mailer.times), "uploaded": uploaded}
+        for thread in self.threads:
+            thread.join(timeout=3600)
+        self.stop.set()
+        clock.mark("first email accepted (SES)", self.mailer.times[0])
+        clock.mark("last email accepted (SES)", self.mailer.times[-1])
+        return {"stages": dict(clock.marks), "emails": len(self.mailer.times), "files": uploaded}
 
 
 def main() -> int:
@@ -388,23 +414,23 @@ def main() -> int:
         say(f"building a site of {args.items:,} items, the search index included")
         generate(work / "content", args.items)
         rebuild(str(settings), work / "output", str(work / "content"), work / "cache")
-        shutil.copytree(work / "output", work / "before")  # for the bucket, before the alert
-        clock = Clock()
-        local = embedded(work, str(settings), args.subscribers, clock)
-        build_seconds = local["stages"]["rebuild done (every changed file replaced)"]
-        aws = on_aws(work, aws_subscribers, Clock(), build_seconds)
+        with dynamodb_local() as dynamodb, moto_with_ses() as options:
+            aws = Aws(work, str(settings), (dynamodb, options))
+            aws.before(aws_subscribers)
+            local = embedded(work, str(settings), args.subscribers, Clock())
+            remote = aws.alert()
     result = {
         "items": args.items,
         "subscribers": args.subscribers,
         "aws_subscribers": aws_subscribers,
         "embedded": local,
-        "aws": aws,
+        "aws": remote,
         "cpus": os.cpu_count(),
         "load_average": os.getloadavg(),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2))
-    e, a = local["stages"], aws["stages"]
+    e, a = local["stages"], remote["stages"]
     print(
         f"alert latency, {args.items:,} items: embedded page served {e['alert page served']} s, "
         f"first email {e['first email accepted (SMTP)']} s, last of {args.subscribers:,} "

@@ -22,17 +22,18 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pelican import Pelican
+from pelican import Pelican, signals
 from pelican.log import console
 from pelican.settings import read_settings
 
 from subscriber_lambda.site_policy import MANIFEST
 
-from .publish.plan import new_items, plan
+from .publish.plan import is_new_urgent, new_items, plan
 
 
 @dataclass
@@ -62,12 +63,13 @@ def is_derived(name: str) -> bool:
     return name.startswith(DERIVED)
 
 
-def sync_tree(new: Path, live: Path) -> SyncReport:
+def sync_tree(new: Path, live: Path, report: SyncReport | None = None) -> SyncReport:
     """Make ``live`` the same as ``new``, touching only what differs. New and changed files
-    are written first, removals last, so nothing links to a file that is not there yet."""
+    are written first, removals last, so nothing links to a file that is not there yet.
+    ``report``: what was already replaced (and is now the same)."""
     live.mkdir(parents=True, exist_ok=True)
     new_files, live_files = relative_files(new), relative_files(live)
-    report = SyncReport()
+    report = report or SyncReport()
     _sync(
         new,
         live,
@@ -99,10 +101,20 @@ def items_new_in(site: Path, previous: dict[str, Any] | None) -> set[str]:
     return new_items(read_manifest(site) or {}, previous)
 
 
+def replace_file(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.new")
+    shutil.copyfile(source, temporary)
+    os.replace(temporary, target)  # atomic: a reader sees the old file or the new one
+
+
 def _sync(
     new: Path, live: Path, new_files: set[str], live_files: set[str], report: SyncReport
 ) -> None:
+    done = set(report.added)  # replaced while the site was being built
     for name in (upload.key for upload in plan(new_files, items_new_in(new, read_manifest(live)))):
+        if name in done:
+            continue
         source, target = new / name, live / name
         if name not in live_files:
             report.added.append(name)
@@ -111,10 +123,7 @@ def _sync(
             continue
         else:
             report.changed.append(name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.new")
-        shutil.copyfile(source, temporary)
-        os.replace(temporary, target)  # atomic: a reader sees the old file or the new one
+        replace_file(source, target)
     for name in sorted(live_files - new_files):
         (live / name).unlink()
         report.removed.append(name)
@@ -126,11 +135,16 @@ def reading_cache(settings_file: str) -> Path:
 
 
 def build(
-    settings_file: str, output: Path, content: str | None = None, cache: Path | None = None
+    settings_file: str,
+    output: Path,
+    content: str | None = None,
+    cache: Path | None = None,
+    written: Callable[[str], None] | None = None,
 ) -> None:
     """Pelican into ``output`` (which must be empty or new). With ``cache``, a file whose
     bytes are those of the last build's is not converted from Markdown again (Pelican's
-    content cache; delete the folder after changing the MARKDOWN settings)."""
+    content cache; delete the folder after changing the MARKDOWN settings). ``written`` is
+    told the name of each file as soon as Pelican has written it."""
     override: dict[str, Any] = {"OUTPUT_PATH": str(output), "DELETE_OUTPUT_DIRECTORY": False}
     if content:
         override["PATH"] = str(Path(content).resolve())
@@ -142,17 +156,38 @@ def build(
             "CHECK_MODIFIED_METHOD": "md5",
             "GZIP_CACHE": False,
         }
-    Pelican(read_settings(settings_file, override=override)).run()
+
+    def tell(path: str, context: Any = None) -> None:
+        if written:
+            written(Path(path).relative_to(output).as_posix())
+
+    signals.content_written.connect(tell)
+    try:
+        Pelican(read_settings(settings_file, override=override)).run()
+    finally:
+        signals.content_written.disconnect(tell)
 
 
 def rebuild(
     settings_file: str, output: Path, content: str | None = None, cache: Path | None = None
 ) -> SyncReport:
+    """Build beside ``output`` and replace what differs in it; a new alert's files go in as
+    soon as they are written (``is_new_urgent``), before the build ends."""
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".rebuild-", dir=output.parent) as work:
-        build(settings_file, Path(work), content, cache or reading_cache(settings_file))
-        return sync_tree(Path(work), output)
+    live = relative_files(output) if output.is_dir() else set()
+    early: list[str] = []
+    with tempfile.TemporaryDirectory(prefix=".rebuild-", dir=output.parent) as folder:
+        work = Path(folder)
+
+        def written(name: str) -> None:
+            if is_new_urgent(name, live):
+                replace_file(work / name, output / name)
+                early.append(name)
+
+        build(settings_file, work, content, cache or reading_cache(settings_file), written)
+        report = sync_tree(work, output, SyncReport(added=early))
+        return report
 
 
 def main(argv: list[str] | None = None) -> int:

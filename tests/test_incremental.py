@@ -13,7 +13,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from noticeboard.publish.__main__ import publish
+from noticeboard.publish.__main__ import EARLY, build_and_publish, publish
 from noticeboard.publish.plan import classify
 from noticeboard.rebuild import SyncReport, rebuild
 from tests.moto_server import CREDENTIALS, moto_server
@@ -165,3 +165,25 @@ def test_a_deleted_alert_leaves_the_site_and_the_bucket(tmp_path: Path, s3: list
     assert outcome["deleted"] == 2
     keys = {o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket=BUCKET)["Contents"]}
     assert keys == set(after)
+
+
+def test_make_publish_puts_a_new_alert_in_the_bucket_while_it_builds(
+    tmp_path: Path, s3: list[str]
+) -> None:
+    content = write_content(tmp_path, SITE)
+    conf, cache = settings_file(tmp_path), tmp_path / "cache"
+    build_and_publish(conf, str(content), BUCKET, False, None, cache, out=io.StringIO())
+    s3.clear()
+    write_content(tmp_path, {"alerts/water.md": NEW_ALERT})
+    said: list[str] = []
+
+    def progress(stage: str) -> None:
+        said.append(f"{stage} after {len(s3)} uploads")
+
+    build_and_publish(
+        conf, str(content), BUCKET, False, None, cache, out=io.StringIO(), progress=progress
+    )
+    # Its page and CAP message while Pelican wrote the rest, before any stage of the upload.
+    assert set(s3[:2]) == {ALERT, "alerts/water.cap.xml"}
+    assert said[:2] == [f"{EARLY} after 1 uploads", f"{EARLY} after 2 uploads"]
+    assert s3.count(ALERT) == 1

@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +35,10 @@ from pelican.log import console
 from subscriber_lambda.site_policy import MANIFEST
 
 from ..rebuild import build, items_new_in, reading_cache
-from .plan import STAGES, Upload, plan, stages
+from .plan import STAGES, Upload, classify, is_new_urgent, plan, stages
 
 WORKERS = 16  # uploads in flight at once
+EARLY = "a new alert's page (while the site is built)"
 
 
 def md5(path: Path) -> str:
@@ -55,15 +57,24 @@ def site_files(site: Path) -> dict[str, Path]:
     return {p.relative_to(site).as_posix(): p for p in site.rglob("*") if p.is_file()}
 
 
-def live_manifest(s3: Any, bucket: str) -> dict[str, Any] | None:
-    """The notify manifest in the bucket, or None before the first publish."""
-    try:
-        found: dict[str, Any] = json.loads(
-            s3.get_object(Bucket=bucket, Key=MANIFEST)["Body"].read()
-        )
-    except s3.exceptions.NoSuchKey:
-        return None
+def live_manifest(s3: Any, bucket: str) -> dict[str, Any]:
+    """The notify manifest in the bucket."""
+    found: dict[str, Any] = json.loads(s3.get_object(Bucket=bucket, Key=MANIFEST)["Body"].read())
     return found
+
+
+def client() -> Any:
+    return boto3.client("s3", config=Config(max_pool_connections=WORKERS))
+
+
+def put(s3: Any, bucket: str, site: Path, upload: Upload) -> None:
+    s3.put_object(
+        Bucket=bucket,
+        Key=upload.key,
+        Body=(site / upload.key).read_bytes(),
+        ContentType=upload.content_type,
+        CacheControl=upload.cache_control,
+    )
 
 
 def changes(
@@ -83,25 +94,16 @@ def publish(
     dry_run: bool,
     distribution: str | None,
     out: Any = sys.stdout,
-    staged: Callable[[int], None] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, int]:
     """Upload what differs, stage by stage (``plan``), each stage in parallel; then delete
-    what is stale. ``staged`` is told each stage's number once it is up."""
-    s3 = boto3.client("s3", config=Config(max_pool_connections=WORKERS))
+    what is stale. ``progress`` is told each stage's name (``STAGES``) once it is up."""
+    s3 = client()
     live = existing_objects(s3, bucket)
     uploads, stale, unchanged = changes(
         site, live, live_manifest(s3, bucket) if MANIFEST in live else None
     )
     show = dry_run or out.isatty()  # on a schedule or in CI: only the summary line
-
-    def put(upload: Upload) -> None:
-        s3.put_object(
-            Bucket=bucket,
-            Key=upload.key,
-            Body=(site / upload.key).read_bytes(),
-            ContentType=upload.content_type,
-            CacheControl=upload.cache_control,
-        )
 
     with ThreadPoolExecutor(WORKERS) as pool:
         for stage in stages(uploads):
@@ -112,9 +114,10 @@ def publish(
                 for u in stage:
                     print(f"  {u.key} ({u.content_type}; {u.cache_control})", file=out)
             if not dry_run:
-                list(pool.map(put, stage))  # every one up (or the first error) before the next
-                if staged:
-                    staged(number)
+                # Every one up (or the first error) before the next stage.
+                list(pool.map(partial(put, s3, bucket, site), stage))
+                if progress:
+                    progress(STAGES[number])
     for start in range(0, len(stale), 1000):  # DeleteObjects takes 1,000 keys a call
         batch = stale[start : start + 1000]
         if dry_run:
@@ -138,6 +141,34 @@ def publish(
     return {"uploaded": len(uploads), "deleted": len(stale), "unchanged": unchanged}
 
 
+def build_and_publish(
+    settings_file: str,
+    content: str | None,
+    bucket: str,
+    dry_run: bool,
+    distribution: str | None,
+    cache: Path,
+    out: Any = sys.stdout,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, int]:
+    """``make publish``: build into a temporary folder (a content problem stops it there,
+    before any upload), then ``publish``. A new alert's page and CAP message are uploaded
+    as soon as they are built (``is_new_urgent``), before the rest of the build."""
+    s3 = client()
+    live = existing_objects(s3, bucket)
+    with tempfile.TemporaryDirectory(prefix="publish-") as work:
+        site = Path(work) / "site"
+
+        def written(name: str) -> None:
+            if not dry_run and is_new_urgent(name, live):
+                put(s3, bucket, site, classify(name))
+                if progress:
+                    progress(EARLY)
+
+        build(settings_file, site, content, cache, written)
+        return publish(site, bucket, dry_run, distribution, out, progress)
+
+
 def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -151,20 +182,23 @@ def main(argv: Iterable[str] | None = None) -> int:
         return 2
     dry_run = os.environ.get("DRY_RUN", "") not in ("", "0", "no")
     console.quiet = not sys.stdout.isatty()
-    with tempfile.TemporaryDirectory(prefix="publish-") as work:
-        site = Path(work) / "site"
-        # A content problem exits here, before any upload.
-        build(args.settings, site, args.content, reading_cache(args.settings))
-        try:
-            report = publish(site, bucket, dry_run, os.environ.get("CLOUDFRONT_DISTRIBUTION_ID"))
-        except (BotoCoreError, ClientError) as error:
-            print(
-                f"publish: s3://{bucket}: {error}. Nothing more was changed; check the AWS "
-                "credentials, region and bucket (boto3's usual configuration), then publish "
-                "again: files already uploaded are skipped",
-                file=sys.stderr,
-            )
-            return 1
+    try:
+        report = build_and_publish(
+            args.settings,
+            args.content,
+            bucket,
+            dry_run,
+            os.environ.get("CLOUDFRONT_DISTRIBUTION_ID"),
+            reading_cache(args.settings),
+        )
+    except (BotoCoreError, ClientError) as error:
+        print(
+            f"publish: s3://{bucket}: {error}. Nothing more was changed; check the AWS "
+            "credentials, region and bucket (boto3's usual configuration), then publish "
+            "again: files already uploaded are skipped",
+            file=sys.stderr,
+        )
+        return 1
     verb = "would change" if dry_run else "published"
     counts = ", ".join(f"{n} {what}" for what, n in report.items())
     print(f"publish: {verb} s3://{bucket}: {counts}")

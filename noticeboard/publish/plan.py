@@ -11,8 +11,10 @@ can be (ADR 12, ADR 26). Each stage is uploaded in parallel and finished before 
 5. every other page (the alert banner on each), the sitemap, the search index's files;
 6. the search index's entry file, once the files it names are there.
 
-Stale objects are deleted only after everything new is in place. The same order serves
-the embedded site (``noticeboard.rebuild`` replaces files in it).
+Before all of these, while the site is still being built, a new alert's page and CAP
+message go live as soon as Pelican has written them (``is_new_urgent``). Stale objects are
+deleted only after everything new is in place. The same order serves the embedded site
+(``noticeboard.rebuild`` replaces files in it).
 """
 
 from __future__ import annotations
@@ -42,6 +44,18 @@ LIST_PAGE = re.compile(
 )
 # An item's file: /{lang}/{type}/{slug}/... or its CAP message /alerts/{slug}.cap.xml.
 ITEM_FILE = re.compile(r"^(?:[a-z]{2,3}(?:-[A-Za-z0-9]+)*/)?([^/]+/[^/.]+)(?:/|\.cap\.xml$)")
+
+
+# Types whose items go to every subscriber at once (alerts).
+URGENT_TYPES = frozenset(t.folder for t in ITEM_TYPES.values() if t.urgent)
+
+
+def is_new_urgent(key: str, live: Collection[str]) -> bool:
+    """A new alert's page or CAP message that is not live yet: it may go live as soon as it
+    is written, before the rest of the build (a new file replaces nothing, and an alert
+    links to no file of its own that could be missing)."""
+    item = ITEM_FILE.match(key)
+    return item is not None and key not in live and item.group(1).split("/")[0] in URGENT_TYPES
 
 
 @dataclass(frozen=True)
