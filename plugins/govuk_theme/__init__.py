@@ -8,6 +8,7 @@ ward filters the templates use.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
@@ -74,6 +75,8 @@ def configure_environment(generator: Any) -> None:
         *env.loader.loaders,
         PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
     ]
+    folder = generator.settings.get("TEMPLATE_CACHE_PATH")
+    SHARED_BYTECODE.keep_in(Path(folder) if folder else None)
     env.bytecode_cache = SHARED_BYTECODE
     # Rendered once per build, shared by all generators: Pelican's settings are per build.
     rendered = generator.settings.setdefault(RENDERED, {})
