@@ -22,7 +22,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,7 +111,7 @@ def replace_file(source: Path, target: Path) -> None:
 def _sync(
     new: Path, live: Path, new_files: set[str], live_files: set[str], report: SyncReport
 ) -> None:
-    done = set(report.added)  # replaced while the site was being built
+    done = {*report.added, *report.changed}  # replaced while the site was being built
     for name in (upload.key for upload in plan(new_files, items_new_in(new, read_manifest(live)))):
         if name in done:
             continue
@@ -168,26 +168,51 @@ def build(
         signals.content_written.disconnect(tell)
 
 
+class Early:
+    """What goes live while the site is still being built (ADR 26): a new alert's page and
+    CAP message as soon as Pelican writes them (``is_new_urgent``), and then the notify
+    manifest, if every item new in it is such an alert already live: its emails link only
+    to those pages. ``go_live`` puts one file (its name) live."""
+
+    def __init__(
+        self,
+        site: Path,
+        live: Collection[str],
+        previous: dict[str, Any] | None,
+        go_live: Callable[[str], None],
+    ) -> None:
+        self.site, self.live, self.previous, self.go_live = site, live, previous, go_live
+        self.done: list[str] = []
+
+    def __call__(self, name: str) -> None:
+        if is_new_urgent(name, self.live) or (name == MANIFEST and self.manifest_ready()):
+            self.go_live(name)
+            self.done.append(name)
+
+    def manifest_ready(self) -> bool:
+        new = items_new_in(self.site, self.previous)
+        return bool(new) and all(f"{item}/index.html" in self.done for item in new)
+
+
 def rebuild(
     settings_file: str, output: Path, content: str | None = None, cache: Path | None = None
 ) -> SyncReport:
-    """Build beside ``output`` and replace what differs in it; a new alert's files go in as
-    soon as they are written (``is_new_urgent``), before the build ends."""
+    """Build beside ``output`` and replace what differs in it; a new alert's files (and the
+    manifest announcing it) go in as soon as they are written (``Early``)."""
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     live = relative_files(output) if output.is_dir() else set()
-    early: list[str] = []
     with tempfile.TemporaryDirectory(prefix=".rebuild-", dir=output.parent) as folder:
         work = Path(folder)
-
-        def written(name: str) -> None:
-            if is_new_urgent(name, live):
-                replace_file(work / name, output / name)
-                early.append(name)
-
-        build(settings_file, work, content, cache or reading_cache(settings_file), written)
-        report = sync_tree(work, output, SyncReport(added=early))
-        return report
+        early = Early(
+            work, live, read_manifest(output), lambda name: replace_file(work / name, output / name)
+        )
+        build(settings_file, work, content, cache or reading_cache(settings_file), early)
+        report = SyncReport(
+            added=[n for n in early.done if n not in live],
+            changed=[n for n in early.done if n in live],
+        )
+        return sync_tree(work, output, report)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -197,9 +222,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settings", default="pelicanconf.py")
     parser.add_argument("--output", type=Path, default=Path("output"))
     parser.add_argument("--content", default=None, help="content folder (default: the settings')")
+    parser.add_argument(
+        "--cache", type=Path, default=None, help="what Pelican read (default: var/cache/NAME)"
+    )
     args = parser.parse_args(argv)
     console.quiet = not sys.stdout.isatty()  # on a schedule: one line, not Pelican's chatter
-    report = rebuild(args.settings, args.output, args.content)
+    report = rebuild(args.settings, args.output, args.content, args.cache)
     print(f"rebuild: {report.summary()}")
     if sys.stdout.isatty():
         for kind in ("added", "changed", "removed"):

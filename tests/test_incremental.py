@@ -14,12 +14,13 @@ import boto3
 import pytest
 
 from noticeboard.publish.__main__ import EARLY, build_and_publish, publish
-from noticeboard.publish.plan import classify
+from noticeboard.publish.plan import STAGES, classify
 from noticeboard.rebuild import SyncReport, rebuild
 from tests.moto_server import CREDENTIALS, moto_server
 from tests.sitebuilder import FIXTURE_WARDS, ROOT, item, write_content
 
 BUCKET = "noticeboard-site"
+MANIFEST = "api/v1/notify.json"
 ALERT = "alerts/water/index.html"
 SITE = {
     "alerts/flood.md": item("alerts", Slug="flood"),
@@ -183,7 +184,27 @@ def test_make_publish_puts_a_new_alert_in_the_bucket_while_it_builds(
     build_and_publish(
         conf, str(content), BUCKET, False, None, cache, out=io.StringIO(), progress=progress
     )
-    # Its page and CAP message while Pelican wrote the rest, before any stage of the upload.
+    # Its page and CAP message while Pelican wrote the rest, then the manifest that emails
+    # it (it announces nothing else new), before any stage of the upload.
+    assert set(s3[:2]) == {ALERT, "alerts/water.cap.xml"} and s3[2] == MANIFEST
+    assert said[:3] == [
+        f"{EARLY} after 1 uploads",
+        f"{EARLY} after 2 uploads",
+        f"{STAGES[4]} after 3 uploads",
+    ]
+    assert s3.count(ALERT) == 1 and s3.count(MANIFEST) == 1
+    assert "index.html" in s3 and s3.index("index.html") > 2  # the home page: built after
+
+
+def test_a_manifest_announcing_more_than_new_alerts_waits_for_their_pages(
+    tmp_path: Path, s3: list[str]
+) -> None:
+    content = write_content(tmp_path, SITE)
+    conf, cache = settings_file(tmp_path), tmp_path / "cache"
+    build_and_publish(conf, str(content), BUCKET, False, None, cache, out=io.StringIO())
+    s3.clear()
+    notice = item("notices", Slug="road", Date="2026-11-28 10:30", Reference="DOV/26/00003")
+    write_content(tmp_path, {"alerts/water.md": NEW_ALERT, "notices/road.md": notice})
+    build_and_publish(conf, str(content), BUCKET, False, None, cache, out=io.StringIO())
     assert set(s3[:2]) == {ALERT, "alerts/water.cap.xml"}
-    assert said[:2] == [f"{EARLY} after 1 uploads", f"{EARLY} after 2 uploads"]
-    assert s3.count(ALERT) == 1
+    assert s3.index(MANIFEST) > s3.index("notices/road/index.html")

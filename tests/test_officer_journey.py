@@ -53,6 +53,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
 def publish(content: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``make publish``'s command on ``content``, with the publishing settings."""
     args = ("noticeboard.publish", "--settings", "publishconf.py", "--content", str(content))
+    args += ("--cache", str(content.parent / "cache"))
     return run(*args, env=env)
 
 
@@ -119,7 +120,8 @@ def test_from_new_notice_to_residents_emailed(aws: dict[str, str], tmp_path: Pat
     from noticeboard.publish.__main__ import main as publish_main
 
     try:
-        assert publish_main(["--settings", "publishconf.py", "--content", str(content)]) == 0
+        args = ["--settings", "publishconf.py", "--content", str(content)]
+        assert publish_main([*args, "--cache", str(tmp_path / "cache")]) == 0
     finally:
         events.unregister("provide-client-params.s3.PutObject", record_upload)
     stored = bucket()

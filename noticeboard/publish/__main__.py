@@ -34,8 +34,8 @@ from pelican.log import console
 
 from subscriber_lambda.site_policy import MANIFEST
 
-from ..rebuild import build, items_new_in, reading_cache
-from .plan import STAGES, Upload, classify, is_new_urgent, plan, stages
+from ..rebuild import Early, build, items_new_in, reading_cache
+from .plan import STAGES, Upload, classify, plan, stages
 
 WORKERS = 16  # uploads in flight at once
 EARLY = "a new alert's page (while the site is built)"
@@ -152,20 +152,21 @@ def build_and_publish(
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, int]:
     """``make publish``: build into a temporary folder (a content problem stops it there,
-    before any upload), then ``publish``. A new alert's page and CAP message are uploaded
-    as soon as they are built (``is_new_urgent``), before the rest of the build."""
+    before any upload), then ``publish``. A new alert's page and CAP message, and the
+    manifest announcing it, are uploaded as soon as they are built (``Early``)."""
     s3 = client()
     live = existing_objects(s3, bucket)
     with tempfile.TemporaryDirectory(prefix="publish-") as work:
         site = Path(work) / "site"
 
-        def written(name: str) -> None:
-            if not dry_run and is_new_urgent(name, live):
-                put(s3, bucket, site, classify(name))
-                if progress:
-                    progress(EARLY)
+        def go_live(name: str) -> None:
+            put(s3, bucket, site, classify(name))
+            if progress:
+                progress(STAGES[4] if name == MANIFEST else EARLY)
 
-        build(settings_file, site, content, cache, written)
+        previous = live_manifest(s3, bucket) if MANIFEST in live else None
+        early = None if dry_run else Early(site, live, previous, go_live)
+        build(settings_file, site, content, cache, early)
         return publish(site, bucket, dry_run, distribution, out, progress)
 
 
@@ -175,6 +176,9 @@ def main(argv: Iterable[str] | None = None) -> int:
     )
     parser.add_argument("--settings", default="publishconf.py")
     parser.add_argument("--content", default=None)
+    parser.add_argument(
+        "--cache", type=Path, default=None, help="what Pelican read (default: var/cache/NAME)"
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
     bucket = os.environ.get("PUBLISH_BUCKET")
     if not bucket:
@@ -189,7 +193,7 @@ def main(argv: Iterable[str] | None = None) -> int:
             bucket,
             dry_run,
             os.environ.get("CLOUDFRONT_DISTRIBUTION_ID"),
-            reading_cache(args.settings),
+            args.cache or reading_cache(args.settings),
         )
     except (BotoCoreError, ClientError) as error:
         print(
