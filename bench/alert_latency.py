@@ -6,17 +6,20 @@ residents are seeded straight into the stores (SQLite for the embedded default, 
 Local for AWS), every one confirmed and wanting alerts everywhere. Then an officer adds a
 district-wide alert, and each stage is timed from that moment:
 
-- embedded: the incremental rebuild (``noticeboard.rebuild``: the build, then the changed
-  files replaced, the alert's first); the alert page served; ``notify`` from the new
-  manifest; the first and the last email accepted by a local SMTP server (aiosmtpd, in its
-  own process);
-- AWS: the same build, then ``make publish``'s upload (only changed files, stage by stage):
-  the alert's page in the bucket, the notify manifest in the bucket; its S3 event to the
-  planner (``aws_lambda.publish``), SQS, a worker (``aws_lambda.worker``) and SES (moto):
-  the first and the last email SES accepted.
+- embedded: the incremental rebuild (``noticeboard.rebuild``); the alert page served (it
+  goes live as soon as Pelican writes it, ADR 26); the notify manifest naming the alert,
+  which starts ``python -m subscriber_lambda notify`` (as a systemd path unit on the
+  manifest would); the first and the last email accepted by a local SMTP server
+  (aiosmtpd, in its own process); the rebuild's end (every page's banner replaced);
+- AWS: ``make publish`` (``build_and_publish``: the same incremental build, into a folder
+  of its own, and the upload of what changed): the alert's page in the bucket, the notify
+  manifest in the bucket, whose S3 event starts the planner (``aws_lambda.publish``) and a
+  worker (``aws_lambda.worker``) taking its SQS messages; the first and the last email
+  SES (moto) accepted; the upload's end.
 
-The two paths share the build and are timed one after the other, not at once (they would
-share the two cores); each path's total is its own stages'. The default is a quick run
+The two paths are timed one after the other, not at once (they would share the two
+cores). The planner and the worker run as threads of this process, beside the build that
+is still going on (a Lambda would have a machine of its own). The default is a quick run
 (``make bench``); ``--items 5000 --subscribers 100000`` (``make bench FULL=1``) is the
 issue's size. The AWS path's subscribers are fewer (``--aws-subscribers``): DynamoDB Local,
 a Java emulator on the same 2 cores, sets that pace, not AWS.
@@ -30,7 +33,6 @@ import argparse
 import io
 import json
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -55,10 +57,7 @@ from noticeboard.publish.__main__ import EARLY, build_and_publish  # noqa: E402
 from noticeboard.publish.plan import STAGES  # noqa: E402
 from noticeboard.rebuild import rebuild  # noqa: E402
 from subscriber_lambda.adapters.dynamodb_store import PROFILE, DynamoStore  # noqa: E402
-from subscriber_lambda.adapters.inline_queue import InlineQueue  # noqa: E402
 from subscriber_lambda.adapters.ses_mailer import SesMailer  # noqa: E402
-from subscriber_lambda.adapters.smtp_mailer import SmtpMailer  # noqa: E402
-from subscriber_lambda.adapters.sqlite_store import SqliteStore  # noqa: E402
 from subscriber_lambda.adapters.sqs_queue import SqsQueue  # noqa: E402
 from subscriber_lambda.aws_lambda import publish as plan_from_s3  # noqa: E402
 from subscriber_lambda.aws_lambda import worker  # noqa: E402
@@ -174,56 +173,72 @@ def smtp_catcher(port: int) -> subprocess.Popen[str]:
     return catcher
 
 
+def manifest_names(path: Path, item: str) -> bool:
+    """Whether the notify manifest at ``path`` lists ``item`` (False while it is replaced)."""
+    try:
+        return any(i["id"] == item for i in json.loads(path.read_bytes())["items"])
+    except (OSError, ValueError):
+        return False
+
+
 def embedded(work: Path, settings: str, subscribers: int, clock: Clock) -> dict[str, Any]:
-    """Rebuild, serve, notify over SMTP; the stages' times."""
+    """Rebuild, serve, and notify over SMTP as soon as the manifest names the alert (as a
+    systemd path unit on the manifest would start it); the stages' times."""
     site, db = work / "output", work / "subscribers.db"
     seed_sqlite(db, subscribers)
     secret = work / "secret"
-    secret.write_text(secrets.token_hex(32))
+    secret.write_text(KEY.hex())  # the key the subscribers' address hashes were made with
     port, smtp_port = free_port(), free_port()
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
-        "SUBSCRIBER_STORE": f"sqlite:///{work / 'serve.db'}",
+        "SUBSCRIBER_STORE": f"sqlite:///{db}",
         "SUBSCRIBER_SECRET": f"file://{secret}",
         "SUBSCRIBER_MAILER": f"smtp://127.0.0.1:{smtp_port}",
+        "SITE_URL": SITE,
     }
     server = subprocess.Popen(
         [*SERVE, "--site-dir", str(site), "--port", str(port)],
-        env=env,
+        env={**env, "SUBSCRIBER_STORE": f"sqlite:///{work / 'serve.db'}"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     catcher = smtp_catcher(smtp_port)
+    notify: list[subprocess.Popen[bytes]] = []
+
+    def start_notify(stop: threading.Event) -> None:
+        while not stop.is_set() and not manifest_names(site / MANIFEST, f"alerts/{SLUG}"):
+            time.sleep(0.02)
+        clock.mark("notify manifest live; notify started")
+        command = [sys.executable, "-m", "subscriber_lambda", "notify", str(site / MANIFEST)]
+        notify.append(subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL))
+
     try:
         wait_for_port(port, "serve")
         stop = threading.Event()
-        poller = threading.Thread(
-            target=wait_until_served,
-            args=(
-                f"http://127.0.0.1:{port}/alerts/{SLUG}/",
-                lambda at: clock.mark("alert page served", at),
-                stop,
+        watchers = [
+            threading.Thread(
+                target=wait_until_served,
+                args=(
+                    f"http://127.0.0.1:{port}/alerts/{SLUG}/",
+                    lambda at: clock.mark("alert page served", at),
+                    stop,
+                ),
             ),
-        )
+            threading.Thread(target=start_notify, args=(stop,)),
+        ]
         say("embedded: the officer adds the alert")
-        poller.start()
+        for watcher in watchers:
+            watcher.start()
         clock.begin()
         (work / "content" / "alerts" / f"{SLUG}.md").write_text(ALERT)
         report = rebuild(settings, site, str(work / "content"), work / "cache")
         clock.mark("rebuild done (every changed file replaced)")
+        for watcher in watchers:
+            watcher.join(timeout=60)
         stop.set()
-        poller.join()
-        notifier = Notifier(
-            SqliteStore(db),
-            SmtpMailer("127.0.0.1", smtp_port),
-            InlineQueue(),
-            Links(Signer(KEY), SITE),
-            SENDER,
-            HOST,
-            lambda: datetime.now(UTC),
-        )
-        sent = notifier.run(json.loads((site / MANIFEST).read_bytes())).sent
+        if notify[0].wait() not in (0, 75):
+            raise SystemExit("notify failed")
         clock.mark("notify done")
         accepted, _ = catcher.communicate("")
         times = json.loads(accepted)
@@ -236,7 +251,6 @@ def embedded(work: Path, settings: str, subscribers: int, clock: Clock) -> dict[
             catcher.kill()
     return {
         "stages": dict(clock.marks),
-        "emails": sent,
         "accepted": times["count"],
         "files": {"changed": len(report.changed), "added": len(report.added)},
     }
