@@ -58,6 +58,7 @@ from noticeboard.publish.plan import STAGES  # noqa: E402
 from noticeboard.rebuild import rebuild  # noqa: E402
 from subscriber_lambda.adapters.dynamodb_store import PROFILE, DynamoStore  # noqa: E402
 from subscriber_lambda.adapters.ses_mailer import SesMailer  # noqa: E402
+from subscriber_lambda.adapters.sqlite_store import SqliteStore  # noqa: E402
 from subscriber_lambda.adapters.sqs_queue import SqsQueue  # noqa: E402
 from subscriber_lambda.aws_lambda import publish as plan_from_s3  # noqa: E402
 from subscriber_lambda.aws_lambda import worker  # noqa: E402
@@ -147,6 +148,13 @@ def seed_dynamodb(store: DynamoStore, subscribers: int) -> None:
                 batch.put_item(Item={"PK": partition, "SK": f"S#{digest}"})
 
 
+def planned_before(store: Any, manifest: Path) -> None:
+    """Every item the site had before the alert, recorded as planned, as the runs of notify
+    (or the planner) that followed its publishing would have left them."""
+    for item in json.loads(manifest.read_bytes())["items"]:
+        store.mark_planned(item["id"], item["revision"], datetime.now(UTC))
+
+
 def wait_until_served(url: str, found: Callable[[float], None], stop: threading.Event) -> None:
     """Ask for ``url`` until it answers 200, then say when."""
     while not stop.is_set():
@@ -186,6 +194,7 @@ def embedded(work: Path, settings: str, subscribers: int, clock: Clock) -> dict[
     systemd path unit on the manifest would start it); the stages' times."""
     site, db = work / "output", work / "subscribers.db"
     seed_sqlite(db, subscribers)
+    planned_before(SqliteStore(db), site / MANIFEST)
     secret = work / "secret"
     secret.write_text(KEY.hex())  # the key the subscribers' address hashes were made with
     port, smtp_port = free_port(), free_port()
@@ -392,6 +401,7 @@ class Aws:
         say(f"aws: {subscribers:,} subscribers into DynamoDB Local; the site to S3")
         seed_dynamodb(self.store(), subscribers)
         self.publish()
+        planned_before(self.store(), self.work / "output" / MANIFEST)
 
     def alert(self) -> dict[str, Any]:
         """The officer's alert (already in the content), published and delivered."""
