@@ -181,9 +181,10 @@ def test_make_publish_puts_a_new_alert_in_the_bucket_while_it_builds(
     def progress(stage: str) -> None:
         said.append(f"{stage} after {len(s3)} uploads")
 
-    build_and_publish(
+    outcome = build_and_publish(
         conf, str(content), BUCKET, False, None, cache, out=io.StringIO(), progress=progress
     )
+    assert outcome["uploaded"] == len(s3)  # those uploaded while building included
     # Its page and CAP message while Pelican wrote the rest, then the manifest that emails
     # it (it announces nothing else new), before any stage of the upload.
     assert set(s3[:2]) == {ALERT, "alerts/water.cap.xml"} and s3[2] == MANIFEST

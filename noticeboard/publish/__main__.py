@@ -167,7 +167,13 @@ def build_and_publish(
         previous = live_manifest(s3, bucket) if MANIFEST in live else None
         early = None if dry_run else Early(site, live, previous, go_live)
         build(settings_file, site, content, cache, early)
-        return publish(site, bucket, dry_run, distribution, out, progress)
+        report = publish(site, bucket, dry_run, distribution, out, progress)
+    went = len(early.done) if early else 0  # uploaded while building: now the same
+    return {
+        **report,
+        "uploaded": report["uploaded"] + went,
+        "unchanged": report["unchanged"] - went,
+    }
 
 
 def main(argv: Iterable[str] | None = None) -> int:
