@@ -197,6 +197,7 @@ def embedded(work: Path, settings: str, subscribers: int, clock: Clock) -> dict[
     planned_before(SqliteStore(db), site / MANIFEST)
     secret = work / "secret"
     secret.write_text(KEY.hex())  # the key the subscribers' address hashes were made with
+    secret.chmod(0o600)
     port, smtp_port = free_port(), free_port()
     env = {
         **os.environ,
