@@ -52,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.aws_bench import KEY, Parts  # noqa: E402
 from bench.build_bench import NOW, generate  # noqa: E402
-from bench.notify_bench import CATCHER, SETUP  # noqa: E402
+from bench.notify_bench import SETUP, smtp_catcher  # noqa: E402
 from noticeboard.publish.__main__ import EARLY, build_and_publish  # noqa: E402
 from noticeboard.publish.plan import STAGES  # noqa: E402
 from noticeboard.rebuild import rebuild  # noqa: E402
@@ -166,19 +166,6 @@ def wait_until_served(url: str, found: Callable[[float], None], stop: threading.
         except OSError:
             pass
         time.sleep(0.02)
-
-
-def smtp_catcher(port: int) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    catcher = subprocess.Popen(
-        [sys.executable, "-c", CATCHER, str(port)],
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert catcher.stdout is not None and catcher.stdout.readline().strip() == "ready"
-    return catcher
 
 
 def manifest_names(path: Path, item: str) -> bool:

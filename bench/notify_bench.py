@@ -95,6 +95,19 @@ print(json.dumps({"first": Sink.first, "last": Sink.last, "count": Sink.count}))
 """
 
 
+def smtp_catcher(port: int) -> subprocess.Popen[str]:
+    """CATCHER on 127.0.0.1:``port``, once it listens; close its input to stop it."""
+    catcher = subprocess.Popen(
+        [sys.executable, "-c", CATCHER, str(port)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert catcher.stdout is not None and catcher.stdout.readline().strip() == "ready"
+    return catcher
+
+
 def manifest(path: Path) -> None:
     email = {
         "subject": "Severe alert: Flood warning: River Stour at Sandwich",
@@ -142,14 +155,7 @@ def run(subscribers: int, smtp: bool, work: Path) -> dict[str, object]:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        catcher = subprocess.Popen(
-            [sys.executable, "-c", CATCHER, str(port)],
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert catcher.stdout is not None and catcher.stdout.readline().strip() == "ready"
+        catcher = smtp_catcher(port)
     process = subprocess.Popen(
         [sys.executable, "-c", RUN, str(db), str(data), str(port)],
         env=env,

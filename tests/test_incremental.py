@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import boto3
@@ -95,6 +95,23 @@ def rebuilt(root: Path) -> tuple[SyncReport, dict[str, tuple[str, int]]]:
     return report, files(root / "output")
 
 
+def make_publish(
+    root: Path, files: dict[str, str], progress: Callable[[str], None] | None = None
+) -> dict[str, int]:
+    """``files`` written into the site's content, then ``make publish``'s build and upload."""
+    content = write_content(root, files)
+    return build_and_publish(
+        settings_file(root),
+        str(content),
+        BUCKET,
+        False,
+        None,
+        root / "cache",
+        io.StringIO(),
+        progress,
+    )
+
+
 def test_a_one_alert_rebuild_writes_and_uploads_only_the_files_that_changed(
     tmp_path: Path, s3: list[str]
 ) -> None:
@@ -171,19 +188,14 @@ def test_a_deleted_alert_leaves_the_site_and_the_bucket(tmp_path: Path, s3: list
 def test_make_publish_puts_a_new_alert_in_the_bucket_while_it_builds(
     tmp_path: Path, s3: list[str]
 ) -> None:
-    content = write_content(tmp_path, SITE)
-    conf, cache = settings_file(tmp_path), tmp_path / "cache"
-    build_and_publish(conf, str(content), BUCKET, False, None, cache, out=io.StringIO())
+    make_publish(tmp_path, SITE)
     s3.clear()
-    write_content(tmp_path, {"alerts/water.md": NEW_ALERT})
     said: list[str] = []
 
     def progress(stage: str) -> None:
         said.append(f"{stage} after {len(s3)} uploads")
 
-    outcome = build_and_publish(
-        conf, str(content), BUCKET, False, None, cache, out=io.StringIO(), progress=progress
-    )
+    outcome = make_publish(tmp_path, {"alerts/water.md": NEW_ALERT}, progress)
     assert outcome["uploaded"] == len(s3)  # those uploaded while building included
     # Its page and CAP message while Pelican wrote the rest, then the manifest that emails
     # it (it announces nothing else new), before any stage of the upload.
@@ -200,12 +212,9 @@ def test_make_publish_puts_a_new_alert_in_the_bucket_while_it_builds(
 def test_a_manifest_announcing_more_than_new_alerts_waits_for_their_pages(
     tmp_path: Path, s3: list[str]
 ) -> None:
-    content = write_content(tmp_path, SITE)
-    conf, cache = settings_file(tmp_path), tmp_path / "cache"
-    build_and_publish(conf, str(content), BUCKET, False, None, cache, out=io.StringIO())
+    make_publish(tmp_path, SITE)
     s3.clear()
     notice = item("notices", Slug="road", Date="2026-11-28 10:30", Reference="DOV/26/00003")
-    write_content(tmp_path, {"alerts/water.md": NEW_ALERT, "notices/road.md": notice})
-    build_and_publish(conf, str(content), BUCKET, False, None, cache, out=io.StringIO())
+    make_publish(tmp_path, {"alerts/water.md": NEW_ALERT, "notices/road.md": notice})
     assert set(s3[:2]) == {ALERT, "alerts/water.cap.xml"}
     assert s3.index(MANIFEST) > s3.index("notices/road/index.html")
