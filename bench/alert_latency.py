@@ -7,7 +7,7 @@ Local for AWS), every one confirmed and wanting alerts everywhere. Then an offic
 district-wide alert, and each stage is timed from that moment:
 
 - embedded: the incremental rebuild (``noticeboard.rebuild``); the alert page served (it
-  goes live as soon as Pelican writes it, ADR 26); the notify manifest naming the alert,
+  goes live as soon as Pelican writes it, ADR 27); the notify manifest naming the alert,
   which starts ``python -m subscriber_lambda notify`` (as a systemd path unit on the
   manifest would); the first and the last email accepted by a local SMTP server
   (aiosmtpd, in its own process); the rebuild's end (every page's banner replaced);

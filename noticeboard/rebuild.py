@@ -169,7 +169,7 @@ def build(
 
 
 class Early:
-    """What goes live while the site is still being built (ADR 26): a new alert's page and
+    """What goes live while the site is still being built (ADR 27): a new alert's page and
     CAP message as soon as Pelican writes them (``is_new_urgent``), and then the notify
     manifest, if every item new in it is such an alert already live: its emails link only
     to those pages. ``go_live`` puts one file (its name) live."""

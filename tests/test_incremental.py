@@ -1,6 +1,6 @@
 """An officer adds one alert to a built and published site: the rebuild writes only the
 files whose bytes changed, and ``make publish`` uploads only those, the alert's own files
-and the notify manifest before the other pages (issue 19, ADR 26). Not timed:
+and the notify manifest before the other pages (issue 19, ADR 27). Not timed:
 bench/alert_latency.py times the same path."""
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ Only files whose bytes differ from the bucket's (by ETag, the MD5 of a one-part 
 are uploaded, many at once, stage by stage (``plan.py``): new items' pages, then the home
 page, lists, feeds and data, then the notify manifest (its arrival emails subscribers),
 then every other page. A new alert's page and CAP message, and the manifest when it
-announces nothing else new, go up while the site is still being built (ADR 26). An upload
+announces nothing else new, go up while the site is still being built (ADR 27). An upload
 that fails leaves the old objects in place: nothing is deleted until every new object is
 up. What Pelican read is cached in var/cache/publishconf/ for the next publish.
 """

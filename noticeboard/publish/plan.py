@@ -1,7 +1,7 @@
 """What ``make publish`` uploads, in which order, with which headers. Pure: paths in, plan out.
 
 Order, so that nothing links to what is not there yet and an alert is live as soon as it
-can be (ADR 12, ADR 26). Each stage is uploaded in parallel and finished before the next:
+can be (ADR 12, ADR 27). Each stage is uploaded in parallel and finished before the next:
 
 1. assets: styles, scripts, images, documents;
 2. the new items' own files: the pages (every language) and CAP messages of the items
