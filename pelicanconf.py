@@ -147,6 +147,8 @@ JINJA_ENVIRONMENT = {
     # Templates do not change during a build: skip Jinja's check of every file's time.
     "auto_reload": False,
 }
+# Compiled templates, kept for the next build (each checked against its template's text).
+TEMPLATE_CACHE_PATH = str(HERE / "var" / "cache" / "templates")
 # Interface language (gettext catalogue in theme/translations/); content has its own Lang.
 INTERFACE_LANG = "en"
 # How many of each type's items (the newest notices, coming meetings...) the home page lists.

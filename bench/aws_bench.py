@@ -69,6 +69,7 @@ class Parts:
     notifier: Notifier
     load_manifest: Callable[[str], dict[str, Any]]
     clock: Callable[[], datetime]
+    social: None = None  # no social accounts
 
 
 def drain(parts: Parts, sqs: Any, urls: dict[str, str]) -> None:

@@ -32,7 +32,8 @@ from subscriber_lambda.core.addresses import address_hash
 from subscriber_lambda.core.preferences import Preferences
 store = SqliteStore(sys.argv[1])
 prefs = Preferences(frozenset({"alerts"}), frozenset({"all"}))
-then = datetime(2026, 1, 1, tzinfo=UTC)
+# When they confirmed (argv[3], ISO 8601): they get only what is published after it.
+then = datetime.fromisoformat(sys.argv[3] if len(sys.argv) > 3 else "2026-01-01T00:00:00+00:00")
 store._db.execute("BEGIN")
 for n in range(int(sys.argv[2])):
     email = f"resident{n}@example.net"
@@ -72,17 +73,39 @@ report = notifier.run(manifest)
 print(json.dumps({"sent": report.sent, "seconds": time.perf_counter() - started}))
 """
 
+# An SMTP server that accepts everything; when its input closes it says when it accepted
+# the first and the last message, and how many.
 CATCHER = """
-import asyncio, sys
+import json, sys, time
 from aiosmtpd.controller import Controller
 class Sink:
+    first = last = None
+    count = 0
     async def handle_DATA(self, server, session, envelope):
+        Sink.last = time.time()
+        Sink.first = Sink.first or Sink.last
+        Sink.count += 1
         return "250 OK"
 controller = Controller(Sink(), hostname="127.0.0.1", port=int(sys.argv[1]))
 controller.start()
 sys.stdout.write("ready\\n"); sys.stdout.flush()
 sys.stdin.read()
+controller.stop()
+print(json.dumps({"first": Sink.first, "last": Sink.last, "count": Sink.count}))
 """
+
+
+def smtp_catcher(port: int) -> subprocess.Popen[str]:
+    """CATCHER on 127.0.0.1:``port``, once it listens; close its input to stop it."""
+    catcher = subprocess.Popen(
+        [sys.executable, "-c", CATCHER, str(port)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert catcher.stdout is not None and catcher.stdout.readline().strip() == "ready"
+    return catcher
 
 
 def manifest(path: Path) -> None:
@@ -132,14 +155,7 @@ def run(subscribers: int, smtp: bool, work: Path) -> dict[str, object]:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        catcher = subprocess.Popen(
-            [sys.executable, "-c", CATCHER, str(port)],
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert catcher.stdout is not None and catcher.stdout.readline().strip() == "ready"
+        catcher = smtp_catcher(port)
     process = subprocess.Popen(
         [sys.executable, "-c", RUN, str(db), str(data), str(port)],
         env=env,

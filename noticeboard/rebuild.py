@@ -1,10 +1,14 @@
 """Scheduled rebuilds: build the site again and change only the files that differ.
 
 Run every few minutes (cron, a systemd timer or CI's schedule) so that future-dated items
-appear and expired alerts leave the banner. The site is built into a fresh folder beside
-the live one, then copied over file by file: unchanged files are left alone (same bytes,
-same modification time), so a rebuild with nothing due changes nothing, and a build that
-fails leaves the live site as it was.
+appear and expired alerts leave the banner; and after an officer's change, to publish it
+on the embedded site. The site is built into a fresh folder beside the live one, then
+copied over file by file: unchanged files are left alone (same bytes, same modification
+time), so a rebuild with nothing due changes nothing, and a build that fails leaves the
+live site as it was. Changed files are replaced in the order ``make publish`` uploads them
+(``noticeboard/publish/plan.py``): a new alert's page and the home page before the
+manifest, every other page after. What Pelican read and converted is kept in
+``var/cache/`` and reused for every file whose bytes did not change.
 
     python -m noticeboard.rebuild --settings pelicanconf.py --output output
 """
@@ -13,16 +17,23 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import json
 import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from pelican import Pelican
+from pelican import Pelican, signals
 from pelican.log import console
 from pelican.settings import read_settings
+
+from subscriber_lambda.site_policy import MANIFEST
+
+from .publish.plan import is_new_urgent, new_items, plan
 
 
 @dataclass
@@ -52,12 +63,13 @@ def is_derived(name: str) -> bool:
     return name.startswith(DERIVED)
 
 
-def sync_tree(new: Path, live: Path) -> SyncReport:
+def sync_tree(new: Path, live: Path, report: SyncReport | None = None) -> SyncReport:
     """Make ``live`` the same as ``new``, touching only what differs. New and changed files
-    are written first, removals last, so nothing links to a file that is not there yet."""
+    are written first, removals last, so nothing links to a file that is not there yet.
+    ``report``: what was already replaced (and is now the same)."""
     live.mkdir(parents=True, exist_ok=True)
     new_files, live_files = relative_files(new), relative_files(live)
-    report = SyncReport()
+    report = report or SyncReport()
     _sync(
         new,
         live,
@@ -77,10 +89,32 @@ def sync_tree(new: Path, live: Path) -> SyncReport:
     return report
 
 
+def read_manifest(site: Path) -> dict[str, Any] | None:
+    """A built site's notify manifest, or None where it has none."""
+    manifest = site / MANIFEST
+    found: dict[str, Any] | None = json.loads(manifest.read_bytes()) if manifest.is_file() else None
+    return found
+
+
+def items_new_in(site: Path, previous: dict[str, Any] | None) -> set[str]:
+    """The items new (or at a new revision) in the site's manifest since ``previous``."""
+    return new_items(read_manifest(site) or {}, previous)
+
+
+def replace_file(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.new")
+    shutil.copyfile(source, temporary)
+    os.replace(temporary, target)  # atomic: a reader sees the old file or the new one
+
+
 def _sync(
     new: Path, live: Path, new_files: set[str], live_files: set[str], report: SyncReport
 ) -> None:
-    for name in sorted(new_files):
+    done = {*report.added, *report.changed}  # replaced while the site was being built
+    for name in (upload.key for upload in plan(new_files, items_new_in(new, read_manifest(live)))):
+        if name in done:
+            continue
         source, target = new / name, live / name
         if name not in live_files:
             report.added.append(name)
@@ -89,24 +123,96 @@ def _sync(
             continue
         else:
             report.changed.append(name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.new")
-        shutil.copyfile(source, temporary)
-        os.replace(temporary, target)  # atomic: a reader sees the old file or the new one
+        replace_file(source, target)
     for name in sorted(live_files - new_files):
         (live / name).unlink()
         report.removed.append(name)
 
 
-def rebuild(settings_file: str, output: Path, content: str | None = None) -> SyncReport:
+def reading_cache(settings_file: str) -> Path:
+    """Where builds with a settings file keep what Pelican read: var/cache/{its name}."""
+    return Path("var") / "cache" / Path(settings_file).stem
+
+
+def build(
+    settings_file: str,
+    output: Path,
+    content: str | None = None,
+    cache: Path | None = None,
+    written: Callable[[str], None] | None = None,
+) -> None:
+    """Pelican into ``output`` (which must be empty or new). With ``cache``, a file whose
+    bytes are those of the last build's is not converted from Markdown again (Pelican's
+    content cache; delete the folder after changing the MARKDOWN settings). ``written`` is
+    told the name of each file as soon as Pelican has written it."""
+    override: dict[str, Any] = {"OUTPUT_PATH": str(output), "DELETE_OUTPUT_DIRECTORY": False}
+    if content:
+        override["PATH"] = str(Path(content).resolve())
+    if cache:
+        override |= {
+            "CACHE_CONTENT": True,
+            "LOAD_CONTENT_CACHE": True,
+            "CACHE_PATH": str(cache.resolve()),
+            "CHECK_MODIFIED_METHOD": "md5",
+            "GZIP_CACHE": False,
+        }
+
+    def tell(path: str, context: Any = None) -> None:
+        if written:
+            written(Path(path).relative_to(output).as_posix())
+
+    signals.content_written.connect(tell)
+    try:
+        Pelican(read_settings(settings_file, override=override)).run()
+    finally:
+        signals.content_written.disconnect(tell)
+
+
+class Early:
+    """What goes live while the site is still being built (ADR 27): a new alert's page and
+    CAP message as soon as Pelican writes them (``is_new_urgent``), and then the notify
+    manifest, if every item new in it is such an alert already live: its emails link only
+    to those pages. ``go_live`` puts one file (its name) live."""
+
+    def __init__(
+        self,
+        site: Path,
+        live: Collection[str],
+        previous: dict[str, Any] | None,
+        go_live: Callable[[str], None],
+    ) -> None:
+        self.site, self.live, self.previous, self.go_live = site, live, previous, go_live
+        self.done: list[str] = []
+
+    def __call__(self, name: str) -> None:
+        if is_new_urgent(name, self.live) or (name == MANIFEST and self.manifest_ready()):
+            self.go_live(name)
+            self.done.append(name)
+
+    def manifest_ready(self) -> bool:
+        new = items_new_in(self.site, self.previous)
+        return bool(new) and all(f"{item}/index.html" in self.done for item in new)
+
+
+def rebuild(
+    settings_file: str, output: Path, content: str | None = None, cache: Path | None = None
+) -> SyncReport:
+    """Build beside ``output`` and replace what differs in it; a new alert's files (and the
+    manifest announcing it) go in as soon as they are written (``Early``)."""
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".rebuild-", dir=output.parent) as work:
-        override = {"OUTPUT_PATH": work, "DELETE_OUTPUT_DIRECTORY": False}
-        if content:
-            override["PATH"] = str(Path(content).resolve())
-        Pelican(read_settings(settings_file, override=override)).run()
-        return sync_tree(Path(work), output)
+    live = relative_files(output) if output.is_dir() else set()
+    with tempfile.TemporaryDirectory(prefix=".rebuild-", dir=output.parent) as folder:
+        work = Path(folder)
+        early = Early(
+            work, live, read_manifest(output), lambda name: replace_file(work / name, output / name)
+        )
+        build(settings_file, work, content, cache or reading_cache(settings_file), early)
+        report = SyncReport(
+            added=[n for n in early.done if n not in live],
+            changed=[n for n in early.done if n in live],
+        )
+        return sync_tree(work, output, report)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,9 +222,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settings", default="pelicanconf.py")
     parser.add_argument("--output", type=Path, default=Path("output"))
     parser.add_argument("--content", default=None, help="content folder (default: the settings')")
+    parser.add_argument(
+        "--cache", type=Path, default=None, help="what Pelican read (default: var/cache/NAME)"
+    )
     args = parser.parse_args(argv)
     console.quiet = not sys.stdout.isatty()  # on a schedule: one line, not Pelican's chatter
-    report = rebuild(args.settings, args.output, args.content)
+    report = rebuild(args.settings, args.output, args.content, args.cache)
     print(f"rebuild: {report.summary()}")
     if sys.stdout.isatty():
         for kind in ("added", "changed", "removed"):

@@ -17,6 +17,8 @@ def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # --- tests write only to temporary folders ---------------------------------------------
 
 LEFT_BY_TOOLS = ("__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache")
+# Compiled templates every build keeps (pelicanconf's TEMPLATE_CACHE_PATH), like __pycache__.
+TEMPLATE_CACHE = "var/cache/templates/"
 
 
 def repository_files() -> set[str]:
@@ -33,6 +35,7 @@ def repository_files() -> set[str]:
         line[3:]
         for line in listed
         if not any(part in LEFT_BY_TOOLS for part in Path(line[3:]).parts)
+        and not line[3:].startswith(TEMPLATE_CACHE)
     }
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 import pytest
 
-from noticeboard.publish.plan import plan
+from noticeboard.publish.plan import classify
 from subscriber_lambda.adapters.inline_queue import InlineQueue
 from subscriber_lambda.adapters.sqlite_store import SqliteStore
 from subscriber_lambda.core.addresses import address_hash
@@ -53,6 +53,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
 def publish(content: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``make publish``'s command on ``content``, with the publishing settings."""
     args = ("noticeboard.publish", "--settings", "publishconf.py", "--content", str(content))
+    args += ("--cache", str(content.parent / "cache"))
     return run(*args, env=env)
 
 
@@ -119,13 +120,18 @@ def test_from_new_notice_to_residents_emailed(aws: dict[str, str], tmp_path: Pat
     from noticeboard.publish.__main__ import main as publish_main
 
     try:
-        assert publish_main(["--settings", "publishconf.py", "--content", str(content)]) == 0
+        args = ["--settings", "publishconf.py", "--content", str(content)]
+        assert publish_main([*args, "--cache", str(tmp_path / "cache")]) == 0
     finally:
         events.unregister("provide-client-params.s3.PutObject", record_upload)
     stored = bucket()
-    assert uploaded[-1] == "api/v1/notify.json"  # the manifest last
-    stages = [next(u.stage for u in plan([key])) for key in uploaded]
-    assert stages == sorted(stages)  # assets, then pages, then feeds and data, then the manifest
+    # Assets, the new notice's page, the home page, lists, feeds and data, the manifest, then
+    # the other pages: each stage up before the next.
+    stages = [classify(key, {"notices/road-closure-mill-lane"}).stage for key in uploaded]
+    assert stages == sorted(stages)
+    manifest = uploaded.index("api/v1/notify.json")
+    assert {"notices/road-closure-mill-lane/index.html", "index.html"} <= set(uploaded[:manifest])
+    assert "about/index.html" in uploaded[manifest:]
     assert stored["notices/road-closure-mill-lane/index.html"] == {
         **stored["notices/road-closure-mill-lane/index.html"],
         "type": "text/html; charset=utf-8",
@@ -209,8 +215,11 @@ def test_a_dry_run_prints_the_plan_and_changes_nothing(aws: dict[str, str], tmp_
     content = write_content(tmp_path, {"pages/about.md": "Title: About\n\nAbout us.\n"})
     result = publish(content, env={"DRY_RUN": "1"})
     assert result.returncode == 0, result.stderr
-    assert "would upload api/v1/notify.json (application/json; no-cache)" in result.stdout
-    assert result.stdout.strip().splitlines()[-2].startswith("would upload api/v1/notify.json")
+    assert (
+        "would upload 1 (notify manifest):\n  api/v1/notify.json (application/json; no-cache)\n"
+        "would upload " in result.stdout
+    )
+    assert result.stdout.strip().splitlines()[-1].startswith("publish: would change")
     assert bucket() == {}
 
 

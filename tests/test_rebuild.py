@@ -46,11 +46,11 @@ def test_nothing_due_means_nothing_touched(
 ) -> None:
     output = tmp_path / "live"
     at(monkeypatch, "2026-11-28T12:00:00+00:00")
-    first = rebuild(str(ROOT / "pelicanconf.py"), output, str(content))
+    first = rebuild(str(ROOT / "pelicanconf.py"), output, str(content), output.parent / "cache")
     assert first.added and not first.changed
     before = snapshot(output)
     at(monkeypatch, "2026-11-28T14:59:00+00:00")
-    report = rebuild(str(ROOT / "pelicanconf.py"), output, str(content))
+    report = rebuild(str(ROOT / "pelicanconf.py"), output, str(content), output.parent / "cache")
     assert (report.added, report.changed, report.removed) == ([], [], [])
     assert snapshot(output) == before  # same bytes and same modification times
 
@@ -60,9 +60,9 @@ def test_a_due_item_appears_and_an_expired_alert_goes(
 ) -> None:
     output = tmp_path / "live"
     at(monkeypatch, "2026-11-28T12:00:00+00:00")
-    rebuild(str(ROOT / "pelicanconf.py"), output, str(content))
+    rebuild(str(ROOT / "pelicanconf.py"), output, str(content), output.parent / "cache")
     at(monkeypatch, "2026-11-28T20:00:00+00:00")
-    report = rebuild(str(ROOT / "pelicanconf.py"), output, str(content))
+    report = rebuild(str(ROOT / "pelicanconf.py"), output, str(content), output.parent / "cache")
     assert "notices/later/index.html" in report.added
     assert "index.html" in report.changed
     assert "Moorland fire" not in (output / "index.html").read_text().split("<main")[1][:2000]
@@ -73,11 +73,11 @@ def test_a_failed_build_leaves_the_live_site_alone(
 ) -> None:
     output = tmp_path / "live"
     at(monkeypatch, "2026-11-28T12:00:00+00:00")
-    rebuild(str(ROOT / "pelicanconf.py"), output, str(content))
+    rebuild(str(ROOT / "pelicanconf.py"), output, str(content), output.parent / "cache")
     before = snapshot(output)
     (content / "notices" / "broken.md").write_text(item("notices", Severity="x"))
     with pytest.raises(SystemExit):
-        rebuild(str(ROOT / "pelicanconf.py"), output, str(content))
+        rebuild(str(ROOT / "pelicanconf.py"), output, str(content), output.parent / "cache")
     assert snapshot(output) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".rebuild-")] == []
 
@@ -107,6 +107,8 @@ def test_on_a_schedule_it_prints_one_line(content: Path, tmp_path: Path) -> None
         str(content),
         "--output",
         str(tmp_path / "live"),
+        "--cache",
+        str(tmp_path / "cache"),
     ]
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     lines = result.stdout.splitlines()

@@ -19,6 +19,7 @@ from pelican import signals
 
 from .checks import ContentInvalid, build_time, check_site_content, print_problems, site_places
 from .items import Item
+from .reader import CHECKED_SOURCES, read_checked_sources
 from .registry import ITEM_TYPES
 from .rounds import Rounds
 from .source import documents_folders
@@ -71,6 +72,7 @@ def check_before_build(generator: Any) -> None:
     print_problems([*report.problems, *report.warnings])
     if not report.ok:
         raise ContentInvalid(report)
+    settings[CHECKED_SOURCES] = report.sources
     context[CONTEXT_KEY] = CheckedContent(
         {item.source_path: item for item in report.items}, places.wards, now, places.rounds
     )
@@ -96,7 +98,14 @@ def attach_item(content: Any) -> None:
         content.status = "draft"  # held back until its Date; drafts are never written
 
 
+def forget_sources(pelican: Any) -> None:
+    """After each run (``make preview`` builds again with the same settings)."""
+    pelican.settings.pop(CHECKED_SOURCES, None)
+
+
 def register() -> None:
     signals.initialized.connect(read_types_folders)
+    signals.readers_init.connect(read_checked_sources)
+    signals.finalized.connect(forget_sources)
     signals.generator_init.connect(check_before_build)
     signals.content_object_init.connect(attach_item)

@@ -35,6 +35,9 @@ class ContentReport:
     """What the check of a whole content folder found."""
 
     items: list[Item] = field(default_factory=list)
+    # Every Markdown file as read, by absolute path: Pelican reads these rather than the
+    # files again (``reader.py``).
+    sources: dict[str, Source] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)  # reported, but publishing goes on
     files: int = 0
@@ -181,6 +184,7 @@ def check_content(
             report.problems.append(source)
         else:
             sources.append(source)
+            report.sources[source.source_path] = source
     documents = {
         f"{folder}/{path.name}"
         for folder in documents_folders()

@@ -8,6 +8,7 @@ ward filters the templates use.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
@@ -21,7 +22,7 @@ from . import formatting
 from .bidi import isolate_numbers
 from .interface import (
     SPEAKING,
-    InterfaceText,
+    BuildText,
     direction,
     language_of,
     speaking,
@@ -74,12 +75,14 @@ def configure_environment(generator: Any) -> None:
         *env.loader.loaders,
         PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
     ]
+    folder = generator.settings.get("TEMPLATE_CACHE_PATH")
+    SHARED_BYTECODE.keep_in(Path(folder) if folder else None)
     env.bytecode_cache = SHARED_BYTECODE
     # Rendered once per build, shared by all generators: Pelican's settings are per build.
     rendered = generator.settings.setdefault(RENDERED, {})
     directory = translations_dir(generator.settings)
     SPEAKING.set(generator.settings.get("INTERFACE_LANG", "en"))  # outside any page
-    text = InterfaceText(directory)
+    text = BuildText(directory)
     env.install_gettext_callables(text.gettext, text.ngettext, newstyle=True)
     env.filters.update(
         london_date=lambda moment: formatting.london_date(moment, SPEAKING.get()),

@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from babel.support import NullTranslations, Translations
+
 from subscriber_lambda.core.catalogues import (
     SPEAKING,
     InterfaceText,
@@ -25,6 +27,7 @@ from subscriber_lambda.core.catalogues import (
 
 __all__ = [
     "SPEAKING",
+    "BuildText",
     "InterfaceText",
     "catalogue",
     "catalogue_path",
@@ -38,6 +41,23 @@ __all__ = [
 
 # The site's catalogues; a setting (INTERFACE_TRANSLATIONS) may name another folder.
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "theme" / "translations"
+
+
+class BuildText(InterfaceText):
+    """The interface text of one build: each language's catalogue is looked up once, not
+    at every message (a file check each time). Catalogues do not change while a build
+    runs; the next build (``make preview``) makes a new one and sees an edited catalogue."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(directory)
+        self._found: dict[str, Translations | NullTranslations] = {}
+
+    def translations(self) -> Translations | NullTranslations:
+        lang = SPEAKING.get()
+        found = self._found.get(lang)
+        if found is None:
+            found = self._found[lang] = super().translations()
+        return found
 
 
 def translations_dir(settings: Mapping[str, Any]) -> Path:

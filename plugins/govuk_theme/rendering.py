@@ -8,10 +8,11 @@ Each is rendered once per build and reused.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from jinja2 import BytecodeCache, Environment
-from jinja2.bccache import Bucket
+from jinja2.bccache import Bucket, FileSystemBytecodeCache
 from markupsafe import Markup
 
 from .interface import SPEAKING
@@ -31,22 +32,36 @@ COMPONENTS = {
 
 
 class SharedBytecodeCache(BytecodeCache):
-    """Compiled templates shared by every generator's Jinja environment in the process.
+    """Compiled templates shared by every generator's Jinja environment in the process,
+    and kept on disk (``keep_in``) for the next build's process.
 
     Pelican gives each generator its own environment, so without this every template (the
-    GOV.UK macros among them) is compiled once per generator. Jinja keys each entry by the
-    template's source checksum, so an edited template is compiled again.
+    GOV.UK macros among them) is compiled once per generator, and each build compiles them
+    all again. Jinja keys each entry by the template's source checksum, so an edited
+    template is compiled again.
     """
 
     def __init__(self) -> None:
         self._code: dict[str, bytes] = {}
+        self._disk: FileSystemBytecodeCache | None = None
+
+    def keep_in(self, folder: Path | None) -> None:
+        if folder:
+            folder.mkdir(parents=True, exist_ok=True)
+        self._disk = FileSystemBytecodeCache(str(folder)) if folder else None
 
     def load_bytecode(self, bucket: Bucket) -> None:
         if bucket.key in self._code:
             bucket.bytecode_from_string(self._code[bucket.key])
+        elif self._disk:
+            self._disk.load_bytecode(bucket)  # checked against the template's source
+            if bucket.code is not None:
+                self._code[bucket.key] = bucket.bytecode_to_string()
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         self._code[bucket.key] = bucket.bytecode_to_string()
+        if self._disk:
+            self._disk.dump_bytecode(bucket)
 
 
 SHARED_BYTECODE = SharedBytecodeCache()
