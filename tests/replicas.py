@@ -4,43 +4,30 @@ SMTP server catching the mail, and residents who sign up and confirm through HTT
 
 from __future__ import annotations
 
-import email
 import html
 import os
 import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
-from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from bench.signup_load import LINK, call, text_of
+from bench.signup_load import LINK, Catcher, call, text_of
 from tests.services import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 PID = re.compile(r"\(Litestream, pid (\d+)\)")
 
 
-@dataclass
-class Inbox:
-    """An SMTP server's handler keeping every message, by recipient."""
-
-    messages: list[Message] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.content)
-        with self.lock:
-            self.messages.append(message)
-        return "250 OK"
+class Inbox(Catcher):
+    """An SMTP server's handler keeping every message, read by recipient or subject."""
 
     def to(self, address: str) -> list[Message]:
         with self.lock:
@@ -50,7 +37,7 @@ class Inbox:
         with self.lock:
             return [m for m in self.messages if subject in str(m["Subject"])]
 
-    def wait_for(self, address: str, seconds: float = 15) -> Message | None:
+    def first_to(self, address: str, seconds: float = 15) -> Message | None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             found = self.to(address)
@@ -152,7 +139,7 @@ def sign_up_and_confirm(base: str, inbox: Inbox, number: int, address: str) -> b
     form = {"email": address, "topics": "alerts", "wards": "all"}
     if call(base, number, "POST", "/subscriptions/subscribe", form)[0] != 200:
         return False
-    message = inbox.wait_for(address)
+    message = inbox.first_to(address)
     found = LINK.search(text_of(message)) if message else None
     if found is None:
         return False
