@@ -16,13 +16,15 @@ manifest, every other page after. What Pelican read and converted is kept in
 from __future__ import annotations
 
 import argparse
+import fcntl
 import filecmp
 import json
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from pelican import Pelican, signals
 from pelican.log import console
 from pelican.settings import read_settings
 
+from plugins.cache_keys import READER_SETTINGS, settings_key
 from subscriber_lambda.site_policy import MANIFEST
 
 from .publish.plan import is_new_urgent, new_items, plan
@@ -125,8 +128,11 @@ def _sync(
             report.changed.append(name)
         replace_file(source, target)
     for name in sorted(live_files - new_files):
-        (live / name).unlink()
+        (live / name).unlink(missing_ok=True)
         report.removed.append(name)
+
+
+READER_PACKAGES = ("pelican", "markdown")
 
 
 def reading_cache(settings_file: str) -> Path:
@@ -143,16 +149,18 @@ def build(
 ) -> None:
     """Pelican into ``output`` (which must be empty or new). With ``cache``, a file whose
     bytes are those of the last build's is not converted from Markdown again (Pelican's
-    content cache; delete the folder after changing the MARKDOWN settings). ``written`` is
-    told the name of each file as soon as Pelican has written it."""
+    content cache, in a subfolder named by the reader settings: a build with other
+    Markdown settings reads afresh). ``written`` is told the name of each file as soon as
+    Pelican has written it."""
     override: dict[str, Any] = {"OUTPUT_PATH": str(output), "DELETE_OUTPUT_DIRECTORY": False}
     if content:
         override["PATH"] = str(Path(content).resolve())
     if cache:
+        readers = settings_key(read_settings(settings_file), READER_SETTINGS, READER_PACKAGES)
         override |= {
             "CACHE_CONTENT": True,
             "LOAD_CONTENT_CACHE": True,
-            "CACHE_PATH": str(cache.resolve()),
+            "CACHE_PATH": str((cache / readers).resolve()),
             "CHECK_MODIFIED_METHOD": "md5",
             "GZIP_CACHE": False,
         }
@@ -201,6 +209,22 @@ def rebuild(
     manifest announcing it) go in as soon as they are written (``Early``)."""
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
+    with one_rebuild_at_a_time(output):
+        return rebuild_now(settings_file, output, content, cache)
+
+
+@contextmanager
+def one_rebuild_at_a_time(output: Path) -> Iterator[None]:
+    """Wait for another rebuild of ``output`` to finish: two at once would each delete the
+    other's new files (the timer's and an officer's ``make rebuild``), and share a cache."""
+    with (output.parent / f".{output.name}.rebuild.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def rebuild_now(
+    settings_file: str, output: Path, content: str | None, cache: Path | None
+) -> SyncReport:
     live = relative_files(output) if output.is_dir() else set()
     with tempfile.TemporaryDirectory(prefix=".rebuild-", dir=output.parent) as folder:
         work = Path(folder)

@@ -24,7 +24,7 @@ def is_route(path: str) -> bool:
 
 
 # Pagefind names its index files by their content's hash: they can be cached for ever.
-FINGERPRINTED = re.compile(r"^pagefind/.*[._-][0-9a-f]{8,}\.[a-z_]+$")
+FINGERPRINTED = re.compile(r"^pagefind/.*[._-][0-9a-f]{7,}\.[a-z_]+$")
 
 TYPES = {
     ".html": "text/html; charset=utf-8",

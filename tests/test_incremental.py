@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -218,3 +221,68 @@ def test_a_manifest_announcing_more_than_new_alerts_waits_for_their_pages(
     make_publish(tmp_path, {"alerts/water.md": NEW_ALERT, "notices/road.md": notice})
     assert set(s3[:2]) == {ALERT, "alerts/water.cap.xml"}
     assert s3.index(MANIFEST) > s3.index("notices/road/index.html")
+
+
+TRANSLATED = {
+    **SITE,
+    **{
+        f"alerts/flood.{lang}.md": item(
+            "alerts", Slug="flood", Lang=lang, Title=f"Flood ({lang})", Summary="Llifogydd."
+        )
+        for lang in ("cy", "pl", "ro", "ar")
+    },
+}
+
+
+def rebuild_process(root: Path, seed: str, **settings: str) -> str:
+    """``python -m noticeboard.rebuild`` as a timer runs it, in a process of its own (with
+    its own hash seed); its summary line."""
+    conf = settings_file(root)
+    if settings:
+        with open(conf, "a", encoding="utf-8") as file:
+            file.writelines(f"{name} = {value}\n" for name, value in settings.items())
+    arguments = ["--settings", conf, "--output", str(root / "output")]
+    arguments += ["--content", str(root / "content"), "--cache", str(root / "cache")]
+    done = subprocess.run(
+        [sys.executable, "-m", "noticeboard.rebuild", *arguments],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONHASHSEED": seed},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_a_rebuild_of_nothing_new_in_another_process_changes_nothing(tmp_path: Path) -> None:
+    """An item's translations are listed in the same order by every process (Pelican finds
+    them in a set's order), so a timer's rebuild changes, uploads and announces nothing."""
+    write_content(tmp_path, TRANSLATED)
+    rebuild_process(tmp_path, "1")
+    for seed in ("2", "3"):
+        assert rebuild_process(tmp_path, seed).startswith("rebuild: 0 changed, 0 added, 0 removed")
+    cap = (tmp_path / "output" / "alerts" / "flood.cap.xml").read_text()
+    languages = [line.strip() for line in cap.splitlines() if "<language>" in line]
+    assert languages[0] == "<language>en-GB</language>"  # the original, then by language
+    assert languages[1:] == sorted(languages[1:]) and len(languages) == 5
+
+
+def test_settings_that_shape_a_cache_start_a_new_one(tmp_path: Path) -> None:
+    """Compiled templates kept from a build with other Jinja options, or a reading kept
+    from a build with other Markdown settings, would give stale pages: not used."""
+    write_content(tmp_path, SITE)
+    rebuild_process(tmp_path, "1")
+    page = (tmp_path / "output" / "about" / "index.html").read_text()
+    trimmed = rebuild_process(
+        tmp_path,
+        "1",
+        JINJA_ENVIRONMENT='{**JINJA_ENVIRONMENT, "trim_blocks": False}',
+        MARKDOWN='{**MARKDOWN, "extension_configs": {**MARKDOWN["extension_configs"],'
+        ' "markdown.extensions.nl2br": {}}}',
+    )
+    assert not trimmed.startswith("rebuild: 0 changed")
+    again = (tmp_path / "output" / "about" / "index.html").read_text()
+    assert again.count("\n") > page.count("\n")  # untrimmed blocks: more lines
+    assert len([p for p in (tmp_path / "cache").iterdir() if p.is_dir()]) == 2

@@ -23,7 +23,7 @@ from subscriber_lambda.core.addresses import address_hash
 from subscriber_lambda.core.preferences import Preferences
 from subscriber_lambda.core.tokens import Signer
 from subscriber_lambda.notify import Links, Notifier, load_manifest
-from subscriber_lambda.site_policy import FOREVER, SHORT
+from subscriber_lambda.site_policy import FOREVER, SHORT, cache_control
 from tests.moto_server import CREDENTIALS, moto_server
 from tests.services import free_port
 from tests.sitebuilder import ROOT, write_content
@@ -254,3 +254,13 @@ def test_cloudfront_is_invalidated_for_what_changed(aws: dict[str, str], tmp_pat
     assert publish(content, env=env).returncode == 0
     invalidations = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"]
     assert invalidations["Quantity"] == 1
+
+
+def test_pagefinds_fingerprinted_files_are_kept_a_year_and_its_script_a_minute() -> None:
+    """Pagefind names its index files by a hash of seven hexadecimal characters or more."""
+    for name in (
+        "pagefind/fragment/ar_278d428.pf_fragment",
+        "pagefind/pagefind.en_1a2b3c4d.pf_meta",
+    ):
+        assert cache_control(name) == FOREVER
+    assert cache_control("pagefind/pagefind.js") == SHORT

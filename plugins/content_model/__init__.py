@@ -98,6 +98,23 @@ def attach_item(content: Any) -> None:
         content.status = "draft"  # held back until its Date; drafts are never written
 
 
+# Where Pelican's article and page generators keep content, translations included.
+CONTENT_LISTS = (
+    *("articles", "translations", "drafts", "drafts_translations", "hidden_articles"),
+    *("hidden_translations", "pages", "hidden_pages", "draft_pages", "draft_translations"),
+)
+
+
+def order_translations(generator: Any) -> None:
+    """Each article's or page's translations by language. Pelican links them in the order
+    it found the files (a set's, which differs from process to process), so the outputs
+    listing them (CAP, feeds, the notify manifest) would change from build to build with
+    nothing changed, and an incremental rebuild would upload and announce them again."""
+    for name in CONTENT_LISTS:
+        for content in getattr(generator, name, None) or ():
+            content.translations.sort(key=lambda version: (version.lang, version.source_path))
+
+
 def forget_sources(pelican: Any) -> None:
     """After each run (``make preview`` builds again with the same settings)."""
     pelican.settings.pop(CHECKED_SOURCES, None)
@@ -109,3 +126,5 @@ def register() -> None:
     signals.finalized.connect(forget_sources)
     signals.generator_init.connect(check_before_build)
     signals.content_object_init.connect(attach_item)
+    signals.article_generator_pretaxonomy.connect(order_translations)
+    signals.page_generator_finalized.connect(order_translations)

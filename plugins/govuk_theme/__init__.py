@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from pelican import signals
 from pelican.writers import Writer
 
+from plugins.cache_keys import TEMPLATE_SETTINGS, settings_key
 from subscriber_lambda.core.catalogues import language_label, language_name
 
 from . import formatting
@@ -76,7 +77,8 @@ def configure_environment(generator: Any) -> None:
         PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
     ]
     folder = generator.settings.get("TEMPLATE_CACHE_PATH")
-    SHARED_BYTECODE.keep_in(Path(folder) if folder else None)
+    key = settings_key(generator.settings, TEMPLATE_SETTINGS, ("jinja2",))
+    SHARED_BYTECODE.keep_in(Path(folder) / key if folder else None, key)
     env.bytecode_cache = SHARED_BYTECODE
     # Rendered once per build, shared by all generators: Pelican's settings are per build.
     rendered = generator.settings.setdefault(RENDERED, {})

@@ -38,14 +38,18 @@ class SharedBytecodeCache(BytecodeCache):
     Pelican gives each generator its own environment, so without this every template (the
     GOV.UK macros among them) is compiled once per generator, and each build compiles them
     all again. Jinja keys each entry by the template's source checksum, so an edited
-    template is compiled again.
+    template is compiled again; the environment's options are in ``settings`` (a key of
+    them, ``plugins.cache_keys``), and a build with other options starts afresh.
     """
 
     def __init__(self) -> None:
         self._code: dict[str, bytes] = {}
         self._disk: FileSystemBytecodeCache | None = None
+        self._settings = ""
 
-    def keep_in(self, folder: Path | None) -> None:
+    def keep_in(self, folder: Path | None, settings: str = "") -> None:
+        if settings != self._settings:
+            self._code, self._settings = {}, settings
         if folder:
             folder.mkdir(parents=True, exist_ok=True)
         self._disk = FileSystemBytecodeCache(str(folder)) if folder else None
