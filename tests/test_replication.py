@@ -30,7 +30,7 @@ from subscriber_lambda.config import Config, ConfigError
 from subscriber_lambda.core.preferences import Preferences
 from subscriber_lambda.replication.health import Health
 from subscriber_lambda.replication.litestream import Litestream
-from subscriber_lambda.replication.serving import repairer
+from subscriber_lambda.replication.serving import key_keeper, repairer
 from subscriber_lambda.replication.supervisor import Replicator, relay
 from subscriber_lambda.replication.target import meta_folder, parse_replica
 from tests.moto_server import CREDENTIALS, moto_process, moto_server
@@ -489,6 +489,7 @@ def replicated(
         health = Health(
             litestream,
             repair(replicator),
+            key_keeper(config, replica, lambda reason: None),
             behind_seconds=2,
             repeat_seconds=2,
             critical_seconds=5,
@@ -565,6 +566,13 @@ def test_a_replica_emptied_under_the_server_is_given_a_new_copy_and_the_key(
         add_resident(database, "after@example.net")
         check_until(health, 30, health.check)
         assert records(caplog, "holds no copy of the store (emptied") == ["ERROR"]
+        assert (folder / "subscriber-secret").read_text() == "ab" * 32 + "\n"
+        # Only the key gone (a bucket recreated and filled again by Litestream): put back.
+        missing = len(records(caplog, "signing key was missing from the replica"))
+        (folder / "subscriber-secret").unlink()
+        assert health.check()
+        said = records(caplog, "signing key was missing from the replica")
+        assert said == [*said[:missing], "ERROR"]
         assert (folder / "subscriber-secret").read_text() == "ab" * 32 + "\n"
     restored = backend(work, env, "restore", "--force")
     assert restored.returncode == 0, restored.stderr

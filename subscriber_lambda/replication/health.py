@@ -13,7 +13,9 @@ emergency alerts matter more than the backup of what changes during the outage.
 
 A replica that holds no copy at all (its folder or prefix emptied under a running
 server) is repaired: ``repair`` starts Litestream again, which writes a new snapshot,
-and keeps the signing key there again.
+and keeps the signing key there again. A replica that answers has its signing key
+checked on every pass (``keep_key``): a bucket recreated under the server is filled
+again by Litestream, but not with the key.
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ class Health:
 
     litestream: Litestream
     repair: Callable[[], None]
+    keep_key: Callable[[], None] = lambda: None  # the signing key there, or put back
     behind_seconds: float = BEHIND_SECONDS
     repeat_seconds: float = REPEAT_SECONDS
     critical_seconds: float = CRITICAL_SECONDS
@@ -91,6 +94,7 @@ class Health:
             self._behind(store, reading.problem)
             return False
         self.replica_txid = reading.txid
+        self.keep_key()
         if store is None or self._has(store):
             self._caught_up()
             return True

@@ -86,19 +86,22 @@ def refuse_a_stray_store(database: Path, replica: Replica, latest: Latest | None
     )
 
 
-def keep_key(replica: Replica, key: bytes) -> None:
-    """Keep the signing key in the replica, or check it is the one already there."""
+def keep_key(replica: Replica, key: bytes) -> bool:
+    """Keep the signing key in the replica, or check it is the one already there; whether
+    it had to be written."""
     kept = read_key(replica)
     if kept is None:
         write_key(replica, key.hex())
         log.info("the signing key is kept in the replica %s too", replica)
-    elif kept != key.hex():
+        return True
+    if kept != key.hex():
         raise WrongReplica(
             f"the replica {replica} keeps another signing key than this server's"
             " (SUBSCRIBER_SECRET): it is another installation's replica, or the key here was"
             " changed. Give this server its own SUBSCRIBER_REPLICA, or restore the key the"
             " replica's residents were signed up with (python -m subscriber_lambda restore)."
         )
+    return False
 
 
 def warn_if_same_disk(replica: Replica, database: Path) -> None:
@@ -144,9 +147,12 @@ def only_server(database: Path) -> Iterator[None]:
         yield
 
 
-def keep_signing_key(config: Config, replica: Replica) -> None:
-    if urlsplit(config.secret_url).scheme == "file":  # on the disk that may die
-        keep_key(replica, config.secret())
+def keep_signing_key(config: Config, replica: Replica) -> bool:
+    """The key file in the replica too (a key in SSM is not on the disk that may die);
+    whether it had to be written."""
+    if urlsplit(config.secret_url).scheme == "file":
+        return keep_key(replica, config.secret())
+    return False
 
 
 def first_copy(litestream: Litestream, config: Config) -> None:
@@ -185,17 +191,37 @@ def repairer(
     """What the health check does for a replica that holds no copy: a new Litestream
     (a new snapshot), and the signing key kept there again."""
 
+    keep = key_keeper(config, replicator.litestream.replica, on_give_up)
+
     def repair() -> None:
         replicator.restart()
+        keep()
+
+    return repair
+
+
+def key_keeper(
+    config: Config, replica: Replica, on_give_up: Callable[[str], None]
+) -> Callable[[], None]:
+    """What the health check does on each pass: the signing key is put back in the replica
+    when it is missing (a bucket or folder recreated under the server, which Litestream
+    fills again with the store but not the key), and that is logged as an error."""
+
+    def keep() -> None:
         try:
-            keep_signing_key(config, replicator.litestream.replica)
+            if keep_signing_key(config, replica):
+                log.error(
+                    "the signing key was missing from the replica %s (emptied or recreated"
+                    " under the running server): it is kept there again",
+                    replica,
+                )
         except WrongReplica as error:
             log.critical("%s", error)
             on_give_up(str(error))
         except ReplicationError as error:
             log.error("the signing key could not be kept in the replica again: %s", error)
 
-    return repair
+    return keep
 
 
 @contextmanager
@@ -212,7 +238,11 @@ def replicating(config: Config, on_give_up: Callable[[str], None]) -> Iterator[R
     with only_server(database), Litestream.configured(replica, database, config.environ) as ls:
         start_replicating(ls, config)
         replicator = Replicator(ls, on_give_up)
-        health = Health(ls, repairer(replicator, config, on_give_up))
+        health = Health(
+            ls,
+            repairer(replicator, config, on_give_up),
+            key_keeper(config, replica, on_give_up),
+        )
         stopping = threading.Event()
         checker = threading.Thread(target=watch, args=(health, stopping), name="replica-health")
         replicator.start()
