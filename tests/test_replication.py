@@ -508,7 +508,10 @@ def test_a_replica_that_stops_answering_is_reported_until_it_catches_up(
     """moto's S3 stopped (SIGSTOP) while residents sign up: the health check says the
     replica is behind (ERROR, then CRITICAL), stopping then says it may be behind, and
     once S3 answers again the replica catches up and the log says so."""
-    database = tmp_path / "var" / "subscribers.db"
+    database, key = tmp_path / "var" / "subscribers.db", tmp_path / "var" / "subscriber-secret"
+    database.parent.mkdir(parents=True)
+    key.write_text("ab" * 32 + "\n")
+    key.chmod(0o600)
     with moto_process() as (endpoint, moto):
         boto3.client("s3", endpoint_url=endpoint, **CREDENTIALS).create_bucket(
             Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
@@ -516,6 +519,7 @@ def test_a_replica_that_stops_answering_is_reported_until_it_catches_up(
         env = clean_environment(
             SUBSCRIBER_REPLICA=f"s3://{BUCKET}/noticeboard",
             SUBSCRIBER_STORE=f"sqlite:///{database}",
+            SUBSCRIBER_SECRET=key.as_uri(),
             AWS_ENDPOINT_URL=endpoint,
             AWS_ACCESS_KEY_ID="test",
             AWS_SECRET_ACCESS_KEY="test",
