@@ -156,14 +156,16 @@ def build(
     if content:
         override["PATH"] = str(Path(content).resolve())
     if cache:
-        readers = settings_key(read_settings(settings_file), READER_SETTINGS, READER_PACKAGES)
         override |= {
             "CACHE_CONTENT": True,
             "LOAD_CONTENT_CACHE": True,
-            "CACHE_PATH": str((cache / readers).resolve()),
             "CHECK_MODIFIED_METHOD": "md5",
             "GZIP_CACHE": False,
         }
+    settings = read_settings(settings_file, override=override)
+    if cache:
+        readers = settings_key(settings, READER_SETTINGS, READER_PACKAGES)
+        settings["CACHE_PATH"] = str((cache / readers).resolve())
 
     def tell(path: str, context: Any = None) -> None:
         if written:
@@ -171,7 +173,7 @@ def build(
 
     signals.content_written.connect(tell)
     try:
-        Pelican(read_settings(settings_file, override=override)).run()
+        Pelican(settings).run()
     finally:
         signals.content_written.disconnect(tell)
 

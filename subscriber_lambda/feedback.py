@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from .core.mail_reports import read_report
+from .core.mail_reports import MailReport, read_report
 from .core.reach import BOUNCED_SOFT, LEFT
 from .core.tokens import Purpose, Signer, TokenError
 from .ports import EMAIL, LedgerEntry, Store
@@ -109,11 +109,8 @@ class MaildirMessage(Incoming):
     address, and what it said is in the suppression and the counters."""
 
     def __init__(self, new: Path) -> None:
-        super().__init__(str(new), self._claimed_bytes)
         self.new, self.claimed = new, new.parent.parent / "cur" / f"{new.name}{TAKING}"
-
-    def _claimed_bytes(self) -> bytes:
-        return self.claimed.read_bytes()
+        super().__init__(str(new), self.claimed.read_bytes)
 
     def claim(self) -> bool:
         try:
@@ -154,6 +151,20 @@ def emailed(store: Store, email_hash: str, item_id: str) -> LedgerEntry | None:
     )
 
 
+def mark_emailed(
+    store: Store, email_hash: str, item_id: str, report: MailReport, now: datetime
+) -> bool:
+    """Whether the item was emailed to this subscriber; a soft bounce, final, marks that
+    email failed (so a repeat of it finds nothing sent)."""
+    row = emailed(store, email_hash, item_id)
+    subscriber = store.subscriber_by_hash(email_hash) if row else None
+    if row is None or subscriber is None:
+        return False
+    if report.counter == BOUNCED_SOFT:
+        store.mark(subscriber.id, row.item_id, row.revision, "failed", now)
+    return True
+
+
 def take_report(
     store: Store, signer: Signer, raw: bytes, now: datetime, counts: FeedbackCounts
 ) -> None:
@@ -176,11 +187,7 @@ def take_report(
     if report.suppress:
         fresh = not store.is_suppressed(email_hash)
     else:
-        row = emailed(store, email_hash, item_id) if item_id else None
-        subscriber = store.subscriber_by_hash(email_hash) if row else None
-        fresh = row is not None and subscriber is not None
-        if fresh and row and subscriber and report.counter == BOUNCED_SOFT:
-            store.mark(subscriber.id, row.item_id, row.revision, "failed", now)
+        fresh = item_id is not None and mark_emailed(store, email_hash, item_id, report, now)
     if not fresh:
         counts.ignored += 1
         return

@@ -445,6 +445,11 @@ def test_a_report_piped_in_by_the_mail_system(
         f"feedback: {folder}: neither an email file nor a Maildir (a folder with cur, new "
         "and tmp); give report files, a Maildir, or pipe one message in\n"
     )
+    terminal = io.TextIOWrapper(io.BytesIO())
+    terminal.isatty = lambda: True  # type: ignore[method-assign]
+    monkeypatch.setattr(sys, "stdin", terminal)
+    waiting = command("feedback")  # a person forgetting the path: told, not left waiting
+    assert waiting.status == 2 and "give report files or a Maildir" in waiting.err
     gone = command("feedback", str(tmp_path / "gone.eml"))
     assert (gone.status, gone.err) == (
         2,
