@@ -20,7 +20,7 @@ from pelican.generators import Generator
 from plugins.calendars.ics import CalendarInfo
 from plugins.content_model import checked_content
 from plugins.content_model.types.words import today
-from plugins.govuk_theme import INTERFACE_LANG
+from plugins.govuk_theme.writer import INTERFACE_LANG
 from plugins.output_files import write_document
 from plugins.site_pages import language_homes
 from plugins.site_pages.board import Board

@@ -19,7 +19,7 @@ from pelican import signals
 
 from .checks import ContentInvalid, build_time, check_site_content, print_problems, site_places
 from .items import Item
-from .reader import CHECKED_SOURCES, read_checked_sources
+from .reader import CHECKED_SOURCES, convert_ahead, read_checked_sources, stop_converting
 from .registry import ITEM_TYPES
 from .rounds import Rounds
 from .source import documents_folders
@@ -125,6 +125,8 @@ def register() -> None:
     signals.readers_init.connect(read_checked_sources)
     signals.finalized.connect(forget_sources)
     signals.generator_init.connect(check_before_build)
+    signals.generator_init.connect(convert_ahead)
+    signals.finalized.connect(stop_converting)
     signals.content_object_init.connect(attach_item)
     signals.article_generator_pretaxonomy.connect(order_translations)
     signals.page_generator_finalized.connect(order_translations)

@@ -5,21 +5,38 @@ after it with the Markdown ``meta`` extension Pelican uses. This reader takes th
 file is read and its metadata parsed once per build, and converts the text with one
 Markdown converter per reader (reset between files) instead of one made for every file.
 A file the check did not read (none in a normal build) is read as Pelican would.
+
+Converting is most of reading, so the items' files are shared out in the order Pelican
+reads them (``plugins.forked``): helpers on the other cores convert theirs ahead, and the
+reader takes their HTML when Pelican comes to each file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
 from markdown import Markdown
+from pelican.generators import ArticlesGenerator
 from pelican.readers import MarkdownReader
+
+from plugins.forked import HandBack, Helpers, share_out
 
 from .items import Source
 
 # Where the check leaves what it read for this build's readers (Pelican's settings are
-# per build, and readers see only them).
+# per build, and readers see only them), and the helpers converting it ahead.
 CHECKED_SOURCES = "NOTICEBOARD_CHECKED_SOURCES"
+CONVERTED_AHEAD = "NOTICEBOARD_CONVERTED_AHEAD"
+
+
+def converter(settings: Mapping[str, Any]) -> Markdown:
+    """Pelican's Markdown converter, for text whose metadata the check has taken off (so
+    text that looks like metadata is text)."""
+    made = Markdown(**settings["MARKDOWN"])
+    made.preprocessors.deregister("meta")
+    return made
 
 
 def metadata_of(source: Source, process: Any) -> dict[str, Any]:
@@ -36,9 +53,7 @@ class CheckedMarkdownReader(MarkdownReader):  # type: ignore[misc]
 
     def converter(self) -> Markdown:
         if self._converter is None:
-            self._converter = Markdown(**self.settings["MARKDOWN"])
-            # The check has taken the metadata off: text that looks like it is text.
-            self._converter.preprocessors.deregister("meta")
+            self._converter = converter(self.settings)
         self._converter.reset()
         return self._converter
 
@@ -48,9 +63,53 @@ class CheckedMarkdownReader(MarkdownReader):  # type: ignore[misc]
         if source is None:
             content, metadata = super().read(source_path)
             return content, metadata
-        return self.converter().convert(source.body), metadata_of(source, self.process_metadata)
+        ahead: Helpers | None = self.settings.get(CONVERTED_AHEAD)
+        html = ahead.take(source_path) if ahead else None
+        if html is None:
+            html = self.converter().convert(source.body)
+        return html, metadata_of(source, self.process_metadata)
 
 
 def read_checked_sources(readers: Any) -> None:
     """Pelican's ``readers_init``: Markdown files are read through the check."""
     readers.reader_classes["md"] = CheckedMarkdownReader
+
+
+def convert_share(
+    settings: Mapping[str, Any], share: frozenset[str], order: Sequence[str], hand_back: HandBack
+) -> None:
+    """In a helper: each checked file of ``share``, in Pelican's reading ``order``."""
+    sources: Mapping[str, Source] = settings[CHECKED_SOURCES]
+    convert = converter(settings)
+    for path in order:
+        if path in share:
+            hand_back(path, convert.reset().convert(sources[path].body))
+
+
+def convert_ahead(generator: Any) -> None:
+    """Pelican's ``generator_init``, after the check: the items' files, in the order the
+    articles generator will read them, shared out to helpers converting them. Not when
+    Pelican's content cache will spare reading most files (an incremental rebuild)."""
+    settings: MutableMapping[str, Any] = generator.settings
+    if not isinstance(generator, ArticlesGenerator) or settings.get("LOAD_CONTENT_CACHE"):
+        return
+    sources: Mapping[str, Source] = settings.get(CHECKED_SOURCES, {})
+    found = generator.get_files(settings["ARTICLE_PATHS"], exclude=settings["ARTICLE_EXCLUDES"])
+    order = [
+        path
+        for path in (os.path.abspath(os.path.join(generator.path, name)) for name in found)
+        if path in sources
+    ]
+    settings[CONVERTED_AHEAD] = share_out(
+        "converting Markdown",
+        order,
+        settings,
+        lambda share, hand_back: convert_share(settings, share, order, hand_back),
+    )
+
+
+def stop_converting(pelican: Any) -> None:
+    """After each run: the helpers have ended and been reaped."""
+    helpers: Helpers | None = pelican.settings.pop(CONVERTED_AHEAD, None)
+    if helpers:
+        helpers.wait()

@@ -19,37 +19,19 @@ from pelican.writers import Writer
 from plugins.cache_keys import TEMPLATE_SETTINGS, settings_key
 from subscriber_lambda.core.catalogues import language_label, language_name
 
-from . import formatting
+from . import ahead, formatting
 from .bidi import isolate_numbers
 from .interface import (
     SPEAKING,
     BuildText,
     direction,
-    language_of,
-    speaking,
     translations_dir,
 )
 from .pagination import pagination_items
 from .rendering import SHARED_BYTECODE, EntryCache, Fragments, LazyModule, component_globals
+from .writer import SpeakingWriter
 
 RENDERED = "NOTICEBOARD_RENDERED"
-
-
-# A page that is not an item's says its language by this keyword to ``write_file``.
-INTERFACE_LANG = "interface_lang"
-
-
-class SpeakingWriter(Writer):  # type: ignore[misc]
-    """Pelican's writer, writing each page in its interface language: ``interface_lang``
-    if given, else ``language_of`` its ``article`` or ``page``."""
-
-    def write_file(self, name: str, template: Any, context: Any, *args: Any, **kwargs: Any) -> Any:
-        content = kwargs.get("article") or kwargs.get("page")
-        lang = kwargs.get(INTERFACE_LANG) or language_of(
-            getattr(content, "lang", None), self.settings
-        )
-        with speaking(lang):
-            return super().write_file(name, template, context, *args, **kwargs)
 
 
 def own_language(value: Any, item: Any, attr: str) -> Markup:
@@ -125,3 +107,6 @@ def register() -> None:
     signals.get_writer.connect(speaking_writer)
     signals.generator_init.connect(configure_environment)
     signals.finalized.connect(forget_rendered)
+    signals.all_generators_finalized.connect(ahead.note_articles_generator)
+    signals.get_writer.connect(ahead.start_helpers)
+    signals.finalized.connect(ahead.stop_helpers)

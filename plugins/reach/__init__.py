@@ -22,7 +22,7 @@ from pelican.generators import Generator
 
 from plugins.content_model import checked_content
 from plugins.content_model.source import display_path
-from plugins.govuk_theme import INTERFACE_LANG
+from plugins.govuk_theme.writer import INTERFACE_LANG
 
 from .charts import Series, bar_chart, line_chart
 from .report import DayReach, ItemReach, Reach, ReachFileError, load_reach

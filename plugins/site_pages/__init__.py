@@ -17,8 +17,8 @@ from pelican.generators import Generator
 from plugins.content_model import checked_content
 from plugins.content_model.registry import ITEM_TYPES
 from plugins.content_model.values import is_web_address
-from plugins.govuk_theme import INTERFACE_LANG
 from plugins.govuk_theme.interface import shipped_languages, translations_dir
+from plugins.govuk_theme.writer import INTERFACE_LANG
 
 from .board import Board, Entry
 from .respond import respond_to

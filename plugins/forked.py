@@ -1,0 +1,164 @@
+"""Work shared out to forked helper processes, one per other core (ADR 28).
+
+Pelican builds on one core. Where a build has many like pieces of work whose results it
+needs in a known order (item pages to render, Markdown files to convert), the build's own
+process keeps the first share and each helper, forked from it with everything it has read,
+does another share and hands each result back as it finishes it. The build takes a result
+when it comes to it, and does the work itself for anything a helper never handed back (it
+failed, was killed, or this system cannot fork): a helper can make a build faster, never
+different or broken.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
+from typing import IO, Any
+
+logger = logging.getLogger(__name__)
+
+# The setting: how many processes share such work (1: the build's own only). By default
+# one per core this process may use, at most MAX_PROCESSES.
+PROCESSES = "BUILD_PROCESSES"
+MAX_PROCESSES = 4
+# Shares smaller than this are not worth a process.
+SMALLEST_SHARE = 50
+
+STOPPED_EARLY = "a build helper stopped before it had handed back all its share"
+
+# A helper hands back each result by its name: (name, result).
+HandBack = Callable[[str, Any], None]
+
+
+class Helper:
+    """One forked process doing a share of the work (``work`` calls ``hand_back`` with each
+    result's name and value, picklable), and a thread in the build taking them as they
+    come."""
+
+    def __init__(self, what: str, names: Iterable[str], work: Callable[[HandBack], None]) -> None:
+        self.what, self.names = what, frozenset(names)
+        self._results: dict[str, Any] = {}
+        self._finished = False
+        self._arrived = threading.Condition()
+        read_end, write_end = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the helper: it never returns
+            os.close(read_end)
+            _serve(write_end, work)
+        os.close(write_end)
+        self._receiver = threading.Thread(
+            target=self._receive, args=(os.fdopen(read_end, "rb"),), daemon=True
+        )
+        self._receiver.start()
+
+    def _receive(self, pipe: IO[bytes]) -> None:
+        try:
+            with pipe:
+                while True:
+                    name, result = pickle.load(pipe)
+                    with self._arrived:
+                        self._results[name] = result
+                        self._arrived.notify_all()
+        except (EOFError, pickle.UnpicklingError, OSError, ValueError):
+            pass  # done, or died: what did not arrive the build does itself
+        finally:
+            _, status = os.waitpid(self.pid, 0)
+            if status != 0:  # it may have handed back none, some or all of its share
+                # Pelican's loggers say a message once: this one names the helper.
+                logger.warning(
+                    "%s (%s, process %s, exit status %s); the build does the rest itself",
+                    STOPPED_EARLY,
+                    self.what,
+                    self.pid,
+                    os.waitstatus_to_exitcode(status),
+                )
+            with self._arrived:
+                self._finished = True
+                self._arrived.notify_all()
+
+    def take(self, name: str) -> Any:
+        """The result once the helper has handed it back; None if it never will."""
+        with self._arrived:
+            while name not in self._results and not self._finished:
+                self._arrived.wait()
+            return self._results.pop(name, None)
+
+    def wait(self) -> None:
+        self._receiver.join()
+
+
+def _serve(pipe_fd: int, work: Callable[[HandBack], None]) -> None:
+    """The helper's whole life: work, hand each result back, exit without running anything
+    the build registered to run at its own exit."""
+    status = 1
+    try:
+        with os.fdopen(pipe_fd, "wb") as pipe:
+
+            def hand_back(name: str, result: Any) -> None:
+                pickle.dump((name, result), pipe, protocol=pickle.HIGHEST_PROTOCOL)
+                pipe.flush()
+
+            work(hand_back)
+        status = 0
+    except BaseException:
+        pass
+    finally:
+        os._exit(status)
+
+
+class Helpers:
+    """One piece of work's helpers, found by a result's name."""
+
+    def __init__(self, helpers: Sequence[Helper]) -> None:
+        self._by_name = {name: helper for helper in helpers for name in helper.names}
+        self._helpers = helpers
+
+    def take(self, name: str) -> Any:
+        helper = self._by_name.get(name)
+        return helper.take(name) if helper else None
+
+    def wait(self) -> None:
+        for helper in self._helpers:
+            helper.wait()
+
+
+def processes(settings: Mapping[str, Any]) -> int:
+    wanted = settings.get(PROCESSES)
+    if wanted is not None:
+        return max(1, int(wanted))
+    if not hasattr(os, "fork") or not hasattr(os, "sched_getaffinity"):
+        return 1
+    return min(len(os.sched_getaffinity(0)), MAX_PROCESSES)
+
+
+def shares(names: Sequence[str], count: int) -> list[list[str]]:
+    """``names`` in at most ``count`` runs, in order, as even as can be (the build's own,
+    the first, also writes every page, but a helper pays for its copy of the build's
+    memory: measured, an even split waits least); fewer runs if a helper's would be smaller
+    than SMALLEST_SHARE."""
+    count = max(1, min(count, len(names) // SMALLEST_SHARE))
+    size, extra = divmod(len(names), count)
+    runs, start = [], 0
+    for index in range(count):
+        end = start + size + (index < extra)
+        runs.append(list(names[start:end]))
+        start = end
+    return runs
+
+
+def share_out(
+    what: str,
+    names: Sequence[str],
+    settings: Mapping[str, Any],
+    work: Callable[[frozenset[str], HandBack], None],
+) -> Helpers | None:
+    """Helpers for all but the first share of ``names`` (``work(share, hand_back)`` in
+    each; ``what`` says what it is, in messages), or None if the build does it all."""
+    runs = shares(names, processes(settings))
+    if len(runs) < 2:
+        return None
+    return Helpers([Helper(what, run, partial(work, frozenset(run))) for run in runs[1:]])

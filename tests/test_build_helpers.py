@@ -1,0 +1,115 @@
+"""A build shares converting Markdown and rendering item pages with forked helpers, one per
+other core (ADR 28). The site is byte for byte the site one process builds, and a helper
+that fails or is killed leaves its share to the build, never a page missing or different."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pelican import Pelican
+
+from bench.build_bench import generate
+from plugins import forked
+from plugins.content_model import reader
+from plugins.govuk_theme import ahead
+from tests.sitebuilder import ROOT, settings_for
+
+ITEMS = 150  # enough for a helper's share of each (forked.SMALLEST_SHARE)
+
+
+def build(root: Path, processes: int) -> dict[str, bytes]:
+    """The synthetic site of the benchmark, with the example's wards and outlines, built
+    by ``processes`` processes: every file's bytes by its name."""
+    content = root / "content"
+    if not content.exists():
+        generate(content, ITEMS)
+    output = root / f"output-{processes}"
+    settings = settings_for(
+        root,
+        OUTPUT_PATH=str(output),
+        WARDS_FILE=str(ROOT / "data" / "wards.csv"),
+        WARD_OUTLINES_FILE=str(ROOT / "data" / "ward-outlines.geojson"),
+        BUILD_PROCESSES=processes,
+    )
+    Pelican(settings).run()
+    return {
+        path.relative_to(output).as_posix(): path.read_bytes()
+        for path in sorted(output.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture
+def helpers_started(monkeypatch: pytest.MonkeyPatch) -> list[frozenset[str]]:
+    """The share of each helper the build starts."""
+    started: list[frozenset[str]] = []
+
+    class Counted(forked.Helper):
+        def __init__(self, what: str, names: Any, work: Any) -> None:
+            super().__init__(what, names, work)
+            started.append(self.names)
+
+    monkeypatch.setattr(forked, "Helper", Counted)
+    return started
+
+
+def test_a_site_built_with_helpers_is_the_site_one_process_builds(
+    tmp_path: Path, helpers_started: list[frozenset[str]]
+) -> None:
+    alone = build(tmp_path, 1)
+    assert helpers_started == []
+    shared = build(tmp_path, 2)
+    # One helper converting Markdown, one rendering item pages, each with half.
+    assert len(helpers_started) == 2
+    assert all(ITEMS * 0.45 < len(share) < ITEMS * 0.55 for share in helpers_started)
+    assert shared.keys() == alone.keys()
+    assert [name for name in alone if shared[name] != alone[name]] == []
+
+
+def fail(*args: Any) -> None:
+    raise RuntimeError("a helper's own failure")
+
+
+def be_killed(*args: Any) -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.parametrize("end", [fail, be_killed], ids=["fails", "is killed"])
+def test_a_helper_that_fails_or_is_killed_leaves_its_share_to_the_build(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    helpers_started: list[frozenset[str]],
+    end: Any,
+) -> None:
+    alone = build(tmp_path, 1)
+    # The helpers are forked from this process, so they do what it has patched in.
+    monkeypatch.setattr(reader, "convert_share", end)
+    monkeypatch.setattr(ahead, "render_share", end)
+    with caplog.at_level(logging.WARNING, logger=forked.__name__):
+        shared = build(tmp_path, 2)
+    assert len(helpers_started) == 2
+    assert shared == alone
+    assert sum(said.startswith(forked.STOPPED_EARLY) for said in caplog.messages) == 2
+
+
+def test_work_is_shared_in_order_in_even_runs_and_only_when_worth_a_process() -> None:
+    names = [f"page-{n}" for n in range(230)]
+    runs = forked.shares(names, 3)
+    assert [len(run) for run in runs] == [77, 77, 76]
+    assert [name for run in runs for name in run] == names
+    assert forked.shares(names, 8) == forked.shares(names, 4)  # 230 // SMALLEST_SHARE
+    assert forked.shares(names[:99], 2) == [names[:99]]
+    assert forked.shares([], 2) == [[]]
+
+
+def test_processes_are_the_setting_else_one_per_core_this_process_may_use() -> None:
+    assert forked.processes({forked.PROCESSES: 1}) == 1
+    assert forked.processes({forked.PROCESSES: 3}) == 3
+    cores = len(os.sched_getaffinity(0))
+    assert forked.processes({}) == min(cores, forked.MAX_PROCESSES)
