@@ -135,15 +135,15 @@ def processes(settings: Mapping[str, Any]) -> int:
     return min(len(os.sched_getaffinity(0)), MAX_PROCESSES)
 
 
-def shares(names: Sequence[str], count: int) -> list[list[str]]:
-    """``names`` in at most ``count`` runs, in order, as even as can be (the build's own,
-    the first, also writes every page, but a helper pays for its copy of the build's
-    memory: measured, an even split waits least); fewer runs if a helper's would be smaller
-    than SMALLEST_SHARE."""
+def shares(names: Sequence[str], count: int, own: float = 1.0) -> list[list[str]]:
+    """``names`` in at most ``count`` runs, in order: the first, the build's own, ``own``
+    times as long as the others (which are even); fewer runs if a helper's would be
+    smaller than SMALLEST_SHARE."""
     count = max(1, min(count, len(names) // SMALLEST_SHARE))
-    size, extra = divmod(len(names), count)
-    runs, start = [], 0
-    for index in range(count):
+    first = round(len(names) * own / (own + count - 1))
+    size, extra = divmod(len(names) - first, max(count - 1, 1))
+    runs, start = [list(names[:first])], first
+    for index in range(count - 1):
         end = start + size + (index < extra)
         runs.append(list(names[start:end]))
         start = end
@@ -155,10 +155,12 @@ def share_out(
     names: Sequence[str],
     settings: Mapping[str, Any],
     work: Callable[[frozenset[str], HandBack], None],
+    own: float = 1.0,
 ) -> Helpers | None:
     """Helpers for all but the first share of ``names`` (``work(share, hand_back)`` in
-    each; ``what`` says what it is, in messages), or None if the build does it all."""
-    runs = shares(names, processes(settings))
+    each; ``what`` says what it is, in messages), or None if the build does it all. The
+    build's own share is ``own`` times a helper's: less if it has more to do per name."""
+    runs = shares(names, processes(settings), own)
     if len(runs) < 2:
         return None
     return Helpers([Helper(what, run, partial(work, frozenset(run))) for run in runs[1:]])

@@ -11,7 +11,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Rendered:
-    """What Pelican's writer takes as a template: a document already made."""
+    """What Pelican's writer takes as a template: a document (or page) already made."""
 
     text: str
 

@@ -13,6 +13,8 @@ from typing import Any
 
 from pelican.writers import Writer
 
+from plugins.output_files import Rendered
+
 from .interface import language_of, speaking
 
 # A page that is not an item's says its language by this keyword to ``write_file``.
@@ -20,16 +22,6 @@ INTERFACE_LANG = "interface_lang"
 # Where a build keeps the item pages being rendered ahead (Pelican's writer sees only the
 # settings): anything with ``take(name) -> html or None``.
 RENDERED_AHEAD = "NOTICEBOARD_RENDERED_AHEAD"
-
-
-class Rendered:
-    """A page rendered ahead, in a template's place: the writer "renders" it as it is."""
-
-    def __init__(self, html: str) -> None:
-        self.html = html
-
-    def render(self, *args: Any, **kwargs: Any) -> str:
-        return self.html
 
 
 def rendered_ahead(settings: Mapping[str, Any], name: str) -> Rendered | None:

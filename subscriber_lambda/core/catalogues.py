@@ -80,6 +80,7 @@ def shipped_languages(directory: Path, domain: str = "messages") -> list[str]:
     return [DEFAULT_LANGUAGE, *found]
 
 
+@lru_cache(maxsize=256)  # asked on every page a build writes; a locale takes long to load
 def direction(lang: str) -> str:
     """'rtl' for a language written right to left (Arabic, Urdu...), else 'ltr'."""
     try:
@@ -89,6 +90,7 @@ def direction(lang: str) -> str:
     return "rtl" if order == "right-to-left" else "ltr"
 
 
+@lru_cache(maxsize=256)
 def language_name(tag: str, in_language: str | None = None) -> str:
     """A language's name as a sentence in ``in_language`` writes it, by default in its own
     ('Cymraeg' for cy, 'polski' for pl; 'Saesneg' for en in cy)."""
