@@ -180,9 +180,9 @@ def build(
 
 class Early:
     """What goes live while the site is still being built (ADR 27): a new alert's page and
-    CAP message as soon as Pelican writes them (``is_new_urgent``), and then the notify
-    manifest, if every item new in it is such an alert already live: its emails link only
-    to those pages. ``go_live`` puts one file (its name) live."""
+    CAP message as soon as Pelican writes them (``is_new_urgent``), and the notify manifest
+    (written before any page) as soon as every item new in it is such an alert already
+    live: its emails link only to those pages. ``go_live`` puts one file (its name) live."""
 
     def __init__(
         self,
@@ -193,15 +193,23 @@ class Early:
     ) -> None:
         self.site, self.live, self.previous, self.go_live = site, live, previous, go_live
         self.done: list[str] = []
+        self.announced: set[str] | None = None  # new in the manifest, once it is written
 
     def __call__(self, name: str) -> None:
-        if is_new_urgent(name, self.live) or (name == MANIFEST and self.manifest_ready()):
-            self.go_live(name)
-            self.done.append(name)
+        if is_new_urgent(name, self.live):
+            self._go_live(name)
+        elif name == MANIFEST:
+            self.announced = items_new_in(self.site, self.previous)
+        if MANIFEST not in self.done and self.manifest_ready():
+            self._go_live(MANIFEST)
+
+    def _go_live(self, name: str) -> None:
+        self.go_live(name)
+        self.done.append(name)
 
     def manifest_ready(self) -> bool:
-        new = items_new_in(self.site, self.previous)
-        return bool(new) and all(f"{item}/index.html" in self.done for item in new)
+        new = self.announced
+        return bool(new) and all(f"{item}/index.html" in self.done for item in new or ())
 
 
 def rebuild(

@@ -16,6 +16,7 @@ from pathlib import Path
 import boto3
 import pytest
 
+from noticeboard import rebuild as rebuild_module
 from noticeboard.publish.__main__ import EARLY, build_and_publish, publish
 from noticeboard.publish.plan import STAGES, classify
 from noticeboard.rebuild import SyncReport, rebuild
@@ -200,16 +201,39 @@ def test_make_publish_puts_a_new_alert_in_the_bucket_while_it_builds(
 
     outcome = make_publish(tmp_path, {"alerts/water.md": NEW_ALERT}, progress)
     assert outcome["uploaded"] == len(s3)  # those uploaded while building included
-    # Its page and CAP message while Pelican wrote the rest, then the manifest that emails
-    # it (it announces nothing else new), before any stage of the upload.
-    assert set(s3[:2]) == {ALERT, "alerts/water.cap.xml"} and s3[2] == MANIFEST
+    # Its page, and at once the manifest that emails it (written before any page; it
+    # announces nothing else new), then its CAP message, while Pelican writes the rest and
+    # before any stage of the upload.
+    assert s3[:3] == [ALERT, MANIFEST, "alerts/water.cap.xml"]
     assert said[:3] == [
         f"{EARLY} after 1 uploads",
-        f"{EARLY} after 2 uploads",
-        f"{STAGES[4]} after 3 uploads",
+        f"{STAGES[4]} after 2 uploads",
+        f"{EARLY} after 3 uploads",
     ]
     assert s3.count(ALERT) == 1 and s3.count(MANIFEST) == 1
     assert "index.html" in s3 and s3.index("index.html") > 2  # the home page: built after
+
+
+def test_a_rebuild_puts_a_new_alert_and_the_manifest_emailing_it_live_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On one server: the alert's page, then at once the manifest (which starts notify),
+    while Pelican is still writing the lists and ward pages."""
+    write_content(tmp_path, SITE)
+    rebuilt(tmp_path)
+    replaced: list[tuple[str, bool]] = []  # each file put live, and whether the build had
+    real_replace = rebuild_module.replace_file  # written the ward pages by then
+
+    def replace(source: Path, target: Path) -> None:
+        name = target.relative_to(tmp_path / "output").as_posix()
+        build = Path(str(source)[: -len(name)])
+        replaced.append((name, (build / "wards" / "index.html").exists()))
+        real_replace(source, target)
+
+    monkeypatch.setattr(rebuild_module, "replace_file", replace)
+    write_content(tmp_path, {"alerts/water.md": NEW_ALERT})
+    rebuilt(tmp_path)
+    assert replaced[:3] == [(ALERT, False), (MANIFEST, False), ("alerts/water.cap.xml", True)]
 
 
 def test_a_manifest_announcing_more_than_new_alerts_waits_for_their_pages(
