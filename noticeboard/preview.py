@@ -27,6 +27,8 @@ from pelican.log import init as init_logging
 from pelican.settings import read_settings
 from pelican.utils import FileChangeFilter
 
+from plugins.forked import end_helpers
+
 logger = logging.getLogger(__name__)
 
 PREFIX = "/__preview__/"
@@ -111,6 +113,8 @@ def build(settings: dict[str, Any], builds: Builds) -> None:
         logger.exception("Preview: the build failed")
     else:
         builds.done()
+    finally:
+        end_helpers()  # of a build that failed: none goes on working for it
 
 
 def changes(settings_file: str, settings: dict[str, Any]) -> Iterator[set[str]]:

@@ -21,6 +21,7 @@ import filecmp
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Callable, Collection, Iterator
@@ -34,6 +35,7 @@ from pelican.log import console
 from pelican.settings import read_settings
 
 from plugins.cache_keys import READER_SETTINGS, settings_key
+from plugins.forked import end_helpers
 from subscriber_lambda.site_policy import MANIFEST
 
 from .publish.plan import is_new_urgent, new_items, plan
@@ -135,6 +137,12 @@ def _sync(
 READER_PACKAGES = ("pelican", "markdown")
 
 
+def build_folder_prefix(output: Path) -> str:
+    """A rebuild of ``output`` builds into a folder beside it named so (and another site's
+    beside it has its own)."""
+    return f".rebuild-{output.name}-"
+
+
 def reading_cache(settings_file: str) -> Path:
     """Where builds with a settings file keep what Pelican read: var/cache/{its name}."""
     return Path("var") / "cache" / Path(settings_file).stem
@@ -176,6 +184,7 @@ def build(
         Pelican(settings).run()
     finally:
         signals.content_written.disconnect(tell)
+        end_helpers()  # of a build that failed or was stopped, before its folder goes
 
 
 class Early:
@@ -232,11 +241,20 @@ def one_rebuild_at_a_time(output: Path) -> Iterator[None]:
         yield
 
 
+def stop_cleanly_when_terminated() -> None:
+    """SIGTERM (a timer's stop, ``kill``) unwinds like Ctrl-C: the half-made build folder
+    is deleted rather than left behind."""
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
+
+
 def rebuild_now(
     settings_file: str, output: Path, content: str | None, cache: Path | None
 ) -> SyncReport:
     live = relative_files(output) if output.is_dir() else set()
-    with tempfile.TemporaryDirectory(prefix=".rebuild-", dir=output.parent) as folder:
+    prefix = build_folder_prefix(output)
+    for left in output.parent.glob(f"{prefix}*"):  # by a rebuild killed outright (this one
+        shutil.rmtree(left, ignore_errors=True)  # holds the lock: no other is running)
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=output.parent) as folder:
         work = Path(folder)
         early = Early(
             work, live, read_manifest(output), lambda name: replace_file(work / name, output / name)
@@ -261,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     console.quiet = not sys.stdout.isatty()  # on a schedule: one line, not Pelican's chatter
+    stop_cleanly_when_terminated()
     report = rebuild(args.settings, args.output, args.content, args.cache)
     print(f"rebuild: {report.summary()}")
     if sys.stdout.isatty():

@@ -11,9 +11,11 @@ different or broken.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import pickle
+import signal
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
@@ -27,6 +29,7 @@ PROCESSES = "BUILD_PROCESSES"
 MAX_PROCESSES = 4
 # Shares smaller than this are not worth a process.
 SMALLEST_SHARE = 50
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 STOPPED_EARLY = "a build helper stopped before it had handed back all its share"
 
@@ -44,12 +47,18 @@ class Helper:
         self._results: dict[str, Any] = {}
         self._finished = False
         self._arrived = threading.Condition()
+        self._ended = False  # by the build (end_helpers): no warning when it stops
+        self._reaping, self._reaped = threading.Lock(), False
         read_end, write_end = os.pipe()
+        build = os.getpid()
         self.pid = os.fork()
         if self.pid == 0:  # the helper: it never returns
             os.close(read_end)
+            _die_with(build)
             _serve(write_end, work)
         os.close(write_end)
+        with _RUNNING_LOCK:
+            _RUNNING.add(self)
         self._receiver = threading.Thread(
             target=self._receive, args=(os.fdopen(read_end, "rb"),), daemon=True
         )
@@ -66,8 +75,15 @@ class Helper:
         except (EOFError, pickle.UnpicklingError, OSError, ValueError):
             pass  # done, or died: what did not arrive the build does itself
         finally:
-            _, status = os.waitpid(self.pid, 0)
-            if status != 0:  # it may have handed back none, some or all of its share
+            # Ended, but its process id stays ours until it is reaped: ``end`` never kills
+            # another process that was given the number.
+            os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOWAIT)
+            with self._reaping:
+                _, status = os.waitpid(self.pid, 0)
+                self._reaped = True
+            with _RUNNING_LOCK:
+                _RUNNING.discard(self)
+            if status != 0 and not self._ended:  # it handed back none, some or all its share
                 # Pelican's loggers say a message once: this one names the helper.
                 logger.warning(
                     "%s (%s, process %s, exit status %s); the build does the rest itself",
@@ -89,6 +105,41 @@ class Helper:
 
     def wait(self) -> None:
         self._receiver.join()
+
+    def end(self) -> None:
+        """Stop it now, and reap it."""
+        with self._reaping:
+            if not self._reaped:
+                self._ended = True
+                os.kill(self.pid, signal.SIGKILL)
+        self.wait()
+
+
+# Helpers forked and not yet reaped, in whichever build of this process forked them.
+_RUNNING: set[Helper] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def end_helpers() -> None:
+    """Stop every helper still running: after a build that failed or was stopped (it
+    never reached Pelican's ``finalized``), before the folder it wrote into is deleted, so
+    that no helper goes on making folders in it."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for helper in running:
+        helper.end()
+
+
+def _die_with(build: int) -> None:
+    """In a helper: killed when the build's process ends, however it ends (Linux's parent
+    death signal), rather than working on for nobody."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: a helper ends at its next hand-back, when the pipe is closed
+    if os.getppid() != build:  # the build ended before the signal was asked for
+        os._exit(1)
 
 
 def _serve(pipe_fd: int, work: Callable[[HandBack], None]) -> None:

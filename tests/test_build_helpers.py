@@ -7,6 +7,9 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +122,54 @@ def test_processes_are_the_setting_else_one_per_core_this_process_may_use() -> N
     assert forked.processes({forked.PROCESSES: 3}) == 3
     cores = len(os.sched_getaffinity(0))
     assert forked.processes({}) == min(cores, forked.MAX_PROCESSES)
+
+
+def sleep_on(*args: Any) -> None:
+    time.sleep(600)
+
+
+def test_a_failed_or_stopped_build_ends_its_helpers_at_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    helper = forked.Helper("waiting", ["page"], sleep_on)
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger=forked.__name__):
+        forked.end_helpers()
+    assert time.monotonic() - started < 10
+    assert helper.take("page") is None  # the build renders it itself
+    assert caplog.messages == []  # ended on purpose: nothing to warn of
+    with pytest.raises(ChildProcessError):
+        os.waitpid(helper.pid, os.WNOHANG)  # reaped
+
+
+HELPER_OF_A_BUILD_THAT_DIES = """
+import os, sys, time
+from plugins import forked
+helper = forked.Helper("waiting", ["page"], lambda hand_back: time.sleep(600))
+print(helper.pid, flush=True)
+os._exit(0)  # the build's process ends (as if killed), its helper still at work
+"""
+
+
+def test_a_helper_ends_when_its_build_does_however_the_build_ends() -> None:
+    build = subprocess.run(
+        [sys.executable, "-c", HELPER_OF_A_BUILD_THAT_DIES],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    pid = int(build.stdout)
+    deadline = time.monotonic() + 10
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(pid)
+
+
+def alive(pid: int) -> bool:
+    """Running (not a zombie waiting to be reaped by init)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -219,7 +219,9 @@ def test_a_dry_run_prints_the_plan_and_changes_nothing(aws: dict[str, str], tmp_
         "would upload 1 (notify manifest):\n  api/v1/notify.json (application/json; no-cache)\n"
         "would upload " in result.stdout
     )
-    assert result.stdout.strip().splitlines()[-1].startswith("publish: would change")
+    summary = result.stdout.strip().splitlines()[-1]
+    assert summary.startswith("publish: dry run, nothing changed in s3://noticeboard-site: ")
+    assert summary.endswith(" to upload, 0 to delete, 0 unchanged")
     assert bucket() == {}
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from bench.build_bench import generate
 from noticeboard.rebuild import rebuild, sync_tree
 from tests.sitebuilder import ROOT, item, write_content
 
@@ -113,3 +116,34 @@ def test_on_a_schedule_it_prints_one_line(content: Path, tmp_path: Path) -> None
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     lines = result.stdout.splitlines()
     assert len(lines) == 1 and lines[0].startswith("rebuild: 0 changed, ")
+
+
+def test_what_a_rebuild_killed_outright_left_the_next_one_clears(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at(monkeypatch, "2026-11-28T12:00:00+00:00")
+    left = tmp_path / ".rebuild-live-k1ll3d"  # by a rebuild of live/ (SIGKILL, power cut)
+    other = tmp_path / ".rebuild-other-b0sy"  # another site's, being built beside it
+    for folder in (left, other):
+        (folder / "notices").mkdir(parents=True)
+        (folder / "notices" / "index.html").write_text("half a site")
+    rebuild(str(ROOT / "pelicanconf.py"), tmp_path / "live", str(content), tmp_path / "cache")
+    assert not left.exists() and other.exists()
+
+
+def test_a_terminated_rebuild_deletes_its_half_made_site(tmp_path: Path) -> None:
+    """A timer's stop (SIGTERM) while it builds: the live site as it was, nothing left."""
+    generate(tmp_path / "content", 400)  # a site that takes a second or two to build
+    env = {**os.environ, "NOTICEBOARD_NOW": "2026-11-28T12:00:00+00:00"}
+    command = [sys.executable, "-m", "noticeboard.rebuild", "--settings", "pelicanconf.py"]
+    command += ["--content", str(tmp_path / "content"), "--output", str(tmp_path / "live")]
+    command += ["--cache", str(tmp_path / "cache")]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".rebuild-live-*/*")) and time.monotonic() < deadline:
+        assert process.poll() is None, "the rebuild ended before it could be stopped"
+        time.sleep(0.01)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 128 + signal.SIGTERM
+    assert list(tmp_path.glob(".rebuild-*")) == []
+    assert not (tmp_path / "live" / "index.html").exists()

@@ -35,7 +35,7 @@ from pelican.log import console
 
 from subscriber_lambda.site_policy import MANIFEST
 
-from ..rebuild import Early, build, items_new_in, reading_cache
+from ..rebuild import Early, build, items_new_in, reading_cache, stop_cleanly_when_terminated
 from .plan import STAGES, Upload, classify, plan, stages
 
 WORKERS = 16  # uploads in flight at once
@@ -193,6 +193,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         return 2
     dry_run = os.environ.get("DRY_RUN", "") not in ("", "0", "no")
     console.quiet = not sys.stdout.isatty()
+    stop_cleanly_when_terminated()
     try:
         report = build_and_publish(
             args.settings,
@@ -210,9 +211,14 @@ def main(argv: Iterable[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    verb = "would change" if dry_run else "published"
-    counts = ", ".join(f"{n} {what}" for what, n in report.items())
-    print(f"publish: {verb} s3://{bucket}: {counts}")
+    if dry_run:
+        print(
+            f"publish: dry run, nothing changed in s3://{bucket}: {report['uploaded']} to "
+            f"upload, {report['deleted']} to delete, {report['unchanged']} unchanged"
+        )
+    else:
+        counts = ", ".join(f"{n} {what}" for what, n in report.items())
+        print(f"publish: published s3://{bucket}: {counts}")
     return 0
 
 
