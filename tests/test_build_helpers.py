@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from pelican import Pelican
+from pelican.writers import Writer
 
 from bench.build_bench import generate
 from plugins import forked
@@ -173,3 +174,35 @@ def alive(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_a_build_after_a_failed_one_with_the_same_settings_uses_none_of_its_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``make preview`` builds again with the same settings after a failure: the pages are
+    the new content's, not what the failed build's helpers rendered."""
+    generate(tmp_path / "content", ITEMS)
+    settings = settings_for(
+        tmp_path,
+        WARDS_FILE=str(ROOT / "data" / "wards.csv"),
+        BUILD_PROCESSES=2,
+        NOTICEBOARD_NOW="2026-11-28T12:00:00+00:00",
+    )
+    build, write = os.getpid(), Writer.write_file
+
+    def fail_in_the_build(self: Writer, name: str, *args: Any, **kwargs: Any) -> Any:
+        if os.getpid() == build and name.startswith("notices/"):  # its first item page
+            raise RuntimeError("a fault while its helper renders the other half")
+        return write(self, name, *args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Writer, "write_file", fail_in_the_build)
+        with pytest.raises(RuntimeError):
+            Pelican(settings).run()
+        time.sleep(1)  # the helper hands back its pages, which nobody takes
+    forked.end_helpers()
+    last = tmp_path / "content" / "notices" / "item-000000.md"  # the oldest: a helper's share
+    last.write_text(last.read_text().replace("Title: ", "Title: Edited "))
+    Pelican(settings).run()
+    page = (tmp_path / "output" / "notices" / "item-000000" / "index.html").read_text()
+    assert "Edited " in page

@@ -95,7 +95,10 @@ def convert_ahead(generator: Any) -> None:
     articles generator will read them, shared out to helpers converting them. Not when
     Pelican's content cache will spare reading most files (an incremental rebuild)."""
     settings: MutableMapping[str, Any] = generator.settings
-    if not isinstance(generator, ArticlesGenerator) or settings.get("LOAD_CONTENT_CACHE"):
+    if not isinstance(generator, ArticlesGenerator):
+        return
+    settings.pop(CONVERTED_AHEAD, None)  # a failed build's, in these settings before (preview)
+    if settings.get("LOAD_CONTENT_CACHE"):
         return
     sources: Mapping[str, Source] = settings.get(CHECKED_SOURCES, {})
     found = generator.get_files(settings["ARTICLE_PATHS"], exclude=settings["ARTICLE_EXCLUDES"])

@@ -62,6 +62,7 @@ def start_helpers(pelican: Any) -> None:
     """Pelican's ``get_writer``, sent when every page's content is final: the helpers
     start on their shares."""
     settings = pelican.settings
+    settings.pop(RENDERED_AHEAD, None)  # a failed build's, in these settings before (preview)
     generator = settings.pop(ITEM_PAGES, None)
     if isinstance(generator, ArticlesGenerator):
         settings[RENDERED_AHEAD] = share_out(

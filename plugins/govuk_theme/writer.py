@@ -34,12 +34,14 @@ class SpeakingWriter(Writer):  # type: ignore[misc]
     """Pelican's writer, writing each page in its interface language: ``interface_lang``
     if given, else ``language_of`` its ``article`` or ``page``."""
 
+    takes_pages_ahead = True  # the build's writer: an item page a helper has, it writes
+
     def write_file(self, name: str, template: Any, context: Any, *args: Any, **kwargs: Any) -> Any:
         content = kwargs.get("article") or kwargs.get("page")
         lang = kwargs.get(INTERFACE_LANG) or language_of(
             getattr(content, "lang", None), self.settings
         )
-        if "article" in kwargs:
+        if "article" in kwargs and self.takes_pages_ahead:
             template = rendered_ahead(self.settings, name) or template
         with speaking(lang):
             return super().write_file(name, template, context, *args, **kwargs)
@@ -48,6 +50,8 @@ class SpeakingWriter(Writer):  # type: ignore[misc]
 class RenderingWriter(SpeakingWriter):
     """The writer rendering a page into memory (``render``) instead of a file: a build
     helper's. Pelican makes the page's folder, as it would anyway."""
+
+    takes_pages_ahead = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
