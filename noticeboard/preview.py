@@ -27,7 +27,7 @@ from pelican.log import init as init_logging
 from pelican.settings import read_settings
 from pelican.utils import FileChangeFilter
 
-from plugins.forked import end_helpers
+from plugins import build_children
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ def build(settings: dict[str, Any], builds: Builds) -> None:
     else:
         builds.done()
     finally:
-        end_helpers()  # of a build that failed: none goes on working for it
+        build_children.end_all()  # of a build that failed: none goes on working for it
 
 
 def changes(settings_file: str, settings: dict[str, Any]) -> Iterator[set[str]]:

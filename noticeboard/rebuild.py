@@ -20,6 +20,7 @@ import fcntl
 import filecmp
 import json
 import os
+import re
 import shutil
 import signal
 import sys
@@ -34,8 +35,9 @@ from pelican import Pelican, signals
 from pelican.log import console
 from pelican.settings import read_settings
 
+from plugins import build_children
 from plugins.cache_keys import READER_SETTINGS, settings_key
-from plugins.forked import end_helpers
+from plugins.open_data.manifest import MANIFEST_FIRST
 from subscriber_lambda.site_policy import MANIFEST
 
 from .publish.plan import is_new_urgent, new_items, plan
@@ -138,9 +140,16 @@ READER_PACKAGES = ("pelican", "markdown")
 
 
 def build_folder_prefix(output: Path) -> str:
-    """A rebuild of ``output`` builds into a folder beside it named so (and another site's
-    beside it has its own)."""
+    """A rebuild of ``output`` builds into a folder beside it named so, then 8 letters and
+    digits (``tempfile``'s)."""
     return f".rebuild-{output.name}-"
+
+
+def left_build_folders(output: Path) -> list[Path]:
+    """Build folders of ``output`` a rebuild killed outright left: exactly its own name
+    (``live``'s are not ``live-2``'s, and a name may hold ``*`` or ``[``)."""
+    own = re.compile(re.escape(build_folder_prefix(output)) + r"[a-z0-9_]{8}")
+    return [p for p in output.parent.iterdir() if own.fullmatch(p.name) and p.is_dir()]
 
 
 def reading_cache(settings_file: str) -> Path:
@@ -159,8 +168,11 @@ def build(
     bytes are those of the last build's is not converted from Markdown again (Pelican's
     content cache, in a subfolder named by the reader settings: a build with other
     Markdown settings reads afresh). ``written`` is told the name of each file as soon as
-    Pelican has written it."""
+    Pelican has written it, and holds back the notify manifest until the pages it links to
+    are live (``Early``), so with it the manifest is written before any page."""
     override: dict[str, Any] = {"OUTPUT_PATH": str(output), "DELETE_OUTPUT_DIRECTORY": False}
+    if written:  # something holds the manifest back until its pages are live (Early)
+        override[MANIFEST_FIRST] = True
     if content:
         override["PATH"] = str(Path(content).resolve())
     if cache:
@@ -184,7 +196,7 @@ def build(
         Pelican(settings).run()
     finally:
         signals.content_written.disconnect(tell)
-        end_helpers()  # of a build that failed or was stopped, before its folder goes
+        build_children.end_all()  # of a build that failed or was stopped, before its folder goes
 
 
 class Early:
@@ -251,10 +263,11 @@ def rebuild_now(
     settings_file: str, output: Path, content: str | None, cache: Path | None
 ) -> SyncReport:
     live = relative_files(output) if output.is_dir() else set()
-    prefix = build_folder_prefix(output)
-    for left in output.parent.glob(f"{prefix}*"):  # by a rebuild killed outright (this one
-        shutil.rmtree(left, ignore_errors=True)  # holds the lock: no other is running)
-    with tempfile.TemporaryDirectory(prefix=prefix, dir=output.parent) as folder:
+    for left in left_build_folders(output):  # this one holds the lock: none is running
+        shutil.rmtree(left, ignore_errors=True)
+    with tempfile.TemporaryDirectory(
+        prefix=build_folder_prefix(output), dir=output.parent
+    ) as folder:
         work = Path(folder)
         early = Early(
             work, live, read_manifest(output), lambda name: replace_file(work / name, output / name)
@@ -280,7 +293,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     console.quiet = not sys.stdout.isatty()  # on a schedule: one line, not Pelican's chatter
     stop_cleanly_when_terminated()
-    report = rebuild(args.settings, args.output, args.content, args.cache)
+    try:
+        report = rebuild(args.settings, args.output, args.content, args.cache)
+    except KeyboardInterrupt:
+        print(
+            f"rebuild: stopped; {args.output} is as it was, but for a new alert's files "
+            "already put live (run it again to finish)",
+            file=sys.stderr,
+        )
+        return 130
     print(f"rebuild: {report.summary()}")
     if sys.stdout.isatty():
         for kind in ("added", "changed", "removed"):

@@ -17,9 +17,12 @@ import os
 import pickle
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import IO, Any
+
+from plugins import build_children
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +35,10 @@ SMALLEST_SHARE = 50
 PR_SET_PDEATHSIG = 1  # prctl(2)
 
 STOPPED_EARLY = "a build helper stopped before it had handed back all its share"
+STUCK = "a build helper was stuck"
+# How long the build waits for a helper that hands back nothing: a page or a file takes
+# milliseconds, so this long means it is stopped or stuck.
+PATIENCE = 30.0
 
 # A helper hands back each result by its name: (name, result).
 HandBack = Callable[[str, Any], None]
@@ -47,7 +54,8 @@ class Helper:
         self._results: dict[str, Any] = {}
         self._finished = False
         self._arrived = threading.Condition()
-        self._ended = False  # by the build (end_helpers): no warning when it stops
+        self._last = time.monotonic()  # when it last handed something back (or started)
+        self._ended = False  # by the build (end): no warning when it stops
         self._reaping, self._reaped = threading.Lock(), False
         read_end, write_end = os.pipe()
         build = os.getpid()
@@ -57,8 +65,7 @@ class Helper:
             _die_with(build)
             _serve(write_end, work)
         os.close(write_end)
-        with _RUNNING_LOCK:
-            _RUNNING.add(self)
+        build_children.started(self)
         self._receiver = threading.Thread(
             target=self._receive, args=(os.fdopen(read_end, "rb"),), daemon=True
         )
@@ -71,6 +78,7 @@ class Helper:
                     name, result = pickle.load(pipe)
                     with self._arrived:
                         self._results[name] = result
+                        self._last = time.monotonic()
                         self._arrived.notify_all()
         except (EOFError, pickle.UnpicklingError, OSError, ValueError):
             pass  # done, or died: what did not arrive the build does itself
@@ -81,8 +89,7 @@ class Helper:
             with self._reaping:
                 _, status = os.waitpid(self.pid, 0)
                 self._reaped = True
-            with _RUNNING_LOCK:
-                _RUNNING.discard(self)
+            build_children.finished(self)
             if status != 0 and not self._ended:  # it handed back none, some or all its share
                 # Pelican's loggers say a message once: this one names the helper.
                 logger.warning(
@@ -97,10 +104,27 @@ class Helper:
                 self._arrived.notify_all()
 
     def take(self, name: str) -> Any:
-        """The result once the helper has handed it back; None if it never will."""
+        """The result once the helper has handed it back; None if it never will. A helper
+        that has handed back nothing for PATIENCE seconds (stopped, or stuck) is ended: a
+        helper may make a build faster, never hang it."""
         with self._arrived:
             while name not in self._results and not self._finished:
-                self._arrived.wait()
+                idle = time.monotonic() - self._last
+                if idle >= PATIENCE:
+                    break
+                self._arrived.wait(PATIENCE - idle)
+            else:
+                return self._results.pop(name, None)
+        logger.warning(
+            "%s (%s, process %s): it handed back nothing for %s s, so it was stopped and the"
+            " build does the rest itself",
+            STUCK,
+            self.what,
+            self.pid,
+            PATIENCE,
+        )
+        self.end()
+        with self._arrived:
             return self._results.pop(name, None)
 
     def wait(self) -> None:
@@ -115,24 +139,13 @@ class Helper:
         self.wait()
 
 
-# Helpers forked and not yet reaped, in whichever build of this process forked them.
-_RUNNING: set[Helper] = set()
-_RUNNING_LOCK = threading.Lock()
-
-
-def end_helpers() -> None:
-    """Stop every helper still running: after a build that failed or was stopped (it
-    never reached Pelican's ``finalized``), before the folder it wrote into is deleted, so
-    that no helper goes on making folders in it."""
-    with _RUNNING_LOCK:
-        running = list(_RUNNING)
-    for helper in running:
-        helper.end()
-
-
 def _die_with(build: int) -> None:
-    """In a helper: killed when the build's process ends, however it ends (Linux's parent
-    death signal), rather than working on for nobody."""
+    """In a helper: it ends with the build, however the build ends. Ctrl-C and SIGTERM are
+    the build's to act on (it ends its helpers, ``build_children``); and when the build's
+    process dies, Linux kills the helper (the parent death signal) rather than let it work
+    on for nobody."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -178,12 +191,20 @@ class Helpers:
 
 
 def processes(settings: Mapping[str, Any]) -> int:
-    wanted = settings.get(PROCESSES)
-    if wanted is not None:
-        return max(1, int(wanted))
-    if not hasattr(os, "fork") or not hasattr(os, "sched_getaffinity"):
+    """BUILD_PROCESSES, or by default one per core this process may use, at most
+    MAX_PROCESSES; never more than the cores (more would only be slower)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    if not hasattr(os, "fork"):
         return 1
-    return min(len(os.sched_getaffinity(0)), MAX_PROCESSES)
+    wanted = settings.get(PROCESSES)
+    if wanted is None:
+        return min(cores, MAX_PROCESSES)
+    if isinstance(wanted, bool) or not isinstance(wanted, int) or wanted < 1:
+        raise SystemExit(
+            f"{PROCESSES}: {wanted!r} is not a number of processes; give a whole number, 1 or"
+            " more (1: the build alone), or leave it out to use every core. Nothing was built."
+        )
+    return min(wanted, cores)
 
 
 def shares(names: Sequence[str], count: int, own: float = 1.0) -> list[list[str]]:

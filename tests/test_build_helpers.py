@@ -18,7 +18,7 @@ from pelican import Pelican
 from pelican.writers import Writer
 
 from bench.build_bench import generate
-from plugins import forked
+from plugins import build_children, forked
 from plugins.content_model import reader
 from plugins.govuk_theme import ahead
 from tests.sitebuilder import ROOT, settings_for
@@ -62,6 +62,12 @@ def helpers_started(monkeypatch: pytest.MonkeyPatch) -> list[frozenset[str]]:
     return started
 
 
+TWO_CORES = pytest.mark.skipif(
+    len(os.sched_getaffinity(0)) < 2, reason="helpers need a second core (CI has two)"
+)
+
+
+@TWO_CORES
 def test_a_site_built_with_helpers_is_the_site_one_process_builds(
     tmp_path: Path, helpers_started: list[frozenset[str]]
 ) -> None:
@@ -87,6 +93,7 @@ def be_killed(*args: Any) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+@TWO_CORES
 @pytest.mark.parametrize("end", [fail, be_killed], ids=["fails", "is killed"])
 def test_a_helper_that_fails_or_is_killed_leaves_its_share_to_the_build(
     tmp_path: Path,
@@ -106,6 +113,27 @@ def test_a_helper_that_fails_or_is_killed_leaves_its_share_to_the_build(
     assert sum(said.startswith(forked.STOPPED_EARLY) for said in caplog.messages) == 2
 
 
+def stop_self(*args: Any) -> None:
+    os.kill(os.getpid(), signal.SIGSTOP)  # as if stopped, or stuck on a lock after the fork
+
+
+@TWO_CORES
+def test_a_stuck_helper_is_ended_and_the_build_does_its_share(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    helpers_started: list[frozenset[str]],
+) -> None:
+    alone = build(tmp_path, 1)
+    monkeypatch.setattr(forked, "PATIENCE", 1.0)  # 30 s in a build
+    monkeypatch.setattr(ahead, "render_share", stop_self)
+    with caplog.at_level(logging.WARNING, logger=forked.__name__):
+        shared = build(tmp_path, 2)
+    assert len(helpers_started) == 2
+    assert shared == alone
+    assert [said for said in caplog.messages if said.startswith(forked.STUCK)] != []
+
+
 def test_work_is_shared_in_order_in_even_runs_and_only_when_worth_a_process() -> None:
     names = [f"page-{n}" for n in range(230)]
     runs = forked.shares(names, 3)
@@ -119,10 +147,21 @@ def test_work_is_shared_in_order_in_even_runs_and_only_when_worth_a_process() ->
 
 
 def test_processes_are_the_setting_else_one_per_core_this_process_may_use() -> None:
-    assert forked.processes({forked.PROCESSES: 1}) == 1
-    assert forked.processes({forked.PROCESSES: 3}) == 3
     cores = len(os.sched_getaffinity(0))
+    assert forked.processes({forked.PROCESSES: 1}) == 1
+    assert forked.processes({forked.PROCESSES: 2}) == min(2, cores)
+    assert forked.processes({forked.PROCESSES: cores + 3}) == cores  # more: only slower
     assert forked.processes({}) == min(cores, forked.MAX_PROCESSES)
+
+
+@pytest.mark.parametrize("wrong", ["four", 0, -1, 2.5, True])
+def test_a_wrong_number_of_processes_stops_the_build_before_it_writes(
+    tmp_path: Path, wrong: object
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        build(tmp_path, wrong)  # type: ignore[arg-type]
+    assert str(stopped.value).startswith(f"BUILD_PROCESSES: {wrong!r} is not a number")
+    assert not (tmp_path / f"output-{wrong}").exists()
 
 
 def sleep_on(*args: Any) -> None:
@@ -135,7 +174,7 @@ def test_a_failed_or_stopped_build_ends_its_helpers_at_once(
     helper = forked.Helper("waiting", ["page"], sleep_on)
     started = time.monotonic()
     with caplog.at_level(logging.WARNING, logger=forked.__name__):
-        forked.end_helpers()
+        build_children.end_all()
     assert time.monotonic() - started < 10
     assert helper.take("page") is None  # the build renders it itself
     assert caplog.messages == []  # ended on purpose: nothing to warn of
@@ -176,6 +215,7 @@ def alive(pid: int) -> bool:
         return False
 
 
+@TWO_CORES
 def test_a_build_after_a_failed_one_with_the_same_settings_uses_none_of_its_pages(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -200,7 +240,7 @@ def test_a_build_after_a_failed_one_with_the_same_settings_uses_none_of_its_page
         with pytest.raises(RuntimeError):
             Pelican(settings).run()
         time.sleep(1)  # the helper hands back its pages, which nobody takes
-    forked.end_helpers()
+    build_children.end_all()
     last = tmp_path / "content" / "notices" / "item-000000.md"  # the oldest: a helper's share
     last.write_text(last.read_text().replace("Title: ", "Title: Edited "))
     Pelican(settings).run()

@@ -15,13 +15,14 @@ from pathlib import Path
 
 import boto3
 import pytest
+from pelican import signals
 
 from noticeboard import rebuild as rebuild_module
 from noticeboard.publish.__main__ import EARLY, build_and_publish, publish
 from noticeboard.publish.plan import STAGES, classify
 from noticeboard.rebuild import SyncReport, rebuild
 from tests.moto_server import CREDENTIALS, moto_server
-from tests.sitebuilder import FIXTURE_WARDS, ROOT, item, write_content
+from tests.sitebuilder import FIXTURE_WARDS, ROOT, build, item, write_content
 
 BUCKET = "noticeboard-site"
 MANIFEST = "api/v1/notify.json"
@@ -234,6 +235,31 @@ def test_a_rebuild_puts_a_new_alert_and_the_manifest_emailing_it_live_first(
     write_content(tmp_path, {"alerts/water.md": NEW_ALERT})
     rebuilt(tmp_path)
     assert replaced[:3] == [(ALERT, False), (MANIFEST, False), ("alerts/water.cap.xml", True)]
+
+
+def test_a_build_straight_into_the_served_folder_writes_the_manifest_after_its_pages(
+    tmp_path: Path,
+) -> None:
+    """``make html`` writes into the folder being served (and watched by notify's path
+    unit): there the manifest comes after every page, never before the pages it links to."""
+    order: list[str] = []
+
+    def note(path: str, context: object = None) -> None:
+        order.append(Path(path).relative_to(tmp_path / "output").as_posix())
+
+    signals.content_written.connect(note)
+    try:
+        build(tmp_path, {**SITE, "alerts/water.md": NEW_ALERT}, SEARCH_INDEX=False)
+    finally:
+        signals.content_written.disconnect(note)
+    linked = (
+        ALERT,
+        "index.html",
+        "alerts/index.html",
+        "wards/index.html",
+        "notices/plan/index.html",
+    )
+    assert order.index(MANIFEST) > max(order.index(page) for page in linked)
 
 
 def test_a_manifest_announcing_more_than_new_alerts_waits_for_their_pages(

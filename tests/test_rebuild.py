@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -122,28 +123,74 @@ def test_what_a_rebuild_killed_outright_left_the_next_one_clears(
     content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     at(monkeypatch, "2026-11-28T12:00:00+00:00")
-    left = tmp_path / ".rebuild-live-k1ll3d"  # by a rebuild of live/ (SIGKILL, power cut)
-    other = tmp_path / ".rebuild-other-b0sy"  # another site's, being built beside it
-    for folder in (left, other):
+    left = tmp_path / ".rebuild-live-k1ll3d_x"  # by a rebuild of live/ (SIGKILL, power cut)
+    others = [  # other sites', being built beside it (each has its own lock)
+        tmp_path / ".rebuild-other-b0sy_now",
+        tmp_path / ".rebuild-live-2-b0sy_now",
+        tmp_path / ".rebuild-live-b0sy_now-and-more",
+    ]
+    for folder in (left, *others):
         (folder / "notices").mkdir(parents=True)
         (folder / "notices" / "index.html").write_text("half a site")
     rebuild(str(ROOT / "pelicanconf.py"), tmp_path / "live", str(content), tmp_path / "cache")
-    assert not left.exists() and other.exists()
+    assert not left.exists() and all(other.exists() for other in others)
 
 
-def test_a_terminated_rebuild_deletes_its_half_made_site(tmp_path: Path) -> None:
-    """A timer's stop (SIGTERM) while it builds: the live site as it was, nothing left."""
-    generate(tmp_path / "content", 400)  # a site that takes a second or two to build
+def pages_written(root: Path) -> bool:
+    return bool(list(root.glob(".rebuild-live-*/notices/*")))
+
+
+def indexing(root: Path) -> bool:
+    return any("pagefind" in command for command in running_in(root))
+
+
+@pytest.mark.parametrize(
+    ("stop", "status", "said", "when"),
+    [
+        (signal.SIGTERM, 128 + signal.SIGTERM, "", indexing),  # a timer's stop, kill
+        (signal.SIGINT, 130, "rebuild: stopped; ", pages_written),  # Ctrl-C
+    ],
+    ids=["terminated while indexing", "interrupted while writing"],
+)
+def test_a_stopped_rebuild_deletes_its_half_made_site_and_ends_what_it_started(
+    tmp_path: Path, stop: signal.Signals, status: int, said: str, when: Any
+) -> None:
+    """The live site as it was, no folder left, no helper or Pagefind left running."""
+    generate(tmp_path / "content", 600)  # a site that takes a few seconds to build
+    conf = tmp_path / "conf.py"  # its bin changes are not made to fit the example's rounds
+    conf.write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n"
+        "ROUNDS_FILE = None\n"
+    )
     env = {**os.environ, "NOTICEBOARD_NOW": "2026-11-28T12:00:00+00:00"}
-    command = [sys.executable, "-m", "noticeboard.rebuild", "--settings", "pelicanconf.py"]
+    command = [sys.executable, "-m", "noticeboard.rebuild", "--settings", str(conf)]
     command += ["--content", str(tmp_path / "content"), "--output", str(tmp_path / "live")]
     command += ["--cache", str(tmp_path / "cache")]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 60
-    while not list(tmp_path.glob(".rebuild-live-*/*")) and time.monotonic() < deadline:
+    while not when(tmp_path) and time.monotonic() < deadline:
         assert process.poll() is None, "the rebuild ended before it could be stopped"
         time.sleep(0.01)
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=60) == 128 + signal.SIGTERM
+    process.send_signal(stop)
+    _, errors = process.communicate(timeout=60)
+    assert process.returncode == status, errors
+    assert "Traceback" not in errors and said in errors
     assert list(tmp_path.glob(".rebuild-*")) == []
     assert not (tmp_path / "live" / "index.html").exists()
+    assert running_in(tmp_path) == []
+
+
+def running_in(folder: Path) -> list[str]:
+    """Processes (not zombies) whose command line names ``folder``: helpers, Pagefind."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if str(folder) in command and state != "Z":
+            found.append(command)
+    return found

@@ -203,6 +203,13 @@ def main(argv: Iterable[str] | None = None) -> int:
             os.environ.get("CLOUDFRONT_DISTRIBUTION_ID"),
             args.cache or reading_cache(args.settings),
         )
+    except KeyboardInterrupt:
+        print(
+            f"publish: stopped; s3://{bucket} has what was uploaded before (publish again "
+            "to finish: files already uploaded are skipped)",
+            file=sys.stderr,
+        )
+        return 130
     except (BotoCoreError, ClientError) as error:
         print(
             f"publish: s3://{bucket}: {error}. Nothing more was changed; check the AWS "

@@ -1,6 +1,5 @@
 """Pelican plugin: the open data API under /api/v1/, its JSON Schemas, the notify manifest
-for the subscription backend (``manifest.py``, written before any page), and item pages'
-JSON-LD.
+for the subscription backend (``manifest.py``), and item pages' JSON-LD.
 
 Records are built by ``records.py`` (pure); ``api.py`` gathers what Pelican read, and this
 module writes the files.
@@ -19,7 +18,7 @@ from plugins.content_model.registry import ITEM_TYPES
 from plugins.output_files import write_document
 
 from .api import Catalogue, as_json, council_of
-from .manifest import note_source, write_manifest
+from .manifest import MANIFEST_FIRST, note_source, write_manifest, write_manifest_first
 from .records import ward_record
 from .schemas import api_schemas
 
@@ -52,6 +51,8 @@ class OpenDataGenerator(Generator):  # type: ignore[misc]
                 ],
             },
         )
+        if not self.settings.get(MANIFEST_FIRST):  # else written before any page
+            write_manifest(self, writer)
         for name, schema in api_schemas(ITEM_TYPES.values()).items():
             # Each with its own absolute $id, so its relative $refs (common.schema.json#/...)
             # resolve for any validator, wherever it is read from.
@@ -87,4 +88,4 @@ def register() -> None:
     signals.generator_init.connect(add_structured_data)
     signals.get_generators.connect(open_data_generator)
     signals.all_generators_finalized.connect(note_source)
-    signals.get_writer.connect(write_manifest)
+    signals.get_writer.connect(write_manifest_first)

@@ -2,9 +2,10 @@
 published or changed in a way that is news in the last NOTIFY_WINDOW_DAYS, each version
 with its email, text and post rendered by the theme.
 
-It is written before any page (ADR 27): when it announces only new alerts, it can go
-live the moment their pages are, and the first email goes out while the rest of the site
-is still being built.
+A rebuild or a publish has it written before any page (ADR 27, ``MANIFEST_FIRST``): when
+it announces only new alerts, it goes live the moment their pages are, and the first email
+goes out while the rest of the site is still being built. Otherwise the open data
+generator writes it, after the pages.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ from .records import Record, iso, ward_slugs
 
 # Where the build notes the articles generator until Pelican is about to write.
 MANIFEST_SOURCE = "NOTICEBOARD_MANIFEST_SOURCE"
+# The setting: write the manifest before any page. Only for a build whose files something
+# holds back until the pages the manifest links to are live (``noticeboard.rebuild.Early``:
+# a rebuild, a publish); a build straight into the served folder writes it after its pages,
+# so that nothing watching it emails links to pages not yet written.
+MANIFEST_FIRST = "NOTIFY_MANIFEST_FIRST"
 Rendered = tuple[Record, list[str]]  # a version, and the lines of its text and post
 # Tops the email of a resident whose language the item has no version in.
 NOT_TRANSLATED = N_(
@@ -224,14 +230,20 @@ def note_source(generators: Sequence[Any]) -> None:
             generator.settings[MANIFEST_SOURCE] = generator
 
 
-def write_manifest(pelican: Any) -> None:
+def write_manifest_first(pelican: Any) -> None:
     """Pelican's ``get_writer``, sent when every item is final and before any page is
-    written: the manifest, through Pelican's writer (its ``content_written`` signal)."""
+    written: the manifest, where the build says something holds it back until the pages
+    it links to are live (MANIFEST_FIRST)."""
     generator = pelican.settings.pop(MANIFEST_SOURCE, None)
-    if generator is None:
-        return
+    if generator is not None and pelican.settings.get(MANIFEST_FIRST):
+        writer = SpeakingWriter(pelican.output_path, settings=pelican.settings)
+        write_manifest(generator, writer)
+
+
+def write_manifest(generator: Any, writer: Any) -> None:
+    """The manifest of what ``generator`` read, through Pelican's ``writer`` (its
+    ``content_written`` signal)."""
     published = Catalogue(generator.context, generator.settings)
     manifest = Manifest(generator.context, generator.settings, generator.env)
     data = manifest.build(published, council_of(generator.settings, published))
-    writer = SpeakingWriter(pelican.output_path, settings=pelican.settings)
     write_document(writer, generator.context, MANIFEST, as_json(data))

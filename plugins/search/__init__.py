@@ -23,6 +23,8 @@ from typing import IO, Any
 
 from pelican import signals
 
+from plugins import build_children
+
 # Where the build keeps its indexing: in the settings (the end of the build sees them) and
 # the generators' shared context (every page written sees a copy of it).
 INDEXING = "NOTICEBOARD_SEARCH_INDEXING"
@@ -33,7 +35,7 @@ class SearchIndexError(SystemExit):
     """Pagefind failed; exits non-zero with its message."""
 
 
-@dataclass
+@dataclass(eq=False)  # one per run of Pagefind, kept in a set (build_children)
 class Indexing:
     """Pagefind running on the output folder."""
 
@@ -49,10 +51,18 @@ class Indexing:
             stdout=self.said,
             stderr=subprocess.STDOUT,
         )
+        build_children.started(self)
+
+    def end(self) -> None:
+        """Stopped with the build that failed or was stopped (``build_children``)."""
+        self.process.kill()
+        self.process.wait()
+        build_children.finished(self)
 
     def wait(self) -> None:
         """Until Pagefind is done; SearchIndexError with its message if it failed."""
         status = self.process.wait()
+        build_children.finished(self)
         self.said.seek(0)
         message = self.said.read().decode("utf-8", "replace").strip()
         self.said.close()
