@@ -253,10 +253,20 @@ def one_rebuild_at_a_time(output: Path) -> Iterator[None]:
         yield
 
 
-def stop_cleanly_when_terminated() -> None:
-    """SIGTERM (a timer's stop, ``kill``) unwinds like Ctrl-C: the half-made build folder
-    is deleted rather than left behind."""
-    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
+def stop_cleanly_when_stopped() -> None:
+    """SIGTERM (a timer's stop, ``kill``) and Ctrl-C unwind: the half-made build folder is
+    deleted and what the build started is ended. A second signal while that happens (a
+    double Ctrl-C) is ignored: it would cut the clean-up short."""
+
+    def stop(number: int, frame: object) -> None:
+        for stopping in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(stopping, signal.SIG_IGN)
+        if number == signal.SIGINT:
+            raise KeyboardInterrupt
+        sys.exit(128 + number)
+
+    for stopping in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stopping, stop)
 
 
 def rebuild_now(
@@ -292,13 +302,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     console.quiet = not sys.stdout.isatty()  # on a schedule: one line, not Pelican's chatter
-    stop_cleanly_when_terminated()
+    stop_cleanly_when_stopped()
     try:
         report = rebuild(args.settings, args.output, args.content, args.cache)
     except KeyboardInterrupt:
         print(
-            f"rebuild: stopped; {args.output} is as it was, but for a new alert's files "
-            "already put live (run it again to finish)",
+            f"rebuild: stopped before it finished; {args.output} may have some of the new "
+            "files (a new alert's first), never half a file: run it again to finish",
             file=sys.stderr,
         )
         return 130

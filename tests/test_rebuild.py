@@ -144,16 +144,21 @@ def indexing(root: Path) -> bool:
     return any("pagefind" in command for command in running_in(root))
 
 
+STOPPED = "rebuild: stopped before it finished; "
+
+
 @pytest.mark.parametrize(
-    ("stop", "status", "said", "when"),
+    ("stop", "times", "status", "said", "when"),
     [
-        (signal.SIGTERM, 128 + signal.SIGTERM, "", indexing),  # a timer's stop, kill
-        (signal.SIGINT, 130, "rebuild: stopped; ", pages_written),  # Ctrl-C
+        (signal.SIGTERM, 1, 128 + signal.SIGTERM, "", indexing),  # a timer's stop, kill
+        (signal.SIGINT, 1, 130, STOPPED, pages_written),  # Ctrl-C
+        (signal.SIGINT, 2, 130, STOPPED, pages_written),  # Ctrl-C, Ctrl-C
+        (signal.SIGTERM, 2, 128 + signal.SIGTERM, "", pages_written),
     ],
-    ids=["terminated while indexing", "interrupted while writing"],
+    ids=["terminated", "interrupted", "interrupted twice", "terminated twice"],
 )
 def test_a_stopped_rebuild_deletes_its_half_made_site_and_ends_what_it_started(
-    tmp_path: Path, stop: signal.Signals, status: int, said: str, when: Any
+    tmp_path: Path, stop: signal.Signals, times: int, status: int, said: str, when: Any
 ) -> None:
     """The live site as it was, no folder left, no helper or Pagefind left running."""
     generate(tmp_path / "content", 600)  # a site that takes a few seconds to build
@@ -173,7 +178,9 @@ def test_a_stopped_rebuild_deletes_its_half_made_site_and_ends_what_it_started(
     while not when(tmp_path) and time.monotonic() < deadline:
         assert process.poll() is None, "the rebuild ended before it could be stopped"
         time.sleep(0.01)
-    process.send_signal(stop)
+    for _ in range(times):  # a second one while the first is being acted on
+        process.send_signal(stop)
+        time.sleep(0.01)
     _, errors = process.communicate(timeout=60)
     assert process.returncode == status, errors
     assert "Traceback" not in errors and said in errors

@@ -35,7 +35,7 @@ from pelican.log import console
 
 from subscriber_lambda.site_policy import MANIFEST
 
-from ..rebuild import Early, build, items_new_in, reading_cache, stop_cleanly_when_terminated
+from ..rebuild import Early, build, items_new_in, reading_cache, stop_cleanly_when_stopped
 from .plan import STAGES, Upload, classify, plan, stages
 
 WORKERS = 16  # uploads in flight at once
@@ -193,7 +193,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         return 2
     dry_run = os.environ.get("DRY_RUN", "") not in ("", "0", "no")
     console.quiet = not sys.stdout.isatty()
-    stop_cleanly_when_terminated()
+    stop_cleanly_when_stopped()
     try:
         report = build_and_publish(
             args.settings,
