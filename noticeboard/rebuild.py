@@ -139,17 +139,32 @@ def _sync(
 READER_PACKAGES = ("pelican", "markdown")
 
 
-def build_folder_prefix(output: Path) -> str:
-    """A rebuild of ``output`` builds into a folder beside it named so, then 8 letters and
-    digits (``tempfile``'s)."""
-    return f".rebuild-{output.name}-"
+def build_folder_prefix(name: str) -> str:
+    """A build of ``name`` (a rebuild's output folder; ``publish``) builds into a folder
+    named so, then 8 letters and digits (``tempfile``'s)."""
+    return f".rebuild-{name}-"
 
 
-def left_build_folders(output: Path) -> list[Path]:
-    """Build folders of ``output`` a rebuild killed outright left: exactly its own name
-    (``live``'s are not ``live-2``'s, and a name may hold ``*`` or ``[``)."""
-    own = re.compile(re.escape(build_folder_prefix(output)) + r"[a-z0-9_]{8}")
-    return [p for p in output.parent.iterdir() if own.fullmatch(p.name) and p.is_dir()]
+def left_build_folders(beside: Path, name: str) -> list[Path]:
+    """Build folders of ``name`` in ``beside`` a build killed outright left: exactly its
+    own (``live``'s are not ``live-2``'s, and a name may hold ``*`` or ``[``)."""
+    own = re.compile(re.escape(build_folder_prefix(name)) + r"[a-z0-9_]{8}")
+    return [p for p in beside.iterdir() if own.fullmatch(p.name) and p.is_dir()]
+
+
+@contextmanager
+def build_folder(beside: Path, name: str) -> Iterator[Path]:
+    """A new folder in ``beside`` to build ``name`` into, deleted afterwards, one build of
+    ``name`` at a time: another waits (two would delete each other's files and share a
+    cache). A folder a build killed outright left (SIGKILL, a power cut) is deleted first:
+    with the lock held, no build of it is running."""
+    beside.mkdir(parents=True, exist_ok=True)
+    with (beside / f".{name}.rebuild.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for left in left_build_folders(beside, name):
+            shutil.rmtree(left, ignore_errors=True)
+        with tempfile.TemporaryDirectory(prefix=build_folder_prefix(name), dir=beside) as made:
+            yield Path(made)
 
 
 def reading_cache(settings_file: str) -> Path:
@@ -239,18 +254,8 @@ def rebuild(
     """Build beside ``output`` and replace what differs in it; a new alert's files (and the
     manifest announcing it) go in as soon as they are written (``Early``)."""
     output = output.resolve()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with one_rebuild_at_a_time(output):
-        return rebuild_now(settings_file, output, content, cache)
-
-
-@contextmanager
-def one_rebuild_at_a_time(output: Path) -> Iterator[None]:
-    """Wait for another rebuild of ``output`` to finish: two at once would each delete the
-    other's new files (the timer's and an officer's ``make rebuild``), and share a cache."""
-    with (output.parent / f".{output.name}.rebuild.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
+    with build_folder(output.parent, output.name) as work:
+        return rebuild_into(settings_file, output, work, content, cache)
 
 
 def stop_cleanly_when_stopped() -> None:
@@ -269,25 +274,19 @@ def stop_cleanly_when_stopped() -> None:
         signal.signal(stopping, stop)
 
 
-def rebuild_now(
-    settings_file: str, output: Path, content: str | None, cache: Path | None
+def rebuild_into(
+    settings_file: str, output: Path, work: Path, content: str | None, cache: Path | None
 ) -> SyncReport:
     live = relative_files(output) if output.is_dir() else set()
-    for left in left_build_folders(output):  # this one holds the lock: none is running
-        shutil.rmtree(left, ignore_errors=True)
-    with tempfile.TemporaryDirectory(
-        prefix=build_folder_prefix(output), dir=output.parent
-    ) as folder:
-        work = Path(folder)
-        early = Early(
-            work, live, read_manifest(output), lambda name: replace_file(work / name, output / name)
-        )
-        build(settings_file, work, content, cache or reading_cache(settings_file), early)
-        report = SyncReport(
-            added=[n for n in early.done if n not in live],
-            changed=[n for n in early.done if n in live],
-        )
-        return sync_tree(work, output, report)
+    early = Early(
+        work, live, read_manifest(output), lambda name: replace_file(work / name, output / name)
+    )
+    build(settings_file, work, content, cache or reading_cache(settings_file), early)
+    report = SyncReport(
+        added=[n for n in early.done if n not in live],
+        changed=[n for n in early.done if n in live],
+    )
+    return sync_tree(work, output, report)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -262,6 +262,17 @@ def test_a_build_straight_into_the_served_folder_writes_the_manifest_after_its_p
     assert order.index(MANIFEST) > max(order.index(page) for page in linked)
 
 
+def test_a_publish_builds_in_its_cache_and_clears_what_a_killed_one_left(
+    tmp_path: Path, s3: list[str]
+) -> None:
+    left = tmp_path / "cache" / ".rebuild-publish-k1ll3d_x"  # a publish killed outright
+    (left / "site").mkdir(parents=True)
+    (left / "site" / "index.html").write_text("half a site")
+    make_publish(tmp_path, SITE)
+    assert "index.html" in s3
+    assert list((tmp_path / "cache").glob(".rebuild-*")) == []
+
+
 def test_a_manifest_announcing_more_than_new_alerts_waits_for_their_pages(
     tmp_path: Path, s3: list[str]
 ) -> None:

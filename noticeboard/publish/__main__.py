@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -35,7 +34,14 @@ from pelican.log import console
 
 from subscriber_lambda.site_policy import MANIFEST
 
-from ..rebuild import Early, build, items_new_in, reading_cache, stop_cleanly_when_stopped
+from ..rebuild import (
+    Early,
+    build,
+    build_folder,
+    items_new_in,
+    reading_cache,
+    stop_cleanly_when_stopped,
+)
 from .plan import STAGES, Upload, classify, plan, stages
 
 WORKERS = 16  # uploads in flight at once
@@ -152,13 +158,14 @@ def build_and_publish(
     out: Any = sys.stdout,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, int]:
-    """``make publish``: build into a temporary folder (a content problem stops it there,
-    before any upload), then ``publish``. A new alert's page and CAP message, and the
-    manifest announcing it, are uploaded as soon as they are built (``Early``)."""
+    """``make publish``: build into a folder of its own in ``cache`` (a content problem
+    stops it there, before any upload), then ``publish``; one publish at a time. A new
+    alert's page and CAP message, and the manifest announcing it, are uploaded as soon as
+    they are built (``Early``)."""
     s3 = client()
     live = existing_objects(s3, bucket)
-    with tempfile.TemporaryDirectory(prefix="publish-") as work:
-        site = Path(work) / "site"
+    with build_folder(cache, "publish") as work:
+        site = work / "site"
 
         def go_live(name: str) -> None:
             put(s3, bucket, site, classify(name))
