@@ -18,7 +18,7 @@ import pickle
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from functools import partial
 from typing import IO, Any
 
@@ -193,18 +193,18 @@ class Helpers:
 def processes(settings: Mapping[str, Any]) -> int:
     """BUILD_PROCESSES, or by default one per core this process may use, at most
     MAX_PROCESSES; never more than the cores (more would only be slower)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    if not hasattr(os, "fork"):
-        return 1
     wanted = settings.get(PROCESSES)
-    if wanted is None:
-        return min(cores, MAX_PROCESSES)
-    if isinstance(wanted, bool) or not isinstance(wanted, int) or wanted < 1:
+    if wanted is not None and (
+        isinstance(wanted, bool) or not isinstance(wanted, int) or wanted < 1
+    ):
         raise SystemExit(
             f"{PROCESSES}: {wanted!r} is not a number of processes; give a whole number, 1 or"
             " more (1: the build alone), or leave it out to use every core. Nothing was built."
         )
-    return min(wanted, cores)
+    if not hasattr(os, "fork") or not hasattr(os, "sched_getaffinity"):
+        return 1  # not Linux or another POSIX system: the build alone
+    cores = len(os.sched_getaffinity(0))
+    return min(cores, MAX_PROCESSES if wanted is None else wanted)
 
 
 def shares(names: Sequence[str], count: int, own: float = 1.0) -> list[list[str]]:
@@ -236,3 +236,33 @@ def share_out(
     if len(runs) < 2:
         return None
     return Helpers([Helper(what, run, partial(work, frozenset(run))) for run in runs[1:]])
+
+
+def start(
+    settings: MutableMapping[str, Any],
+    key: str,
+    what: str,
+    names: Sequence[str],
+    work: Callable[[frozenset[str], HandBack], None],
+    own: float = 1.0,
+) -> None:
+    """``share_out`` the work, its helpers kept in ``settings[key]`` (Pelican's readers and
+    writer see only the settings) for ``take`` and ``finish``. A failed build's, left there
+    (the preview builds again with the same settings), are dropped before any fork, so no
+    helper, and no page or file, of that build is ever taken."""
+    settings.pop(key, None)
+    settings[key] = share_out(what, names, settings, work, own)
+
+
+def take(settings: Mapping[str, Any], key: str, name: str) -> Any:
+    """The result of ``name`` if a helper kept in ``settings[key]`` has it, else None."""
+    helpers: Helpers | None = settings.get(key)
+    return helpers.take(name) if helpers else None
+
+
+def finish(settings: MutableMapping[str, Any], key: str) -> None:
+    """Pelican's ``finalized``: the helpers kept in ``settings[key]`` have ended and been
+    reaped."""
+    helpers: Helpers | None = settings.pop(key, None)
+    if helpers:
+        helpers.wait()

@@ -396,6 +396,20 @@ def test_a_replicator_that_dies_is_started_again_and_stopped_last(
     assert "still@example.net" in confirmed(tmp_path / "var" / "subscribers.db")
 
 
+def until_given_up(litestream: Litestream, **timing: float) -> list[str]:
+    """Supervise ``litestream`` with quick retries until the supervisor gives up (at most
+    30 s): what it said when it did."""
+    given_up: list[str] = []
+    replicator = Replicator(litestream, given_up.append, backoff=(0.05, 0.05), **timing)
+    replicator.start()
+    deadline = time.monotonic() + 30
+    while not given_up:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    replicator.stop()
+    return given_up
+
+
 def test_a_replicator_that_keeps_failing_is_given_up_loudly(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -406,15 +420,8 @@ def test_a_replicator_that_keeps_failing_is_given_up_loudly(
     replica = parse_replica((tmp_path / "replica").as_uri())
     assert replica is not None
     litestream = Litestream(replica, tmp_path / "x.db", broken, clean_environment())
-    given_up: list[str] = []
-    replicator = Replicator(litestream, given_up.append, backoff=(0.05, 0.05), steady_seconds=60)
     with caplog.at_level(logging.INFO, logger="subscriber_lambda.replication"):
-        replicator.start()
-        deadline = time.monotonic() + 30
-        while not given_up:
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        replicator.stop()
+        given_up = until_given_up(litestream, steady_seconds=60)
     assert given_up == [
         f"replication to {replica} stopped 3 times in a row (Litestream exit status 1); giving up"
     ]
@@ -595,15 +602,8 @@ def test_a_replicator_that_cannot_be_started_is_retried_then_given_up(
     missing = str(tmp_path / "no-such-litestream")
     monkeypatch.setattr("subscriber_lambda.replication.litestream.binary", lambda: missing)
     litestream = Litestream(replica, tmp_path / "x.db", tmp_path / "x.yml", clean_environment())
-    given_up: list[str] = []
-    replicator = Replicator(litestream, given_up.append, backoff=(0.05, 0.05))
     with caplog.at_level(logging.INFO, logger="subscriber_lambda.replication"):
-        replicator.start()
-        deadline = time.monotonic() + 20
-        while not given_up:
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        replicator.stop()
+        given_up = until_given_up(litestream)
     assert given_up[0].startswith(f"replication to {replica} stopped 3 times in a row")
     assert "could not be started" in given_up[0] and missing in given_up[0]
     assert records(caplog, "Litestream stopped (could not be started") == ["ERROR", "ERROR"]

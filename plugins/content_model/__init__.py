@@ -10,12 +10,13 @@ build's "now", for the templates and the other plugins.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pelican import signals
+from pelican.generators import ArticlesGenerator
 
 from .checks import ContentInvalid, build_time, check_site_content, print_problems, site_places
 from .items import Item
@@ -25,9 +26,18 @@ from .rounds import Rounds
 from .source import documents_folders
 from .wards import Ward, WardsFileError
 
-__all__ = ["CheckedContent", "ContentInvalid", "build_time", "checked_content", "register"]
+__all__ = [
+    "CheckedContent",
+    "ContentInvalid",
+    "articles_generator",
+    "build_time",
+    "checked_content",
+    "register",
+]
 
 CONTEXT_KEY = "checked_content"
+# Where the build notes its articles generator (``articles_generator``).
+ARTICLES_GENERATOR = "NOTICEBOARD_ARTICLES_GENERATOR"
 
 
 @dataclass(frozen=True)
@@ -115,15 +125,31 @@ def order_translations(generator: Any) -> None:
             content.translations.sort(key=lambda version: (version.lang, version.source_path))
 
 
+def note_articles_generator(generators: Sequence[Any]) -> None:
+    """Pelican's ``all_generators_finalized``: the generator of the item pages, for what
+    is done when Pelican is about to write (``get_writer`` is told only of Pelican)."""
+    for generator in generators:
+        if isinstance(generator, ArticlesGenerator):
+            generator.settings[ARTICLES_GENERATOR] = generator
+
+
+def articles_generator(settings: Mapping[str, Any]) -> ArticlesGenerator | None:
+    """This build's articles generator, once every generator has read its content."""
+    found = settings.get(ARTICLES_GENERATOR)
+    return found if isinstance(found, ArticlesGenerator) else None
+
+
 def forget_sources(pelican: Any) -> None:
     """After each run (``make preview`` builds again with the same settings)."""
     pelican.settings.pop(CHECKED_SOURCES, None)
+    pelican.settings.pop(ARTICLES_GENERATOR, None)
 
 
 def register() -> None:
     signals.initialized.connect(read_types_folders)
     signals.readers_init.connect(read_checked_sources)
     signals.finalized.connect(forget_sources)
+    signals.all_generators_finalized.connect(note_articles_generator)
     signals.generator_init.connect(check_before_build)
     signals.generator_init.connect(convert_ahead)
     signals.finalized.connect(stop_converting)

@@ -21,7 +21,8 @@ from markdown import Markdown
 from pelican.generators import ArticlesGenerator
 from pelican.readers import MarkdownReader
 
-from plugins.forked import HandBack, Helpers, share_out
+from plugins import forked
+from plugins.forked import HandBack
 
 from .items import Source
 
@@ -67,8 +68,7 @@ class CheckedMarkdownReader(MarkdownReader):  # type: ignore[misc]
         if source is None:
             content, metadata = super().read(source_path)
             return content, metadata
-        ahead: Helpers | None = self.settings.get(CONVERTED_AHEAD)
-        html = ahead.take(source_path) if ahead else None
+        html = forked.take(self.settings, CONVERTED_AHEAD, source_path)
         if html is None:
             html = self.converter().convert(source.body)
         return html, metadata_of(source, self.process_metadata)
@@ -94,30 +94,29 @@ def convert_ahead(generator: Any) -> None:
     """Pelican's ``generator_init``, after the check: the items' files, in the order the
     articles generator will read them, shared out to helpers converting them. Not when
     Pelican's content cache will spare reading most files (an incremental rebuild)."""
-    settings: MutableMapping[str, Any] = generator.settings
     if not isinstance(generator, ArticlesGenerator):
         return
-    settings.pop(CONVERTED_AHEAD, None)  # a failed build's, in these settings before (preview)
-    if settings.get("LOAD_CONTENT_CACHE"):
-        return
-    sources: Mapping[str, Source] = settings.get(CHECKED_SOURCES, {})
-    found = generator.get_files(settings["ARTICLE_PATHS"], exclude=settings["ARTICLE_EXCLUDES"])
-    order = [
-        path
-        for path in (os.path.abspath(os.path.join(generator.path, name)) for name in found)
-        if path in sources
-    ]
-    settings[CONVERTED_AHEAD] = share_out(
+    settings: MutableMapping[str, Any] = generator.settings
+    order = [] if settings.get("LOAD_CONTENT_CACHE") else reading_order(generator)
+    forked.start(
+        settings,
+        CONVERTED_AHEAD,
         "converting Markdown",
         order,
-        settings,
         lambda share, hand_back: convert_share(settings, share, order, hand_back),
         own=OWN_SHARE,
     )
 
 
+def reading_order(generator: ArticlesGenerator) -> list[str]:
+    """The checked files, by absolute path, in the order the generator will read them."""
+    settings = generator.settings
+    sources: Mapping[str, Source] = settings.get(CHECKED_SOURCES, {})
+    found = generator.get_files(settings["ARTICLE_PATHS"], exclude=settings["ARTICLE_EXCLUDES"])
+    paths = (os.path.abspath(os.path.join(generator.path, name)) for name in found)
+    return [path for path in paths if path in sources]
+
+
 def stop_converting(pelican: Any) -> None:
     """After each run: the helpers have ended and been reaped."""
-    helpers: Helpers | None = pelican.settings.pop(CONVERTED_AHEAD, None)
-    if helpers:
-        helpers.wait()
+    forked.finish(pelican.settings, CONVERTED_AHEAD)

@@ -107,6 +107,5 @@ def register() -> None:
     signals.get_writer.connect(speaking_writer)
     signals.generator_init.connect(configure_environment)
     signals.finalized.connect(forget_rendered)
-    signals.all_generators_finalized.connect(ahead.note_articles_generator)
     signals.get_writer.connect(ahead.start_helpers)
     signals.finalized.connect(ahead.stop_helpers)

@@ -11,19 +11,17 @@ signals; a page no helper handed back the build renders itself.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from contextlib import ExitStack
 from typing import Any
 
 from pelican import signals
 from pelican.generators import ArticlesGenerator
 
-from plugins.forked import HandBack, Helpers, share_out
+from plugins import forked
+from plugins.content_model import articles_generator
+from plugins.forked import HandBack
 
 from .writer import RENDERED_AHEAD, RenderingWriter
-
-# Where the build notes the generator of item pages until Pelican is about to write.
-ITEM_PAGES = "NOTICEBOARD_ITEM_PAGES"
 
 
 def item_pages_in_order(generator: ArticlesGenerator) -> list[str]:
@@ -51,30 +49,20 @@ def render_share(generator: ArticlesGenerator, share: frozenset[str], hand_back:
         generator.generate_articles(write)
 
 
-def note_articles_generator(generators: Sequence[Any]) -> None:
-    """Pelican's ``all_generators_finalized``: which generator writes the item pages."""
-    for generator in generators:
-        if isinstance(generator, ArticlesGenerator):
-            generator.settings[ITEM_PAGES] = generator
-
-
 def start_helpers(pelican: Any) -> None:
     """Pelican's ``get_writer``, sent when every page's content is final: the helpers
     start on their shares."""
-    settings = pelican.settings
-    settings.pop(RENDERED_AHEAD, None)  # a failed build's, in these settings before (preview)
-    generator = settings.pop(ITEM_PAGES, None)
-    if isinstance(generator, ArticlesGenerator):
-        settings[RENDERED_AHEAD] = share_out(
-            "rendering item pages",
-            item_pages_in_order(generator),
-            settings,
-            lambda share, hand_back: render_share(generator, share, hand_back),
-        )
+    generator = articles_generator(pelican.settings)
+    pages = item_pages_in_order(generator) if generator else []
+    forked.start(
+        pelican.settings,
+        RENDERED_AHEAD,
+        "rendering item pages",
+        pages,
+        lambda share, hand_back: render_share(generator, share, hand_back),
+    )
 
 
 def stop_helpers(pelican: Any) -> None:
     """Pelican's ``finalized``: every helper has ended and been reaped."""
-    helpers = pelican.settings.pop(RENDERED_AHEAD, None)
-    if isinstance(helpers, Helpers):
-        helpers.wait()
+    forked.finish(pelican.settings, RENDERED_AHEAD)

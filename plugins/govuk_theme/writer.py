@@ -13,20 +13,19 @@ from typing import Any
 
 from pelican.writers import Writer
 
+from plugins import forked
 from plugins.output_files import Rendered
 
 from .interface import language_of, speaking
 
 # A page that is not an item's says its language by this keyword to ``write_file``.
 INTERFACE_LANG = "interface_lang"
-# Where a build keeps the item pages being rendered ahead (Pelican's writer sees only the
-# settings): anything with ``take(name) -> html or None``.
+# Where a build keeps the helpers rendering item pages ahead (``plugins.forked``).
 RENDERED_AHEAD = "NOTICEBOARD_RENDERED_AHEAD"
 
 
 def rendered_ahead(settings: Mapping[str, Any], name: str) -> Rendered | None:
-    ahead = settings.get(RENDERED_AHEAD)
-    html = ahead.take(name) if ahead is not None else None
+    html = forked.take(settings, RENDERED_AHEAD, name)
     return None if html is None else Rendered(html)
 
 
@@ -34,14 +33,12 @@ class SpeakingWriter(Writer):  # type: ignore[misc]
     """Pelican's writer, writing each page in its interface language: ``interface_lang``
     if given, else ``language_of`` its ``article`` or ``page``."""
 
-    takes_pages_ahead = True  # the build's writer: an item page a helper has, it writes
-
     def write_file(self, name: str, template: Any, context: Any, *args: Any, **kwargs: Any) -> Any:
         content = kwargs.get("article") or kwargs.get("page")
         lang = kwargs.get(INTERFACE_LANG) or language_of(
             getattr(content, "lang", None), self.settings
         )
-        if "article" in kwargs and self.takes_pages_ahead:
+        if "article" in kwargs:
             template = rendered_ahead(self.settings, name) or template
         with speaking(lang):
             return super().write_file(name, template, context, *args, **kwargs)
@@ -49,9 +46,8 @@ class SpeakingWriter(Writer):  # type: ignore[misc]
 
 class RenderingWriter(SpeakingWriter):
     """The writer rendering a page into memory (``render``) instead of a file: a build
-    helper's. Pelican makes the page's folder, as it would anyway."""
-
-    takes_pages_ahead = False
+    helper's (forked before any helper was kept in the settings, it takes none itself).
+    Pelican makes the page's folder, as it would anyway."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -18,7 +18,7 @@ from plugins.content_model.registry import ITEM_TYPES
 from plugins.output_files import write_document
 
 from .api import Catalogue, as_json, council_of
-from .manifest import MANIFEST_FIRST, note_source, write_manifest, write_manifest_first
+from .manifest import MANIFEST_FIRST, write_manifest, write_manifest_first
 from .records import ward_record
 from .schemas import api_schemas
 
@@ -87,5 +87,4 @@ def open_data_generator(pelican: Any) -> type[Generator]:
 def register() -> None:
     signals.generator_init.connect(add_structured_data)
     signals.get_generators.connect(open_data_generator)
-    signals.all_generators_finalized.connect(note_source)
     signals.get_writer.connect(write_manifest_first)

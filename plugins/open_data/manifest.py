@@ -11,12 +11,11 @@ generator writes it, after the pages.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from pelican.generators import ArticlesGenerator
-
+from plugins.content_model import articles_generator
 from plugins.content_model.types.words import N_
 from plugins.govuk_theme.interface import (
     catalogue,
@@ -40,8 +39,6 @@ from subscriber_lambda.site_policy import MANIFEST
 from .api import Catalogue, as_json, council_of
 from .records import Record, iso, ward_slugs
 
-# Where the build notes the articles generator until Pelican is about to write.
-MANIFEST_SOURCE = "NOTICEBOARD_MANIFEST_SOURCE"
 # The setting: write the manifest before any page. Only for a build whose files something
 # holds back until the pages the manifest links to are live (``noticeboard.rebuild.Early``:
 # a rebuild, a publish); a build straight into the served folder writes it after its pages,
@@ -222,19 +219,11 @@ class Manifest:
         return record, lines
 
 
-def note_source(generators: Sequence[Any]) -> None:
-    """Pelican's ``all_generators_finalized``: the articles generator has what the manifest
-    is made of (what Pelican read, the theme's templates)."""
-    for generator in generators:
-        if isinstance(generator, ArticlesGenerator):
-            generator.settings[MANIFEST_SOURCE] = generator
-
-
 def write_manifest_first(pelican: Any) -> None:
     """Pelican's ``get_writer``, sent when every item is final and before any page is
     written: the manifest, where the build says something holds it back until the pages
     it links to are live (MANIFEST_FIRST)."""
-    generator = pelican.settings.pop(MANIFEST_SOURCE, None)
+    generator = articles_generator(pelican.settings)  # what the manifest is made of
     if generator is not None and pelican.settings.get(MANIFEST_FIRST):
         writer = SpeakingWriter(pelican.output_path, settings=pelican.settings)
         write_manifest(generator, writer)
